@@ -1,0 +1,78 @@
+"""ovcfstats: the matched case-control study of osteoporotic vertebral fractures, as a library.
+
+Tidy tables of raw readings in; indicators, reliability (ICC), matching, Table 1, Spearman
+matrices, adjusted odds ratios, ROC/AUC with DeLong comparison, figures and a report out.
+
+The public API is listed below. Modules are imported on first use so that ``import ovcfstats``
+stays light (scipy.stats, statsmodels, scikit-learn and matplotlib load only when needed).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from ._results import (
+    ConvergenceWarning,
+    DegenerateDataWarning,
+    OvcfWarning,
+    Result,
+    SeparationWarning,
+    SmallSampleWarning,
+)
+from ._validate import DataError
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported lazily, PEP 562)
+_LAZY = {
+    "validate_patients": "schema",
+    "validate_measurements": "schema",
+    "derive_indicators": "indicators",
+    "fat_fraction": "indicators",
+    "load_sample": "datasets",
+    "generate_sample": "datasets",
+    "icc": "reliability",
+    "reliability": "reliability",
+    "match_controls": "matching",
+    "compare_groups": "groups",
+    "spearman_outcome": "correlation",
+    "spearman_matrix": "correlation",
+    "logistic_or": "regression",
+    "roc_auc": "roc",
+    "compare_auc": "roc",
+    "plot_roc": "plots",
+    "plot_forest": "plots",
+    "plot_heatmap": "plots",
+    "plot_love": "plots",
+    "audit_reported": "audit",
+    "PUBLISHED": "paper",
+    "Report": "report",
+    "reproduce": "study",
+    "StudyConfig": "study",
+}
+
+__all__ = [
+    "ConvergenceWarning",
+    "DataError",
+    "DegenerateDataWarning",
+    "OvcfWarning",
+    "Result",
+    "SeparationWarning",
+    "SmallSampleWarning",
+    "__version__",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ovcfstats' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,142 @@
+"""Shared input checks with one message style: name the function, the column, the rows, the fix.
+
+Every public function validates at its top with these helpers and computes on clean arrays after.
+Messages read ``"<func>(): <what is wrong> in column '<col>' (patient_id: P001, P007, ... 12 rows).
+<what to do>."``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._results import make_excluded
+
+#: How many offending IDs an error message lists before summarising.
+MAX_IDS = 5
+
+
+class DataError(ValueError):
+    """Bad input data: names the column, the offending rows and the fix."""
+
+
+def id_column(data: pd.DataFrame, id_col: str | None = "patient_id") -> str | None:
+    """The column that identifies rows in messages, or None to use the index."""
+    return id_col if id_col is not None and id_col in data.columns else None
+
+
+def row_ids(data: pd.DataFrame, mask: Any = None, id_col: str | None = "patient_id") -> list:
+    """The IDs (``id_col`` values, else index labels) of the rows selected by ``mask``."""
+    rows = data if mask is None else data[np.asarray(mask, dtype=bool)]
+    col = id_column(data, id_col)
+    return list(rows[col]) if col else list(rows.index)
+
+
+def describe_ids(ids: Sequence[Any], id_col: str | None = "patient_id") -> str:
+    """``"patient_id: P1, P2, P3, ... (12 rows)"`` for an error message."""
+    label = id_col or "row"
+    shown = ", ".join(str(i) for i in list(ids)[:MAX_IDS])
+    more = f", ... ({len(ids)} rows)" if len(ids) > MAX_IDS else ""
+    return f"{label}: {shown}{more}"
+
+
+def check_frame(data: Any, func: str, name: str = "data") -> pd.DataFrame:
+    """``data`` must be a non-empty DataFrame."""
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(
+            f"{func}(): `{name}` must be a pandas DataFrame; got {type(data).__name__}."
+        )
+    if len(data) == 0:
+        raise DataError(f"{func}(): `{name}` has no rows.")
+    return data
+
+
+def check_columns(
+    data: pd.DataFrame, columns: Iterable[str], func: str, name: str = "data"
+) -> None:
+    """Every name in ``columns`` must be a column of ``data``."""
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        listed = ", ".join(repr(c) for c in missing)
+        available = ", ".join(repr(c) for c in data.columns[:20])
+        raise DataError(
+            f"{func}(): column(s) {listed} not found in `{name}`. Available columns: {available}. "
+            "Add the column or pass the name of an existing one."
+        )
+
+
+def check_option(value: Any, allowed: Sequence[Any], func: str, param: str) -> Any:
+    """``value`` must be one of ``allowed`` (sklearn's message template)."""
+    if value not in allowed:
+        raise ValueError(f"`{param}` of {func}() must be one of {list(allowed)}; got {value!r}.")
+    return value
+
+
+def check_numeric(
+    data: pd.DataFrame, column: str, func: str, id_col: str | None = "patient_id"
+) -> np.ndarray:
+    """Column as float64; non-numeric entries (not missing ones) raise naming the rows."""
+    raw = data[column]
+    if pd.api.types.is_bool_dtype(raw) or pd.api.types.is_numeric_dtype(raw):
+        return raw.to_numpy(dtype=float, na_value=np.nan)
+    values = pd.to_numeric(raw, errors="coerce")
+    bad = values.isna() & raw.notna()
+    if bad.any():
+        examples = ", ".join(repr(v) for v in raw[bad].unique()[:3])
+        raise DataError(
+            f"{func}(): non-numeric values ({examples}) in column '{column}' "
+            f"({describe_ids(row_ids(data, bad, id_col), id_col)}). "
+            "Fix or blank these entries; missing values may be left empty."
+        )
+    return values.to_numpy(dtype=float, na_value=np.nan)
+
+
+def check_binary_outcome(
+    data: pd.DataFrame, column: str, func: str, id_col: str | None = "patient_id"
+) -> np.ndarray:
+    """A 0/1 outcome with both classes present and no missing values; returns an int array."""
+    values = check_numeric(data, column, func, id_col)
+    missing = np.isnan(values)
+    if missing.any():
+        raise DataError(
+            f"{func}(): missing values in outcome column '{column}' "
+            f"({describe_ids(row_ids(data, missing, id_col), id_col)}). "
+            "Every row needs its outcome (1 = case, 0 = control)."
+        )
+    bad = ~np.isin(values, (0.0, 1.0))
+    if bad.any():
+        raise DataError(
+            f"{func}(): outcome column '{column}' must be coded 0/1; found "
+            f"{sorted(set(values[bad].tolist()))[:3]} "
+            f"({describe_ids(row_ids(data, bad, id_col), id_col)}). "
+            "Recode it as 1 = case, 0 = control."
+        )
+    if np.unique(values).size < 2:
+        only = int(values[0])
+        raise DataError(
+            f"{func}(): outcome column '{column}' has one class only (all {only}); "
+            "both cases (1) and controls (0) are needed."
+        )
+    return values.astype(int)
+
+
+def split_missing(
+    data: pd.DataFrame, columns: Sequence[str], id_col: str | None = "patient_id"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows complete in ``columns`` and an ``excluded`` table for the others.
+
+    One excluded row per (row, column) that is missing, with reason ``"missing <column>"``.
+    """
+    missing = data[list(columns)].isna()
+    incomplete = missing.any(axis=1).to_numpy()
+    ids, variables, reasons = [], [], []
+    for col in columns:
+        col_missing = missing[col].to_numpy()
+        for rid in row_ids(data, col_missing, id_col):
+            ids.append(rid)
+            variables.append(col)
+            reasons.append(f"missing {col}")
+    return data[~incomplete], make_excluded(ids, variables, reasons)
