@@ -6,10 +6,9 @@ pipeline reproduces the published numbers as closely as they allow. The method, 
 1. **Targets.** Group means and SDs of the five indicators from Table 1, the Spearman ρ of each
    indicator with OVCF from Table 2, and the Spearman matrix among the indicators from Table 3
    (``-818`` read as ``-0.818``). Table 1's FI columns are read as *swapped* (cases 17.18 ± 0.95,
-   controls 16.18 ± 1.14): as printed they say FI is lower in cases, against the text
-   ("average FI in
-   the OVCF group significantly higher"), Table 2 (ρ = +0.568) and Table 3 (FI vs VBQ +0.919). The
-   replication section reports this choice.
+   controls 16.18 ± 1.14): as printed they say FI is lower in cases, against the text ("average
+   FI in the OVCF group significantly higher"), Table 2 (ρ = +0.568) and Table 3 (FI vs VBQ
+   +0.919). The replication section reports this choice.
 2. **Within-group dependence.** A Gaussian copula with one within-group correlation matrix ``R_w``
    for both groups. ``R_w`` is found by a fixed-point iteration on a large simulated sample so that
    the *pooled* (cases + controls) Spearman matrix equals Table 3, starting from the Spearman →
