@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-INDICATORS = ("t_score", "hu", "vbq", "rcsa", "fi")
+from .schema import INDICATORS
 
 
 @dataclass(frozen=True)

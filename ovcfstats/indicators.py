@@ -28,7 +28,6 @@ from ._results import Result, concat_excluded, make_excluded
 from ._validate import DataError, check_option
 from .schema import DISCS, MUSCLES, SIDES, validate_measurements, validate_patients
 
-INDICATORS = ("t_score", "hu", "vbq", "rcsa", "fi")
 CSF_FALLBACK = ("L3", "L2", "L4")
 ROI = ("patient_id", "measure", "level", "muscle", "side")
 

@@ -269,3 +269,26 @@ def validate_measurements(
         "Keep one reading per ROI, rater and session.",
     )
     return out.reset_index(drop=True)
+
+
+#: the five indicators derived per patient (SPEC §2), in the paper's order
+INDICATORS = ("t_score", "hu", "vbq", "rcsa", "fi")
+#: how the paper names them in tables and figures
+LABELS = {
+    "t_score": "T-score",
+    "hu": "HU",
+    "vbq": "VBQ",
+    "rcsa": "rCSA",
+    "fi": "FI",
+    "age": "Age",
+    "sex": "Sex",
+    "bmi": "BMI",
+    "hypertension": "Hypertension",
+    "diabetes": "Diabetes",
+    "hyperlipidemia": "Hyperlipidemia",
+}
+
+
+def label(name: str) -> str:
+    """The paper's label of a variable, or the name itself."""
+    return LABELS.get(name, name)
