@@ -36,6 +36,16 @@ class Placements:
     def auc(self) -> float:
         return float(self.v10.mean())
 
+    def flipped(self) -> Placements:
+        """The placements of the negated score (lower = case), without sorting again."""
+        return Placements(
+            1.0 - self.v10,
+            1.0 - self.v01,
+            -self.thresholds[::-1],
+            self.cases_at[::-1],
+            self.controls_at[::-1],
+        )
+
     def trapezoid_auc(self) -> float:
         """AUC by the trapezoid rule on the ROC vertices (pROC's cross-check of the placements)."""
         m, n = self.cases_at.sum(), self.controls_at.sum()

@@ -131,7 +131,10 @@ def _prepare(
             make_excluded(list(data.loc[bad, id_col]), var, f"control with missing {var}")
         )
         data = data[~bad]
-    strata = data[list(exact)].astype(str).agg("|".join, axis=1) if exact else "all"
+    strata = pd.Series("all", index=data.index)
+    for i, var in enumerate(exact):  # vectorised "F|..." labels; a row-wise join is slow at 10⁶
+        text = data[var].astype(str)
+        strata = text if i == 0 else strata + "|" + text
     data = data.assign(_stratum=strata)
     return data, concat_excluded(excluded)
 
@@ -170,12 +173,18 @@ def _greedy(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: i
     values = ctrl_x[order, 0]
     n = len(values)
     used = np.zeros(n, bool)
+    # Each case's caliper window [lo, hi) and insertion point, found for all cases at once.
+    tol = widths[0] * (1 + 1e-12)
+    lows = np.searchsorted(values, case_x[:, 0] - tol, "left").tolist()
+    highs = np.searchsorted(values, case_x[:, 0] + tol, "right").tolist()
+    inserts = np.searchsorted(values, case_x[:, 0], "left").tolist()
     # Skip pointers with path compression: right[i] leads to the first unused index ≥ i (n: none);
     # left[i + 1] leads to 1 + the last unused index ≤ i (0: none). Each lookup is near O(1).
-    right = np.arange(n + 1)
-    left = np.arange(n + 1)
+    # Python lists: scalar access in this loop is several times faster than on numpy arrays.
+    right, left = list(range(n + 1)), list(range(n + 1))
+    vals, own = values.tolist(), order.tolist()
 
-    def find(ptr: np.ndarray, i: int) -> int:
+    def find(ptr: list[int], i: int) -> int:
         root = i
         while ptr[root] != root:
             root = ptr[root]
@@ -183,21 +192,15 @@ def _greedy(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: i
             ptr[i], i = root, ptr[i]
         return root
 
-    def take(j: int) -> None:
-        used[j] = True
-        right[j] = j + 1
-        left[j + 1] = j
-
     cases, ctrls = [], []
     multi = case_x.shape[1] > 1
     for _ in range(ratio):
-        for i, x in enumerate(case_x):
-            lo = np.searchsorted(values, x[0] - widths[0] * (1 + 1e-12), "left")
-            hi = np.searchsorted(values, x[0] + widths[0] * (1 + 1e-12), "right")
+        for i, x in enumerate(case_x[:, 0].tolist()):
+            lo, hi = lows[i], highs[i]
             if rng is not None or multi:
                 window = np.arange(lo, hi)[~used[lo:hi]]
                 if multi and window.size:
-                    d = _distance_matrix(x[None, :], ctrl_x[order[window]], widths)[0]
+                    d = _distance_matrix(case_x[i][None, :], ctrl_x[order[window]], widths)[0]
                     window, d = window[np.isfinite(d)], d[np.isfinite(d)]
                     if rng is None and window.size:
                         window = window[[int(np.argmin(d))]]
@@ -205,15 +208,19 @@ def _greedy(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: i
                     continue
                 j = int(window[0] if rng is None else rng.choice(window))
             else:
-                pos = int(np.searchsorted(values, x[0], "left"))
+                pos = inserts[i]
                 after, before = find(right, pos), find(left, pos) - 1
-                options = [j for j in (before, after) if lo <= j < hi]
-                if not options:
+                ok_before, ok_after = lo <= before < hi, lo <= after < hi
+                if not (ok_before or ok_after):
                     continue
-                j = min(options, key=lambda k: (abs(values[k] - x[0]), values[k], order[k]))
-            take(j)
+                # ties go to the lower value, then data order (a stable sort keeps it)
+                take_before = ok_before and (not ok_after or x - vals[before] <= vals[after] - x)
+                j = before if take_before else after
+            used[j] = True
+            right[j] = j + 1
+            left[j + 1] = j
             cases.append(i)
-            ctrls.append(order[j])
+            ctrls.append(own[j])
     return np.asarray(cases, int), np.asarray(ctrls, int)
 
 
@@ -355,7 +362,7 @@ def match_controls(
     variables = list(caliper)
     widths = np.array([float(caliper[v]) for v in variables])
     rng = np.random.default_rng(seed) if method == "random" else None
-    pair_rows, unmatched = [], []
+    pair_parts, unmatched = [], []
     for _, stratum in data.groupby("_stratum", sort=True):
         cases = stratum[stratum["_case"] == 1]
         ctrls = stratum[stratum["_case"] == 0]
@@ -369,25 +376,25 @@ def match_controls(
         else:
             ci = ki = np.empty(0, int)
         case_ids = cases[id_col].to_numpy()[~no_x]
-        for i, k in zip(ci, ki, strict=True):
-            d = np.abs(cx[i] - kx[k])
-            pair_rows.append((case_ids[i], ctrls[id_col].iloc[k], *d, float((d / widths).sum())))
+        dist = np.abs(cx[ci] - kx[ki]).reshape(len(ci), len(variables))
+        part = pd.DataFrame(dist, columns=[f"dist_{v}" for v in variables])
+        part.insert(0, "control_id", ctrls[id_col].to_numpy()[ki])
+        part.insert(0, "case_id", case_ids[ci])
+        part["distance"] = (dist / widths).sum(axis=1)
+        pair_parts.append(part)
         got = np.bincount(ci, minlength=len(cx))
         label = " and ".join(exact) if exact else "stratum"
         for pid in cases[id_col].to_numpy()[no_x]:
             unmatched.append((pid, 0, f"missing {', '.join(variables)}"))
-        for pid, k in zip(case_ids, got, strict=True):
-            if k < ratio:
-                in_cal = np.abs(kx - cx[list(case_ids).index(pid)]) <= widths * (1 + 1e-12)
-                reason = (
-                    f"no control with the same {label} within the caliper"
-                    if not in_cal.all(axis=1).any()
-                    else f"no unused control with the same {label} within the caliper"
-                )
-                unmatched.append((pid, int(k), reason))
-    pairs = pd.DataFrame(
-        pair_rows, columns=["case_id", "control_id", *[f"dist_{v}" for v in variables], "distance"]
-    )
+        for pos in np.flatnonzero(got < ratio):
+            in_cal = np.abs(kx - cx[pos]) <= widths * (1 + 1e-12)
+            reason = (
+                f"no control with the same {label} within the caliper"
+                if not in_cal.all(axis=1).any()
+                else f"no unused control with the same {label} within the caliper"
+            )
+            unmatched.append((case_ids[pos], int(got[pos]), reason))
+    pairs = pd.concat(pair_parts, ignore_index=True)
     order = {pid: i for i, pid in enumerate(data.loc[data["_case"] == 1, id_col])}
     pairs = pairs.sort_values("case_id", key=lambda s: s.map(order), kind="stable").reset_index(
         drop=True

@@ -154,7 +154,7 @@ def _oriented(x: np.ndarray, is_case: np.ndarray, direction: str) -> tuple[str, 
     """Placements with the score oriented so that higher means case; resolves "auto"."""
     p = placements(x, is_case)
     if direction == "lower" or (direction == "auto" and p.auc < 0.5):
-        return "lower", placements(-x, is_case)
+        return "lower", p.flipped()
     return "higher", p
 
 
@@ -451,12 +451,19 @@ def compare_auc(
     from scipy.stats import norm
 
     values = {name: check_numeric(data, name, func, id_col) for name in indicators}
-    directions = {}
+    directions, complete = {}, {}
     for name, x in values.items():
         keep = ~np.isnan(x)
         _check_counts(y[keep], name, func)
-        directions[name] = _oriented(x[keep], y[keep], _direction_for(direction, name, func))[0]
+        directions[name], p = _oriented(x[keep], y[keep], _direction_for(direction, name, func))
+        if keep.all():  # reused by every pair without missing values: one sort per indicator
+            complete[name] = p
     score = {k: (v if directions[k] == "higher" else -v) for k, v in values.items()}
+
+    def oriented(name: str, keep: np.ndarray) -> Placements:
+        if name in complete and keep.all():
+            return complete[name]
+        return placements(score[name][keep], y[keep])
     z_crit = norm.ppf(1 - alpha / 2)
     rows, excluded = [], []
     for a, b in combinations(indicators, 2):
@@ -468,11 +475,11 @@ def compare_auc(
                     make_excluded(row_ids(data, gone, id_col), f"{a} vs {b}", f"missing {name}")
                 )
             _check_counts(y[keep], f"{a} & {b}", func)
-            pa, pb = placements(score[a][keep], y[keep]), placements(score[b][keep], y[keep])
+            pa, pb = oriented(a, keep), oriented(b, keep)
             n = int(keep.sum())
         else:
             ka, kb = ~np.isnan(score[a]), ~np.isnan(score[b])
-            pa, pb = placements(score[a][ka], y[ka]), placements(score[b][kb], y[kb])
+            pa, pb = oriented(a, ka), oriented(b, kb)
             n = int(min(ka.sum(), kb.sum()))
         diff, se, stat, p, df = _pair_test(pa, pb, paired, alpha)
         rows.append(
@@ -497,7 +504,7 @@ def compare_auc(
     omni = pd.DataFrame(columns=["chi2", "df", "p", "n"])
     if paired and omnibus and len(indicators) > 2:
         keep = np.all([~np.isnan(score[k]) for k in indicators], axis=0)
-        stat, rank, p = _omnibus([placements(score[k][keep], y[keep]) for k in indicators])
+        stat, rank, p = _omnibus([oriented(k, keep) for k in indicators])
         omni = pd.DataFrame([{"chi2": stat, "df": rank, "p": p, "n": int(keep.sum())}])
     if not paired:
         excluded = [

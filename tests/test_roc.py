@@ -232,3 +232,15 @@ def test_youden_is_maximal(data):
         sens = (x[y] > row.cutoff).mean()
         spec = (x[~y] < row.cutoff).mean()
         assert (sens, spec) == (pytest.approx(row.sensitivity), pytest.approx(row.specificity))
+
+
+@settings(max_examples=40, deadline=None)
+@given(samples)
+def test_flipped_placements_equal_sorting_the_negated_score(data):
+    from ovcfstats._delong import placements
+
+    df = _frame(*data)
+    x, y = df["x"].to_numpy(), df["case"].to_numpy() == 1
+    flipped, direct = placements(x, y).flipped(), placements(-x, y)
+    for key in ("v10", "v01", "thresholds", "cases_at", "controls_at"):
+        np.testing.assert_allclose(getattr(flipped, key), getattr(direct, key), atol=1e-12)
