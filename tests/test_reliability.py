@@ -1,0 +1,429 @@
+"""ICC: psych::ICC references, invariances, missing cells, bad input, the study's table."""
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import ovcfstats
+from ovcfstats import DataError, DegenerateDataWarning, icc, load_sample, reliability
+
+REF = Path(__file__).parent / "reference"
+SF = np.array(
+    [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]],
+    dtype=float,
+)
+COLUMNS = ["icc", "F", "df1", "df2", "p", "ci_low", "ci_high"]
+
+
+def long(y, targets=None, raters=None):
+    """An n × k matrix as long data (target, rater, rating)."""
+    y = np.asarray(y, dtype=float)
+    n, k = y.shape
+    targets = [f"T{i}" for i in range(n)] if targets is None else list(targets)
+    raters = [f"R{j}" for j in range(k)] if raters is None else list(raters)
+    return pd.DataFrame(
+        {
+            "target": np.repeat(targets, k),
+            "rater": np.tile(raters, n),
+            "rating": y.ravel(),
+        }
+    )
+
+
+def run(y, **kwargs):
+    return icc(long(y), targets="target", raters="rater", ratings="rating", **kwargs)
+
+
+def quiet(y, **kwargs):
+    """``run`` for property tests: degenerate random draws may warn (tested separately)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        return run(y, **kwargs)
+
+
+def reference(name):
+    ref = pd.read_csv(REF / name)
+    return ref.rename(columns={"ICC": "icc", "lower": "ci_low", "upper": "ci_high"})
+
+
+def assert_matches(table, ref, tol=1e-10):
+    assert list(table["type"]) == list(ref["type"])
+    for col in COLUMNS:
+        np.testing.assert_allclose(
+            table[col].to_numpy(float), ref[col].to_numpy(float), rtol=tol, atol=0, err_msg=col
+        )
+
+
+# -- references ------------------------------------------------------------------------------
+
+
+def test_shrout_fleiss_all_six_forms_match_psych():
+    assert_matches(run(SF).table, reference("psych_icc_sf.csv"))
+
+
+def test_shrout_fleiss_values_quoted_in_the_issue():
+    t = run(SF).table.set_index("type")
+    assert t.loc["ICC1", "icc"] == pytest.approx(0.165741768405476, abs=1e-12)
+    assert t.loc["ICC1", "ci_low"] == pytest.approx(-0.132932324874751, abs=1e-12)
+    assert t.loc["ICC1", "ci_high"] == pytest.approx(0.722560062328121, abs=1e-12)
+    assert t.loc["ICC2", "icc"] == pytest.approx(0.289763779527559, abs=1e-12)
+    assert t.loc["ICC2", "ci_low"] == pytest.approx(0.018786513374712, abs=1e-12)
+    assert t.loc["ICC2", "ci_high"] == pytest.approx(0.761084369648953, abs=1e-12)
+    assert t.loc["ICC3", "icc"] == pytest.approx(0.714840714840715, abs=1e-12)
+    assert t.loc["ICC3", "F"] == pytest.approx(11.0272479564033, abs=1e-10)
+    assert (t.loc["ICC3", "df1"], t.loc["ICC3", "df2"]) == (5, 15)
+    assert t.loc["ICC3", "p"] == pytest.approx(0.000134566516484337, rel=1e-10)
+    assert t.loc["ICC3k", "icc"] == pytest.approx(0.909315542377069, abs=1e-12)
+    assert t.loc["ICC3k", "ci_low"] == pytest.approx(0.675674713816305, abs=1e-12)
+    assert t.loc["ICC3k", "ci_high"] == pytest.approx(0.985891678169062, abs=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.10])
+def test_seeded_30_by_3_matches_psych(alpha):
+    data = pd.read_csv(REF / "psych_icc_random_data.csv")
+    res = icc(data, targets="target", raters="rater", ratings="rating", alpha=alpha)
+    ref = reference("psych_icc_random.csv")
+    assert_matches(res.table, ref[np.isclose(ref["alpha"], alpha)].reset_index(drop=True))
+    assert res.settings["n_targets"] == 30 and res.settings["n_raters"] == 3
+
+
+def test_mean_squares_table_is_the_two_way_anova():
+    res = run(SF)
+    a = res.anova.set_index("source")
+    assert list(a["df"]) == [5, 3, 15, 18]
+    # Shrout & Fleiss (1979) Table 2: BMS 11.24, JMS 32.49, EMS 1.02, WMS 6.26
+    np.testing.assert_allclose(a["ms"], [11.241667, 32.486111, 1.019444, 6.263889], atol=1e-6)
+    assert a.loc["within targets", "ss"] == pytest.approx(a.loc[["raters", "residual"], "ss"].sum())
+
+
+def test_agrees_with_pingouin_on_random_data():
+    pg = pytest.importorskip("pingouin")
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=(40, 1)) + rng.normal(size=(40, 5)) + rng.normal(size=5)
+    ours = run(y).table
+    with warnings.catch_warnings():  # pingouin's own deprecation warnings under new pandas
+        warnings.simplefilter("ignore")
+        theirs = pg.intraclass_corr(long(y), targets="target", raters="rater", ratings="rating")
+    for col, pcol in (("icc", "ICC"), ("F", "F"), ("p", "pval")):
+        np.testing.assert_allclose(ours[col], theirs[pcol], rtol=1e-10)
+
+
+def test_result_renders_with_conventions():
+    res = run(SF)
+    text = res.summary()
+    assert "ICC(A,1)" in text and "Satterthwaite" in text and "irr::icc" in text
+    assert "<table" in res._repr_html_()
+    assert res.form("ICC3")["icc"] == pytest.approx(0.714840714840715)
+    assert set(res.tables()) == {"table", "anova"}
+
+
+# -- properties ------------------------------------------------------------------------------
+
+matrices = st.integers(2, 8).flatmap(
+    lambda n: st.integers(2, 5).flatmap(
+        lambda k: arrays(
+            float, (n, k), elements=st.floats(-50, 50, allow_nan=False, allow_subnormal=False)
+        )
+    )
+)
+
+
+def informative(y):
+    """Targets differ and raters disagree somewhat (no zero mean square)."""
+    y = np.asarray(y)
+    resid = y - y.mean(1, keepdims=True) - y.mean(0) + y.mean()
+    scale = max(1.0, float(np.abs(y).max()))
+    return np.ptp(y.mean(1)) > 1e-3 * scale and np.abs(resid).max() > 1e-3 * scale
+
+
+@settings(max_examples=40, deadline=None)
+@given(matrices, st.randoms(use_true_random=False))
+def test_invariant_to_rater_and_target_order(y, rnd):
+    assume(informative(y))
+    base = quiet(y).table
+    n, k = y.shape
+    rows, cols = list(range(n)), list(range(k))
+    rnd.shuffle(rows)
+    rnd.shuffle(cols)
+    data = long(y[np.ix_(rows, cols)], [f"T{i}" for i in rows], [f"R{j}" for j in cols])
+    data = data.sample(frac=1, random_state=rnd.randrange(1000))  # row order of the long table
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        other = icc(data, targets="target", raters="rater", ratings="rating").table
+    pd.testing.assert_frame_equal(base, other, rtol=1e-9, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(matrices, st.floats(-100, 100, allow_nan=False), st.integers(0, 4))
+def test_icc3_ignores_a_rater_shift_and_icc2_drops_when_it_moves_away(y, shift, j):
+    assume(informative(y))
+    j = j % y.shape[1]
+    base = quiet(y).table.set_index("type")
+    others = np.delete(y.mean(0), j).mean()
+    direction = np.sign(y[:, j].mean() - others) or 1.0
+    moved = y.copy()
+    moved[:, j] += direction * abs(shift)
+    new = quiet(moved).table.set_index("type")
+    for form in ("ICC3", "ICC3k"):
+        assert new.loc[form, "icc"] == pytest.approx(base.loc[form, "icc"], abs=1e-8)
+    if base.loc["ICC2", "icc"] > 0 and abs(shift) > 1e-3:
+        assert new.loc["ICC2", "icc"] < base.loc["ICC2", "icc"]
+        assert new.loc["ICC2k", "icc"] < base.loc["ICC2k", "icc"]
+
+
+@st.composite
+def reliable(draw):
+    """Targets that differ much more than raters disagree: true score + rater bias + noise."""
+    n, k = draw(st.integers(3, 10)), draw(st.integers(2, 5))
+    finite = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}
+    truth = draw(arrays(float, (n, 1), elements=st.floats(-50, 50, **finite)))
+    bias = draw(arrays(float, (1, k), elements=st.floats(-5, 5, **finite)))
+    noise = draw(arrays(float, (n, k), elements=st.floats(-2, 2, **finite)))
+    return truth + bias + noise
+
+
+@settings(max_examples=40, deadline=None)
+@given(reliable(), st.floats(0.01, 0.5))
+def test_intervals_contain_the_estimate_and_bounds_are_ordered(y, alpha):
+    assume(informative(y))
+    t = quiet(y, alpha=alpha).table
+    # Negative estimates (raters disagree more than targets differ) make the Spearman–Brown
+    # average forms and the Satterthwaite df degenerate, in psych as here: not an invariant.
+    assume((t["icc"] > 0.1).all())
+    assert (t["ci_low"] <= t["icc"] + 1e-12).all()
+    assert (t["icc"] <= t["ci_high"] + 1e-12).all()
+    assert (t["icc"] <= 1 + 1e-12).all() and t["p"].between(0, 1).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(matrices, st.floats(0.1, 10), st.floats(-100, 100))
+def test_linear_rescaling_leaves_every_icc_unchanged(y, a, b):
+    assume(informative(y))
+    base, scaled = quiet(y).table, quiet(a * y + b).table
+    np.testing.assert_allclose(scaled["icc"], base["icc"], rtol=1e-7, atol=1e-9)
+
+
+# -- missing cells -------------------------------------------------------------------------------
+
+
+def test_incomplete_target_raises_by_default_naming_it():
+    data = long(SF).query("not (target == 'T2' and rater == 'R1')")
+    with pytest.raises(DataError, match=r"T2.*nan_policy='omit'"):
+        icc(data, targets="target", raters="rater", ratings="rating")
+
+
+def test_omit_drops_incomplete_targets_listwise_and_lists_them():
+    data = long(SF)
+    data.loc[(data["target"] == "T2") & (data["rater"] != "R0"), "rating"] = np.nan  # one left
+    data = data.query("not (target == 'T4' and rater == 'R3')")  # no row at all
+    res = icc(data, targets="target", raters="rater", ratings="rating", nan_policy="omit")
+    reasons = dict(zip(res.excluded["id"], res.excluded["reason"], strict=True))
+    assert reasons == {
+        "T2": "one rating only, 3 of 4 missing (R1, R2, R3)",
+        "T4": "incomplete ratings: 3 of 4 (missing R3)",
+    }
+    assert set(res.excluded["variable"]) == {"rating"}
+    complete = run(np.delete(SF, [2, 4], axis=0)).table
+    pd.testing.assert_frame_equal(res.table, complete)
+    assert res.settings["n_targets"] == 4
+    assert any("Excluded: 1 (one rating only" in line for line in res.notes())
+
+
+def test_omit_with_too_few_complete_targets_fails():
+    data = long(SF[:3]).query("not (target == 'T0' and rater == 'R0')")
+    data = data.query("not (target == 'T1' and rater == 'R1')")
+    with pytest.raises(DataError, match=r"1 target\(s\) with a complete set"):
+        icc(data, targets="target", raters="rater", ratings="rating", nan_policy="omit")
+
+
+# -- bad input -----------------------------------------------------------------------------------
+
+
+def test_one_rater_fails():
+    with pytest.raises(DataError, match="only one rater"):
+        run(SF[:, :1])
+
+
+def test_one_target_fails():
+    with pytest.raises(DataError, match="at least 2 targets"):
+        run(SF[:1])
+
+
+def test_duplicate_cells_fail_naming_the_targets():
+    data = pd.concat([long(SF), long(SF).iloc[[5]]])
+    with pytest.raises(DataError, match=r"duplicate \(target, rater\) cells \(target: T1\)"):
+        icc(data, targets="target", raters="rater", ratings="rating")
+
+
+def test_non_numeric_ratings_fail_naming_the_targets():
+    data = long(SF).astype({"rating": object})
+    data.loc[3, "rating"] = "n/a"
+    with pytest.raises(DataError, match=r"non-numeric values \('n/a'\).*target: T0"):
+        icc(data, targets="target", raters="rater", ratings="rating")
+
+
+def test_missing_labels_columns_and_options_fail():
+    data = long(SF)
+    with pytest.raises(DataError, match="'score' not found"):
+        icc(data, targets="target", raters="rater", ratings="score")
+    with pytest.raises(ValueError, match="nan_policy"):
+        icc(data, targets="target", raters="rater", ratings="rating", nan_policy="drop")
+    with pytest.raises(ValueError, match="alpha"):
+        icc(data, targets="target", raters="rater", ratings="rating", alpha=1.5)
+    with pytest.raises(TypeError, match="must be a pandas DataFrame"):
+        icc(SF, targets="target", raters="rater", ratings="rating")
+    blank = data.astype({"rater": object})
+    blank.loc[2, "rater"] = None
+    with pytest.raises(DataError, match="missing labels in column 'rater'"):
+        icc(blank, targets="target", raters="rater", ratings="rating")
+
+
+def test_perfect_agreement_warns_instead_of_failing():
+    y = np.array([[1.0, 1.0], [2.0, 2.0], [5.0, 5.0]])
+    with pytest.warns(DegenerateDataWarning, match="residual mean square is 0"):
+        res = run(y)
+    assert res.form("ICC2")["icc"] == 1.0
+    assert res.warnings and "residual" in res.warnings[0]
+
+
+def test_icc2k_lower_limit_is_unbounded_where_psych_prints_nonsense():
+    y = np.array([[-3.0, -1.0], [2.0, 0.0]])
+    with pytest.warns(DegenerateDataWarning, match="unbounded"):
+        t = run(y, alpha=0.5).table.set_index("type")
+    assert t.loc["ICC2", "ci_low"] < -1  # below −1/(k − 1)
+    assert t.loc["ICC2k", "ci_low"] == -np.inf  # psych: 5.387 (above the estimate 0.714)
+
+
+def test_identical_ratings_warn_and_give_nan():
+    with pytest.warns(DegenerateDataWarning, match="all ratings are identical"):
+        res = run(np.ones((3, 2)))
+    assert res.table["icc"].isna().all()
+
+
+# -- the study's reliability table ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_measurements():
+    return load_sample()[1]
+
+
+def roi_matrix(m, measure, kind):
+    """The n × k matrix built by hand with pandas, for comparison."""
+    rows = m[(m["measure"] == measure) & m["rater"].notna() & (m["rater"] != "")]
+    roi = ["patient_id", "level", "muscle", "side"]
+    rows = rows.fillna({"muscle": "", "side": ""})
+    if kind == "inter":
+        wide = rows[rows["session"] == 1].pivot_table(
+            index=roi, columns="rater", values="value", aggfunc="first"
+        )
+    else:
+        rows = rows[rows["session"].isin([1, 2])]
+        wide = rows.pivot_table(
+            index=[*roi, "rater"], columns="session", values="value", aggfunc="first"
+        )
+    return wide.dropna().to_numpy()
+
+
+@pytest.mark.parametrize("kind", ["inter", "intra"])
+def test_sample_table_matches_icc_on_the_hand_built_matrix(sample_measurements, kind):
+    m = sample_measurements
+    res = reliability(m, kind=kind)
+    t = res.table.set_index("measure")
+    assert list(t.index) == [
+        "hu",
+        "si_vertebra",
+        "si_csf",
+        "csa_muscle",
+        "csa_disc",
+        "fat_fraction",
+    ]
+    assert (t["form"] == "ICC2").all() and (t["kind"] == kind).all()
+    assert (t["n_raters"] == 2).all()
+    for measure in ("hu", "fat_fraction"):
+        y = roi_matrix(m, measure, kind)
+        direct = run(y).table.set_index("type").loc["ICC2"]
+        assert t.loc[measure, "n_targets"] == len(y)
+        for col in COLUMNS:
+            assert t.loc[measure, col] == pytest.approx(direct[col], rel=1e-10), col
+    assert (t["icc"] > 0.8).all()  # the paper's claim holds on the synthetic sample
+    assert len(res.details) == 6 * 6 and set(res.details["type"]) == set(
+        ovcfstats.raters.FORM_NAMES
+    )
+
+
+def test_intra_uses_only_the_re_read_rois(sample_measurements):
+    m = sample_measurements
+    res = reliability(m, measures=["hu"], kind="intra")
+    repeats = m[(m["measure"] == "hu") & (m["session"] == 2)]
+    assert res.table.loc[0, "n_targets"] == len(repeats)
+    assert res.excluded.empty
+
+
+def test_missing_readings_are_excluded_and_listed(sample_measurements):
+    m = sample_measurements
+    first = m[(m["measure"] == "hu") & (m["rater"] == "R2")].index[0]
+    pid, level = m.loc[first, ["patient_id", "level"]]
+    blank = m.index[(m["measure"] == "csa_disc") & (m["rater"] == "R1")][:2]
+    changed = m.drop(index=first).astype({"value": float})
+    changed.loc[blank, "value"] = np.nan
+    res = reliability(changed, measures=["hu", "csa_disc"])
+    ex = res.excluded
+    hu = ex[ex["variable"] == "hu"]
+    assert list(hu["id"]) == [pid]
+    assert hu["reason"].iloc[0] == f"{level}: one rating only, 1 of 2 missing (R2)"
+    assert (ex["variable"] == "csa_disc").sum() == 2
+    t = res.table.set_index("measure")
+    assert t.loc["hu", "n_excluded"] == 1 and t.loc["csa_disc", "n_excluded"] == 2
+    assert t.loc["hu", "n_targets"] == reliability(m, measures=["hu"]).table.loc[0, "n_targets"] - 1
+    assert any("csa_disc with an incomplete set" in line for line in res.notes())
+
+
+def test_intra_missing_first_session_is_listed_with_muscle_and_rater(sample_measurements):
+    m = sample_measurements
+    second = m[(m["measure"] == "fat_fraction") & (m["session"] == 2)].iloc[0]
+    drop = m.index[
+        (m["patient_id"] == second["patient_id"])
+        & (m["measure"] == "fat_fraction")
+        & (m["level"] == second["level"])
+        & (m["muscle"] == second["muscle"])
+        & (m["side"] == second["side"])
+        & (m["rater"] == second["rater"])
+        & (m["session"] == 1)
+    ]
+    res = reliability(m.drop(index=drop), measures=["fat_fraction"], kind="intra")
+    roi = f"{second['level']} {second['muscle']} {second['side']} (rater {second['rater']})"
+    assert res.excluded["reason"].tolist() == [
+        f"{roi}: one rating only, 1 of 2 missing (session 1)"
+    ]
+
+
+def test_other_forms_and_alpha(sample_measurements):
+    res = reliability(sample_measurements, measures=["hu"], form="ICC3k", alpha=0.1)
+    detail = res.details.set_index("type").loc["ICC3k"]
+    assert res.table.loc[0, "icc"] == detail["icc"]
+    assert res.table.loc[0, "description"].startswith("ICC(C,k)")
+    assert "Form reported: ICC3k" in res.summary()
+
+
+def test_reliability_bad_input(sample_measurements):
+    m = sample_measurements
+    with pytest.raises(ValueError, match="kind"):
+        reliability(m, kind="both")
+    with pytest.raises(ValueError, match="measures"):
+        reliability(m, measures=["bmd"])
+    with pytest.raises(DataError, match="no readings by a named rater for measure 't_score'"):
+        reliability(m, measures=["t_score"])
+    with pytest.raises(DataError, match="one rater only"):
+        reliability(m[m["rater"] != "R2"], measures=["hu"])
+    with pytest.raises(DataError, match="no repeat readings"):
+        reliability(m[m["session"] == 1], measures=["hu"], kind="intra")
+    with pytest.raises(DataError, match="'session' not found"):
+        reliability(m.drop(columns="session"))
+
