@@ -104,6 +104,12 @@ class Result:
         """All tables of the result by name, main table first (the report exports each)."""
         return {"table": self.table.copy()}
 
+    def report_tables(self) -> dict[str, pd.DataFrame]:
+        """The tables as a journal prints them (text cells); the report renders these."""
+        from ._format import format_table
+
+        return {name: format_table(frame) for name, frame in self.tables().items()}
+
     def notes(self) -> list[str]:
         """Lines printed under the tables: conventions, then warnings, then exclusions."""
         lines = [f"Warning: {w}" for w in self.warnings]
