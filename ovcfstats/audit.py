@@ -66,6 +66,20 @@ def _agrees(recomputed: float, row: pd.Series) -> bool:
     return bool(abs(recomputed - row["value"]) <= half + 1e-12)
 
 
+def _half(row: pd.Series) -> float:
+    """Half a unit of the last printed digit: how far the true value may lie from the print."""
+    return 0.5 * 10.0 ** -_decimals(row["printed"])
+
+
+def _overlaps(low: float, high: float, row: pd.Series) -> bool:
+    """Can a value in [low, high] (recomputed under the inputs' rounding) print as ``row``?"""
+    if row["relation"] == "<":
+        return bool(low < row["value"])
+    return bool(
+        low <= row["value"] + _half(row) + 1e-12 and high >= row["value"] - _half(row) - 1e-12
+    )
+
+
 def _fmt(x: float) -> str:
     return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.2e}"
 
@@ -131,11 +145,22 @@ def _ttest_checks(rep: _Reported, paired: bool) -> list[dict]:
         welch = stats.ttest_ind_from_stats(
             m1["value"], s1, n1, m0["value"], s0, n0, equal_var=False
         ).pvalue
+        # p is monotone in |Δ| and in the SDs: its extremes over the inputs' rounding box
+        h_m = _half(m1) + _half(m0)
+        h_s = max(_half(rep.get(item, "sd", "cases")), _half(rep.get(item, "sd", "controls")))
+        wide = (max(abs(diff) - h_m, 0.0), s1 + h_s, s0 + h_s)
+        narrow = (abs(diff) + h_m, max(s1 - h_s, 1e-12), max(s0 - h_s, 1e-12))
+        ok = False
+        for equal_var in (True, False):
+            p_hi, p_lo = (
+                stats.ttest_ind_from_stats(d, a, n1, 0.0, b, n0, equal_var=equal_var).pvalue
+                for d, a, b in (wide, narrow)
+            )
+            ok = ok or _overlaps(p_lo, p_hi, p)
         detail = (
             f"Δ = {diff:.4g}; Student t p = {_fmt(student)}, Welch p = {_fmt(welch)} "
-            f"(n = {n1} + {n0})"
+            f"(n = {n1} + {n0}; inputs varied within their rounding)"
         )
-        ok = _agrees(student, p) or _agrees(welch, p)
         if paired and n1 == n0:
 
             def paired_p(r: float, s1=s1, s0=s0, diff=diff) -> float:
@@ -206,16 +231,24 @@ def _spearman_p_checks(rep: _Reported) -> list[dict]:
     out = []
     n = sum(rep.n())
     for _, p in rep.rows("p_rho").iterrows():
-        rho = rep.get(p["item"], "rho", source=p["source"])["value"]
+        rho_row = rep.get(p["item"], "rho", source=p["source"])
+        rho = rho_row["value"]
+
+        def p_of(r: float) -> float:
+            r = min(abs(r), 1 - 1e-15)
+            return float(2 * t.sf(r * np.sqrt((n - 2) / (1 - r**2)), n - 2))
+
         stat = rho * np.sqrt((n - 2) / (1 - rho**2))
-        value = 2 * t.sf(abs(stat), n - 2)
+        value = p_of(rho)
+        h = _half(rho_row)
+        low, high = p_of(abs(rho) + h), p_of(max(abs(rho) - h, 0.0))
         out.append(
             _row(
                 "Spearman p",
                 p["item"],
                 p["printed"],
                 _fmt(value),
-                _agrees(value, p),
+                _overlaps(low, high, p),
                 f"ρ = {rho} with n = {n}: t = {stat:.3f} on {n - 2} df, p = {_fmt(value)}",
             )
         )
@@ -294,7 +327,10 @@ def _auc_checks(rep: _Reported) -> list[dict]:
                     item,
                     f"AUC {auc['printed']} ({auc['source']}); ρ {rho['printed']}",
                     f"AUC {implied_auc:.3f}; ρ {implied_rho:.3f}",
-                    _agrees(implied_auc, auc),
+                    abs(implied_auc - auc["value"])
+                    <= 0.5 * 10.0 ** -_decimals(auc["printed"])
+                    + 0.5 * 10.0 ** -_decimals(rho["printed"]) / (2 * per_rho)
+                    + 1e-12,
                     f"with {n1} cases, {n0} controls and untied scores ρ = "
                     f"(2·AUC − 1)·{per_rho:.4f}: ρ {rho['printed']} means AUC "
                     f"{implied_auc:.3f}; AUC {auc['printed']} means |ρ| "
@@ -322,8 +358,10 @@ def _auc_checks(rep: _Reported) -> list[dict]:
 
 def _direction_checks(rep: _Reported) -> list[dict]:
     out = []
-    for _, rho in rep.rows("rho", "Table 2").iterrows():
+    for _, rho in rep.rows("rho").iterrows():
         item, sign = rho["item"], np.sign(rho["value"])
+        if "~" in item:  # a correlation between two indicators, not with the outcome
+            continue
         m1, m0 = rep.get(item, "mean", "cases"), rep.get(item, "mean", "controls")
         if m1 is not None and m0 is not None:
             table_sign = np.sign(m1["value"] - m0["value"])
@@ -367,9 +405,13 @@ def _matrix(rep: _Reported, source: str) -> tuple[list[str], np.ndarray, dict[st
     return names, mat, printed
 
 
-def _matrix_checks(rep: _Reported, source: str = "Table 3") -> list[dict]:
-    if not len(rep.rows("rho", source)):
-        return []
+def _matrix_checks(rep: _Reported) -> list[dict]:
+    cells = rep.rows("rho")
+    sources = cells.loc[cells["item"].str.contains("~", regex=False), "source"].unique()
+    return [row for source in sources for row in _one_matrix(rep, source)]
+
+
+def _one_matrix(rep: _Reported, source: str) -> list[dict]:
     names, mat, printed = _matrix(rep, source)
     out = []
     asym = [
@@ -416,13 +458,13 @@ def _matrix_checks(rep: _Reported, source: str = "Table 3") -> list[dict]:
         _row(
             "matrix positive semidefinite",
             source,
-            "Table 3 alone",
+            f"{source} alone",
             f"min eigenvalue {low:.4f}",
             low >= -1e-3,
             "a correlation matrix has no negative eigenvalue",
         )
     )
-    outcome = {i: rep.get(i, "rho", source="Table 2") for i in names}
+    outcome = {i: rep.get(i, "rho") for i in names}
     if all(v is not None for v in outcome.values()):
         joined = np.eye(len(names) + 1)
         joined[1:, 1:] = fixed
@@ -431,7 +473,7 @@ def _matrix_checks(rep: _Reported, source: str = "Table 3") -> list[dict]:
         out.append(
             _row(
                 "matrix positive semidefinite",
-                f"{source} + Table 2 ρ",
+                f"{source} + ρ with the outcome",
                 "6×6 with the outcome",
                 f"min eigenvalue {low:.4f}",
                 low >= -1e-3,

@@ -16,7 +16,9 @@ import pandas as pd
 
 from ._results import Result
 from .report import Report
-from .schema import COMORBIDITIES, INDICATORS, label
+from .schema import COMORBIDITIES, INDICATORS, LABELS, label
+
+_LABELS = LABELS
 
 #: what each choice means, printed beside its value in the report
 CHOICES = {
@@ -290,7 +292,46 @@ def replication(report: Report) -> ReplicationResult:
         )
     table = pd.DataFrame(rows)
     table["agrees"] = table["agrees"].astype(object)
+    explain = _explanations(report["audit"].table)
+    for i, row in table.iterrows():
+        if row["agrees"] is False:
+            reason = explain(row["statistic"], row["item"], row["source"])
+            table.at[i, "note"] = "; ".join(filter(None, [row["note"], reason]))
     return ReplicationResult(table=table)
+
+
+def _explanations(audit: pd.DataFrame) -> Callable[[str, str, str], str]:
+    """Why a published number cannot be matched: the audit findings that bear on it."""
+    found = audit[~audit["consistent"].astype(bool)]
+
+    def finding(check: str, item: str | None = None) -> str:
+        rows = found[found["check"] == check]
+        if item is not None:
+            rows = rows[rows["item"] == item]
+        texts = [f"audit '{r.check}' ({r.item}): {r.recomputed}" for r in rows.itertuples()]
+        return "; ".join(dict.fromkeys(texts))
+
+    def explain(statistic: str, item: str, source: str) -> str:
+        key = {v: k for k, v in _LABELS.items()}.get(item, item)
+        if statistic in ("mean", "sd") and key == "age":
+            t = audit[(audit["check"] == "t-test p") & (audit["item"] == "age")]
+            return "1:1 matching within the caliper makes the groups' ages nearly equal; " + (
+                t["detail"].iloc[0] if len(t) else ""
+            )
+        if statistic == "rho":
+            parts = [finding("matrix positive semidefinite")]
+            if "–" in item:
+                parts.append(finding("matrix entries in [−1, 1]"))
+            return "the published ρ's cannot all hold at once: " + "; ".join(filter(None, parts))
+        if statistic == "auc":
+            return finding("ρ ↔ AUC", "vbq") + "; " + finding("binormal AUC", "vbq")
+        if statistic == "p_or":
+            return "ORs depend on unstated model choices; " + (
+                finding("CI vs p", key) or "the printed OR, CI and p agree"
+            )
+        return ""
+
+    return explain
 
 
 def _reproduced(report: Report) -> dict[tuple[str, str, str, str], tuple[float, str]]:

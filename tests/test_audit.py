@@ -39,7 +39,7 @@ def test_chi2_without_correction_reproduces_comorbidity_p(audit):
 
 def test_findings_on_the_paper(audit):
     assert not audit.loc[("matrix entries in [−1, 1]", "Table 3"), "consistent"]
-    psd = audit.loc[("matrix positive semidefinite", "Table 3 + Table 2 ρ")]
+    psd = audit.loc[("matrix positive semidefinite", "Table 3 + ρ with the outcome")]
     assert not psd.consistent
     assert psd.recomputed == "min eigenvalue -0.0691"
     assert audit.loc[("matrix positive semidefinite", "Table 3"), "consistent"]
@@ -52,18 +52,29 @@ def test_findings_on_the_paper(audit):
     assert not audit.loc[("Spearman p", "rcsa"), "consistent"]
 
 
-def _consistent_report(rng: np.random.Generator) -> pd.DataFrame:
-    """Numbers computed from one simulated data set, printed with rounding."""
+def _consistent_report(shift: float, spread: float) -> pd.DataFrame:
+    """Numbers computed from one data set (normal quantiles, untied), printed with rounding."""
     n = 60
-    cases, controls = rng.normal(1.0, 1.0, n), rng.normal(0.0, 1.2, n)
+    q = stats.norm.ppf((np.arange(1, n + 1) - 0.5) / n)
+    cases, controls = shift + q, q * spread
+    y = np.r_[np.ones(n), np.zeros(n)]
+    x = np.r_[cases, controls]
     p = stats.ttest_ind(cases, controls, equal_var=False).pvalue
+    rho, p_rho = stats.spearmanr(x, y)
+    auc = (cases[:, None] > controls[None, :]).mean()
     rows = [("T", "n", "n", "cases", str(n)), ("T", "n", "n", "controls", str(n))]
-    for group, x in (("cases", cases), ("controls", controls)):
+    for group, v in (("cases", cases), ("controls", controls)):
         rows += [
-            ("T", "x", "mean", group, f"{x.mean():.4f}"),
-            ("T", "x", "sd", group, f"{x.std(ddof=1):.4f}"),
+            ("T", "x", "mean", group, f"{v.mean():.4f}"),
+            ("T", "x", "sd", group, f"{v.std(ddof=1):.4f}"),
         ]
     rows.append(("T", "x", "p", "", f"{p:.3g}" if p >= 1e-3 else "<0.001"))
+    rows += [
+        ("T2", "x", "rho", "", f"{rho:.4f}"),
+        ("T2", "x", "p_rho", "", f"{p_rho:.3g}" if p_rho >= 1e-3 else "<0.001"),
+        ("Text", "x", "auc", "", f"{auc:.4f}"),
+        ("Text", "x", "direction", "cases", "higher"),
+    ]
     a, b = 25, 17
     chi = stats.chi2_contingency([[a, n - a], [b, n - b]], correction=False).pvalue
     rows += [
@@ -80,22 +91,72 @@ def _consistent_report(rng: np.random.Generator) -> pd.DataFrame:
         ("T2", "x", "or_ci_high", "", f"{hi:.3f}"),
         ("T2", "x", "p_or", "", f"{p_or:.4f}"),
     ]
+    matrix = {"a~b": "0.5", "a~c": "0.3", "b~c": "0.2"}
+    for pair, r in matrix.items():
+        first, second = pair.split("~")
+        rows += [("Table 3", pair, "rho", "", r), ("Table 3", f"{second}~{first}", "rho", "", r)]
     frame = pd.DataFrame(rows, columns=["source", "item", "statistic", "group", "printed"])
     frame["relation"] = np.where(frame["printed"].str.startswith("<"), "<", "=")
-    frame["value"] = frame["printed"].str.lstrip("<").astype(float)
+    frame["value"] = [
+        (1.0 if t == "higher" else -1.0) if t in ("higher", "lower") else float(t.lstrip("<"))
+        for t in frame["printed"]
+    ]
     return frame
 
 
-@settings(max_examples=15, deadline=None)
-@given(st.integers(0, 10_000))
-def test_numbers_from_one_data_set_pass_and_a_changed_p_fails(seed):
-    report = _consistent_report(np.random.default_rng(seed))
-    table = audit_reported(report, paired=False).table
-    assert table["consistent"].all(), table.to_string()
-    broken = report.copy()
-    broken.loc[broken["statistic"] == "p_or", ["printed", "value"]] = ["0.91", 0.91]
-    checks = audit_reported(broken, paired=False).table.set_index("check")
-    assert not checks.loc["CI vs p", "consistent"]
+def _plant(report: pd.DataFrame, statistic: str, printed: str, item=None, group=None):
+    out = report.copy()
+    mask = out["statistic"] == statistic
+    if item is not None:
+        mask &= out["item"] == item
+    if group is not None:
+        mask &= out["group"] == group
+    value = {"higher": 1.0, "lower": -1.0}.get(printed)
+    out.loc[mask, ["printed", "relation", "value"]] = [
+        printed,
+        "=",
+        value if value is not None else float(printed),
+    ]
+    return out
+
+
+PLANTED = [  # (statistic, printed, item, group) -> the check that must fail
+    (("p", "0.5", "x", None), "t-test p"),
+    (("count", "40", "y", "cases"), "χ² p"),
+    (("or", "3.9", None, None), "OR vs CI"),
+    (("p_or", "0.91", None, None), "CI vs p"),
+    (("p_rho", "0.2", None, None), "Spearman p"),
+    (("auc", "0.6", None, None), "ρ ↔ AUC"),
+    (("direction", "lower", None, None), "direction: text vs ρ"),
+    (("mean", "-3", "x", "cases"), "direction: ρ vs means"),
+    (("rho", "-0.9", "b~c", None), "matrix symmetric"),
+    (("rho", "1.5", "a~c", None), "matrix entries in [−1, 1]"),
+]
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.floats(0.3, 1.5), st.floats(0.7, 1.4))
+def test_consistent_numbers_give_no_finding(shift, spread):
+    table = audit_reported(_consistent_report(shift, spread), paired=False).table
+    assert table["consistent"].all(), table[~table["consistent"]].to_string()
+    assert len(table) == 12
+
+
+@pytest.mark.parametrize(("plant", "check"), PLANTED)
+def test_each_planted_inconsistency_is_found(plant, check):
+    broken = _plant(_consistent_report(1.0, 1.0), *plant)
+    table = audit_reported(broken, paired=False).table
+    assert not table.loc[table["check"] == check, "consistent"].all()
+
+
+def test_impossible_matrix_is_not_psd():
+    report = _consistent_report(1.0, 1.0)
+    for pair, r in {"a~b": "0.9", "a~c": "0.9", "b~c": "-0.9"}.items():
+        first, second = pair.split("~")
+        report = _plant(report, "rho", r, item=pair)
+        report = _plant(report, "rho", r, item=f"{second}~{first}")
+    table = audit_reported(report, paired=False).table.set_index("item")
+    assert not table.loc["Table 3", "consistent"].iloc[-1]
 
 
 @settings(max_examples=50, deadline=None)
