@@ -26,7 +26,7 @@ test: $(VENV)/.installed-test
 	MPLBACKEND=Agg $(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -103,7 +103,8 @@ def test_mean_squares_table_is_the_two_way_anova():
 
 
 def test_agrees_with_pingouin_on_random_data():
-    pg = pytest.importorskip("pingouin")
+    import pingouin as pg
+
     rng = np.random.default_rng(1)
     y = rng.normal(size=(40, 1)) + rng.normal(size=(40, 5)) + rng.normal(size=5)
     ours = run(y).table
@@ -426,4 +427,3 @@ def test_reliability_bad_input(sample_measurements):
         reliability(m[m["session"] == 1], measures=["hu"], kind="intra")
     with pytest.raises(DataError, match="'session' not found"):
         reliability(m.drop(columns="session"))
-
