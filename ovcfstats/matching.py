@@ -171,57 +171,79 @@ def _greedy(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: i
     """Nearest (rng None) or random-within-caliper matching on sorted controls."""
     order = np.argsort(ctrl_x[:, 0], kind="stable")
     values = ctrl_x[order, 0]
-    n = len(values)
-    used = np.zeros(n, bool)
     # Each case's caliper window [lo, hi) and insertion point, found for all cases at once.
     tol = widths[0] * (1 + 1e-12)
     lows = np.searchsorted(values, case_x[:, 0] - tol, "left").tolist()
     highs = np.searchsorted(values, case_x[:, 0] + tol, "right").tolist()
-    inserts = np.searchsorted(values, case_x[:, 0], "left").tolist()
-    # Skip pointers with path compression: right[i] leads to the first unused index ≥ i (n: none);
-    # left[i + 1] leads to 1 + the last unused index ≤ i (0: none). Each lookup is near O(1).
-    # Python lists: scalar access in this loop is several times faster than on numpy arrays.
+    if rng is None and case_x.shape[1] == 1:
+        inserts = np.searchsorted(values, case_x[:, 0], "left").tolist()
+        cases, picks = _nearest_1d(
+            case_x[:, 0].tolist(), values.tolist(), lows, highs, inserts, ratio
+        )
+    else:
+        cases, picks = _windowed(case_x, ctrl_x, order, widths, lows, highs, ratio, rng)
+    return np.asarray(cases, int), order[np.asarray(picks, int)]
+
+
+def _nearest_1d(xs: list, vals: list, lows: list, highs: list, inserts: list, ratio: int):
+    """Greedy nearest on one sorted variable; returns case positions and sorted-control positions.
+
+    Skip pointers with path compression: ``right[i]`` leads to the first unused index ≥ i (n:
+    none); ``left[i + 1]`` to 1 + the last unused index ≤ i (0: none), so each lookup is near
+    O(1). Plain lists and inlined lookups: this loop runs once per case and dominates the time.
+    """
+    n = len(vals)
     right, left = list(range(n + 1)), list(range(n + 1))
-    vals, own = values.tolist(), order.tolist()
-
-    def find(ptr: list[int], i: int) -> int:
-        root = i
-        while ptr[root] != root:
-            root = ptr[root]
-        while ptr[i] != root:
-            ptr[i], i = root, ptr[i]
-        return root
-
-    cases, ctrls = [], []
-    multi = case_x.shape[1] > 1
+    cases, picks = [], []
     for _ in range(ratio):
-        for i, x in enumerate(case_x[:, 0].tolist()):
+        for i, x in enumerate(xs):
+            pos = inserts[i]
+            after = pos
+            while right[after] != after:
+                after = right[after]
+            while right[pos] != after:
+                right[pos], pos = after, right[pos]
+            pos = inserts[i]
+            before = pos
+            while left[before] != before:
+                before = left[before]
+            while left[pos] != before:
+                left[pos], pos = before, left[pos]
+            before -= 1
             lo, hi = lows[i], highs[i]
-            if rng is not None or multi:
-                window = np.arange(lo, hi)[~used[lo:hi]]
-                if multi and window.size:
-                    d = _distance_matrix(case_x[i][None, :], ctrl_x[order[window]], widths)[0]
-                    window, d = window[np.isfinite(d)], d[np.isfinite(d)]
-                    if rng is None and window.size:
-                        window = window[[int(np.argmin(d))]]
-                if window.size == 0:
-                    continue
-                j = int(window[0] if rng is None else rng.choice(window))
-            else:
-                pos = inserts[i]
-                after, before = find(right, pos), find(left, pos) - 1
-                ok_before, ok_after = lo <= before < hi, lo <= after < hi
-                if not (ok_before or ok_after):
-                    continue
-                # ties go to the lower value, then data order (a stable sort keeps it)
-                take_before = ok_before and (not ok_after or x - vals[before] <= vals[after] - x)
-                j = before if take_before else after
-            used[j] = True
+            ok_before, ok_after = lo <= before < hi, lo <= after < hi
+            if not (ok_before or ok_after):
+                continue
+            # ties go to the lower value, then data order (a stable sort keeps it)
+            take_before = ok_before and (not ok_after or x - vals[before] <= vals[after] - x)
+            j = before if take_before else after
             right[j] = j + 1
             left[j + 1] = j
             cases.append(i)
-            ctrls.append(own[j])
-    return np.asarray(cases, int), np.asarray(ctrls, int)
+            picks.append(j)
+    return cases, picks
+
+
+def _windowed(case_x, ctrl_x, order, widths, lows, highs, ratio, rng):
+    """Greedy over each case's caliper window: random (SPSS) or nearest on several variables."""
+    used = np.zeros(len(order), bool)
+    cases, picks = [], []
+    for _ in range(ratio):
+        for i in range(len(case_x)):
+            lo, hi = lows[i], highs[i]
+            window = np.arange(lo, hi)[~used[lo:hi]]
+            if case_x.shape[1] > 1 and window.size:
+                d = _distance_matrix(case_x[i][None, :], ctrl_x[order[window]], widths)[0]
+                window, d = window[np.isfinite(d)], d[np.isfinite(d)]
+                if rng is None and window.size:
+                    window = window[[int(np.argmin(d))]]
+            if window.size == 0:
+                continue
+            j = int(window[0] if rng is None else rng.choice(window))
+            used[j] = True
+            cases.append(i)
+            picks.append(j)
+    return cases, picks
 
 
 # -- balance -------------------------------------------------------------------------------
