@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
+from ._results import OvcfWarning
 from ._validate import DataError
 
 
@@ -34,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=None, help="seed of random matching")
         p.add_argument("--or-per", default="sd", help="OR scale: unit, sd or a number")
         p.add_argument("--model", choices=("separate", "joint"), default="separate")
+        p.add_argument("--firth", action="store_true", help="Firth's penalised logistic regression")
         p.add_argument(
             "--conditional",
             action="store_true",
@@ -90,17 +93,22 @@ def main(argv: list[str] | None = None) -> int:
         or_per=per,
         or_model=args.model,
         conditional=args.conditional,
+        or_method="firth" if args.firth else "ml",
     )
 
     def progress(step: str) -> None:
         print(f"ovcfstats: {step}", file=sys.stderr, flush=True)
 
     try:
-        if args.command == "reproduce":
-            report = reproduce(config=config, progress=progress)
-        else:
-            patients, measurements = _tables(args)
-            report = reproduce(patients, measurements, config=config, progress=progress)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", OvcfWarning)
+            if args.command == "reproduce":
+                report = reproduce(config=config, progress=progress)
+            else:
+                patients, measurements = _tables(args)
+                report = reproduce(patients, measurements, config=config, progress=progress)
+        for w in caught:  # also in the report, under the step that raised them
+            print(f"ovcfstats: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
         progress("writing the report")
         paths = report.save(args.out)
     except (DataError, ValueError) as err:

@@ -690,4 +690,3 @@ def reliability(
         settings={"kind": kind, "form": form, "alpha": alpha, "measures": measures},
         details=detail,
     )
-

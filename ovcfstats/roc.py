@@ -464,6 +464,7 @@ def compare_auc(
         if name in complete and keep.all():
             return complete[name]
         return placements(score[name][keep], y[keep])
+
     z_crit = norm.ppf(1 - alpha / 2)
     rows, excluded = [], []
     for a, b in combinations(indicators, 2):

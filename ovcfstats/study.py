@@ -30,6 +30,7 @@ CHOICES = {
     "or_model": "'separate' (one model per indicator) or 'joint' (all five in one model)",
     "conditional": "conditional logistic regression on the matched pairs",
     "or_ci": "OR CI: 'wald' or 'profile' likelihood",
+    "or_method": "'ml' (maximum likelihood) or 'firth' (penalised; finite under separation)",
     "adjust": "covariates of the logistic models (the paper: age, sex and BMI)",
     "roc_ci": "AUC CI: 'delong' or 'bootstrap'",
     "auc_adjust": "multiple-testing adjustment of the pairwise AUC comparisons",
@@ -58,6 +59,7 @@ class StudyConfig:
     or_model: str = "separate"
     conditional: bool = False
     or_ci: str = "wald"
+    or_method: str = "ml"
     adjust: tuple[str, ...] = ("age", "sex", "bmi")
     roc_ci: str = "delong"
     auc_adjust: str | None = "holm"
@@ -213,6 +215,7 @@ def reproduce(
             conditional=cfg.conditional,
             per=cfg.or_per,
             ci=cfg.or_ci,
+            method=cfg.or_method,
             alpha=cfg.alpha,
         ),
         title=f"Table 2 (continued). Logistic regression adjusted for {', '.join(cfg.adjust)}",

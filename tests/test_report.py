@@ -176,3 +176,16 @@ def test_module_entry_point():
         [sys.executable, "-m", "ovcfstats", "--help"], capture_output=True, text=True, check=True
     )
     assert "reproduce" in out.stdout and "analyze" in out.stdout
+
+
+def test_cli_options_reach_the_config(tmp_path):
+    patients, measurements = load_sample()
+    p, m = tmp_path / "p.csv", tmp_path / "m.csv"
+    patients.to_csv(p, index=False)
+    measurements.to_csv(m, index=False)
+    args = ["analyze", str(p), str(m), "--out", str(tmp_path / "o"), "--model", "joint",
+            "--firth", "--or-per", "10", "--method", "nearest"]  # fmt: skip
+    assert main(args) == 0
+    md = (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
+    assert "| or_method | 'firth' |" in md and "| or_per | 10.0 |" in md
+    assert "| method | 'nearest' |" in md and "| or_model | 'joint' |" in md
