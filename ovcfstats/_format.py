@@ -74,22 +74,14 @@ def format_value(value: Any, rule: str) -> str:
     return _number(x, {"1": 1, "2": 2, "3": 3}.get(rule))
 
 
-def format_table(table: pd.DataFrame, ci_decimals: int | None = None) -> pd.DataFrame:
+def format_table(table: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``table`` with every cell as journal-formatted text.
 
     ``ci_low``/``ci_high`` follow the statistic they belong to: two decimals beside an ``or``
-    column, three beside ``rho``/``auc``/``icc``, else ``ci_decimals``.
+    column, three beside ``rho``/``auc``/``icc``, else up to four significant digits.
     """
     out = pd.DataFrame(index=table.index)
-    ci_rule = (
-        "2"
-        if "or" in table.columns
-        else "3"
-        if {"rho", "auc", "icc"} & set(table.columns)
-        else str(ci_decimals)
-        if ci_decimals
-        else "g"
-    )
+    ci_rule = "2" if "or" in table.columns else "3" if {"rho", "auc", "icc"} & set(table) else "g"
     for column in table.columns:
         rule = ci_rule if column in ("ci_low", "ci_high") else _rule(str(column))
         out[column] = [format_value(v, rule) for v in table[column].tolist()]

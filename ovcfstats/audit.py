@@ -62,8 +62,7 @@ def _agrees(recomputed: float, row: pd.Series) -> bool:
     """Does ``recomputed`` round to what ``row`` prints (or lie below a printed '<' bound)?"""
     if row["relation"] == "<":
         return bool(recomputed < row["value"])
-    half = 0.5 * 10.0 ** -_decimals(row["printed"])
-    return bool(abs(recomputed - row["value"]) <= half + 1e-12)
+    return bool(abs(recomputed - row["value"]) <= _half(row) + 1e-12)
 
 
 def _half(row: pd.Series) -> float:

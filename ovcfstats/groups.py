@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from ._format import format_p
 from ._results import (
     DegenerateDataWarning,
     Result,
@@ -147,7 +148,7 @@ class GroupComparison(Result):
                     "variable": name,
                     col1: cells[0],
                     col0: cells[1],
-                    "p": _format_p(r["p"]) if first else "",
+                    "p": format_p(r["p"]) if first else "",
                     "test": r["test"] if first else "",
                     "SMD": "" if pd.isna(r["smd"]) else f"{r['smd']:.{digits}f}",
                 }
@@ -185,12 +186,6 @@ def _mean_sd(r: pd.Series, g: str, digits: int, median: bool) -> str:
             f"[{r[f'q1_{g}']:.{digits}f}, {r[f'q3_{g}']:.{digits}f}]"
         )
     return text
-
-
-def _format_p(p: float) -> str:
-    if pd.isna(p):
-        return ""
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 # -- input -----------------------------------------------------------------------------------

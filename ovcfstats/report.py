@@ -8,7 +8,6 @@ alone with no network access.
 
 from __future__ import annotations
 
-import base64
 import io
 import re
 from dataclasses import dataclass, field
@@ -274,8 +273,3 @@ def _figure_bytes(fig: Any, fmt: str) -> bytes:
     with matplotlib.rc_context({"svg.hashsalt": "ovcfstats"}):
         fig.savefig(buffer, format=fmt, dpi=150, metadata=metadata)
     return buffer.getvalue()
-
-
-def figure_data_uri(fig: Any) -> str:
-    """A figure as a base64 PNG ``data:`` URI (for HTML outside the report)."""
-    return "data:image/png;base64," + base64.b64encode(_figure_bytes(fig, "png")).decode()

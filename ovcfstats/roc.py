@@ -503,7 +503,7 @@ def compare_auc(
     if adjust is not None:
         table["p_adjusted"] = multipletests(table["p"], method=adjust)[1]
     omni = pd.DataFrame(columns=["chi2", "df", "p", "n"])
-    if paired and omnibus and len(indicators) > 2:
+    if paired and omnibus:
         keep = np.all([~np.isnan(score[k]) for k in indicators], axis=0)
         stat, rank, p = _omnibus([oriented(k, keep) for k in indicators])
         omni = pd.DataFrame([{"chi2": stat, "df": rank, "p": p, "n": int(keep.sum())}])

@@ -15,10 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ._results import Result
+from .audit import _agrees
 from .report import Report
 from .schema import COMORBIDITIES, INDICATORS, LABELS, label
-
-_LABELS = LABELS
 
 #: what each choice means, printed beside its value in the report
 CHOICES = {
@@ -243,12 +242,6 @@ def reproduce(
 
 
 # -- replication -------------------------------------------------------------------------------
-def _rounds_to(value: float, printed: str) -> bool:
-    text = printed.strip().strip("()%<")
-    decimals = len(text.split(".")[1]) if "." in text else 0
-    return bool(abs(value - float(text)) <= 0.5 * 10.0**-decimals + 1e-9)
-
-
 def _p_agrees(value: float, row: pd.Series) -> bool:
     if row["relation"] == "<":
         return bool(value < row["value"])
@@ -270,7 +263,7 @@ def replication(report: Report) -> ReplicationResult:
         if stat in ("p", "p_rho", "p_or"):
             agrees = _p_agrees(value, pub)
         elif stat in ("mean", "sd", "count", "percent"):
-            agrees = _rounds_to(value, pub["printed"])
+            agrees = _agrees(value, pub)
         elif stat == "rho":
             agrees = bool(abs(value - pub["value"]) <= 0.05)
         elif stat == "min":  # "all above 0.8"
@@ -315,7 +308,7 @@ def _explanations(audit: pd.DataFrame) -> Callable[[str, str, str], str]:
         return "; ".join(dict.fromkeys(texts))
 
     def explain(statistic: str, item: str, source: str) -> str:
-        key = {v: k for k, v in _LABELS.items()}.get(item, item)
+        key = {v: k for k, v in LABELS.items()}.get(item, item)
         if statistic in ("mean", "sd") and key == "age":
             t = audit[(audit["check"] == "t-test p") & (audit["item"] == "age")]
             return "1:1 matching within the caliper makes the groups' ages nearly equal; " + (

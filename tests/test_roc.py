@@ -101,12 +101,16 @@ def test_omnibus_two_equal_indicators_is_zero(asah):
     assert res.omnibus.loc[0, "df"] == 1
 
 
-def test_omnibus_two_indicators_equals_squared_z(asah):
-    # with k = 2 the omnibus chi-square is the paired z squared; check via three where one pair
-    res = compare_auc(asah, ["wfns", "s100b", "ndka"])
-    z = res.table.set_index(["indicator_1", "indicator_2"])["z"]
-    assert res.omnibus.loc[0, "chi2"] >= max(z**2) - 1e-9
-    assert res.omnibus.loc[0, "df"] == 2
+def test_omnibus_on_two_indicators_is_the_squared_paired_z(asah, proc):
+    # Stata's roccomp χ² with 1 df equals the paired DeLong z² (pROC-checked above)
+    res = compare_auc(asah, ["wfns", "s100b"])
+    assert res.omnibus.loc[0, "chi2"] == pytest.approx(
+        proc["paired", "wfns_vs_s100b", "z"] ** 2, rel=1e-10
+    )
+    assert res.omnibus.loc[0, "p"] == pytest.approx(proc["paired", "wfns_vs_s100b", "p"], rel=1e-8)
+    assert res.omnibus.loc[0, "df"] == 1
+    three = compare_auc(asah, ["wfns", "s100b", "ndka"]).omnibus.iloc[0]
+    assert three["df"] == 2 and three["chi2"] >= res.omnibus.loc[0, "chi2"] - 1e-12
 
 
 def test_adjust_adds_column(asah):
