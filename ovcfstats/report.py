@@ -110,8 +110,9 @@ class Report:
             lines += [f"## {item.title}", ""]
             if item.result.settings:
                 lines += [f"*{_settings(item.result)}*", ""]
-            for name, table in item.result.report_tables().items():
-                if len(item.result.report_tables()) > 1:
+            tables = item.result.report_tables()
+            for name, table in tables.items():
+                if len(tables) > 1:
                     lines += [f"**{name}**", ""]
                 lines += [markdown_table(table) if len(table) else "(empty)", ""]
             if item.result.has_plot and figure_dir is not None:
