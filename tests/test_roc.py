@@ -248,3 +248,18 @@ def test_flipped_placements_equal_sorting_the_negated_score(data):
     flipped, direct = placements(x, y).flipped(), placements(-x, y)
     for key in ("v10", "v01", "thresholds", "cases_at", "controls_at"):
         np.testing.assert_allclose(getattr(flipped, key), getattr(direct, key), atol=1e-12)
+
+
+def test_sensitivity_specificity_cis_are_clopper_pearson(asah):
+    from scipy.stats import binomtest
+
+    for row in roc_auc(asah, MARKERS).cutoffs.itertuples():
+        for k_share, n, low, high in (
+            (row.sensitivity, 41, row.sens_ci_low, row.sens_ci_high),
+            (row.specificity, 72, row.spec_ci_low, row.spec_ci_high),
+        ):
+            ci = binomtest(round(k_share * n), n).proportion_ci(method="exact")
+            assert (low, high) == (
+                pytest.approx(ci.low, abs=1e-10),
+                pytest.approx(ci.high, abs=1e-10),
+            )
