@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._results import make_excluded
+from ._results import OvcfWarning, make_excluded
 
 #: How many offending IDs an error message lists before summarising.
 MAX_IDS = 5
@@ -21,6 +21,46 @@ MAX_IDS = 5
 
 class DataError(ValueError):
     """Bad input data: names the column, the offending rows and the fix."""
+
+
+class ImplausibleValueWarning(OvcfWarning):
+    """Values that are possible but look like a unit or coding slip (e.g. proportions for %)."""
+
+
+def as_ids(series: pd.Series) -> pd.Series:
+    """IDs as text exactly as given, surrounding whitespace stripped; missing as ``""``.
+
+    Text is never converted to a number (``"007"`` stays ``"007"`` and differs from ``"7"``).
+    A column a reader already parsed as numbers keeps its digits: whole floats lose the ``.0``
+    that a blank cell forced on them (``7.0`` -> ``"7"``).
+    """
+    if pd.api.types.is_float_dtype(series):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        whole = np.isfinite(values) & (values == np.round(values))
+        text = [
+            "" if np.isnan(v) else (str(int(v)) if w else repr(float(v)))
+            for v, w in zip(values, whole, strict=True)
+        ]
+        return pd.Series(text, index=series.index, dtype=object)
+    return series.astype("string").str.strip().fillna("").astype(object)
+
+
+def describe_rows(mask: Any) -> str:
+    """``"rows 3, 7"``: 1-based positions (1 = the first data row) as plain integers."""
+    rows = [int(i) + 1 for i in np.flatnonzero(np.asarray(mask, dtype=bool))]
+    shown = ", ".join(str(r) for r in rows[:MAX_IDS])
+    more = f", ... ({len(rows)} rows)" if len(rows) > MAX_IDS else ""
+    return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}"
+
+
+def check_alpha(alpha: Any, func: str, param: str = "alpha") -> float:
+    """A level in (0, 1): Python or numpy reals (``np.float32(0.05)``); bools are refused."""
+    ok = isinstance(alpha, int | float | np.integer | np.floating) and not isinstance(
+        alpha, bool | np.bool_
+    )
+    if not ok or not 0 < float(alpha) < 1:
+        raise ValueError(f"`{param}` of {func}() must be a number in (0, 1); got {alpha!r}.")
+    return float(alpha)
 
 
 def id_column(data: pd.DataFrame, id_col: str | None = "patient_id") -> str | None:
@@ -38,9 +78,14 @@ def row_ids(data: pd.DataFrame, mask: Any = None, id_col: str | None = "patient_
 def describe_ids(ids: Sequence[Any], id_col: str | None = "patient_id") -> str:
     """``"patient_id: P1, P2, P3, ... (12 rows)"`` for an error message."""
     label = id_col or "row"
-    shown = ", ".join(str(i) for i in list(ids)[:MAX_IDS])
+    shown = ", ".join(_plain(i) for i in list(ids)[:MAX_IDS])
     more = f", ... ({len(ids)} rows)" if len(ids) > MAX_IDS else ""
     return f"{label}: {shown}{more}"
+
+
+def _plain(value: Any) -> str:
+    """An ID or row label as plain text (``5``, not ``np.int64(5)``)."""
+    return str(value.item() if isinstance(value, np.generic) else value)
 
 
 def check_frame(data: Any, func: str, name: str = "data") -> pd.DataFrame:
@@ -78,20 +123,43 @@ def check_option(value: Any, allowed: Sequence[Any], func: str, param: str) -> A
 def check_numeric(
     data: pd.DataFrame, column: str, func: str, id_col: str | None = "patient_id"
 ) -> np.ndarray:
-    """Column as float64; non-numeric entries (not missing ones) raise naming the rows."""
+    """Column as float64; non-numeric or infinite entries raise naming the rows.
+
+    Missing entries (blank, NaN) are kept as NaN; ``inf``/``-inf`` are refused (no reading or
+    covariate can be infinite; they usually come from a division by zero in a spreadsheet).
+    """
     raw = data[column]
     if pd.api.types.is_bool_dtype(raw) or pd.api.types.is_numeric_dtype(raw):
-        return raw.to_numpy(dtype=float, na_value=np.nan)
-    values = pd.to_numeric(raw, errors="coerce")
-    bad = values.isna() & raw.notna()
-    if bad.any():
-        examples = ", ".join(repr(v) for v in raw[bad].unique()[:3])
+        values = raw.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        coerced = pd.to_numeric(raw, errors="coerce")
+        bad = coerced.isna() & raw.notna()
+        if bad.any():
+            examples = ", ".join(repr(v) for v in raw[bad].unique()[:3])
+            raise DataError(
+                f"{func}(): non-numeric values ({examples}) in column '{column}' "
+                f"({_where(data, bad, id_col)}). "
+                "Fix or blank these entries; missing values may be left empty."
+            )
+        values = coerced.to_numpy(dtype=float, na_value=np.nan)
+    infinite = np.isinf(values)
+    if infinite.any():
+        shown = ", ".join(sorted({repr(float(v)) for v in values[infinite]}))
         raise DataError(
-            f"{func}(): non-numeric values ({examples}) in column '{column}' "
-            f"({describe_ids(row_ids(data, bad, id_col), id_col)}). "
-            "Fix or blank these entries; missing values may be left empty."
+            f"{func}(): infinite values ({shown}) in column '{column}' "
+            f"({_where(data, infinite, id_col)}). A value cannot be infinite (often a division "
+            "by zero in the spreadsheet): correct these entries or leave them blank."
         )
-    return values.to_numpy(dtype=float, na_value=np.nan)
+    return values
+
+
+def _where(data: pd.DataFrame, mask: Any, id_col: str | None) -> str:
+    """The IDs of the rows in ``mask`` and their 1-based row numbers, for a message."""
+    col = id_column(data, id_col)
+    rows = describe_rows(mask)
+    if col is None:
+        return rows
+    return f"{describe_ids(row_ids(data, mask, id_col), id_col)}; {rows}"
 
 
 def check_binary_outcome(

@@ -1,21 +1,38 @@
-"""The data contract: the ``patients`` and ``measurements`` tables (SPEC §1) and their validation.
+"""The data contract: the ``patients`` and ``measurements`` tables and their validation.
 
 Both validators return a cleaned copy (types normalised) or raise :class:`~ovcfstats.DataError`
-naming the column, the offending patient IDs and the fix. Missing *values* (a blank BMI, a blank
-reading) are not errors: the analyses exclude them with a reason. Structural faults are errors:
-unknown or missing columns, duplicate IDs, non-numeric values, codes outside the contract, a case
-without a fracture level, ages below the inclusion limit, readings for unknown patients, duplicate
-readings.
+naming the column, the offending patient IDs, the 1-based row numbers and the fix. Missing
+*values* (a blank BMI, a blank reading) are not errors: the analyses exclude them with a reason.
+Structural faults are errors: unknown or missing columns, duplicate IDs, non-numeric or infinite
+values, codes outside the contract, a case without a fracture level, ages below the inclusion
+limit, values outside their plausible range (:data:`RANGES`), readings for unknown patients,
+duplicate readings.
+
+IDs are text: ``patient_id`` is kept exactly as given (surrounding blanks stripped), so ``007``
+and ``7`` are two patients. Codes are normalised where the meaning is unambiguous: ``sex``,
+``level``, ``muscle``, ``side`` and ``rater`` are upper-cased and stripped (``" r2 "`` -> ``R2``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+import warnings
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from ._validate import DataError, check_columns, check_frame, check_numeric, describe_ids
+from ._validate import (
+    DataError,
+    ImplausibleValueWarning,
+    as_ids,
+    check_columns,
+    check_frame,
+    check_numeric,
+    describe_ids,
+    describe_rows,
+)
 
 PATIENT_COLUMNS = (
     "patient_id",
@@ -57,27 +74,151 @@ MEASURES: dict[str, tuple[tuple[str, ...], bool]] = {
 READING_KEY = ("patient_id", "measure", "level", "muscle", "side", "rater", "session")
 
 
+class Range(NamedTuple):
+    """The values a column or measure can plausibly take: ``low`` ≤ x ≤ ``high``.
+
+    ``low_open=True`` excludes ``low`` itself (``low`` < x), e.g. a muscle area of 0.
+    """
+
+    low: float
+    high: float
+    unit: str
+    why: str
+    low_open: bool = False
+
+    def outside(self, values: np.ndarray) -> np.ndarray:
+        """True where a (non-missing) value lies outside the range."""
+        with np.errstate(invalid="ignore"):
+            below = values <= self.low if self.low_open else values < self.low
+            return ~np.isnan(values) & (below | (values > self.high))
+
+    def text(self) -> str:
+        """``"0 < x ≤ 100 %"``: the range as a message shows it."""
+        low = f"{self.low:g} {'<' if self.low_open else '≤'} x"
+        high = f" ≤ {self.high:g}" if np.isfinite(self.high) else ""
+        return f"{low}{high}{' ' + self.unit if self.unit else ''}"
+
+
+#: Plausible ranges, in one place: patients' columns (``age``, ``bmi``) and measures (the
+#: ``value`` of each ``measure``). Values outside are refused by :func:`validate_patients` and
+#: :func:`validate_measurements` naming the patients and rows; pass ``ranges={"hu": (-1024,
+#: 4000)}`` (or a :class:`Range`; ``None`` switches a check off) to override one per call. A zero
+#: CSF signal or disc area passes here: :func:`~ovcfstats.derive_indicators` reports the zero
+#: denominator itself.
+RANGES: dict[str, Range] = {
+    "age": Range(0, 120, "years", "no patient is older than 120 years"),
+    "bmi": Range(
+        8, 100, "kg/m²", "adult BMI below 8 or above 100 has not been recorded (unit slip?)"
+    ),
+    "t_score": Range(-10, 10, "SD", "DXA T-scores lie within ±10 SD (a BMD in g/cm² or mg?)"),
+    "hu": Range(-1024, 3071, "HU", "the 12-bit Hounsfield scale of clinical CT"),
+    "si_vertebra": Range(0, np.inf, "a.u.", "MRI signal intensity cannot be negative"),
+    "si_csf": Range(0, np.inf, "a.u.", "MRI signal intensity cannot be negative"),
+    "csa_muscle": Range(
+        0, np.inf, "mm²", "a delineated muscle has a positive area", low_open=True
+    ),
+    "csa_disc": Range(0, np.inf, "mm²", "an area cannot be negative"),
+    "fat_fraction": Range(0, 100, "%", "a fat fraction is a percentage of the muscle area"),
+}
+
+
+def resolve_ranges(ranges: Mapping[str, Any] | None, func: str) -> dict[str, Range]:
+    """:data:`RANGES` with per-call overrides: a :class:`Range`, a (low, high) pair, or None."""
+    out = dict(RANGES)
+    for name, value in (ranges or {}).items():
+        if value is None:
+            out.pop(name, None)
+            continue
+        if isinstance(value, Range):
+            out[name] = value
+            continue
+        try:
+            low, high = (float(v) for v in value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"`ranges` of {func}(): '{name}' must be (low, high), a Range or None; "
+                f"got {value!r}."
+            ) from None
+        if not low <= high:
+            raise ValueError(f"`ranges` of {func}(): '{name}' needs low ≤ high; got {value!r}.")
+        old = RANGES.get(name)
+        out[name] = Range(low, high, old.unit if old else "", "given by the caller")
+    return out
+
+
+def _check_range(
+    func: str, frame: pd.DataFrame, values: np.ndarray, name: str, column: str, rule: Range
+) -> None:
+    """Refuse values outside ``rule``, naming IDs, rows, values and how to override."""
+    bad = rule.outside(values)
+    if bad.any():
+        shown = ", ".join(f"{v:g}" for v in list(dict.fromkeys(values[bad].tolist()))[:5])
+        what = f"'{name}' values" if name != column else "values"
+        raise DataError(
+            f"{func}(): {what} outside the plausible range {rule.text()} ({rule.why}) in column "
+            f"'{column}': {shown} ({describe_ids(list(frame.loc[bad, 'patient_id']))}; "
+            f"{describe_rows(bad)}). Correct these entries (check the unit) or blank them; if "
+            f"they are right, pass ranges={{'{name}': (low, high)}} to {func}()."
+        )
+
+
+def _check_infinite(func: str, frame: pd.DataFrame) -> None:
+    """No infinite number in any numeric column (extra columns included)."""
+    for col in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(
+            frame[col]
+        ):
+            check_numeric(frame, col, func)
+
+
+def _normalise_codes(func: str, frame: pd.DataFrame, column: str) -> pd.Series:
+    """Upper-cased, stripped codes; refuse codes that differ only in spacing or punctuation."""
+    codes = as_ids(frame[column]).str.upper()
+    key = codes.map(lambda c: re.sub(r"[\s_.\-]+", "", c))
+    for _, group in codes[codes != ""].groupby(key[codes != ""]):
+        forms = sorted(group.unique())
+        if len(forms) > 1:
+            bad = codes.isin(forms).to_numpy()
+            raise DataError(
+                f"{func}(): ambiguous codes {forms} in column '{column}' "
+                f"({describe_ids(list(frame.loc[bad, 'patient_id']))}; {describe_rows(bad)}): "
+                "they differ only in spacing or punctuation. Use one spelling per "
+                f"{column} (letter case and surrounding blanks are ignored)."
+            )
+    return codes
+
+
 def _text(series: pd.Series) -> pd.Series:
-    """Strings stripped, blanks and NaN as ``""`` (the contract's 'empty')."""
-    return series.astype("string").str.strip().fillna("").astype(object)
+    """Text stripped, blanks and NaN as ``""`` (the contract's 'empty')."""
+    return as_ids(series)
 
 
 def _fail(func: str, frame: pd.DataFrame, bad: Any, column: str, problem: str, fix: str) -> None:
     bad = np.asarray(bad, dtype=bool)
     if bad.any():
         ids = list(frame.loc[bad, "patient_id"])
-        raise DataError(f"{func}(): {problem} in column '{column}' ({describe_ids(ids)}). {fix}")
+        raise DataError(
+            f"{func}(): {problem} in column '{column}' ({describe_ids(ids)}; "
+            f"{describe_rows(bad)}). {fix}"
+        )
 
 
-def validate_patients(patients: pd.DataFrame, *, min_age: float = 50) -> pd.DataFrame:
+def validate_patients(
+    patients: pd.DataFrame, *, min_age: float = 50, ranges: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
     """Check the ``patients`` table against the data contract; return a cleaned copy.
 
     Parameters
     ----------
     patients : pandas.DataFrame
-        One row per patient with the columns of SPEC §1 (extra columns are kept).
+        One row per patient: ``patient_id``, ``case``, ``age``, ``sex``, ``bmi``,
+        ``hypertension``, ``diabetes``, ``hyperlipidemia``, ``fracture_level`` (extra columns
+        are kept).
     min_age : float, default 50
         The inclusion limit (the paper enrolled patients aged ≥ 50).
+    ranges : mapping, optional
+        Overrides of :data:`RANGES` for ``age`` and ``bmi``: ``{"bmi": (5, 120)}``, a
+        :class:`Range`, or ``None`` to switch the check off.
 
     Returns
     -------
@@ -88,7 +229,9 @@ def validate_patients(patients: pd.DataFrame, *, min_age: float = 50) -> pd.Data
     Raises
     ------
     DataError
-        Naming the column, the patient IDs and the fix.
+        Naming the column, the patient IDs, the 1-based row numbers and the fix: duplicate or
+        blank IDs, codes outside the contract, infinite numbers in any column, ages or BMIs
+        outside their plausible range.
 
     Examples
     --------
@@ -99,15 +242,20 @@ def validate_patients(patients: pd.DataFrame, *, min_age: float = 50) -> pd.Data
     ...     "hyperlipidemia": [0, 1], "fracture_level": ["L2", None]})
     >>> validate_patients(df)["sex"].tolist()
     ['F', 'F']
+    >>> validate_patients(df.assign(age=[70, 999]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ovcfstats._validate.DataError: validate_patients(): values outside ... in column 'age': 999 (...
     """
     func = "validate_patients"
     check_frame(patients, func, "patients")
     check_columns(patients, PATIENT_COLUMNS, func, "patients")
-    out = patients.copy()
+    rules = resolve_ranges(ranges, func)
+    out = patients.reset_index(drop=True)
     out["patient_id"] = _text(out["patient_id"])
     if (out["patient_id"] == "").any():
-        rows = list(np.flatnonzero(out["patient_id"] == ""))
-        raise DataError(f"{func}(): blank patient_id in rows {rows[:5]}. Give every patient an ID.")
+        rows = describe_rows(out["patient_id"] == "")
+        raise DataError(f"{func}(): blank patient_id in {rows}. Give every patient an ID.")
     dup = out["patient_id"].duplicated(keep=False)
     _fail(func, out, dup, "patient_id", "duplicate IDs", "Each patient must appear once.")
     for col in ("case", *COMORBIDITIES):
@@ -119,6 +267,9 @@ def validate_patients(patients: pd.DataFrame, *, min_age: float = 50) -> pd.Data
         out[col] = pd.array(np.where(np.isnan(values), pd.NA, values), dtype="Int64")
     for col in ("age", "bmi"):
         out[col] = check_numeric(out, col, func)
+        if col in rules:
+            _check_range(func, out, out[col].to_numpy(), col, col, rules[col])
+    _check_infinite(func, out)
     young = out["age"].to_numpy() < min_age
     _fail(
         func,
@@ -164,22 +315,44 @@ def validate_patients(patients: pd.DataFrame, *, min_age: float = 50) -> pd.Data
 
 
 def validate_measurements(
-    measurements: pd.DataFrame, patients: pd.DataFrame | None = None
+    measurements: pd.DataFrame,
+    patients: pd.DataFrame | None = None,
+    *,
+    ranges: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Check the long ``measurements`` table against the data contract; return a cleaned copy.
 
     Parameters
     ----------
     measurements : pandas.DataFrame
-        One row per reading with the columns of SPEC §1.
+        One row per reading: ``patient_id``, ``measure``, ``level``, ``muscle``, ``side``,
+        ``rater``, ``session``, ``value``.
     patients : pandas.DataFrame, optional
         When given, every ``patient_id`` must exist in it.
+    ranges : mapping, optional
+        Overrides of :data:`RANGES` per measure, e.g. ``{"hu": (-1024, 4000)}``, a
+        :class:`Range`, or ``None`` to switch a check off.
 
     Returns
     -------
     pandas.DataFrame
-        Text columns stripped (empty as ``""``), ``session`` as int, ``value`` as float (blank
-        values stay NaN and are excluded, with a reason, by the steps that use them).
+        Text columns stripped (empty as ``""``), ``level``, ``muscle``, ``side`` and ``rater``
+        upper-cased, ``session`` as int, ``value`` as float (blank values stay NaN and are
+        excluded, with a reason, by the steps that use them).
+
+    Raises
+    ------
+    DataError
+        Naming the column, the patient IDs, the 1-based row numbers and the fix; among others
+        for a ``value`` outside the plausible range of its measure (:data:`RANGES`: a negative
+        area or signal, a zero muscle area, a fat fraction outside 0–100 %, a T-score beyond
+        ±10, HU outside the CT scale), an infinite value, or rater codes that differ only in
+        spacing (``R 2`` and ``R2``).
+
+    Warns
+    -----
+    ImplausibleValueWarning
+        When every fat fraction lies within 0–1: they look like proportions, not percentages.
 
     Examples
     --------
@@ -189,16 +362,20 @@ def validate_measurements(
     ...     "muscle": [None], "side": [None], "rater": ["R1"], "session": [1], "value": [80.0]})
     >>> validate_measurements(m)["value"].tolist()
     [80.0]
+    >>> validate_measurements(m.assign(rater=" r1 "))["rater"].tolist()
+    ['R1']
     """
     func = "validate_measurements"
     check_frame(measurements, func, "measurements")
     check_columns(measurements, MEASUREMENT_COLUMNS, func, "measurements")
-    out = measurements.copy()
+    rules = resolve_ranges(ranges, func)
+    out = measurements.reset_index(drop=True)
     for col in ("patient_id", "measure", "level", "muscle", "side", "rater"):
         out[col] = _text(out[col])
     out["level"] = out["level"].str.upper()
     out["muscle"] = out["muscle"].str.upper()
     out["side"] = out["side"].str.upper()
+    out["rater"] = _normalise_codes(func, out, "rater")
     out["value"] = check_numeric(out, "value", func)
     session = check_numeric(out, "session", func)
     bad = np.isnan(session) | (session < 1) | (session != np.round(session))
@@ -249,6 +426,13 @@ def validate_measurements(
             f"invalid side for '{measure}'",
             f"side must be {what} for this measure.",
         )
+    values = out["value"].to_numpy()
+    for measure in MEASURES:
+        rows = (out["measure"] == measure).to_numpy()
+        if measure in rules and rows.any():
+            masked = np.where(rows, values, np.nan)
+            _check_range(func, out, masked, measure, "value", rules[measure])
+    _warn_proportions(out)
     if patients is not None:
         known = set(_text(patients["patient_id"]))
         _fail(
@@ -271,7 +455,20 @@ def validate_measurements(
     return out.reset_index(drop=True)
 
 
-#: the five indicators derived per patient (SPEC §2), in the paper's order
+def _warn_proportions(m: pd.DataFrame) -> None:
+    """Fat fractions all within 0–1 are almost surely proportions, not percentages."""
+    ff = m.loc[m["measure"] == "fat_fraction", "value"].dropna()
+    if len(ff) and (ff <= 1).all() and (ff > 0).any():
+        warnings.warn(
+            f"validate_measurements(): all {len(ff)} fat_fraction values lie within 0–1; they "
+            "look like proportions, but the contract expects percentages (0–100). Multiply "
+            "them by 100 if so; FI would otherwise be 100 times too small.",
+            ImplausibleValueWarning,
+            stacklevel=2,
+        )
+
+
+#: the five indicators derived per patient, in the paper's order
 INDICATORS = ("t_score", "hu", "vbq", "rcsa", "fi")
 #: how the paper names them in tables and figures
 LABELS = {
