@@ -163,12 +163,16 @@ def _check_range(
 
 
 def _check_infinite(func: str, frame: pd.DataFrame) -> None:
-    """No infinite number in any numeric column (extra columns included)."""
+    """No infinite number in any column (extra columns included, numbers stored as text too)."""
     for col in frame.columns:
-        if pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(
-            frame[col]
-        ):
-            check_numeric(frame, col, func)
+        if pd.api.types.is_bool_dtype(frame[col]):
+            continue
+        try:
+            values = pd.to_numeric(frame[col], errors="coerce").to_numpy(float, na_value=np.nan)
+        except (TypeError, ValueError):  # categorical, dates: not numbers
+            continue
+        if np.isinf(values).any():
+            check_numeric(frame.assign(**{col: values}), col, func)
 
 
 def _normalise_codes(func: str, frame: pd.DataFrame, column: str) -> pd.Series:
