@@ -7,10 +7,25 @@ Methods (within each stratum of the ``exact`` variables):
   more than any feasible assignment, so that it is used only when nothing else is left — and then
   dropped).
 - ``"nearest"``: greedy, cases in data order (MatchIt's ``m.order = "data"``); each case takes the
-  closest unused control within the caliper; equally close controls are broken towards the lower
-  value, then data order.
+  closest unused control within the caliper. Equally close controls (``ties="lower"``, the
+  default): the lower value, then the first in data order. ``ties="matchit"`` reproduces
+  ``MatchIt::matchit(method = "nearest", m.order = "data")`` with the caliper variable as the
+  distance: MatchIt sorts cases and controls together by value (data order among equal values)
+  and takes the closest unused control on either side of the case in that order, the lower side
+  on equal distance — so among controls of equal value it takes the one nearest to the case in
+  data order (below the case's value: the last one). Both rules give the same number of pairs
+  and the same distances; only which of the equally close controls is picked differs.
 - ``"random"``: SPSS's case–control matching (FUZZY): cases in data order, each takes a uniformly
-  random unused control within the tolerance (``seed`` makes it reproducible).
+  random unused control within the tolerance. Without ``seed`` a seed is drawn from the
+  operating system's entropy and recorded in ``.settings["seed"]`` and the notes; passing it back
+  reproduces the pairs exactly.
+
+Every caliper is inclusive: a control exactly one caliper away (case 70, control 72, caliper 2)
+is eligible for every method.
+
+An input that already has a ``pair_id`` (or ``match_distance``, ``case_id``, ``control_id``)
+column is matched afresh: the column is kept, renamed ``pair_id_input`` (…), and a warning says
+so. To analyse the pairs you already have, pass that table to the analyses directly.
 
 With ``ratio=k`` each case receives up to k controls, in k rounds (optimal: the case is repeated
 k times in the assignment). Distances: with one caliper variable the absolute difference; with
@@ -27,17 +42,22 @@ import numpy as np
 import pandas as pd
 
 from ._plotting import figure_and_axes
-from ._results import Result, concat_excluded, make_excluded
+from ._results import OvcfWarning, Result, concat_excluded, make_excluded, warn
 from ._validate import (
     DataError,
+    as_ids,
     check_columns,
     check_frame,
     check_numeric,
     check_option,
     describe_ids,
+    describe_rows,
 )
 
 METHODS = ("optimal", "nearest", "random")
+TIES = ("lower", "matchit")
+#: columns match_controls adds to the matched table; input columns of these names are renamed
+OUTPUT_COLUMNS = ("pair_id", "match_distance", "case_id", "control_id")
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,7 +93,17 @@ class MatchResult(Result):
         lines = [
             f"{len(self.table)} controls matched to {self.table['case_id'].nunique()} of "
             f"{s['n_cases']} cases ({s['method']}, exact on {list(s['exact'])}, "
-            f"caliper {s['caliper']}).",
+            f"caliper {s['caliper']}"
+            + (f", ties {s['ties']!r}" if s["method"] == "nearest" else "")
+            + ").",
+        ]
+        if s["method"] == "random":
+            lines.append(
+                f"Random draw with seed {s['seed']}"
+                + (" (drawn for this run)" if s.get("seed_drawn") else "")
+                + f"; match_controls(..., seed={s['seed']}) reproduces these pairs."
+            )
+        lines += [
             "SMD: smd_treated_sd divides by the cases' SD before matching (MatchIt/cobalt); "
             "smd_pooled_sd by sqrt((s1² + s0²)/2) of the groups compared (tableone). Binary "
             "variables use sqrt(p(1 − p)).",
@@ -95,6 +125,13 @@ def _prepare(
     check_frame(patients, func, "patients")
     check_columns(patients, [id_col, "case", *exact, *caliper], func, "patients")
     data = patients.reset_index(drop=True).copy()
+    data[id_col] = as_ids(data[id_col])
+    blank = data[id_col] == ""
+    if blank.any():
+        raise DataError(
+            f"{func}(): blank IDs in column '{id_col}' ({describe_rows(blank)}). "
+            "Give every patient an ID."
+        )
     dup = data[id_col].duplicated(keep=False)
     if dup.any():
         raise DataError(
@@ -167,8 +204,20 @@ def _optimal(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: 
     return rows[keep] // ratio, cand[cols[keep]]
 
 
-def _greedy(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: int, rng=None):
-    """Nearest (rng None) or random-within-caliper matching on sorted controls."""
+def _greedy(
+    case_x: np.ndarray,
+    ctrl_x: np.ndarray,
+    widths: np.ndarray,
+    ratio: int,
+    rng=None,
+    ties: str = "lower",
+    case_pos: np.ndarray | None = None,
+    ctrl_pos: np.ndarray | None = None,
+):
+    """Nearest (rng None) or random-within-caliper matching on sorted controls.
+
+    ``case_pos``/``ctrl_pos`` (data positions) are needed by ``ties="matchit"`` only.
+    """
     order = np.argsort(ctrl_x[:, 0], kind="stable")
     values = ctrl_x[order, 0]
     # Each case's caliper window [lo, hi) and insertion point, found for all cases at once.
@@ -176,21 +225,42 @@ def _greedy(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: i
     lows = np.searchsorted(values, case_x[:, 0] - tol, "left").tolist()
     highs = np.searchsorted(values, case_x[:, 0] + tol, "right").tolist()
     if rng is None and case_x.shape[1] == 1:
-        inserts = np.searchsorted(values, case_x[:, 0], "left").tolist()
-        cases, picks = _nearest_1d(
-            case_x[:, 0].tolist(), values.tolist(), lows, highs, inserts, ratio
-        )
+        inserts = np.searchsorted(values, case_x[:, 0], "left")
+        if ties == "matchit":
+            # MatchIt's position of the case among equal values: after those earlier in the data
+            same_end = np.searchsorted(values, case_x[:, 0], "right")
+            pos = np.asarray(ctrl_pos)[order]
+            inserts = inserts + np.array(
+                [
+                    np.searchsorted(pos[a:b], p)
+                    for a, b, p in zip(inserts, same_end, case_pos, strict=True)
+                ],
+                dtype=int,
+            )
+        first_equal = np.searchsorted(values, values, "left").tolist() if ties == "lower" else None
+        xs, vals = case_x[:, 0].tolist(), values.tolist()
+        cases, picks = _nearest_1d(xs, vals, lows, highs, inserts.tolist(), ratio, first_equal)
     else:
         cases, picks = _windowed(case_x, ctrl_x, order, widths, lows, highs, ratio, rng)
     return np.asarray(cases, int), order[np.asarray(picks, int)]
 
 
-def _nearest_1d(xs: list, vals: list, lows: list, highs: list, inserts: list, ratio: int):
+def _nearest_1d(
+    xs: list,
+    vals: list,
+    lows: list,
+    highs: list,
+    inserts: list,
+    ratio: int,
+    first_equal: list | None = None,
+):
     """Greedy nearest on one sorted variable; returns case positions and sorted-control positions.
 
     Skip pointers with path compression: ``right[i]`` leads to the first unused index ≥ i (n:
     none); ``left[i + 1]`` to 1 + the last unused index ≤ i (0: none), so each lookup is near
     O(1). Plain lists and inlined lookups: this loop runs once per case and dominates the time.
+    ``first_equal[j]`` (the first index holding ``vals[j]``) makes a pick below the case take the
+    first unused of equal values in data order; without it, the one nearest in sorted order.
     """
     n = len(vals)
     right, left = list(range(n + 1)), list(range(n + 1))
@@ -214,9 +284,13 @@ def _nearest_1d(xs: list, vals: list, lows: list, highs: list, inserts: list, ra
             ok_before, ok_after = lo <= before < hi, lo <= after < hi
             if not (ok_before or ok_after):
                 continue
-            # ties go to the lower value, then data order (a stable sort keeps it)
+            # equally close: the lower value (a stable sort keeps data order within a value)
             take_before = ok_before and (not ok_after or x - vals[before] <= vals[after] - x)
             j = before if take_before else after
+            if take_before and first_equal is not None and first_equal[j] != j:
+                j = first_equal[j]  # the first unused control of this value: lies in [j, before]
+                while right[j] != j:
+                    j = right[j]
             right[j] = j + 1
             left[j + 1] = j
             cases.append(i)
@@ -336,6 +410,7 @@ def match_controls(
     ratio: int = 1,
     covariates: Sequence[str] | None = None,
     id_col: str = "patient_id",
+    ties: str = "lower",
 ) -> MatchResult:
     """Match each case (``case == 1``) to ``ratio`` controls, exact on ``exact``, within calipers.
 
@@ -350,15 +425,35 @@ def match_controls(
     method : {"optimal", "nearest", "random"}
         See the module documentation.
     seed : int, optional
-        Seed of ``method="random"``.
+        Seed of ``method="random"``. Without one, a seed is drawn, stored in
+        ``.settings["seed"]`` and printed in the notes; passing it reproduces the pairs.
     ratio : int, default 1
         Controls per case (never reused).
     covariates : sequence of str, optional
         Columns in the balance table (default: age, sex, bmi and comorbidities present).
+    id_col : str, default "patient_id"
+        The ID column; IDs are compared as text (``"007"`` and ``"7"`` are two patients).
+    ties : {"lower", "matchit"}, default "lower"
+        Which of several equally close controls ``method="nearest"`` takes: the lower value,
+        then the first in data order; or MatchIt's choice (one caliper variable only; see the
+        module documentation). Same pairs count and distances either way.
 
     Returns
     -------
     MatchResult
+
+    Raises
+    ------
+    DataError
+        For bad input, and when no case has an eligible control: the message gives, per exact
+        stratum, the numbers of cases and controls and the closest control's distance, and what
+        to relax (the caliper or the exact variables).
+
+    Warns
+    -----
+    OvcfWarning
+        When ``patients`` already has a ``pair_id`` (an already matched table): it is kept as
+        ``pair_id_input`` and the patients are matched afresh.
 
     Examples
     --------
@@ -376,16 +471,24 @@ def match_controls(
     caliper = dict(caliper if caliper is not None else {"age": 2})
     exact = tuple(exact)
     check_option(method, METHODS, func, "method")
+    check_option(ties, TIES, func, "ties")
+    if ties == "matchit" and len(caliper) > 1:
+        raise ValueError(
+            f"{func}(): ties='matchit' needs a single caliper variable; got {list(caliper)}."
+        )
     if not caliper:
         raise DataError(f"{func}(): give at least one caliper variable, e.g. caliper={{'age': 2}}.")
     if not isinstance(ratio, int | np.integer) or ratio < 1:
         raise DataError(f"{func}(): ratio must be a whole number ≥ 1; got {ratio!r}.")
+    seed, seed_drawn = _seed(seed, method, func)
+    notes: list[str] = []
+    patients = _rename_output_columns(patients, {id_col, *exact, *caliper}, notes)
     data, excluded = _prepare(patients, exact, caliper, id_col)
     variables = list(caliper)
     widths = np.array([float(caliper[v]) for v in variables])
     rng = np.random.default_rng(seed) if method == "random" else None
-    pair_parts, unmatched = [], []
-    for _, stratum in data.groupby("_stratum", sort=True):
+    pair_parts, unmatched, strata = [], [], []
+    for key, stratum in data.groupby("_stratum", sort=True):
         cases = stratum[stratum["_case"] == 1]
         ctrls = stratum[stratum["_case"] == 0]
         no_x = cases[variables].isna().any(axis=1).to_numpy()
@@ -394,9 +497,12 @@ def match_controls(
             if method == "optimal":
                 ci, ki = _optimal(cx, kx, widths, ratio)
             else:
-                ci, ki = _greedy(cx, kx, widths, ratio, rng)
+                positions = cases.index.to_numpy()[~no_x], ctrls.index.to_numpy()
+                ci, ki = _greedy(cx, kx, widths, ratio, rng, ties, *positions)
         else:
             ci = ki = np.empty(0, int)
+        if len(cases):
+            strata.append(_stratum_summary(key, exact, variables, cx, kx, len(cases)))
         case_ids = cases[id_col].to_numpy()[~no_x]
         dist = np.abs(cx[ci] - kx[ki]).reshape(len(ci), len(variables))
         part = pd.DataFrame(dist, columns=[f"dist_{v}" for v in variables])
@@ -417,6 +523,8 @@ def match_controls(
             )
             unmatched.append((case_ids[pos], int(got[pos]), reason))
     pairs = pd.concat(pair_parts, ignore_index=True)
+    if pairs.empty:
+        raise DataError(_no_eligible_message(func, strata, exact, caliper))
     order = {pid: i for i, pid in enumerate(data.loc[data["_case"] == 1, id_col])}
     pairs = pairs.sort_values("case_id", key=lambda s: s.map(order), kind="stable").reset_index(
         drop=True
@@ -425,6 +533,7 @@ def match_controls(
     pairs.insert(0, "pair_id", first.cumsum().astype(int))
     unmatched_df = pd.DataFrame(unmatched, columns=["case_id", "n_controls", "reason"])
     original = patients.reset_index(drop=True)
+    original[id_col] = as_ids(original[id_col])
     case_part = original.merge(
         pairs.loc[first, ["pair_id", "case_id"]], left_on=id_col, right_on="case_id"
     )
@@ -456,6 +565,8 @@ def match_controls(
         "caliper": caliper,
         "ratio": ratio,
         "seed": seed,
+        "seed_drawn": seed_drawn,
+        "ties": ties,
         "n_cases": int(is_case.sum()),
         "n_controls": int((~is_case).sum()),
     }
@@ -468,10 +579,81 @@ def match_controls(
     return MatchResult(
         table=pairs,
         excluded=excluded,
+        warnings=tuple(notes),
         settings=settings,
         matched=matched,
         unmatched=unmatched_df,
         balance=balance,
+    )
+
+
+def _seed(seed: Any, method: str, func: str) -> tuple[int | None, bool]:
+    """The seed to use and whether it was drawn here (random method without a seed)."""
+    if seed is None:
+        if method != "random":
+            return None, False
+        return int(np.random.SeedSequence().entropy), True
+    if isinstance(seed, bool | np.bool_) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"`seed` of {func}() must be a whole number ≥ 0; got {seed!r}.")
+    return int(seed), False
+
+
+def _rename_output_columns(patients: Any, used: set, notes: list[str]) -> Any:
+    """Keep input columns named like the output's (``pair_id`` …) as ``<name>_input``."""
+    if not isinstance(patients, pd.DataFrame):
+        return patients
+    clash = [c for c in OUTPUT_COLUMNS if c in patients.columns and c not in used]
+    if not clash:
+        return patients
+    renamed = ", ".join(f"'{c}' -> '{c}_input'" for c in clash)
+    warn(
+        notes,
+        f"match_controls(): `patients` already has {', '.join(repr(c) for c in clash)} (an "
+        f"already matched table?); kept as {renamed} and the patients were matched afresh. To "
+        "analyse the pairs you have, pass that table to the analyses directly.",
+        OvcfWarning,
+    )
+    return patients.rename(columns={c: f"{c}_input" for c in clash})
+
+
+def _stratum_summary(
+    key: str, exact: Sequence[str], variables: list, cx: np.ndarray, kx: np.ndarray, n: int
+) -> dict:
+    """Cases, controls and the closest control per caliper variable in one exact stratum."""
+    label = ", ".join(f"{v}={k}" for v, k in zip(exact, str(key).split("|"), strict=False))
+    closest = [
+        float(np.abs(cx[:, j][:, None] - kx[:, j][None, :]).min()) if len(cx) and len(kx) else None
+        for j in range(len(variables))
+    ]
+    return {"label": label or "all patients", "cases": n, "controls": len(kx), "closest": closest}
+
+
+def _no_eligible_message(func: str, strata: list, exact: Sequence[str], caliper: Mapping) -> str:
+    """Why no case found a control, per exact stratum, and what to relax."""
+    parts, need = [], {}
+    for s in strata:
+        text = f"{s['label']}: {s['cases']} case(s), {s['controls']} control(s)"
+        gaps = [
+            f"closest control {d:g} away in '{v}' (caliper {caliper[v]:g})"
+            for v, d in zip(caliper, s["closest"], strict=True)
+            if d is not None
+        ]
+        for v, d in zip(caliper, s["closest"], strict=True):
+            if d is not None and d > caliper[v]:
+                need[v] = max(need.get(v, 0.0), d)
+        if s["controls"] and not gaps:
+            gaps = ["no case has a value for the caliper variables"]
+        parts.append(text + (", " + ", ".join(gaps) if gaps else ""))
+    fixes = []
+    if need:
+        wider = ", ".join(f"'{v}': {d:g}" for v, d in need.items())
+        fixes.append(f"widen the caliper (e.g. caliper={{{wider}}})")
+    if exact:
+        fixes.append(f"match exactly on fewer variables than exact={tuple(exact)!r}")
+    fixes.append("or add candidate controls")
+    return (
+        f"{func}(): no case has an eligible control (same {', '.join(exact) or 'stratum'}, within "
+        f"the caliper): {'; '.join(parts)}. To match, {'; '.join(fixes)}."
     )
 
 

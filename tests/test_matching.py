@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ovcfstats import DataError, match_controls
+from ovcfstats import DataError, OvcfWarning, match_controls
 from ovcfstats.matching import balance_table
 
 REF = Path(__file__).parent / "reference"
@@ -105,6 +105,16 @@ def test_invariants(ages, sexes, n_cases, width):
         }
     )
     sex, age = df.set_index("patient_id")["sex"], df.set_index("patient_id")["age"]
+    cases, ctrls = df[df["case"] == 1], df[df["case"] == 0]
+    eligible = (
+        (cases["sex"].to_numpy()[:, None] == ctrls["sex"].to_numpy()[None, :])
+        & (abs(cases["age"].to_numpy()[:, None] - ctrls["age"].to_numpy()[None, :]) <= width)
+    ).any()
+    if not eligible:  # no pair is possible: every method says so instead of an empty result
+        for m in ("optimal", "nearest", "random"):
+            with pytest.raises(DataError, match="no case has an eligible control"):
+                match_controls(df, method=m, caliper={"age": width}, seed=0)
+        return
     results = {
         m: match_controls(df, method=m, caliper={"age": width}, seed=0)
         for m in ("optimal", "nearest", "random")
@@ -164,3 +174,164 @@ def test_bad_input(kwargs, edit, match):
         df = edit(df)
     with pytest.raises((DataError, ValueError), match=match):
         match_controls(df, **kwargs)
+
+
+# -- tie rule, caliper boundary, seeds, awkward input ----------------------------------------
+
+
+def pick(df, **kwargs):
+    res = match_controls(df, method="nearest", **kwargs)
+    return res.pairs["control_id"].tolist()
+
+
+def test_nearest_tie_goes_to_the_lower_value_whatever_the_data_order():
+    assert pick(cohort([70], [71, 69])) == ["K1"]
+    assert pick(cohort([70], [69, 71])) == ["K0"]
+
+
+@pytest.mark.parametrize(
+    ("case_age", "control_ages", "expected"),
+    [
+        (72, [71, 71, 71], "K0"),  # equal values below the case: the first in data order
+        (70, [71, 71, 71], "K0"),  # equal values above
+        (70, [70, 70, 69], "K0"),  # equal values at distance 0
+        (72, [75, 71, 71], "K1"),
+    ],
+)
+def test_nearest_tie_among_equal_values_goes_to_data_order(case_age, control_ages, expected):
+    assert pick(cohort([case_age], control_ages)) == [expected]
+
+
+def test_nearest_tie_rule_with_several_caliper_variables():
+    df = cohort([70], [71, 69, 69]).assign(bmi=[20.0, 20.0, 20.0, 20.0])
+    assert pick(df, caliper={"age": 2, "bmi": 2}) == ["K1"]
+
+
+def test_nearest_reproduces_matchit_choice_among_equally_close_controls():
+    """MatchIt 4.5.1 nearest, m.order = "data", age as distance (tests/reference/matchit_ties.R)."""
+    ref = pd.read_csv(REF / "matchit_ties.csv", keep_default_na=False, dtype={"patient_id": str})
+    n_cases = n_ids_differ = 0
+    for _, d in ref.groupby("dataset", sort=False):
+        df = d.drop(columns=["dataset", "matchit_control"])
+        mine = match_controls(df, method="nearest", ties="matchit").pairs
+        lower = match_controls(df, method="nearest").pairs
+        cases = d[d["case"] == 1]
+        got = dict(zip(mine["case_id"], mine["control_id"], strict=True))
+        assert [got.get(c, "") for c in cases["patient_id"]] == cases["matchit_control"].tolist()
+        # the default rule: the same cases matched at the same distances, other IDs
+        pd.testing.assert_frame_equal(
+            mine[["pair_id", "case_id", "dist_age"]], lower[["pair_id", "case_id", "dist_age"]]
+        )
+        n_cases += len(cases)
+        n_ids_differ += int((mine["control_id"] != lower["control_id"]).sum())
+    assert n_cases > 250 and n_ids_differ > 10  # the fixture does exercise the tie rules
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ages=st.lists(st.integers(60, 66), min_size=3, max_size=30),
+    n_cases=st.integers(1, 10),
+    seed=st.integers(0, 10**6),
+)
+def test_tie_rules_differ_only_in_ids(ages, n_cases, seed):
+    n_cases = min(n_cases, len(ages) - 1)
+    order = np.random.default_rng(seed).permutation(len(ages))
+    df = pd.DataFrame(
+        {
+            "patient_id": [f"P{i}" for i in range(len(ages))],
+            "case": [1] * n_cases + [0] * (len(ages) - n_cases),
+            "sex": "F",
+            "age": ages,
+        }
+    ).iloc[order]
+    try:
+        a = match_controls(df, method="nearest").pairs
+    except DataError:
+        return
+    b = match_controls(df, method="nearest", ties="matchit").pairs
+    pd.testing.assert_frame_equal(a.drop(columns="control_id"), b.drop(columns="control_id"))
+
+
+def test_matchit_ties_need_one_caliper_variable():
+    df = cohort([70], [71]).assign(bmi=20.0)
+    with pytest.raises(ValueError, match="single caliper variable"):
+        match_controls(df, method="nearest", ties="matchit", caliper={"age": 2, "bmi": 1})
+    with pytest.raises(ValueError, match="`ties`"):
+        match_controls(df, ties="first")
+
+
+@pytest.mark.parametrize("method", ["nearest", "random", "optimal"])
+@pytest.mark.parametrize(
+    ("case_age", "control_age", "width"),
+    [(70, 72, 2), (70, 68, 2), (70.1, 72.1, 2), (60.3, 60.0, 0.3), (70, 71, 1)],
+)
+def test_a_control_exactly_at_the_caliper_is_matched(method, case_age, control_age, width):
+    df = cohort([case_age], [control_age])
+    res = match_controls(df, method=method, caliper={"age": width}, seed=1)
+    assert res.pairs["control_id"].tolist() == ["K0"]
+
+
+@pytest.mark.parametrize("method", ["nearest", "random", "optimal"])
+def test_a_control_just_beyond_the_caliper_is_not(method):
+    df = cohort([70, 80], [72.001, 80])
+    res = match_controls(df, method=method, caliper={"age": 2}, seed=1)
+    assert res.pairs["case_id"].tolist() == ["C1"]
+
+
+@pytest.mark.parametrize("method", ["nearest", "random", "optimal"])
+def test_caliper_is_inclusive_with_several_variables(method):
+    df = cohort([70], [72]).assign(bmi=[20.0, 21.0])
+    res = match_controls(df, method=method, caliper={"age": 2, "bmi": 1}, seed=1)
+    assert res.pairs["distance"].tolist() == [2.0]
+
+
+def test_random_without_seed_draws_one_records_it_and_it_reproduces_the_pairs():
+    rng = np.random.default_rng(5)
+    df = cohort(rng.integers(60, 80, 25), rng.integers(55, 85, 150))
+    first = match_controls(df, method="random")
+    seed = first.settings["seed"]
+    assert isinstance(seed, int) and first.settings["seed_drawn"]
+    assert f"seed={seed}" in first.summary()
+    again = match_controls(df, method="random", seed=seed)
+    pd.testing.assert_frame_equal(first.pairs, again.pairs)
+    assert not again.settings["seed_drawn"]
+    other = match_controls(df, method="random")
+    assert other.settings["seed"] != seed
+
+
+@pytest.mark.parametrize("seed", [True, -1, 1.5, "7"])
+def test_bad_seeds_are_refused(seed):
+    with pytest.raises(ValueError, match="`seed`"):
+        match_controls(cohort([70], [71]), method="random", seed=seed)
+
+
+def test_an_already_matched_table_is_rematched_keeping_its_pair_id():
+    first = match_controls(cohort([70, 80], [71, 79, 90])).matched
+    with pytest.warns(OvcfWarning, match="'pair_id' -> 'pair_id_input'"):
+        again = match_controls(first)
+    assert list(again.matched["pair_id_input"]) == list(first["pair_id"])
+    assert list(again.matched["pair_id"]) == [1, 1, 2, 2]
+    assert "match_distance_input" in again.matched.columns
+    assert again.warnings and "analyses directly" in again.warnings[0]
+
+
+def test_no_case_with_an_eligible_control_is_one_clear_error():
+    df = cohort([70, 60], [75, 80, 61], ["F", "M"], ["F", "F", "F"])
+    with pytest.raises(DataError) as err:
+        match_controls(df, caliper={"age": 2})
+    msg = str(err.value)
+    assert msg.startswith("match_controls(): no case has an eligible control")
+    assert "sex=F: 1 case(s), 3 control(s), closest control 5 away in 'age' (caliper 2)" in msg
+    assert "sex=M: 1 case(s), 0 control(s)" in msg
+    assert "caliper={'age': 5}" in msg and "exact=('sex',)" in msg
+
+
+def test_ids_are_matched_as_text():
+    df = pd.DataFrame(
+        {"patient_id": ["007", "7", " 8 "], "case": [1, 0, 0], "sex": "F", "age": [70, 71, 75]}
+    )
+    res = match_controls(df)
+    assert res.pairs[["case_id", "control_id"]].values.tolist() == [["007", "7"]]
+    assert res.matched["patient_id"].tolist() == ["007", "7"]
+    numeric = df.assign(patient_id=[1, 2, 3])
+    assert match_controls(numeric).pairs["control_id"].tolist() == ["2"]
