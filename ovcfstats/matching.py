@@ -565,8 +565,8 @@ def match_controls(
         "caliper": caliper,
         "ratio": ratio,
         "seed": seed,
-        "seed_drawn": seed_drawn,
-        "ties": ties,
+        **({"seed_drawn": seed_drawn} if method == "random" else {}),
+        **({"ties": ties} if method == "nearest" else {}),
         "n_cases": int(is_case.sum()),
         "n_controls": int((~is_case).sum()),
     }
