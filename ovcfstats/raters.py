@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -34,12 +34,14 @@ import pandas as pd
 from ._results import (
     DegenerateDataWarning,
     Result,
+    SmallSampleWarning,
     concat_excluded,
     make_excluded,
     warn,
 )
 from ._validate import (
     DataError,
+    check_alpha,
     check_columns,
     check_frame,
     check_numeric,
@@ -59,6 +61,8 @@ FORMS: tuple[tuple[str, str, str], ...] = (
 FORM_NAMES = tuple(f[0] for f in FORMS)
 NAN_POLICIES = ("raise", "omit")
 KINDS = ("inter", "intra")
+#: unit of analysis of :func:`reliability`: each region of interest, or each patient's mean
+UNITS = ("roi", "patient", "both")
 DEFAULT_MEASURES = ("hu", "si_vertebra", "si_csf", "csa_muscle", "csa_disc", "fat_fraction")
 #: one region of interest (a reliability target): the reading key without rater and session
 ROI_KEY = ("patient_id", "measure", "level", "muscle", "side")
@@ -110,20 +114,27 @@ class IccResult(Result):
 
 @dataclass(frozen=True, eq=False)
 class ReliabilityResult(Result):
-    """The study's reliability table: one ICC form per measure, inter- or intra-rater.
+    """The study's reliability table: one ICC form per measure (and unit), inter- or intra-rater.
 
-    ``.table``: ``measure``, ``kind``, ``form``, ``description``, ``icc``, ``ci_low``,
-    ``ci_high``, ``F``, ``df1``, ``df2``, ``p``, ``n_targets``, ``n_raters``, ``n_excluded``.
-    ``.details``: all six forms per measure (the :class:`IccResult` tables stacked).
+    ``.table``: ``measure``, ``kind``, ``unit`` (``"roi"`` or ``"patient"``), ``form``,
+    ``description``, ``icc``, ``ci_low``, ``ci_high``, ``F``, ``df1``, ``df2``, ``p``,
+    ``n_targets``, ``n_rois``, ``n_raters``, ``n_excluded``.
+    ``.details``: all six forms per measure and unit (the :class:`IccResult` tables stacked).
+    ``.skipped``: the measures (and units) whose ICC could not be computed, with the reason
+    (``measure``, ``kind``, ``unit``, ``reason``); they are also in ``.excluded`` and the notes.
     """
 
     details: pd.DataFrame = field(default_factory=pd.DataFrame)
+    skipped: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     title: ClassVar[str] = "Reliability (ICC)"
     has_plot: ClassVar[bool] = False
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"table": self.table.copy(), "all forms": self.details.copy()}
+        out = {"table": self.table.copy(), "all forms": self.details.copy()}
+        if len(self.skipped):
+            out["skipped"] = self.skipped.copy()
+        return out
 
     def notes(self) -> list[str]:
         s = self.settings
@@ -139,20 +150,39 @@ class ReliabilityResult(Result):
                 "the sessions are the columns; later sessions are not used."
             )
         form = {f[0]: f for f in FORMS}[s["form"]]
-        lines = [
-            design,
-            f"Form reported: {form[0]} = {form[1]}, {form[2]}.",
-            _CONVENTIONS,
-        ]
+        lines = [design, *_unit_notes(s.get("unit", "roi"), s["kind"])]
+        lines += [f"Form reported: {form[0]} = {form[1]}, {form[2]}.", _CONVENTIONS]
         lines += [f"Warning: {w}" for w in self.warnings]
         if len(self.excluded):
-            counts = self.excluded.groupby("variable", sort=False).size()
+            dropped = self.excluded[self.excluded["id"] != SKIPPED_ID]
+            counts = dropped.groupby("variable", sort=False).size()
             lines += [
                 f"Excluded: {n} target(s) of {m} with an incomplete set of ratings "
                 "(listed in .excluded)"
                 for m, n in counts.items()
             ]
         return lines
+
+
+def _unit_notes(unit: str, kind: str) -> list[str]:
+    """What one target is: the ROI (pseudo-replication caveat) or the patient's mean."""
+    roi = (
+        "Unit of analysis 'roi': every region of interest is a target, so a patient contributes "
+        "several correlated targets and df = n_ROIs − 1 overstates the independent information "
+        "(pseudo-replication); the 'patient' rows average each patient's ROIs first."
+    )
+    who = "rater" if kind == "inter" else "session (per rater)"
+    patient = (
+        f"Unit of analysis 'patient': each {who}'s readings are averaged over the patient's ROIs "
+        "with a complete set of ratings, and the patient"
+        + (" (× rater)" if kind == "intra" else "")
+        + " is the target: n and df count patients, not ROIs."
+    )
+    return {"roi": [roi], "patient": [patient], "both": [roi, patient]}[unit]
+
+
+#: ``id`` of the ``.excluded`` row of a measure whose ICC was skipped as a whole
+SKIPPED_ID = "(all targets)"
 
 
 # -- core: long data -> n × k matrix -> mean squares -> six forms --------------------------
@@ -189,6 +219,7 @@ def _mean_squares(y: np.ndarray) -> dict[str, float]:
     return {
         "n": n,
         "k": k,
+        "scale": float(np.max(y * y)),
         # numpy scalars: a zero mean square then gives inf/NaN ratios, not ZeroDivisionError
         "ssr": np.float64(ssr),
         "ssc": np.float64(ssc),
@@ -197,6 +228,22 @@ def _mean_squares(y: np.ndarray) -> dict[str, float]:
         "msc": np.float64(ssc / df_c),
         "mse": np.float64(sse / df_e),
         "msw": np.float64((ssc + sse) / (n * df_c)),
+    }
+
+
+def _snap_round_off(ms: dict[str, float]) -> dict[str, float]:
+    """A residual mean square at round-off level (residual SD ≤ 1e-12 × the largest rating, or
+    of the spread between targets or raters) is set to exactly 0, so that perfect agreement gives
+    the same ICCs, limits and warning whether float arithmetic left 0 or 1e-36."""
+    scale = max(ms["scale"], ms["msr"], ms["msc"])
+    if not 0 < ms["mse"] <= 1e-24 * scale:
+        return ms
+    n, k = ms["n"], ms["k"]
+    return {
+        **ms,
+        "sse": np.float64(0.0),
+        "mse": np.float64(0.0),
+        "msw": np.float64(ms["ssc"] / (n * (k - 1))),
     }
 
 
@@ -225,26 +272,33 @@ def _forms(ms: dict[str, float], alpha: float) -> tuple[pd.DataFrame, float]:
         f3u = f3 * fdist.ppf(q, df3d, df1)
         # ICC2: McGraw & Wong (1996) with Satterthwaite's df, in psych's algebra.
         fj = np.float64(msc) / mse
+        if mse == 0:  # the limits as MSE -> 0: a rater shift makes Fj infinite, none 0
+            fj = np.inf if msc > 0 else np.float64(0.0)
         base = n * (1 + (k - 1) * icc2) - k * icc2
-        v = (k - 1) * (n - 1) * (k * icc2 * fj + base) ** 2
-        v /= (n - 1) * k**2 * icc2**2 * fj**2 + base**2
+        if np.isinf(fj):
+            v = np.float64(k - 1)  # the limit of the expression below as Fj -> inf
+        else:
+            v = (k - 1) * (n - 1) * (k * icc2 * fj + base) ** 2
+            v /= (n - 1) * k**2 * icc2**2 * fj**2 + base**2
         f2u = fdist.ppf(q, n - 1, v)
         f2l = fdist.ppf(q, v, n - 1)
         c = k * msc + (k * n - k - n) * mse
         l2 = n * (msr - f2u * mse) / (f2u * c + n * msr)
         u2 = n * (f2l * msr - mse) / (c + n * f2l * msr)
+        # (F − 1)/(F + k − 1) written as 1 − k/(F + k − 1): the same number, and 1 (not NaN)
+        # when F is infinite (no residual variation).
         low = [
-            (f1l - 1) / (f1l + k - 1),
+            1 - k / (f1l + k - 1),
             l2,
-            (f3l - 1) / (f3l + k - 1),
+            1 - k / (f3l + k - 1),
             1 - 1 / f1l,
             _spearman_brown(l2, k),
             1 - 1 / f3l,
         ]
         high = [
-            (f1u - 1) / (f1u + k - 1),
+            1 - k / (f1u + k - 1),
             u2,
-            (f3u - 1) / (f3u + k - 1),
+            1 - k / (f3u + k - 1),
             1 - 1 / f1u,
             _spearman_brown(u2, k),
             1 - 1 / f3u,
@@ -384,7 +438,12 @@ def _widen(
 
 
 def _compute(y: np.ndarray, alpha: float, notes: list[str], where: str = ""):
-    ms = _mean_squares(y)
+    return _compute_ms(_mean_squares(y), alpha, notes, where)
+
+
+def _compute_ms(ms: dict[str, float], alpha: float, notes: list[str], where: str = ""):
+    """Forms, warnings and Satterthwaite's v from the mean squares."""
+    ms = _snap_round_off(ms)
     _degenerate_notes(ms, notes, where)
     table, v = _forms(ms, alpha)
     if np.isneginf(table["ci_low"]).any() or np.isneginf(table["ci_high"]).any():
@@ -396,12 +455,6 @@ def _compute(y: np.ndarray, alpha: float, notes: list[str], where: str = ""):
             DegenerateDataWarning,
         )
     return ms, table, v
-
-
-def _check_alpha(alpha: Any, func: str) -> float:
-    if not isinstance(alpha, int | float) or not 0 < float(alpha) < 1:
-        raise ValueError(f"`alpha` of {func}() must be a number in (0, 1); got {alpha!r}.")
-    return float(alpha)
 
 
 # -- public ----------------------------------------------------------------------------------
@@ -474,7 +527,7 @@ def icc(
             raise TypeError(f"`{param}` of {func}() must be a column name; got {name!r}.")
     check_columns(data, [targets, raters, ratings], func)
     check_option(nan_policy, NAN_POLICIES, func, "nan_policy")
-    alpha = _check_alpha(alpha, func)
+    alpha = check_alpha(alpha, func)
     values = check_numeric(data, ratings, func, id_col=targets)
     t_codes, t_labels = pd.factorize(data[targets], sort=True)
     r_codes, r_labels = pd.factorize(data[raters], sort=True)
@@ -529,34 +582,88 @@ def _roi_label(frame: pd.DataFrame) -> pd.Series:
     return roi.where(~has_side, roi + " " + frame["side"].astype(str))
 
 
-def _design(m: pd.DataFrame, measure: str, kind: str) -> tuple[pd.DataFrame, list[str], str]:
-    """Rows of one measure for the design, the column key(s) of a target, and the column name."""
-    func = "reliability"
+def _design(m: pd.DataFrame, measure: str, kind: str) -> tuple[pd.DataFrame, list[str], str, str]:
+    """Rows of one measure for the design, the target key, the column name — or why not."""
     rows = m[(m["measure"] == measure) & (m["rater"] != "")]
+    none = rows.iloc[:0]
     if rows.empty:
-        raise DataError(
-            f"{func}(): no readings by a named rater for measure '{measure}' in column 'measure'. "
-            "Remove it from `measures=` or add the raters' readings."
-        )
+        return none, [], "", "no readings by a named rater"
     if kind == "inter":
         part = rows[rows["session"] == 1]
         if part["rater"].nunique() < 2:
-            raise DataError(
-                f"{func}(): measure '{measure}' has first-session readings by one rater only "
-                f"({', '.join(sorted(part['rater'].unique()))}) in column 'rater'. Inter-rater "
-                "reliability needs at least 2 raters; remove the measure from `measures=`."
+            who = ", ".join(sorted(part["rater"].unique())) or "none"
+            return (
+                none,
+                [],
+                "",
+                f"first-session readings by one rater only ({who}); inter-rater reliability "
+                "needs at least 2 raters",
             )
-        return part, list(ROI_KEY), "rater"
+        return part, list(ROI_KEY), "rater", ""
     # intra: ROIs re-read (session 2) by a rater, paired with that rater's session 1
     repeat = rows.loc[rows["session"] == 2, [*ROI_KEY, "rater"]].drop_duplicates()
     if repeat.empty:
-        raise DataError(
-            f"{func}(): measure '{measure}' has no repeat readings (session 2) in column "
-            "'session'. Intra-rater reliability needs a second session by the same rater; "
-            "remove the measure from `measures=`."
+        return (
+            none,
+            [],
+            "",
+            "no repeat readings (session 2); intra-rater reliability needs a second session by "
+            "the same rater",
         )
     part = rows[rows["session"].isin([1, 2])].merge(repeat, on=[*ROI_KEY, "rater"])
-    return part, [*ROI_KEY, "rater"], "session"
+    return part, [*ROI_KEY, "rater"], "session", ""
+
+
+def _per_patient(wide: _Wide, first: pd.DataFrame, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Complete ROI rows averaged per patient (× rater for intra); also the ROIs per target."""
+    kept = first.iloc[wide.targets.astype(int)]
+    keys = ["patient_id"] + (["rater"] if kind == "intra" else [])
+    codes = kept.groupby(keys, sort=True).ngroup().to_numpy()
+    counts = np.bincount(codes)
+    sums = np.zeros((len(counts), wide.y.shape[1]))
+    np.add.at(sums, codes, wide.y)
+    return sums / counts[:, None], counts
+
+
+def _row(measure: str, kind: str, unit: str, form: str, table: pd.DataFrame, **counts) -> dict:
+    row = table.set_index("type").loc[form]
+    return {
+        "measure": measure,
+        "kind": kind,
+        "unit": unit,
+        "form": form,
+        "description": f"{row['mcgraw_wong']}: {row['description']}",
+        "icc": row["icc"],
+        "ci_low": row["ci_low"],
+        "ci_high": row["ci_high"],
+        "F": row["F"],
+        "df1": int(row["df1"]),
+        "df2": int(row["df2"]),
+        "p": row["p"],
+        **counts,
+    }
+
+
+TABLE_COLUMNS = (
+    "measure",
+    "kind",
+    "unit",
+    "form",
+    "description",
+    "icc",
+    "ci_low",
+    "ci_high",
+    "F",
+    "df1",
+    "df2",
+    "p",
+    "n_targets",
+    "n_rois",
+    "n_raters",
+    "n_excluded",
+)
+#: measures without a rater (the DXA read-out): never an ICC
+UNRATED = ("t_score",)
 
 
 def reliability(
@@ -566,15 +673,22 @@ def reliability(
     kind: str = "inter",
     form: str = "ICC2",
     alpha: float = 0.05,
+    unit: str = "roi",
 ) -> ReliabilityResult:
-    """The study's reliability table from the long ``measurements`` table (SPEC §1).
+    """The study's reliability table from the long ``measurements`` table.
 
-    A target is one region of interest (patient × measure × level × muscle × side).
+    A target is one region of interest (patient × measure × level × muscle × side), or with
+    ``unit="patient"`` one patient (the mean of that patient's ROIs).
 
     - ``kind="inter"``: each rater's first session; the raters are the columns.
     - ``kind="intra"``: the ROIs a rater read twice; session 1 and session 2 of the same rater
       are the columns (later sessions are not used). With several raters re-reading, their
       (ROI, rater) targets are pooled.
+
+    What cannot be computed is skipped, not fatal: a measure with no rated readings, read by
+    one rater only (inter), without repeat readings (intra), or with fewer than 2 complete
+    targets gets no row; it is listed in ``.skipped`` and ``.excluded`` with the reason, named
+    in the notes, and a :class:`~ovcfstats.SmallSampleWarning` is issued.
 
     Parameters
     ----------
@@ -589,15 +703,22 @@ def reliability(
         image, agreement of single readings expected — calls for ICC2 = ICC(A,1): two-way
         random effects, absolute agreement, single rater. All six forms are in ``.details``.
     alpha : float, default 0.05
+    unit : {"roi", "patient", "both"}, default "roi"
+        The unit of analysis. ``"roi"``: every region of interest is a target (as the paper:
+        7,487 muscle ROIs from 312 patients give df = 7,486, with correlated ROIs within a
+        patient). ``"patient"``: each rater's (or session's) readings are first averaged over
+        the patient's ROIs that have a complete set of ratings, and the patient (× rater, for
+        intra) is the target, so n and df count patients. ``"both"``: two rows per measure.
 
     Returns
     -------
     ReliabilityResult
-        ``.table`` with one row per measure: ``measure``, ``kind``, ``form``, ``description``,
-        ``icc``, ``ci_low``, ``ci_high``, ``F``, ``df1``, ``df2``, ``p``, ``n_targets``,
-        ``n_raters``, ``n_excluded``. Targets without a complete set of ratings are dropped and
-        listed in ``.excluded`` (``id`` = patient_id, ``variable`` = measure, ``reason`` with the
-        ROI and the missing raters or sessions).
+        ``.table`` with one row per measure and unit: ``measure``, ``kind``, ``unit``,
+        ``form``, ``description``, ``icc``, ``ci_low``, ``ci_high``, ``F``, ``df1``, ``df2``,
+        ``p``, ``n_targets``, ``n_rois`` (ROIs behind the targets), ``n_raters``,
+        ``n_excluded``. Targets without a complete set of ratings are dropped and listed in
+        ``.excluded`` (``id`` = patient_id, ``variable`` = measure, ``reason`` with the ROI and
+        the missing raters or sessions).
 
     Examples
     --------
@@ -610,9 +731,9 @@ def reliability(
     >>> m = pd.DataFrame(rows, columns=["patient_id", "level", "rater", "session", "value"])
     >>> m = m.assign(measure="hu", muscle="", side="")
     >>> res = reliability(m, measures=["hu"])
-    >>> res.table[["measure", "form", "icc", "n_targets", "n_excluded"]].round(4)
-      measure  form     icc  n_targets  n_excluded
-    0      hu  ICC2  0.9981          3           1
+    >>> res.table[["measure", "unit", "form", "icc", "n_targets", "n_excluded"]].round(4)
+      measure unit  form     icc  n_targets  n_excluded
+    0      hu  roi  ICC2  0.9981          3           1
     >>> res.excluded["reason"].tolist()
     ['L1: one rating only, 1 of 2 missing (R2)']
     """
@@ -622,7 +743,8 @@ def reliability(
     check_frame(measurements, func, "measurements")
     check_option(kind, KINDS, func, "kind")
     check_option(form, FORM_NAMES, func, "form")
-    alpha = _check_alpha(alpha, func)
+    check_option(unit, UNITS, func, "unit")
+    alpha = check_alpha(alpha, func)
     if isinstance(measures, str):
         measures = (measures,)
     measures = tuple(measures)
@@ -630,63 +752,104 @@ def reliability(
         raise ValueError(f"`measures` of {func}() must name at least one measure.")
     for measure in measures:
         check_option(measure, tuple(MEASURES), func, "measures")
+        if measure in UNRATED:
+            raise DataError(
+                f"{func}(): no readings by a named rater for measure '{measure}' in column "
+                "'measure' (the DXA read-out has no rater). Remove it from `measures=`."
+            )
     m = validate_measurements(measurements)
-    rows, details, excluded, notes = [], [], [], []
+    units = ("roi", "patient") if unit == "both" else (unit,)
+    rows, details, excluded, notes, skipped = [], [], [], [], []
+
+    def skip(measure: str, which: Sequence[str], reason: str) -> None:
+        for u in which:
+            skipped.append({"measure": measure, "kind": kind, "unit": u, "reason": reason})
+        warn(notes, f"{measure}: {kind}-rater ICC skipped — {reason}.", SmallSampleWarning)
+        excluded.append(make_excluded([SKIPPED_ID], measure, f"ICC skipped: {reason}"))
+
     for measure in measures:
-        part, key, column = _design(m, measure, kind)
+        part, key, column, reason = _design(m, measure, kind)
+        if reason:
+            skip(measure, units, reason)
+            continue
         t_codes = part.groupby(key, sort=True).ngroup().to_numpy()
         _, first_pos = np.unique(t_codes, return_index=True)
         first = part.iloc[first_pos]  # one row per target, in code order (for IDs and ROIs)
         t_labels = np.arange(len(first), dtype=object)
         r_codes, r_labels = pd.factorize(part[column], sort=True)
         r_names = np.asarray([f"{column} {r}" for r in r_labels], dtype=object)
-        wide = _widen(
-            t_codes,
-            t_labels,
-            r_codes,
-            r_names if kind == "intra" else np.asarray(r_labels, dtype=object),
-            part["value"].to_numpy(dtype=float),
-            func=func,
-            target_name=f"{measure} target",
-            rater_name=column,
-            ratings_name="value",
-            nan_policy="omit",
-        )
-        ms, table, _ = _compute(wide.y, alpha, notes, where=measure)
+        try:
+            wide = _widen(
+                t_codes,
+                t_labels,
+                r_codes,
+                r_names if kind == "intra" else np.asarray(r_labels, dtype=object),
+                part["value"].to_numpy(dtype=float),
+                func=func,
+                target_name=f"{measure} target",
+                rater_name=column,
+                ratings_name="value",
+                nan_policy="omit",
+            )
+        except DataError as err:  # too few complete targets
+            skip(measure, units, str(err).removeprefix(f"{func}(): ").rstrip("."))
+            continue
         dropped = first.iloc[wide.incomplete.astype(int)] if len(wide.incomplete) else first[:0]
         roi = _roi_label(dropped)
         if kind == "intra":
             roi = roi + " (rater " + dropped["rater"].astype(str) + ")"
         reasons = [f"{r}: {why}" for r, why in zip(roi, wide.reasons, strict=True)]
         excluded.append(make_excluded(list(dropped["patient_id"]), measure, reasons))
-        row = table.set_index("type").loc[form]
-        rows.append(
-            {
-                "measure": measure,
-                "kind": kind,
-                "form": form,
-                "description": f"{row['mcgraw_wong']}: {row['description']}",
-                "icc": row["icc"],
-                "ci_low": row["ci_low"],
-                "ci_high": row["ci_high"],
-                "F": row["F"],
-                "df1": int(row["df1"]),
-                "df2": int(row["df2"]),
-                "p": row["p"],
+        for u in units:
+            if u == "roi":
+                y, n_rois = wide.y, len(wide.y)
+            else:
+                y, per = _per_patient(wide, first, kind)
+                n_rois = int(per.sum())
+                if len(y) < 2:
+                    skip(
+                        measure,
+                        [u],
+                        f"{len(y)} patient(s) with complete ratings; an ICC per "
+                        "patient needs at least 2",
+                    )
+                    continue
+            where = measure if u == "roi" else f"{measure} (per patient)"
+            ms, table, _ = _compute(y, alpha, notes, where=where)
+            counts = {
                 "n_targets": ms["n"],
+                "n_rois": n_rois,
                 "n_raters": ms["k"],
                 "n_excluded": len(wide.incomplete),
             }
-        )
-        details.append(table.assign(measure=measure, kind=kind))
-    detail = pd.concat(details, ignore_index=True)
-    detail = detail[
-        ["measure", "kind", *[c for c in detail.columns if c not in ("measure", "kind")]]
-    ]
+            rows.append(_row(measure, kind, u, form, table, **counts))
+            details.append(table.assign(measure=measure, kind=kind, unit=u))
+    front = ["measure", "kind", "unit"]
+    detail = (
+        pd.concat(details, ignore_index=True) if details else pd.DataFrame(columns=[*front, "type"])
+    )
+    detail = detail[[*front, *[c for c in detail.columns if c not in front]]]
+    table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    if unit == "both":
+        table = table.sort_values(["measure", "unit"], key=_measure_order(measures), kind="stable")
+        table = table.reset_index(drop=True)
     return ReliabilityResult(
-        table=pd.DataFrame(rows),
+        table=table,
         excluded=concat_excluded(excluded),
         warnings=tuple(notes),
-        settings={"kind": kind, "form": form, "alpha": alpha, "measures": measures},
+        settings={
+            "kind": kind,
+            "form": form,
+            "alpha": alpha,
+            "measures": measures,
+            "unit": unit,
+        },
         details=detail,
+        skipped=pd.DataFrame(skipped, columns=["measure", "kind", "unit", "reason"]),
     )
+
+
+def _measure_order(measures: Sequence[str]):
+    """Sort key keeping the requested measure order, 'roi' before 'patient'."""
+    rank = {m: i for i, m in enumerate(measures)} | {"roi": 0, "patient": 1}
+    return lambda col: col.map(rank)

@@ -114,9 +114,7 @@ RANGES: dict[str, Range] = {
     "hu": Range(-1024, 3071, "HU", "the 12-bit Hounsfield scale of clinical CT"),
     "si_vertebra": Range(0, np.inf, "a.u.", "MRI signal intensity cannot be negative"),
     "si_csf": Range(0, np.inf, "a.u.", "MRI signal intensity cannot be negative"),
-    "csa_muscle": Range(
-        0, np.inf, "mm²", "a delineated muscle has a positive area", low_open=True
-    ),
+    "csa_muscle": Range(0, np.inf, "mm²", "a delineated muscle has a positive area", low_open=True),
     "csa_disc": Range(0, np.inf, "mm²", "an area cannot be negative"),
     "fat_fraction": Range(0, 100, "%", "a fat fraction is a percentage of the muscle area"),
 }

@@ -419,11 +419,191 @@ def test_reliability_bad_input(sample_measurements):
         reliability(m, kind="both")
     with pytest.raises(ValueError, match="measures"):
         reliability(m, measures=["bmd"])
+    with pytest.raises(ValueError, match="`unit`"):
+        reliability(m, unit="vertebra")
     with pytest.raises(DataError, match="no readings by a named rater for measure 't_score'"):
         reliability(m, measures=["t_score"])
-    with pytest.raises(DataError, match="one rater only"):
-        reliability(m[m["rater"] != "R2"], measures=["hu"])
-    with pytest.raises(DataError, match="no repeat readings"):
-        reliability(m[m["session"] == 1], measures=["hu"], kind="intra")
     with pytest.raises(DataError, match="'session' not found"):
         reliability(m.drop(columns="session"))
+
+
+@pytest.mark.parametrize("alpha", [np.float32(0.05), np.float64(0.05)])
+def test_alpha_accepts_numpy_scalars(alpha):
+    assert run(SF, alpha=alpha).settings["alpha"] == pytest.approx(0.05)
+
+
+def test_alpha_refuses_bools():
+    with pytest.raises(ValueError, match="alpha"):
+        run(SF, alpha=True)
+
+
+# -- degrading instead of aborting ---------------------------------------------------------------
+
+
+def skipped_run(m, **kwargs):
+    with pytest.warns(ovcfstats.SmallSampleWarning, match="ICC skipped") as record:
+        res = reliability(m, **kwargs)
+    return res, [str(w.message) for w in record]
+
+
+def assert_skipped(res, measure, reason):
+    assert measure not in set(res.table["measure"])
+    row = res.skipped.set_index("measure").loc[measure]
+    assert reason in row["reason"]
+    ex = res.excluded[res.excluded["variable"] == measure]
+    assert ex["id"].tolist() == ["(all targets)"] and reason in ex["reason"].iloc[0]
+    assert any(f"{measure}: " in w and reason in w for w in res.warnings)
+    assert any(reason in line for line in res.notes())
+
+
+def test_one_rater_skips_inter_rater_icc_and_keeps_the_other_measures(sample_measurements):
+    m = sample_measurements
+    one = m[~((m["measure"] == "hu") & (m["rater"] == "R2"))]
+    res, _ = skipped_run(one, measures=["hu", "csa_disc"])
+    assert_skipped(res, "hu", "one rater only (R1)")
+    assert res.table["measure"].tolist() == ["csa_disc"]
+    assert "skipped" in res.tables()
+
+
+def test_one_rater_in_the_whole_study_gives_an_empty_table(sample_measurements):
+    m = sample_measurements
+    res, messages = skipped_run(m[m["rater"] != "R2"])
+    assert res.table.empty and list(res.table.columns) == list(ovcfstats.raters.TABLE_COLUMNS)
+    assert len(res.skipped) == 6 and len(messages) == 6
+    assert res.summary()  # still renders
+
+
+def test_no_repeat_sessions_skip_intra_rater_icc(sample_measurements):
+    m = sample_measurements
+    res, _ = skipped_run(m[m["session"] == 1], measures=["hu", "csa_disc"], kind="intra")
+    assert_skipped(res, "hu", "no repeat readings (session 2)")
+    assert res.table.empty
+
+
+def test_a_measure_without_readings_is_skipped(sample_measurements):
+    m = sample_measurements
+    res, _ = skipped_run(m[m["measure"] != "fat_fraction"])
+    assert_skipped(res, "fat_fraction", "no readings by a named rater")
+    assert len(res.table) == 5
+
+
+@pytest.mark.parametrize("n_complete", [0, 1])
+def test_a_measure_with_too_few_targets_is_skipped_with_its_reason(sample_measurements, n_complete):
+    m = sample_measurements
+    si = m[(m["measure"] == "si_csf") & (m["session"] == 1)]
+    keep_pids = si["patient_id"].unique()[:n_complete]
+    blank = si.index[(si["rater"] == "R2") & ~si["patient_id"].isin(keep_pids)]
+    res, _ = skipped_run(
+        m.assign(value=m["value"].mask(m.index.isin(blank))), measures=["si_csf", "hu"]
+    )
+    assert_skipped(res, "si_csf", f"{n_complete} target(s) with a complete set of 2 ratings")
+    assert res.table["measure"].tolist() == ["hu"]
+
+
+# -- degenerate input: exact zero and round-off give the same answer ------------------------------
+
+
+def test_residual_mean_square_exactly_zero_or_1e_36_give_the_same_result():
+    from ovcfstats.raters import _compute_ms, _mean_squares
+
+    y = np.array([[1.0, 3.0], [2.0, 4.0], [5.0, 7.0]])  # rater 2 = rater 1 + 2: MSE = 0
+    base = _mean_squares(y)
+    assert base["mse"] < 1e-30  # float arithmetic leaves round-off, not 0
+    exact = {**base, "sse": np.float64(0.0), "mse": np.float64(0.0)}
+    exact["msw"] = np.float64(base["ssc"] / 3)
+    tiny = dict(exact)
+    tiny["sse"] = np.float64(1e-36 * 2)
+    tiny["mse"] = np.float64(1e-36)
+    tiny["msw"] = np.float64((exact["ssc"] + tiny["sse"]) / 3)
+    results = []
+    for ms in (exact, tiny):
+        notes = []
+        with pytest.warns(DegenerateDataWarning, match="residual mean square is 0"):
+            _, table, v = _compute_ms(ms, 0.05, notes)
+        results.append((table, v, notes))
+    pd.testing.assert_frame_equal(results[0][0], results[1][0], check_exact=True)
+    assert results[0][1:] == results[1][1:]
+    t = results[0][0].set_index("type")
+    # ICC3 = 1 with both limits 1 (not NaN); ICC2 < 1 (a constant rater shift) with finite limits
+    assert (t.loc[["ICC3", "ICC3k"], ["icc", "ci_low", "ci_high"]].to_numpy() == 1).all()
+    assert 0 < t.loc["ICC2", "ci_low"] < t.loc["ICC2", "icc"] < t.loc["ICC2", "ci_high"] <= 1
+    assert np.isfinite(t[["icc", "ci_low", "ci_high"]].to_numpy()).all()
+
+
+def test_round_off_agreement_is_treated_as_perfect_agreement():
+    exact = np.array([[0.3, 0.3], [1.0, 1.0], [2.0, 2.0]])
+    rounded = np.array([[0.1 + 0.2, 0.3], [1.0, 1.0], [2.0, 2.0]])  # 0.30000000000000004
+    out = []
+    for y in (exact, rounded):
+        with pytest.warns(DegenerateDataWarning, match="residual mean square is 0") as rec:
+            res = run(y)
+        out.append((res.table, [str(w.message) for w in rec]))
+    pd.testing.assert_frame_equal(out[0][0], out[1][0], check_exact=False, rtol=1e-12)
+    assert out[0][1] == out[1][1]
+    assert (out[0][0]["ci_low"].notna()).all()
+
+
+def test_small_but_real_residuals_are_not_treated_as_zero():
+    y = np.array([[1.0, 1.0 + 1e-6], [2.0, 2.0], [5.0, 5.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = run(y)
+    assert res.form("ICC3")["icc"] < 1
+
+
+# -- unit of analysis: ROI or patient ------------------------------------------------------------
+
+
+def patient_matrix(m, measure, kind):
+    """Per-patient means of the complete ROI rows, built by hand with pandas."""
+    rows = m[(m["measure"] == measure) & m["rater"].notna() & (m["rater"] != "")]
+    rows = rows.fillna({"muscle": "", "side": ""})
+    roi = ["patient_id", "level", "muscle", "side"]
+    if kind == "inter":
+        wide = rows[rows["session"] == 1].pivot_table(
+            index=roi, columns="rater", values="value", aggfunc="first"
+        )
+        return wide.dropna().groupby("patient_id").mean().to_numpy()
+    rows = rows[rows["session"].isin([1, 2])]
+    wide = rows.pivot_table(
+        index=[*roi, "rater"], columns="session", values="value", aggfunc="first"
+    )
+    return wide.dropna().groupby(["patient_id", "rater"]).mean().to_numpy()
+
+
+@pytest.mark.parametrize("kind", ["inter", "intra"])
+def test_per_patient_reliability_is_the_icc_of_patient_means(sample_measurements, kind):
+    m = sample_measurements
+    res = reliability(m, measures=["csa_muscle", "hu"], kind=kind, unit="patient")
+    t = res.table.set_index("measure")
+    assert (t["unit"] == "patient").all()
+    for measure in ("csa_muscle", "hu"):
+        y = patient_matrix(m, measure, kind)
+        direct = run(y).table.set_index("type").loc["ICC2"]
+        assert t.loc[measure, "n_targets"] == len(y)
+        for col in COLUMNS:
+            assert t.loc[measure, col] == pytest.approx(direct[col], rel=1e-10), col
+    if kind == "inter":
+        assert t.loc["csa_muscle", "n_targets"] == m["patient_id"].nunique()
+        assert t.loc["csa_muscle", "df1"] == m["patient_id"].nunique() - 1
+        assert t.loc["csa_muscle", "n_rois"] == 7487
+    assert any("Unit of analysis 'patient'" in line for line in res.notes())
+
+
+def test_both_units_give_two_rows_per_measure_roi_first(sample_measurements):
+    res = reliability(sample_measurements, measures=["fat_fraction", "hu"], unit="both")
+    t = res.table
+    assert t[["measure", "unit"]].values.tolist() == [
+        ["fat_fraction", "roi"],
+        ["fat_fraction", "patient"],
+        ["hu", "roi"],
+        ["hu", "patient"],
+    ]
+    roi = t.iloc[0]
+    assert roi["n_targets"] == roi["n_rois"] == 7488 and roi["df1"] == 7487
+    assert t.iloc[1]["n_targets"] == 312 and t.iloc[1]["n_rois"] == 7488
+    assert "pseudo-replication" in res.summary()
+    assert set(res.details["unit"]) == {"roi", "patient"}
+    only_roi = reliability(sample_measurements, measures=["hu"]).table.iloc[0]
+    for col in COLUMNS:
+        assert t.iloc[2][col] == only_roi[col]
