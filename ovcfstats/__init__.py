@@ -50,6 +50,9 @@ _LAZY = {
     "Report": "report",
     "reproduce": "study",
     "StudyConfig": "study",
+    "RANGES": "schema",
+    "Range": "schema",
+    "ImplausibleValueWarning": "_validate",
 }
 
 __all__ = [
