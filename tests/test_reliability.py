@@ -607,3 +607,21 @@ def test_both_units_give_two_rows_per_measure_roi_first(sample_measurements):
     only_roi = reliability(sample_measurements, measures=["hu"]).table.iloc[0]
     for col in COLUMNS:
         assert t.iloc[2][col] == only_roi[col]
+
+
+def test_the_degenerate_answer_is_the_limit_of_near_perfect_agreement():
+    from ovcfstats.raters import _compute_ms, _mean_squares
+
+    y = np.array([[1.0, 3.0], [2.0, 4.0], [5.0, 7.0], [3.0, 5.5]])
+    base = _mean_squares(y)
+    out = []
+    for mse in (0.0, 1e-9 * base["msr"]):  # snapped to 0 / a real, tiny residual
+        df_e = (base["n"] - 1) * (base["k"] - 1)
+        ms = {**base, "sse": np.float64(mse * df_e), "mse": np.float64(mse)}
+        ms["msw"] = np.float64((base["ssc"] + ms["sse"]) / (base["n"] * (base["k"] - 1)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DegenerateDataWarning)
+            table, v = _compute_ms(ms, 0.05, [])[1:]
+        out.append((table.set_index("type")[["icc", "ci_low", "ci_high"]], v))
+    assert out[1][1] == pytest.approx(out[0][1], rel=1e-6)  # Satterthwaite's v -> k - 1
+    np.testing.assert_allclose(out[1][0].to_numpy(), out[0][0].to_numpy(), rtol=1e-6)
