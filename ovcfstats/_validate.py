@@ -34,13 +34,15 @@ def as_ids(series: pd.Series) -> pd.Series:
     A column a reader already parsed as numbers keeps its digits: whole floats lose the ``.0``
     that a blank cell forced on them (``7.0`` -> ``"7"``).
     """
+    if pd.api.types.is_integer_dtype(series) and not series.hasnans:
+        return pd.Series(series.to_numpy().astype(str), index=series.index, dtype=object)
     if pd.api.types.is_float_dtype(series):
         values = series.to_numpy(dtype=float, na_value=np.nan)
-        whole = np.isfinite(values) & (values == np.round(values))
-        text = [
-            "" if np.isnan(v) else (str(int(v)) if w else repr(float(v)))
-            for v, w in zip(values, whole, strict=True)
-        ]
+        text = np.full(len(values), "", dtype=object)
+        whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2**53)
+        text[whole] = values[whole].astype(np.int64).astype(str)
+        other = ~np.isnan(values) & ~whole
+        text[other] = [repr(float(v)) for v in values[other]]
         return pd.Series(text, index=series.index, dtype=object)
     return series.astype("string").str.strip().fillna("").astype(object)
 

@@ -125,7 +125,6 @@ def _prepare(
     check_frame(patients, func, "patients")
     check_columns(patients, [id_col, "case", *exact, *caliper], func, "patients")
     data = patients.reset_index(drop=True).copy()
-    data[id_col] = as_ids(data[id_col])
     blank = data[id_col] == ""
     if blank.any():
         raise DataError(
@@ -483,6 +482,10 @@ def match_controls(
     seed, seed_drawn = _seed(seed, method, func)
     notes: list[str] = []
     patients = _rename_output_columns(patients, {id_col, *exact, *caliper}, notes)
+    check_frame(patients, func, "patients")
+    check_columns(patients, [id_col], func, "patients")
+    patients = patients.reset_index(drop=True)
+    patients = patients.assign(**{id_col: as_ids(patients[id_col])})  # IDs compared as text
     data, excluded = _prepare(patients, exact, caliper, id_col)
     variables = list(caliper)
     widths = np.array([float(caliper[v]) for v in variables])
@@ -501,7 +504,7 @@ def match_controls(
                 ci, ki = _greedy(cx, kx, widths, ratio, rng, ties, *positions)
         else:
             ci = ki = np.empty(0, int)
-        if len(cases):
+        if len(cases) and not len(ci):  # only needed to explain a run without any pair
             strata.append(_stratum_summary(key, exact, variables, cx, kx, len(cases)))
         case_ids = cases[id_col].to_numpy()[~no_x]
         dist = np.abs(cx[ci] - kx[ki]).reshape(len(ci), len(variables))
@@ -509,6 +512,8 @@ def match_controls(
         part.insert(0, "control_id", ctrls[id_col].to_numpy()[ki])
         part.insert(0, "case_id", case_ids[ci])
         part["distance"] = (dist / widths).sum(axis=1)
+        part["_case_row"] = cases.index.to_numpy()[~no_x][ci]  # row positions in `patients`
+        part["_ctrl_row"] = ctrls.index.to_numpy()[ki]
         pair_parts.append(part)
         got = np.bincount(ci, minlength=len(cx))
         label = " and ".join(exact) if exact else "stratum"
@@ -525,32 +530,25 @@ def match_controls(
     pairs = pd.concat(pair_parts, ignore_index=True)
     if pairs.empty:
         raise DataError(_no_eligible_message(func, strata, exact, caliper))
-    order = {pid: i for i, pid in enumerate(data.loc[data["_case"] == 1, id_col])}
-    pairs = pairs.sort_values("case_id", key=lambda s: s.map(order), kind="stable").reset_index(
-        drop=True
-    )
-    first = ~pairs["case_id"].duplicated()
+    # cases in data order (= row order); the matched table is taken by row position, not by a
+    # merge on the text IDs (hashing 10⁶ strings costs more than the matching itself)
+    pairs = pairs.sort_values("_case_row", kind="stable").reset_index(drop=True)
+    first = ~pairs["_case_row"].duplicated().to_numpy()
     pairs.insert(0, "pair_id", first.cumsum().astype(int))
     unmatched_df = pd.DataFrame(unmatched, columns=["case_id", "n_controls", "reason"])
-    original = patients.reset_index(drop=True)
-    original[id_col] = as_ids(original[id_col])
-    case_part = original.merge(
-        pairs.loc[first, ["pair_id", "case_id"]], left_on=id_col, right_on="case_id"
+    ctrl = np.argsort(pairs["_ctrl_row"].to_numpy(), kind="stable")
+    case_part = patients.iloc[pairs["_case_row"].to_numpy()[first]].assign(
+        pair_id=pairs["pair_id"].to_numpy()[first]
     )
-    ctrl_part = original.merge(
-        pairs[["pair_id", "control_id", "distance"]], left_on=id_col, right_on="control_id"
+    ctrl_part = patients.iloc[pairs["_ctrl_row"].to_numpy()[ctrl]].assign(
+        pair_id=pairs["pair_id"].to_numpy()[ctrl], match_distance=pairs["distance"].to_numpy()[ctrl]
     )
     matched = (
-        pd.concat(
-            [
-                case_part.drop(columns="case_id"),
-                ctrl_part.drop(columns="control_id").rename(columns={"distance": "match_distance"}),
-            ],
-            ignore_index=True,
-        )
+        pd.concat([case_part, ctrl_part], ignore_index=True)
         .sort_values(["pair_id", "case"], ascending=[True, False], kind="stable")
         .reset_index(drop=True)
     )
+    pairs = pairs.drop(columns=["_case_row", "_ctrl_row"])
     is_case = data["_case"] == 1
     balance = balance_table(
         data[is_case],
@@ -621,11 +619,23 @@ def _stratum_summary(
 ) -> dict:
     """Cases, controls and the closest control per caliper variable in one exact stratum."""
     label = ", ".join(f"{v}={k}" for v, k in zip(exact, str(key).split("|"), strict=False))
-    closest = [
-        float(np.abs(cx[:, j][:, None] - kx[:, j][None, :]).min()) if len(cx) and len(kx) else None
-        for j in range(len(variables))
-    ]
-    return {"label": label or "all patients", "cases": n, "controls": len(kx), "closest": closest}
+    return {
+        "label": label or "all patients",
+        "cases": n,
+        "controls": len(kx),
+        "closest": [_closest(cx[:, j], kx[:, j]) for j in range(len(variables))],
+    }
+
+
+def _closest(x: np.ndarray, y: np.ndarray) -> float | None:
+    """The smallest |x_i − y_j| (None when either is empty), in O((n + m) log m)."""
+    if not len(x) or not len(y):
+        return None
+    y = np.sort(y)
+    pos = np.searchsorted(y, x)
+    below = np.abs(x - y[np.clip(pos - 1, 0, len(y) - 1)])
+    above = np.abs(y[np.clip(pos, 0, len(y) - 1)] - x)
+    return float(np.minimum(below, above).min())
 
 
 def _no_eligible_message(func: str, strata: list, exact: Sequence[str], caliper: Mapping) -> str:
