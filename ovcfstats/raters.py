@@ -47,6 +47,7 @@ from ._validate import (
     check_numeric,
     check_option,
     describe_ids,
+    describe_rows,
 )
 
 #: psych's names, McGraw & Wong's names, and the design each form assumes.
@@ -533,9 +534,8 @@ def icc(
     r_codes, r_labels = pd.factorize(data[raters], sort=True)
     for codes, col in ((t_codes, targets), (r_codes, raters)):
         if (codes < 0).any():
-            rows = list(np.flatnonzero(codes < 0)[:5])
             raise DataError(
-                f"{func}(): missing labels in column '{col}' (rows {rows}). "
+                f"{func}(): missing labels in column '{col}' ({describe_rows(codes < 0)}). "
                 "Every rating needs its target and rater."
             )
     wide = _widen(

@@ -117,6 +117,10 @@ RANGES: dict[str, Range] = {
     "csa_muscle": Range(0, np.inf, "mm²", "a delineated muscle has a positive area", low_open=True),
     "csa_disc": Range(0, np.inf, "mm²", "an area cannot be negative"),
     "fat_fraction": Range(0, 100, "%", "a fat fraction is a percentage of the muscle area"),
+    # indicators of a tidy table (one row per patient), checked by check_plausible()
+    "vbq": Range(0, np.inf, "", "a ratio of signal intensities cannot be negative"),
+    "rcsa": Range(0, np.inf, "", "a ratio of areas is positive", low_open=True),
+    "fi": Range(0, 100, "%", "fat infiltration is a percentage of the muscle area"),
 }
 
 
@@ -145,19 +149,78 @@ def resolve_ranges(ranges: Mapping[str, Any] | None, func: str) -> dict[str, Ran
 
 
 def _check_range(
-    func: str, frame: pd.DataFrame, values: np.ndarray, name: str, column: str, rule: Range
+    func: str,
+    frame: pd.DataFrame,
+    values: np.ndarray,
+    name: str,
+    column: str,
+    rule: Range,
+    id_col: str = "patient_id",
 ) -> None:
     """Refuse values outside ``rule``, naming IDs, rows, values and how to override."""
     bad = rule.outside(values)
     if bad.any():
+        who = (
+            f"{describe_ids(list(frame.loc[bad, id_col]), id_col)}; "
+            if id_col in frame.columns
+            else ""
+        )
         shown = ", ".join(f"{v:g}" for v in list(dict.fromkeys(values[bad].tolist()))[:5])
         what = f"'{name}' values" if name != column else "values"
         raise DataError(
             f"{func}(): {what} outside the plausible range {rule.text()} ({rule.why}) in column "
-            f"'{column}': {shown} ({describe_ids(list(frame.loc[bad, 'patient_id']))}; "
-            f"{describe_rows(bad)}). Correct these entries (check the unit) or blank them; if "
-            f"they are right, pass ranges={{'{name}': (low, high)}} to {func}()."
+            f"'{column}': {shown} ({who}{describe_rows(bad)}). Correct these entries (check the "
+            "unit) or blank them; if they are right, pass "
+            f"ranges={{'{name}': (low, high)}} to {func}()."
         )
+
+
+def check_plausible(
+    data: pd.DataFrame,
+    func: str = "check_plausible",
+    *,
+    ranges: Mapping[str, Any] | None = None,
+    id_col: str = "patient_id",
+) -> None:
+    """Refuse infinite or implausible values in every column of ``data`` named in :data:`RANGES`.
+
+    For tables other than the two raw tables, e.g. a tidy indicator table (one row per
+    patient with ``age``, ``bmi``, ``t_score``, ``hu``, ``vbq``, ``rcsa``, ``fi``): a column named
+    like a range is checked against it (``t_score`` and ``hu`` as averages of readings).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    func : str
+        The public function named in the message.
+    ranges : mapping, optional
+        Overrides of :data:`RANGES` (``(low, high)``, a :class:`Range`, or ``None`` to skip).
+    id_col : str, default "patient_id"
+        The column naming the patients in the message.
+
+    Raises
+    ------
+    DataError
+        Naming the column, the IDs, the 1-based rows, the values and how to override the range.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ovcfstats.schema import check_plausible
+    >>> df = pd.DataFrame({"patient_id": ["A", "B"], "fi": [12.5, 0.2], "hu": [95.0, 120.0]})
+    >>> check_plausible(df)  # nothing to say
+    >>> check_plausible(df.assign(fi=[12.5, 130.0]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ovcfstats._validate.DataError: check_plausible(): values outside ... in column 'fi': 130 (...
+    """
+    check_frame(data, func)
+    rules = resolve_ranges(ranges, func)
+    for col in data.columns:
+        if col in rules:
+            values = check_numeric(data, col, func, id_col)
+            _check_range(func, data.reset_index(drop=True), values, col, col, rules[col], id_col)
+    _check_infinite(func, data.reset_index(drop=True))
 
 
 def _check_infinite(func: str, frame: pd.DataFrame) -> None:

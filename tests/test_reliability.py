@@ -281,7 +281,7 @@ def test_missing_labels_columns_and_options_fail():
         icc(SF, targets="target", raters="rater", ratings="rating")
     blank = data.astype({"rater": object})
     blank.loc[2, "rater"] = None
-    with pytest.raises(DataError, match="missing labels in column 'rater'"):
+    with pytest.raises(DataError, match=r"missing labels in column 'rater' \(row 3\)"):
         icc(blank, targets="target", raters="rater", ratings="rating")
 
 

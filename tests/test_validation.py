@@ -18,7 +18,7 @@ from ovcfstats._validate import (
     describe_ids,
     describe_rows,
 )
-from ovcfstats.schema import RANGES, Range
+from ovcfstats.schema import MEASURES, RANGES, Range, check_plausible
 
 
 def patients(**edit):
@@ -133,7 +133,7 @@ def test_bad_range_overrides_are_refused_by_name():
 
 @settings(max_examples=40, deadline=None)
 @given(
-    name=st.sampled_from(sorted(set(RANGES) - {"age", "bmi"})),
+    name=st.sampled_from(sorted(set(RANGES) & set(MEASURES))),
     value=st.floats(-1e6, 1e6, allow_nan=False),
 )
 def test_a_reading_passes_exactly_when_inside_its_range(name, value):
@@ -279,3 +279,29 @@ def test_alpha_accepts_numpy_scalars(alpha):
 def test_alpha_refuses_bools_strings_and_out_of_range(alpha):
     with pytest.raises(ValueError, match=re.escape("`alpha` of f() must be a number in (0, 1)")):
         check_alpha(alpha, "f")
+
+
+# -- tidy tables (one row per patient) -----------------------------------------------------------
+
+
+def test_check_plausible_covers_indicator_columns_and_ignores_others():
+    df = pd.DataFrame(
+        {
+            "patient_id": ["A", "B", "C"],
+            "t_score": [-2.5, -1.0, 0.3],
+            "fi": [12.0, 15.0, 30.0],
+            "rcsa": [2.1, 2.5, 1.9],
+            "notes": ["", "x", ""],
+            "tbs": [-5.0, 1.2, 1.3],  # no range defined: not checked
+        }
+    )
+    check_plausible(df)
+    with pytest.raises(
+        DataError, match=r"check_plausible\(\).*'t_score'.*120.*patient_id: B; row 2"
+    ):
+        check_plausible(df.assign(t_score=[-2.5, 120.0, 0.3]))
+    with pytest.raises(DataError, match=r"analyze\(\).*'rcsa'.*ranges=\{'rcsa'"):
+        check_plausible(df.assign(rcsa=[0.0, 2.5, 1.9]), "analyze")
+    with pytest.raises(DataError, match=r"infinite values.*'tbs'"):
+        check_plausible(df.assign(tbs=[1.0, np.inf, 1.0]))
+    check_plausible(df.assign(fi=[120.0, 1.0, 1.0]), ranges={"fi": None})
