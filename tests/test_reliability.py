@@ -504,10 +504,10 @@ def test_a_measure_with_too_few_targets_is_skipped_with_its_reason(sample_measur
 
 
 def test_residual_mean_square_exactly_zero_or_1e_36_give_the_same_result():
-    from ovcfstats.raters import _compute_ms, _mean_squares
+    from ovcfstats._icc import compute_ms, mean_squares
 
     y = np.array([[1.0, 3.0], [2.0, 4.0], [5.0, 7.0]])  # rater 2 = rater 1 + 2: MSE = 0
-    base = _mean_squares(y)
+    base = mean_squares(y)
     assert base["mse"] < 1e-30  # float arithmetic leaves round-off, not 0
     exact = {**base, "sse": np.float64(0.0), "mse": np.float64(0.0)}
     exact["msw"] = np.float64(base["ssc"] / 3)
@@ -519,7 +519,7 @@ def test_residual_mean_square_exactly_zero_or_1e_36_give_the_same_result():
     for ms in (exact, tiny):
         notes = []
         with pytest.warns(DegenerateDataWarning, match="residual mean square is 0"):
-            _, table, v = _compute_ms(ms, 0.05, notes)
+            _, table, v = compute_ms(ms, 0.05, notes)
         results.append((table, v, notes))
     pd.testing.assert_frame_equal(results[0][0], results[1][0], check_exact=True)
     assert results[0][1:] == results[1][1:]
@@ -610,10 +610,10 @@ def test_both_units_give_two_rows_per_measure_roi_first(sample_measurements):
 
 
 def test_the_degenerate_answer_is_the_limit_of_near_perfect_agreement():
-    from ovcfstats.raters import _compute_ms, _mean_squares
+    from ovcfstats._icc import compute_ms, mean_squares
 
     y = np.array([[1.0, 3.0], [2.0, 4.0], [5.0, 7.0], [3.0, 5.5]])
-    base = _mean_squares(y)
+    base = mean_squares(y)
     out = []
     for mse in (0.0, 1e-9 * base["msr"]):  # snapped to 0 / a real, tiny residual
         df_e = (base["n"] - 1) * (base["k"] - 1)
@@ -621,7 +621,7 @@ def test_the_degenerate_answer_is_the_limit_of_near_perfect_agreement():
         ms["msw"] = np.float64((base["ssc"] + ms["sse"]) / (base["n"] * (base["k"] - 1)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DegenerateDataWarning)
-            table, v = _compute_ms(ms, 0.05, [])[1:]
+            table, v = compute_ms(ms, 0.05, [])[1:]
         out.append((table.set_index("type")[["icc", "ci_low", "ci_high"]], v))
     assert out[1][1] == pytest.approx(out[0][1], rel=1e-6)  # Satterthwaite's v -> k - 1
     np.testing.assert_allclose(out[1][0].to_numpy(), out[0][0].to_numpy(), rtol=1e-6)
