@@ -41,6 +41,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from ._balance import balance_table
+from ._match_algorithms import greedy, optimal
 from ._plotting import figure_and_axes
 from ._results import OvcfWarning, Result, concat_excluded, make_excluded, warn
 from ._validate import (
@@ -53,6 +55,8 @@ from ._validate import (
     describe_ids,
     describe_rows,
 )
+
+__all__ = ["MatchResult", "balance_table", "match_controls", "plot_love"]
 
 METHODS = ("optimal", "nearest", "random")
 TIES = ("lower", "matchit")
@@ -175,227 +179,6 @@ def _prepare(
     return data, concat_excluded(excluded)
 
 
-# -- algorithms: each returns (case_positions, control_positions) into the stratum arrays -----
-
-
-def _distance_matrix(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray) -> np.ndarray:
-    """Normalised distance Σ|Δ|/caliper, +inf where any |Δ| exceeds its caliper."""
-    diff = np.abs(case_x[:, None, :] - ctrl_x[None, :, :]) / widths
-    dist = diff.sum(axis=2)
-    dist[(diff > 1 + 1e-12).any(axis=2)] = np.inf
-    return dist
-
-
-def _optimal(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: int):
-    from scipy.optimize import linear_sum_assignment
-
-    near = (np.abs(case_x[:, None, 0] - ctrl_x[None, :, 0]) <= widths[0] * (1 + 1e-12)).any(axis=0)
-    cand = np.flatnonzero(near)
-    if cand.size == 0:
-        return np.empty(0, int), np.empty(0, int)
-    dist = _distance_matrix(case_x, ctrl_x[cand], widths)
-    dist = np.repeat(dist, ratio, axis=0)
-    feasible = np.isfinite(dist)
-    # An infeasible edge costs more than any set of feasible ones: pairs are maximised first.
-    big = (np.nanmax(np.where(feasible, dist, 0.0)) + 1.0) * (dist.shape[0] + 1)
-    rows, cols = linear_sum_assignment(np.where(feasible, dist, big))
-    keep = feasible[rows, cols]
-    return rows[keep] // ratio, cand[cols[keep]]
-
-
-def _greedy(
-    case_x: np.ndarray,
-    ctrl_x: np.ndarray,
-    widths: np.ndarray,
-    ratio: int,
-    rng=None,
-    ties: str = "lower",
-    case_pos: np.ndarray | None = None,
-    ctrl_pos: np.ndarray | None = None,
-):
-    """Nearest (rng None) or random-within-caliper matching on sorted controls.
-
-    ``case_pos``/``ctrl_pos`` (data positions) are needed by ``ties="matchit"`` only.
-    """
-    order = np.argsort(ctrl_x[:, 0], kind="stable")
-    values = ctrl_x[order, 0]
-    # Each case's caliper window [lo, hi) and insertion point, found for all cases at once.
-    tol = widths[0] * (1 + 1e-12)
-    lows = np.searchsorted(values, case_x[:, 0] - tol, "left").tolist()
-    highs = np.searchsorted(values, case_x[:, 0] + tol, "right").tolist()
-    if rng is None and case_x.shape[1] == 1:
-        inserts = np.searchsorted(values, case_x[:, 0], "left")
-        if ties == "matchit":
-            # MatchIt's position of the case among equal values: after those earlier in the data
-            same_end = np.searchsorted(values, case_x[:, 0], "right")
-            pos = np.asarray(ctrl_pos)[order]
-            inserts = inserts + np.array(
-                [
-                    np.searchsorted(pos[a:b], p)
-                    for a, b, p in zip(inserts, same_end, case_pos, strict=True)
-                ],
-                dtype=int,
-            )
-        first_equal = np.searchsorted(values, values, "left").tolist() if ties == "lower" else None
-        xs, vals = case_x[:, 0].tolist(), values.tolist()
-        cases, picks = _nearest_1d(xs, vals, lows, highs, inserts.tolist(), ratio, first_equal)
-    else:
-        cases, picks = _windowed(case_x, ctrl_x, order, widths, lows, highs, ratio, rng)
-    return np.asarray(cases, int), order[np.asarray(picks, int)]
-
-
-def _nearest_1d(
-    xs: list,
-    vals: list,
-    lows: list,
-    highs: list,
-    inserts: list,
-    ratio: int,
-    first_equal: list | None = None,
-):
-    """Greedy nearest on one sorted variable; returns case positions and sorted-control positions.
-
-    Skip pointers with path compression: ``right[i]`` leads to the first unused index ≥ i (n:
-    none); ``left[i + 1]`` to 1 + the last unused index ≤ i (0: none), so each lookup is near
-    O(1). Plain lists and inlined lookups: this loop runs once per case and dominates the time.
-    ``first_equal[j]`` (the first index holding ``vals[j]``) makes a pick below the case take the
-    first unused of equal values in data order; without it, the one nearest in sorted order.
-    """
-    n = len(vals)
-    right, left = list(range(n + 1)), list(range(n + 1))
-    cases, picks = [], []
-    for _ in range(ratio):
-        for i, x in enumerate(xs):
-            pos = inserts[i]
-            after = pos
-            while right[after] != after:
-                after = right[after]
-            while right[pos] != after:
-                right[pos], pos = after, right[pos]
-            pos = inserts[i]
-            before = pos
-            while left[before] != before:
-                before = left[before]
-            while left[pos] != before:
-                left[pos], pos = before, left[pos]
-            before -= 1
-            lo, hi = lows[i], highs[i]
-            ok_before, ok_after = lo <= before < hi, lo <= after < hi
-            if not (ok_before or ok_after):
-                continue
-            # equally close: the lower value (a stable sort keeps data order within a value)
-            take_before = ok_before and (not ok_after or x - vals[before] <= vals[after] - x)
-            j = before if take_before else after
-            if take_before and first_equal is not None and first_equal[j] != j:
-                j = first_equal[j]  # the first unused control of this value: lies in [j, before]
-                while right[j] != j:
-                    j = right[j]
-            right[j] = j + 1
-            left[j + 1] = j
-            cases.append(i)
-            picks.append(j)
-    return cases, picks
-
-
-def _windowed(case_x, ctrl_x, order, widths, lows, highs, ratio, rng):
-    """Greedy over each case's caliper window: random (SPSS) or nearest on several variables."""
-    used = np.zeros(len(order), bool)
-    cases, picks = [], []
-    for _ in range(ratio):
-        for i in range(len(case_x)):
-            lo, hi = lows[i], highs[i]
-            window = np.arange(lo, hi)[~used[lo:hi]]
-            if case_x.shape[1] > 1 and window.size:
-                d = _distance_matrix(case_x[i][None, :], ctrl_x[order[window]], widths)[0]
-                window, d = window[np.isfinite(d)], d[np.isfinite(d)]
-                if rng is None and window.size:
-                    window = window[[int(np.argmin(d))]]
-            if window.size == 0:
-                continue
-            j = int(window[0] if rng is None else rng.choice(window))
-            used[j] = True
-            cases.append(i)
-            picks.append(j)
-    return cases, picks
-
-
-# -- balance -------------------------------------------------------------------------------
-
-
-def _balance_columns(data: pd.DataFrame, covariates: Sequence[str] | None, id_col: str) -> dict:
-    """Covariate name -> float array (binary/categorical levels as 0/1 indicators)."""
-    if covariates is None:
-        covariates = [
-            c
-            for c in ("age", "sex", "bmi", "hypertension", "diabetes", "hyperlipidemia")
-            if c in data.columns
-        ]
-    out = {}
-    for var in covariates:
-        col = data[var]
-        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-            out[var] = col.to_numpy(dtype=float, na_value=np.nan)
-        else:
-            levels = sorted(col.dropna().astype(str).unique())
-            for level in levels[1:] if len(levels) == 2 else levels:
-                out[f"{var}={level}"] = np.where(
-                    col.isna(), np.nan, (col.astype(str) == level).astype(float)
-                )
-    return out
-
-
-def _is_binary(x: np.ndarray) -> bool:
-    return bool(np.isin(x[~np.isnan(x)], (0.0, 1.0)).all())
-
-
-def _sd(x: np.ndarray, binary: bool) -> float:
-    x = x[~np.isnan(x)]
-    if len(x) == 0:
-        return float("nan")
-    if binary:
-        p = x.mean()
-        return float(np.sqrt(p * (1 - p)))
-    return float(np.std(x, ddof=1)) if len(x) > 1 else float("nan")
-
-
-def balance_table(
-    before_case: pd.DataFrame,
-    before_control: pd.DataFrame,
-    after_case: pd.DataFrame,
-    after_control: pd.DataFrame,
-    covariates: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Means, SDs and SMDs (treated-SD and pooled-SD conventions) before and after matching."""
-    frames = (before_case, before_control, after_case, after_control)
-    allrows = pd.concat([f.drop(columns=["pair_id"], errors="ignore") for f in frames])
-    columns = _balance_columns(allrows, covariates, "")
-    bounds = np.cumsum([0] + [len(f) for f in frames])
-    rows = []
-    for var, x in columns.items():
-        parts = [x[bounds[i] : bounds[i + 1]] for i in range(4)]
-        binary = _is_binary(x)
-        sd_treated = _sd(parts[0], binary)  # cases before matching (MatchIt/cobalt)
-        for stage, (xt, xc) in (("before", parts[:2]), ("after", parts[2:])):
-            mt = float(np.mean(xt[~np.isnan(xt)])) if (~np.isnan(xt)).any() else np.nan
-            mc = float(np.mean(xc[~np.isnan(xc)])) if (~np.isnan(xc)).any() else np.nan
-            st, sc = _sd(xt, binary), _sd(xc, binary)
-            pooled = np.sqrt((st**2 + sc**2) / 2)
-            rows.append(
-                {
-                    "covariate": var,
-                    "stage": stage,
-                    "binary": binary,
-                    "mean_case": mt,
-                    "mean_control": mc,
-                    "sd_case": st,
-                    "sd_control": sc,
-                    "smd_treated_sd": (mt - mc) / sd_treated if sd_treated > 0 else np.nan,
-                    "smd_pooled_sd": (mt - mc) / pooled if pooled > 0 else np.nan,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
 # -- public ----------------------------------------------------------------------------------
 
 
@@ -503,10 +286,10 @@ def match_controls(
         cx, kx = cases[variables].to_numpy(float)[~no_x], ctrls[variables].to_numpy(float)
         if len(ctrls) and len(cx):
             if method == "optimal":
-                ci, ki = _optimal(cx, kx, widths, ratio)
+                ci, ki = optimal(cx, kx, widths, ratio)
             else:
                 positions = cases.index.to_numpy()[~no_x], ctrls.index.to_numpy()
-                ci, ki = _greedy(cx, kx, widths, ratio, rng, ties, *positions)
+                ci, ki = greedy(cx, kx, widths, ratio, rng, ties, *positions)
         else:
             ci = ki = np.empty(0, int)
         if len(cases) and not len(ci):  # only needed to explain a run without any pair
