@@ -220,13 +220,16 @@ def check_plausible(
         if col in rules:
             values = check_numeric(data, col, func, id_col)
             _check_range(func, data.reset_index(drop=True), values, col, col, rules[col], id_col)
-    _check_infinite(func, data.reset_index(drop=True))
+    _check_infinite(func, data.reset_index(drop=True), skip=(id_col,))
 
 
-def _check_infinite(func: str, frame: pd.DataFrame) -> None:
-    """No infinite number in any column (extra columns included, numbers stored as text too)."""
+def _check_infinite(func: str, frame: pd.DataFrame, skip: tuple = ()) -> None:
+    """No infinite number in any column (extra columns included, numbers stored as text too).
+
+    ``skip``: text columns of the contract (IDs and codes), where "inf" would be a label.
+    """
     for col in frame.columns:
-        if pd.api.types.is_bool_dtype(frame[col]):
+        if col in skip or pd.api.types.is_bool_dtype(frame[col]):
             continue
         try:
             values = pd.to_numeric(frame[col], errors="coerce").to_numpy(float, na_value=np.nan)
@@ -344,7 +347,7 @@ def validate_patients(
         out[col] = check_numeric(out, col, func)
         if col in rules:
             _check_range(func, out, out[col].to_numpy(), col, col, rules[col])
-    _check_infinite(func, out)
+    _check_infinite(func, out, skip=("patient_id", "sex", "fracture_level"))
     young = out["age"].to_numpy() < min_age
     _fail(
         func,
@@ -511,6 +514,7 @@ def validate_measurements(
         if measure in rules and rows.any():
             masked = np.where(rows, values, np.nan)
             _check_range(func, out, masked, measure, "value", rules[measure])
+    _check_infinite(func, out, skip=MEASUREMENT_COLUMNS)  # extra columns; value was checked
     _warn_proportions(out)
     if patients is not None:
         known = set(_text(patients["patient_id"]))

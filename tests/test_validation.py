@@ -180,6 +180,14 @@ def test_infinite_reading_is_refused_not_passed_on():
         validate_measurements(readings("hu", [80.0, np.inf]))
 
 
+def test_infinite_values_in_extra_measurement_columns_are_refused_but_inf_as_an_id_is_text():
+    m = readings("hu", [80.0, 90.0], scanner_dose=["1.5", "inf"])
+    with pytest.raises(DataError, match=r"infinite values \(inf\) in column 'scanner_dose'.*row 2"):
+        validate_measurements(m)
+    p = patients(patient_id=["inf", "P2", "P3"])
+    assert validate_patients(p)["patient_id"].tolist() == ["inf", "P2", "P3"]
+
+
 def test_check_numeric_refuses_inf_for_every_step():
     df = pd.DataFrame({"patient_id": ["A", "B"], "x": [1.0, -np.inf]})
     with pytest.raises(DataError, match=r"infinite values \(-inf\).*patient_id: B; row 2"):
