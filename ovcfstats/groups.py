@@ -8,15 +8,29 @@ key              test
 ``paired_t``     paired t on the case − control differences (``scipy.stats.ttest_rel``)
 ``welch``        Welch's unequal-variance t (``ttest_ind(equal_var=False)``)
 ``student``      Student's pooled-variance t (``ttest_ind``; tableone's ``oneway.test``)
-``wilcoxon``     paired: Wilcoxon signed-rank; unpaired: Mann–Whitney U. Normal approximation
-                 with continuity correction and tie-corrected variance, zero differences
-                 dropped — R's ``wilcox.test(exact=FALSE, correct=TRUE)`` and SPSS
+``wilcoxon``     paired: Wilcoxon signed-rank; unpaired: Mann–Whitney U. With ``exact=None``
+                 (default) R's ``wilcox.test`` rule: the exact distribution when fewer than
+                 50 non-zero differences (each group < 50 unpaired) and no ties or zero
+                 differences, else the normal approximation with continuity correction and
+                 tie-corrected variance, zero differences dropped (R's ``exact = FALSE``,
+                 SPSS's asymptotic p). ``exact=True`` / ``False`` force either (with ties
+                 or zeros the exact p does not exist: normal approximation and a warning,
+                 as R)
 ``chi2``         Pearson χ² on the level × group table, **without** continuity correction
-                 (reproduces the paper's comorbidity p-values 0.262 / 0.149 / 0.259)
-``fisher``       Fisher's exact test (2 × 2 only; scipy's r × c version is Monte Carlo)
+                 (reproduces the paper's comorbidity p-values 0.262 / 0.149 / 0.259);
+                 ``correct=True``: Yates' correction on 2 × 2 tables, R's ``chisq.test``
+                 default (``scipy.stats.chi2_contingency(correction=True)``)
+``fisher``       Fisher's exact test (2 × 2 only; scipy's r × c version is Monte Carlo), with
+                 R's conditional maximum-likelihood odds ratio and exact CI
+                 (``fisher.test``), columns ``odds_ratio``, ``or_ci_low``, ``or_ci_high``
 ``mcnemar``      McNemar's χ² with continuity correction (R's ``mcnemar.test`` default) on
-                 the case-level × control-level table of the pairs; Bowker's symmetry test
-                 for more than two levels (``statsmodels``)
+                 the case-level × control-level table of the pairs. For more than two levels,
+                 Bowker's symmetry test Σ (n_ij − n_ji)² / (n_ij + n_ji) over the level pairs
+                 i < j, computed here: level pairs with no discordant pairs (n_ij + n_ji = 0)
+                 are left out of the sum and of the df. With every level pair discordant this
+                 equals R's ``mcnemar.test`` and statsmodels' ``SquareTable.symmetry()``;
+                 otherwise both of those return NaN (0/0), and this test is the one on the
+                 informative level pairs
 ===============  =======================================================================
 
 Defaults: ``paired_t`` for continuous variables when pairs are given (``welch`` otherwise) and
@@ -37,6 +51,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from ._exact import fisher_conditional_or
 from ._format import format_p
 from ._results import (
     DegenerateDataWarning,
@@ -68,13 +83,19 @@ PAIRED_ONLY = ("paired_t", "mcnemar")
 #: column with a few typos (and rejected naming them) rather than as a categorical one.
 NUMERIC_LIKE = 0.8
 
+#: R's ``wilcox.test(exact = NULL)``: exact p below this many non-zero differences (per group).
+EXACT_MAX_N = 50
+
 LABELS = {
     "paired_t": "paired t",
     "welch": "Welch t",
     "student": "Student t",
     "wilcoxon_paired": "Wilcoxon signed-rank",
     "wilcoxon_unpaired": "Mann-Whitney U",
+    "wilcoxon_paired_exact": "Wilcoxon signed-rank (exact)",
+    "wilcoxon_unpaired_exact": "Mann-Whitney U (exact)",
     "chi2": "Pearson chi2",
+    "chi2_yates": "Pearson chi2 (Yates)",
     "fisher": "Fisher exact",
     "mcnemar": "McNemar",
     "bowker": "Bowker symmetry",
@@ -91,13 +112,21 @@ CONVENTIONS = {
     "wilcoxon_unpaired": "Mann–Whitney U: normal approximation with continuity and tie "
     "correction (R wilcox.test(exact = FALSE, correct = TRUE)); statistic U of the cases "
     "(R's W); no CI.",
-    "chi2": "Pearson chi2 without continuity correction; difference of proportions with "
-    "Newcombe's hybrid score CI.",
+    "wilcoxon_paired_exact": "Wilcoxon signed-rank (exact): exact null distribution of V "
+    "(no ties, no zero differences, < 50 pairs: R wilcox.test's default); no CI.",
+    "wilcoxon_unpaired_exact": "Mann–Whitney U (exact): exact null distribution of U (no "
+    "ties, each group < 50: R wilcox.test's default); statistic U of the cases (R's W); no CI.",
+    "chi2": "Pearson chi2 without continuity correction (R chisq.test(correct = FALSE)); "
+    "difference of proportions with Newcombe's hybrid score CI.",
+    "chi2_yates": "Pearson chi2 with Yates' continuity correction on 2 x 2 tables (R "
+    "chisq.test default); difference of proportions with Newcombe's hybrid score CI.",
     "fisher": "Fisher exact (2 x 2), two-sided by summing tables no more likely than the "
-    "observed one (as R); difference of proportions with Newcombe's hybrid score CI.",
+    "observed one (as R); odds ratio: conditional maximum-likelihood estimate with its exact "
+    "CI (R fisher.test); difference of proportions with Newcombe's hybrid score CI.",
     "mcnemar": "McNemar chi2 with continuity correction (R mcnemar.test default) on the "
     "case × control table of the pairs; paired difference of proportions with Wald CI.",
-    "bowker": "Bowker's symmetry test (McNemar for > 2 levels), no continuity correction.",
+    "bowker": "Bowker's symmetry test (McNemar for > 2 levels), no continuity correction; "
+    "level pairs without discordant pairs are left out of the sum and the df.",
 }
 
 
@@ -116,6 +145,8 @@ class GroupComparison(Result):
       group's analysed patients);
     - ``diff`` (case − control: mean difference, or difference of proportions on the 0–1
       scale) with ``ci_low``, ``ci_high`` where the test has one;
+    - ``odds_ratio``, ``or_ci_low``, ``or_ci_high``: Fisher rows only, the odds of the level
+      in cases over controls (R's conditional MLE and exact CI);
     - ``test``, ``statistic``, ``df``, ``p`` (one test per variable, repeated on its levels);
     - ``smd``: standardised mean difference with the pooled SD sqrt((s1² + s0²)/2).
     """
@@ -305,6 +336,7 @@ def _continuous(
     alpha: float,
     notes: list[str],
     var: str,
+    exact: bool | None = None,
 ) -> dict[str, Any]:
     from scipy import stats
 
@@ -354,16 +386,48 @@ def _continuous(
                 DegenerateDataWarning,
             )
             return out
-        res = stats.wilcoxon(d, zero_method="wilcox", correction=True, method="approx")
         nz = d[d != 0]
         ranks = stats.rankdata(np.abs(nz))
+        why = _no_exact(len(np.unique(ranks)) < len(nz), nz.size < len(d), "differences")
+        if _use_exact(exact, nz.size < EXACT_MAX_N, why, notes, var):
+            res = stats.wilcoxon(nz, method="exact")
+            key = "wilcoxon_paired_exact"
+        else:
+            res = stats.wilcoxon(d, zero_method="wilcox", correction=True, method="approx")
         out.update(statistic=float(ranks[nz > 0].sum()), p=res.pvalue)  # R's V
     else:
-        res = stats.mannwhitneyu(
-            x1, x0, use_continuity=True, alternative="two-sided", method="asymptotic"
-        )
+        ties = len(np.unique(np.r_[x1, x0])) < len(x1) + len(x0)
+        small = max(len(x1), len(x0)) < EXACT_MAX_N
+        if _use_exact(exact, small, _no_exact(ties, False, "values"), notes, var):
+            res = stats.mannwhitneyu(x1, x0, alternative="two-sided", method="exact")
+            key = "wilcoxon_unpaired_exact"
+        else:
+            res = stats.mannwhitneyu(
+                x1, x0, use_continuity=True, alternative="two-sided", method="asymptotic"
+            )
         out.update(statistic=res.statistic, p=res.pvalue)
+    out["test"], out["_key"] = LABELS[key], key
     return out
+
+
+def _no_exact(ties: bool, zeros: bool, what: str) -> str:
+    """Why no exact p exists ('' when it does)."""
+    return " and ".join(
+        text for flag, text in ((ties, f"tied {what}"), (zeros, "zero differences")) if flag
+    )
+
+
+def _use_exact(exact: bool | None, small: bool, why_not: str, notes: list[str], var: str) -> bool:
+    """R's ``wilcox.test`` rule: exact if asked (or, by default, if small) and possible."""
+    wanted = small if exact is None else exact
+    if wanted and why_not and exact:
+        warn(
+            notes,
+            f"{FUNC}(): '{var}': no exact Wilcoxon p with {why_not}; normal approximation "
+            "with continuity correction used (as R).",
+            SmallSampleWarning,
+        )
+    return bool(wanted) and not why_not
 
 
 def _mean(x: np.ndarray) -> float:
@@ -406,6 +470,7 @@ def _categorical(
     alpha: float,
     notes: list[str],
     var: str,
+    correct: bool = False,
 ) -> list[dict[str, Any]]:
     from scipy import stats
     from statsmodels.stats.proportion import confint_proportions_2indep
@@ -415,6 +480,7 @@ def _categorical(
     key = test
     common: dict[str, Any] = {"test": LABELS[key]}
     occupied = table[table.sum(axis=1) > 0]
+    fisher_or = False
     if min(n1, n0) == 0:
         warn(
             notes,
@@ -429,7 +495,10 @@ def _categorical(
             DegenerateDataWarning,
         )
     elif key == "chi2":
-        res = stats.chi2_contingency(occupied, correction=False)
+        res = stats.chi2_contingency(occupied, correction=correct)
+        if correct and res.dof == 1:  # Yates applies to 2 x 2 tables only (as R)
+            key = "chi2_yates"
+            common["test"] = LABELS[key]
         if (res.expected_freq < 5).any():
             warn(
                 notes,
@@ -445,6 +514,7 @@ def _categorical(
                 f"{len(occupied)}. Use tests={{'{var}': 'chi2'}} or merge levels."
             )
         common.update(p=stats.fisher_exact(occupied).pvalue)
+        fisher_or = True
     else:
         common.update(_mcnemar(v1, v0, levels, notes, var))
         key = common.pop("_key")
@@ -463,6 +533,10 @@ def _categorical(
             "_key": key,
             **common,
         }
+        if fisher_or:
+            row["odds_ratio"], row["or_ci_low"], row["or_ci_high"] = fisher_conditional_or(
+                np.array([[c1, c0], [n1 - c1, n0 - c0]]), alpha
+            )
         var_pool = (p1 * (1 - p1) + p0 * (1 - p0)) / 2
         row["smd"] = (p1 - p0) / np.sqrt(var_pool) if var_pool > 0 else np.nan
         if key in ("mcnemar", "bowker") and paired:
@@ -551,6 +625,8 @@ def compare_groups(
     median: bool = False,
     alpha: float = 0.05,
     id_col: str = "patient_id",
+    correct: bool = False,
+    exact: bool | None = None,
 ) -> GroupComparison:
     """Compare cases with controls on each variable: Table 1 with tests, CIs and SMDs.
 
@@ -578,6 +654,14 @@ def compare_groups(
         1 − confidence level of the CIs.
     id_col : str, default "patient_id"
         Patient id column, used in ``.excluded`` and messages (the index if absent).
+    correct : bool, default False
+        Yates' continuity correction for ``chi2`` on 2 × 2 tables (R's ``chisq.test``
+        default). The default, uncorrected, is SPSS's "Pearson Chi-Square" and the paper's.
+    exact : bool or None, default None
+        Wilcoxon / Mann–Whitney p: ``None`` follows R's ``wilcox.test`` (exact below 50
+        non-zero differences or per group when there are no ties or zeros, else the normal
+        approximation with continuity correction); ``True`` exact whenever possible; ``False``
+        always the normal approximation (R's ``exact = FALSE``, SPSS's asymptotic p).
 
     Returns
     -------
@@ -669,7 +753,7 @@ def compare_groups(
         if continuous:
             test = test or ("paired_t" if paired else "welch")
             x1, x0 = values[pos1], values[pos0]
-            row = {**base, **_continuous(x1, x0, test, paired, alpha, notes, var)}
+            row = {**base, **_continuous(x1, x0, test, paired, alpha, notes, var, exact)}
             if median:
                 for g, x in (("1", x1), ("0", x0)):
                     row[f"median_{g}"], row[f"q1_{g}"], row[f"q3_{g}"] = _quartiles(x)
@@ -681,7 +765,8 @@ def compare_groups(
             levels, shown = _levels(col, col[~missing])
             v1 = col.to_numpy(dtype=object)[pos1]
             v0 = col.to_numpy(dtype=object)[pos0]
-            for r in _categorical(v1, v0, levels, shown, test, paired, alpha, notes, var):
+            found = _categorical(v1, v0, levels, shown, test, paired, alpha, notes, var, correct)
+            for r in found:
                 tests_used[var] = r.pop("_key")
                 rows.append({**base, **r})
     table = _order_columns(pd.DataFrame(rows), median)
@@ -693,6 +778,8 @@ def compare_groups(
         "tests_used": tests_used,
         "median": median,
         "alpha": alpha,
+        "correct": correct,
+        "exact": exact,
         "n_1": int((grp == 1).sum()),
         "n_0": int((grp == 0).sum()),
     }
@@ -728,6 +815,9 @@ def _order_columns(table: pd.DataFrame, median: bool) -> pd.DataFrame:
         "diff",
         "ci_low",
         "ci_high",
+        "odds_ratio",
+        "or_ci_low",
+        "or_ci_high",
         "test",
         "statistic",
         "df",
