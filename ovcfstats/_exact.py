@@ -200,8 +200,9 @@ def spearman_exact_p(rho: float, n: int) -> float:
 
     Examples
     --------
-    >>> round(spearman_exact_p(0.8, 6), 6)  # S = 7: 2 · P(S ≤ 7) = 2 · 17/720
-    0.047222
+    >>> rho = 1 - 6 * 6 / (6 * 35)  # 1:6 against (2, 1, 4, 3, 6, 5): S = 6
+    >>> round(spearman_exact_p(rho, 6), 10)  # 2 · 21/720; R: cor.test(...)$p.value
+    0.0583333333
     """
     q = (n**3 - n) * (1 - rho) / 6
     if q > (n**3 - n) / 6:
