@@ -263,3 +263,39 @@ def test_sensitivity_specificity_cis_are_clopper_pearson(asah):
                 pytest.approx(ci.low, abs=1e-10),
                 pytest.approx(ci.high, abs=1e-10),
             )
+
+
+# -- omnibus chi-square for 3+ correlated AUCs: tests/reference/proc_omnibus.R --------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "indicators"),
+    [("three", ["wfns", "s100b", "ndka"]), ("four", ["wfns", "s100b", "ndka", "age"])],
+)
+def test_omnibus_matches_proc_covariances(asah, name, indicators):
+    ref = pd.read_csv(REF / "proc_omnibus.csv")
+    ref = ref[ref["set"] == name].set_index("key")["value"]
+    omni = compare_auc(asah, indicators).omnibus.iloc[0]
+    assert omni["chi2"] == pytest.approx(ref["chi2"], rel=1e-8)
+    assert omni["df"] == ref["df"]
+    assert omni["p"] == pytest.approx(ref["p"], rel=1e-8)
+    # the covariances between the AUCs matter: without them the statistic is another number
+    assert abs(ref["chi2"] - ref["chi2_without_covariances"]) > 0.5
+
+
+def test_delong_covariance_matches_proc_var_and_cov(asah):
+    from ovcfstats._delong import delong_covariance, placements
+
+    ref = pd.read_csv(REF / "proc_omnibus.csv")
+    ref = ref[ref["set"] == "four"].set_index("key")["value"]
+    names = ["wfns", "s100b", "ndka", "age"]
+    y = asah["case"].to_numpy() == 1
+    comps = []
+    for name in names:
+        res = compare_auc(asah, [name, "age" if name != "age" else "wfns"])
+        sign = 1 if res.settings["direction"][name] == "higher" else -1
+        comps.append(placements(sign * asah[name].to_numpy(float), y))
+    cov = delong_covariance(comps)
+    for i, a in enumerate(names):
+        for j in range(i, len(names)):
+            assert cov[i, j] == pytest.approx(ref[f"cov_{a}_{names[j]}"], rel=1e-8)
