@@ -27,29 +27,36 @@ def test_published_is_typed_as_printed():
 
 @pytest.fixture(scope="module")
 def audit() -> pd.DataFrame:
-    return audit_reported().table.set_index(["check", "item"])
+    return audit_reported().table
+
+
+def one(table: pd.DataFrame, check: str, item: str) -> pd.Series:
+    """The first row of ``check`` on ``item`` (the AUC checks run once per printed AUC)."""
+    rows = table[(table["check"] == check) & (table["item"] == item)]
+    assert len(rows), (check, item)
+    return rows.iloc[0]
 
 
 def test_chi2_without_correction_reproduces_comorbidity_p(audit):
     for item in ("hypertension", "diabetes", "hyperlipidemia"):
-        row = audit.loc[("χ² p", item)]
+        row = one(audit, "χ² p", item)
         assert row.consistent
         assert "without correction" in row.detail
 
 
 def test_findings_on_the_paper(audit):
-    assert not audit.loc[("matrix entries in [−1, 1]", "Table 3"), "consistent"]
-    psd = audit.loc[("matrix positive semidefinite", "Table 3 + ρ with the outcome")]
+    assert not one(audit, "matrix entries in [−1, 1]", "Table 3")["consistent"]
+    psd = one(audit, "matrix positive semidefinite", "Table 3 + ρ with the outcome")
     assert not psd.consistent
     assert psd.recomputed == "min eigenvalue -0.0691"
-    assert audit.loc[("matrix positive semidefinite", "Table 3"), "consistent"]
-    auc = audit.loc[("ρ ↔ AUC", "vbq")].iloc[0]
+    assert one(audit, "matrix positive semidefinite", "Table 3")["consistent"]
+    auc = one(audit, "ρ ↔ AUC", "vbq")
     assert auc.recomputed == "AUC 0.985; ρ 0.684"
-    assert not audit.loc[("direction: ρ vs means", "fi"), "consistent"]
-    assert audit.loc[("direction: ρ vs means", "hu"), "consistent"]
-    assert not audit.loc[("direction: text vs ρ", "t_score"), "consistent"]
-    assert not audit.loc[("CI vs p", "rcsa"), "consistent"]
-    assert not audit.loc[("Spearman p", "rcsa"), "consistent"]
+    assert not one(audit, "direction: ρ vs means", "fi")["consistent"]
+    assert one(audit, "direction: ρ vs means", "hu")["consistent"]
+    assert not one(audit, "direction: text vs ρ", "t_score")["consistent"]
+    assert not one(audit, "CI vs p", "rcsa")["consistent"]
+    assert not one(audit, "Spearman p", "rcsa")["consistent"]
 
 
 def _consistent_report(shift: float, spread: float) -> pd.DataFrame:
@@ -172,3 +179,81 @@ def test_rho_auc_identity_holds_on_untied_data(m, n, seed):
 def test_bad_input():
     with pytest.raises(DataError, match="'value'"):
         audit_reported(PUBLISHED.drop(columns="value"))
+
+
+# -- tolerance boundaries: just inside (0.4 unit of the last printed digit) and just outside (0.6)
+
+
+def _frame(records: list[tuple[str, str, str, str, str]]) -> pd.DataFrame:
+    rows = []
+    for source, item, statistic, group, printed in records:
+        relation = "<" if printed.startswith("<") else "="
+        rows.append((source, item, statistic, group, printed, relation, float(printed.strip("<%"))))
+    return pd.DataFrame(
+        rows, columns=["source", "item", "statistic", "group", "printed", "relation", "value"]
+    )
+
+
+def _percent_report(k: int, n: int, printed: str) -> pd.DataFrame:
+    return _frame(
+        [
+            ("T", "n", "n", "cases", str(n)),
+            ("T", "n", "n", "controls", str(n)),
+            ("T", "y", "count", "cases", str(k)),
+            ("T", "y", "percent", "cases", printed),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "printed", "consistent"),
+    [
+        (62, 500, "12", True),  # 12.4 %: 0.4 unit above the print
+        (63, 500, "12", False),  # 12.6 %: 0.6 unit
+        (58, 500, "12", True),  # 11.6 %: 0.4 unit below
+        (57, 500, "12", False),  # 11.4 %
+        (617, 5000, "12.3", True),  # 12.34 %: 0.4 unit of 0.1
+        (618, 5000, "12.3", False),  # 12.36 %
+    ],
+)
+def test_rounding_tolerance_boundary(k, n, printed, consistent):
+    table = audit_reported(_percent_report(k, n, printed), paired=False).table
+    assert bool(table.loc[0, "consistent"]) is consistent
+
+
+def _binormal_report(auc: str) -> pd.DataFrame:
+    """Means 1 vs 0, SDs 0.6 and 0.8: binormal AUC Φ(1) = 0.841345 (±0.03 allowed)."""
+    return _frame(
+        [
+            ("T", "n", "n", "cases", "50"),
+            ("T", "n", "n", "controls", "50"),
+            ("T", "x", "mean", "cases", "1"),
+            ("T", "x", "mean", "controls", "0"),
+            ("T", "x", "sd", "cases", "0.6"),
+            ("T", "x", "sd", "controls", "0.8"),
+            ("Text", "x", "auc", "", auc),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("printed", "consistent"),
+    [
+        # the tolerance ends at Φ(1) ± 0.03 = 0.871345 / 0.811345
+        ("0.8713", True),  # 0.45 unit of 0.0001 inside
+        ("0.8714", False),  # 0.55 unit outside
+        ("0.8114", True),
+        ("0.8113", False),
+        ("0.841", True),
+        ("0.95", False),  # a planted error
+    ],
+)
+def test_binormal_auc_tolerance_boundary(printed, consistent):
+    table = audit_reported(_binormal_report(printed), paired=False).table
+    row = table[table["check"] == "binormal AUC"].iloc[0]
+    assert bool(row["consistent"]) is consistent
+    assert row["recomputed"] == "0.841"
+
+
+def test_paper_audit_totals(audit):
+    assert (len(audit), int((~audit["consistent"]).sum())) == (50, 17)
