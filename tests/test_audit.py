@@ -141,7 +141,7 @@ PLANTED = [  # (statistic, printed, item, group) -> the check that must fail
 ]
 
 
-@settings(max_examples=10, deadline=None)
+@settings(deadline=None)
 @given(st.floats(0.3, 1.5), st.floats(0.7, 1.4))
 def test_consistent_numbers_give_no_finding(shift, spread):
     table = audit_reported(_consistent_report(shift, spread), paired=False).table
@@ -166,7 +166,7 @@ def test_impossible_matrix_is_not_psd():
     assert not table.loc["Table 3", "consistent"].iloc[-1]
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(st.integers(2, 40), st.integers(2, 40), st.integers(0, 10_000))
 def test_rho_auc_identity_holds_on_untied_data(m, n, seed):
     rng = np.random.default_rng(seed)
@@ -257,3 +257,13 @@ def test_binormal_auc_tolerance_boundary(printed, consistent):
 
 def test_paper_audit_totals(audit):
     assert (len(audit), int((~audit["consistent"]).sum())) == (50, 17)
+
+
+def test_hypothesis_profile_is_derandomised_unless_dev():
+    import os
+
+    profile = settings.default
+    if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci":
+        assert profile.derandomize and profile.max_examples == 30
+    else:
+        assert profile.max_examples > 30

@@ -130,7 +130,7 @@ def test_pairwise_constant_warns():
 values = st.lists(st.integers(-20, 20), min_size=6, max_size=25)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(x=values, y=values, z=values)
 def test_matrix_invariants(x, y, z):
     n = min(len(x), len(y), len(z))

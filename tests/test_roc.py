@@ -192,7 +192,7 @@ def _frame(cases, controls, scale=1.0):
     return pd.DataFrame({"case": [1] * len(cases) + [0] * len(controls), "x": x})
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(samples)
 def test_auc_matches_pairwise_count_and_flip(data):
     cases, controls = data
@@ -205,7 +205,7 @@ def test_auc_matches_pairwise_count_and_flip(data):
     assert higher + lower == pytest.approx(1.0, abs=1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(samples)
 def test_monotone_transform_invariance(data):
     df = _frame(*data)
@@ -215,7 +215,7 @@ def test_monotone_transform_invariance(data):
         assert moved[key] == pytest.approx(base[key], abs=1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(samples)
 def test_self_comparison_is_null(data):
     df = _frame(*data)
@@ -224,7 +224,7 @@ def test_self_comparison_is_null(data):
     assert (row.z, row.p) == (0.0, 1.0)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(samples)
 def test_youden_is_maximal(data):
     df = _frame(*data)
@@ -238,7 +238,7 @@ def test_youden_is_maximal(data):
         assert (sens, spec) == (pytest.approx(row.sensitivity), pytest.approx(row.specificity))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(samples)
 def test_flipped_placements_equal_sorting_the_negated_score(data):
     from ovcfstats._delong import placements
