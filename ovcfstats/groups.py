@@ -53,6 +53,7 @@ import pandas as pd
 
 from ._exact import fisher_conditional_or
 from ._format import format_p
+from ._matched_sets import informative, score_test
 from ._results import (
     DegenerateDataWarning,
     Result,
@@ -76,7 +77,7 @@ from ._validate import (
 FUNC = "compare_groups"
 CONTINUOUS_TESTS = ("paired_t", "welch", "student", "wilcoxon")
 CATEGORICAL_TESTS = ("chi2", "fisher", "mcnemar")
-TESTS = CONTINUOUS_TESTS + CATEGORICAL_TESTS
+TESTS = (*CONTINUOUS_TESTS, *CATEGORICAL_TESTS, "clogit")
 PAIRED_ONLY = ("paired_t", "mcnemar")
 
 #: Share of numbers among an object column's values above which it is taken as a numeric
@@ -99,6 +100,7 @@ LABELS = {
     "fisher": "Fisher exact",
     "mcnemar": "McNemar",
     "bowker": "Bowker symmetry",
+    "clogit": "conditional logistic score",
 }
 
 CONVENTIONS = {
@@ -125,6 +127,10 @@ CONVENTIONS = {
     "CI (R fisher.test); difference of proportions with Newcombe's hybrid score CI.",
     "mcnemar": "McNemar chi2 with continuity correction (R mcnemar.test default) on the "
     "case × control table of the pairs; paired difference of proportions with Wald CI.",
+    "clogit": "conditional logistic score test: score chi2 at beta = 0 of case ~ variable + "
+    "strata(set) (survival::clogit's 'Score (logrank) test'; dummies of the levels for a "
+    "categorical variable, df = levels − 1); sets left without their case or without any "
+    "control for a variable are dropped for it; no CI.",
     "bowker": "Bowker's symmetry test (McNemar for > 2 levels), no continuity correction; "
     "level pairs without discordant pairs are left out of the sum and the df.",
 }
@@ -188,7 +194,14 @@ class GroupComparison(Result):
 
     def notes(self) -> list[str]:
         s = self.settings
-        if s["paired"]:
+        if s.get("design") == "1:k sets":
+            lines = [
+                f"Matched sets ('{s['pair']}', one case and 1 or more controls each): a "
+                "patient missing a variable is dropped for it, and so is a set left without "
+                "its case or without any control; means, SDs and counts are over the analysed "
+                "patients of each row."
+            ]
+        elif s["paired"]:
             lines = [
                 f"Matched pairs ('{s['pair']}'): a pair missing a variable is dropped for that "
                 "variable only; means, SDs and counts are over the analysed patients of each "
@@ -235,41 +248,49 @@ def _check_group(data: pd.DataFrame, group: str, id_col: str | None) -> np.ndarr
     return check_binary_outcome(data, group, FUNC, id_col)
 
 
-def _pairs(
-    data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions (case, control) of each pair, pairs sorted by id; validated 1 + 1."""
+def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None) -> np.ndarray:
+    """Code 0..S−1 of each row's pair or set (sorted by id); validated: one case, ≥ 1 control."""
     ids = data[pair]
     if ids.isna().any():
         raise DataError(
             f"{FUNC}(): missing values in pair column '{pair}' "
             f"({describe_ids(row_ids(data, ids.isna(), id_col), id_col)}). Every patient of a "
-            "paired analysis needs its pair id; drop unmatched patients or pass pair=None."
-        )
-    frame = pd.DataFrame({"pair": ids.to_numpy(), "g": grp, "pos": np.arange(len(data))})
-    sizes = frame.groupby("pair", sort=True)["g"].agg(["size", "sum"])
-    big = sizes.index[sizes["size"] > 2]
-    if len(big):
-        rows = frame["pair"].isin(big).to_numpy()
-        raise DataError(
-            f"{FUNC}(): pairs with more than two members in column '{pair}' (pair ids: "
-            f"{', '.join(str(p) for p in big[:5])}; "
-            f"{describe_ids(row_ids(data, rows, id_col), id_col)}"
-            "). A paired analysis needs exactly one case and one control per pair; keep one "
-            "control per case or pass pair=None for an unpaired analysis."
-        )
-    lonely = sizes.index[(sizes["size"] != 2) | (sizes["sum"] != 1)]
-    if len(lonely):
-        rows = frame["pair"].isin(lonely).to_numpy()
-        raise DataError(
-            f"{FUNC}(): pair ids present in one group only in column '{pair}' (pair ids: "
-            f"{', '.join(str(p) for p in lonely[:5])}; "
-            f"{describe_ids(row_ids(data, rows, id_col), id_col)}"
-            "). Each pair needs one case and one control; drop the incomplete pairs or pass "
+            "matched analysis needs its pair or set id; drop unmatched patients or pass "
             "pair=None."
         )
-    order = frame.sort_values(["pair", "g"], kind="stable")
-    pos = order["pos"].to_numpy().reshape(-1, 2)  # per pair: control (g=0), then case (g=1)
+    codes = pd.factorize(ids, sort=True)[0]
+    uniques = pd.factorize(ids, sort=True)[1]
+    size = np.bincount(codes)
+    cases = np.bincount(codes, weights=grp)
+
+    def fail(bad: np.ndarray, what: str, fix: str) -> None:
+        rows = bad[codes]
+        shown = ", ".join(str(v) for v in uniques[np.flatnonzero(bad)[:5]])
+        raise DataError(
+            f"{FUNC}(): {what} in column '{pair}' (pair ids: {shown}; "
+            f"{describe_ids(row_ids(data, rows, id_col), id_col)}). {fix}"
+        )
+
+    if (cases > 1).any():
+        fail(
+            cases > 1,
+            "pairs or sets with more than one case",
+            "Each pair (1:1) or matched set (1:k) needs exactly one case; give each case its "
+            "own set id or pass pair=None for an unpaired analysis.",
+        )
+    if ((size < 2) | (cases != 1)).any():
+        fail(
+            (size < 2) | (cases != 1),
+            "pair ids present in one group only",
+            "Each pair needs one case and at least one control; drop the incomplete pairs or "
+            "pass pair=None.",
+        )
+    return codes
+
+
+def _pair_positions(codes: np.ndarray, grp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions (case, control) of each 1:1 pair, pairs sorted by id."""
+    pos = np.lexsort((grp, codes)).reshape(-1, 2)  # per pair: control (g=0), then case (g=1)
     return pos[:, 1], pos[:, 0]
 
 
@@ -340,15 +361,7 @@ def _continuous(
 ) -> dict[str, Any]:
     from scipy import stats
 
-    out: dict[str, Any] = {
-        "mean_1": _mean(x1),
-        "sd_1": _sd(x1),
-        "mean_0": _mean(x0),
-        "sd_0": _sd(x0),
-    }
-    out["diff"] = out["mean_1"] - out["mean_0"]
-    pooled = np.sqrt((out["sd_1"] ** 2 + out["sd_0"] ** 2) / 2)
-    out["smd"] = out["diff"] / pooled if pooled > 0 else np.nan
+    out = _describe(x1, x0)
     key = test if test != "wilcoxon" else ("wilcoxon_paired" if paired else "wilcoxon_unpaired")
     out["test"] = LABELS[key]
     out["_key"] = key
@@ -407,6 +420,20 @@ def _continuous(
             )
         out.update(statistic=res.statistic, p=res.pvalue)
     out["test"], out["_key"] = LABELS[key], key
+    return out
+
+
+def _describe(x1: np.ndarray, x0: np.ndarray) -> dict[str, Any]:
+    """Means, SDs, their difference and the SMD of a continuous variable."""
+    out: dict[str, Any] = {
+        "mean_1": _mean(x1),
+        "sd_1": _sd(x1),
+        "mean_0": _mean(x0),
+        "sd_0": _sd(x0),
+    }
+    out["diff"] = out["mean_1"] - out["mean_0"]
+    pooled = np.sqrt((out["sd_1"] ** 2 + out["sd_0"] ** 2) / 2)
+    out["smd"] = out["diff"] / pooled if pooled > 0 else np.nan
     return out
 
 
@@ -520,25 +547,12 @@ def _categorical(
         key = common.pop("_key")
     rows = []
     for lv in shown:
-        c1, c0 = float(np.sum(v1 == lv)), float(np.sum(v0 == lv))
-        p1 = c1 / n1 if n1 else np.nan
-        p0 = c0 / n0 if n0 else np.nan
-        row = {
-            "level": lv,
-            "count_1": c1,
-            "pct_1": 100 * p1,
-            "count_0": c0,
-            "pct_0": 100 * p0,
-            "diff": p1 - p0,
-            "_key": key,
-            **common,
-        }
+        row = {**_level_row(v1, v0, lv), "_key": key, **common}
+        c1, c0 = row["count_1"], row["count_0"]
         if fisher_or:
             row["odds_ratio"], row["or_ci_low"], row["or_ci_high"] = fisher_conditional_or(
                 np.array([[c1, c0], [n1 - c1, n0 - c0]]), alpha
             )
-        var_pool = (p1 * (1 - p1) + p0 * (1 - p0)) / 2
-        row["smd"] = (p1 - p0) / np.sqrt(var_pool) if var_pool > 0 else np.nan
         if key in ("mcnemar", "bowker") and paired:
             row["ci_low"], row["ci_high"] = _paired_prop_ci(v1 == lv, v0 == lv, alpha)
         elif n1 and n0:
@@ -548,6 +562,24 @@ def _categorical(
             )
         rows.append(row)
     return rows
+
+
+def _level_row(v1: np.ndarray, v0: np.ndarray, lv: Any) -> dict[str, Any]:
+    """Counts, percentages, difference of proportions and SMD of one level."""
+    n1, n0 = len(v1), len(v0)
+    c1, c0 = float(np.sum(v1 == lv)), float(np.sum(v0 == lv))
+    p1 = c1 / n1 if n1 else np.nan
+    p0 = c0 / n0 if n0 else np.nan
+    var_pool = (p1 * (1 - p1) + p0 * (1 - p0)) / 2
+    return {
+        "level": lv,
+        "count_1": c1,
+        "pct_1": 100 * p1,
+        "count_0": c0,
+        "pct_0": 100 * p0,
+        "diff": p1 - p0,
+        "smd": (p1 - p0) / np.sqrt(var_pool) if var_pool > 0 else np.nan,
+    }
 
 
 def _mcnemar(
@@ -609,6 +641,79 @@ def _paired_prop_ci(a1: np.ndarray, a0: np.ndarray, alpha: float) -> tuple[float
     se = np.sqrt(max(b + c - (b - c) ** 2 / n, 0.0)) / n
     z = stats.norm.ppf(1 - alpha / 2)
     return diff - z * se, diff + z * se
+
+
+def rows_of(pos1: np.ndarray, pos0: np.ndarray) -> np.ndarray:
+    return np.sort(np.r_[pos1, pos0])
+
+
+def _check_design_tests(tests: Mapping[str, str], matched: bool, sets: bool, reason: str) -> None:
+    """Refuse tests that the design (unpaired, 1:1 pairs, 1:k sets) cannot run."""
+    for var, test in tests.items():
+        if test in (*PAIRED_ONLY, "clogit") and not matched:
+            raise DataError(
+                f"{FUNC}(): test {test!r} for '{var}' needs matched pairs or sets, but the "
+                f"analysis is unpaired ({reason}). Pass pair= with the pair-id column, or "
+                "choose 'welch'/'wilcoxon' (continuous) or 'chi2'/'fisher' (categorical)."
+            )
+        if test in PAIRED_ONLY and sets:
+            raise DataError(
+                f"{FUNC}(): test {test!r} for '{var}' needs 1:1 pairs, but the pair column "
+                "holds 1:k matched sets. Use 'clogit' (the default for sets), or an unpaired "
+                "test ('welch', 'wilcoxon', 'chi2', 'fisher') that ignores the matching."
+            )
+
+
+def _analysed_sets(
+    data: pd.DataFrame,
+    var: str,
+    missing: np.ndarray,
+    grp: np.ndarray,
+    codes: np.ndarray,
+    pair: str,
+    id_col: str | None,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Rows analysed for ``var`` in 1:k sets (sets keeping their case and ≥ 1 control)."""
+    used = informative(codes, grp.astype(float), ~missing)
+    lost = ~missing & ~used
+    ids = np.asarray(row_ids(data, None, id_col), dtype=object)
+    set_ids = data[pair].to_numpy(dtype=object)
+    case_missing = np.bincount(codes, weights=missing & (grp == 1), minlength=codes.max() + 1)
+    reasons = [
+        f"missing {var}"
+        if missing[i]
+        else f"set {set_ids[i]}: its case missing {var}"
+        if case_missing[codes[i]]
+        else f"set {set_ids[i]}: no control with {var}"
+        for i in np.flatnonzero(missing | lost)
+    ]
+    return used, make_excluded(list(ids[missing | lost]), var, reasons)
+
+
+def _score_row(
+    x: np.ndarray,
+    rows: np.ndarray,
+    codes: np.ndarray,
+    grp: np.ndarray,
+    notes: list[str],
+    var: str,
+) -> dict[str, Any]:
+    """Conditional-logistic score test of ``case ~ x + strata(set)`` on the analysed rows."""
+    out: dict[str, Any] = {"test": LABELS["clogit"], "_key": "clogit"}
+    if not rows.size:
+        warn(notes, f"{FUNC}(): '{var}': no complete set; no test.", SmallSampleWarning)
+        return out
+    recoded = np.unique(codes[rows], return_inverse=True)[1]
+    stat, df, p = score_test(x[rows], recoded, grp[rows].astype(float))
+    if df == 0:
+        warn(
+            notes,
+            f"{FUNC}(): '{var}' does not vary within any matched set (e.g. a matching "
+            "variable); the conditional test is undefined (p = NaN).",
+            DegenerateDataWarning,
+        )
+        return out
+    return {**out, "statistic": stat, "df": df, "p": p}
 
 
 # -- public ----------------------------------------------------------------------------------
@@ -716,16 +821,13 @@ def compare_groups(
             f"({describe_ids(row_ids(frame, dup, idc), idc)}). Each patient must appear once."
         )
     grp = _check_group(frame, group, idc)
-    paired = pair is not None and pair in frame.columns
+    matched = pair is not None and pair in frame.columns
     reason = "pair=None" if pair is None else f"no column '{pair}'"
-    pairs = _pairs(frame, pair, grp, idc) if paired else None
-    for var, test in tests.items():
-        if test in PAIRED_ONLY and not paired:
-            raise DataError(
-                f"{FUNC}(): test {test!r} for '{var}' needs matched pairs, but the analysis is "
-                f"unpaired ({reason}). Pass pair= with the pair-id column, or choose "
-                "'welch'/'wilcoxon' (continuous) or 'chi2'/'fisher' (categorical)."
-            )
+    codes = _set_codes(frame, pair, grp, idc) if matched else None
+    sets = codes is not None and bool(np.bincount(codes).max() > 2)
+    paired = matched and not sets
+    pairs = _pair_positions(codes, grp) if paired else None
+    _check_design_tests(tests, matched, sets, reason)
 
     notes: list[str] = []
     rows: list[dict[str, Any]] = []
@@ -739,7 +841,11 @@ def compare_groups(
             missing = np.isnan(values)
         else:
             missing = frame[var].isna().to_numpy()
-        pos1, pos0, exc = _analysed(frame, var, missing, grp, pairs, idc)
+        if sets:
+            rows_used, exc = _analysed_sets(frame, var, missing, grp, codes, pair, idc)
+            pos1, pos0 = (np.flatnonzero(rows_used & (grp == g)) for g in (1, 0))
+        else:
+            pos1, pos0, exc = _analysed(frame, var, missing, grp, pairs, idc)
         excluded.append(exc)
         base = {
             "variable": var,
@@ -747,33 +853,48 @@ def compare_groups(
             "kind": "continuous" if continuous else "categorical",
             "n_1": len(pos1),
             "n_0": len(pos0),
-            "n_pairs": len(pos1) if paired else np.nan,
+            "n_pairs": len(pos1) if matched else np.nan,
             "n_excluded": len(exc),
         }
         if continuous:
-            test = test or ("paired_t" if paired else "welch")
+            test = test or ("clogit" if sets else "paired_t" if paired else "welch")
             x1, x0 = values[pos1], values[pos0]
-            row = {**base, **_continuous(x1, x0, test, paired, alpha, notes, var, exact)}
+            if test == "clogit":
+                score = _score_row(values[:, None], rows_of(pos1, pos0), codes, grp, notes, var)
+                row = {**base, **_describe(x1, x0), **score}
+            else:
+                row = {**base, **_continuous(x1, x0, test, paired, alpha, notes, var, exact)}
             if median:
                 for g, x in (("1", x1), ("0", x0)):
                     row[f"median_{g}"], row[f"q1_{g}"], row[f"q3_{g}"] = _quartiles(x)
             tests_used[var] = row.pop("_key")
             rows.append(row)
         else:
-            test = test or "chi2"
+            test = test or ("clogit" if sets else "chi2")
             col = frame[var]
             levels, shown = _levels(col, col[~missing])
             v1 = col.to_numpy(dtype=object)[pos1]
             v0 = col.to_numpy(dtype=object)[pos0]
-            found = _categorical(v1, v0, levels, shown, test, paired, alpha, notes, var, correct)
+            if test == "clogit":
+                dummies = np.column_stack(
+                    [col.to_numpy(dtype=object) == lv for lv in levels[1:]]
+                ).astype(float)
+                score = _score_row(dummies, rows_of(pos1, pos0), codes, grp, notes, var)
+                found = [{**_level_row(v1, v0, lv), **score} for lv in shown]
+            else:
+                found = _categorical(
+                    v1, v0, levels, shown, test, paired, alpha, notes, var, correct
+                )
             for r in found:
                 tests_used[var] = r.pop("_key")
                 rows.append({**base, **r})
     table = _order_columns(pd.DataFrame(rows), median)
     settings = {
         "group": group,
-        "pair": pair if paired else None,
+        "pair": pair if matched else None,
         "paired": paired,
+        "design": "1:k sets" if sets else "1:1 pairs" if paired else "unpaired",
+        "n_sets": int(codes.max()) + 1 if matched else None,
         "unpaired_reason": None if paired else reason,
         "tests_used": tests_used,
         "median": median,

@@ -377,7 +377,7 @@ def test_group_with_other_than_two_levels():
 def test_pairs_with_more_than_two_members():
     df = sleep_data()
     df.loc[df["pair_id"] == 2, "pair_id"] = 1
-    with pytest.raises(DataError, match=r"more than two members.*pair ids: 1;.*g1-1"):
+    with pytest.raises(DataError, match=r"more than one case.*pair ids: 1;.*g1-1"):
         compare_groups(df, ["extra"])
 
 

@@ -196,3 +196,37 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+# -- McNemar / Bowker details ---------------------------------------------------------------------
+
+
+def test_bowker_leaves_out_level_pairs_without_discordant_pairs():
+    """Levels 0 and 2 are never discordant: R's mcnemar.test and statsmodels give NaN (0/0);
+    the test here sums the two informative level pairs, on 2 df."""
+    from scipy import stats
+
+    from tests.test_groups import pairs_from_table
+
+    table = np.array([[20, 5, 0], [9, 15, 4], [0, 2, 10]])
+    res = compare_groups(pairs_from_table(table), ["x"], tests={"x": "mcnemar"}, categorical=["x"])
+    stat = (5 - 9) ** 2 / 14 + (4 - 2) ** 2 / 6
+    assert res.table.loc[0, "statistic"] == pytest.approx(stat, rel=1e-12)
+    assert res.table.loc[0, "df"] == 2
+    assert res.table.loc[0, "p"] == pytest.approx(stats.chi2.sf(stat, 2), rel=1e-12)
+
+
+def test_paired_difference_of_proportions_wald_ci():
+    from scipy import stats
+
+    from tests.test_groups import pairs_from_table
+
+    table = np.array([[794, 86], [150, 570]])  # case 0/1 by control 0/1
+    res = compare_groups(pairs_from_table(table), ["x"], tests={"x": "mcnemar"}, alpha=0.1)
+    b, c, n = 150, 86, 1600  # case 1 & control 0, case 0 & control 1
+    se = np.sqrt(b + c - (b - c) ** 2 / n) / n
+    z = stats.norm.ppf(0.95)
+    row = res.table.iloc[0]
+    assert row["diff"] == pytest.approx((b - c) / n, rel=1e-12)
+    assert row["ci_low"] == pytest.approx((b - c) / n - z * se, rel=1e-12)
+    assert row["ci_high"] == pytest.approx((b - c) / n + z * se, rel=1e-12)

@@ -299,3 +299,13 @@ def test_delong_covariance_matches_proc_var_and_cov(asah):
     for i, a in enumerate(names):
         for j in range(i, len(names)):
             assert cov[i, j] == pytest.approx(ref[f"cov_{a}_{names[j]}"], rel=1e-8)
+
+
+def test_delong_ci_is_clipped_to_the_unit_interval():
+    """Near-perfect separation: AUC + z·SE passes 1; pROC clips the CI at 1 (and at 0)."""
+    df = pd.DataFrame({"case": [1] * 6 + [0] * 6, "x": [5, 6, 7, 8, 9, 3.5, 1, 2, 3, 4, 4.5, 0]})
+    row = roc_auc(df, "x").table.iloc[0]
+    assert row["auc"] + 1.96 * row["se"] > 1
+    assert row["ci_high"] == 1.0 and row["ci_low"] < row["auc"]
+    low = roc_auc(df.assign(x=-df["x"]), "x", direction="higher").table.iloc[0]
+    assert low["ci_low"] == 0.0
