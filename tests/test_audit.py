@@ -177,8 +177,11 @@ def test_rho_auc_identity_holds_on_untied_data(m, n, seed):
 
 
 def test_bad_input():
-    with pytest.raises(DataError, match="'value'"):
-        audit_reported(PUBLISHED.drop(columns="value"))
+    with pytest.raises(DataError, match="'printed'"):
+        audit_reported(PUBLISHED.drop(columns="printed"))
+    # relation and value are filled from the printed text when absent
+    filled = audit_reported(PUBLISHED.drop(columns=["relation", "value"])).table
+    assert filled.equals(audit_reported().table)
 
 
 # -- tolerance boundaries: just inside (0.4 unit of the last printed digit) and just outside (0.6)
@@ -267,3 +270,119 @@ def test_hypothesis_profile_is_derandomised_unless_dev():
         assert profile.derandomize and profile.max_examples == 30
     else:
         assert profile.max_examples > 30
+
+
+# -- any paper: per-source n, attainability, template and reader ---------------------------------
+
+
+def test_template_is_consistent_and_round_trips(tmp_path):
+    from ovcfstats import read_published, write_published_template
+    from ovcfstats.published import TEMPLATE
+
+    table = audit_reported(TEMPLATE, paired=False).table
+    assert table["consistent"].all() and len(table) == 12
+    back = read_published(write_published_template(tmp_path / "published.csv"))
+    assert back.equals(TEMPLATE)
+
+
+def test_reader_fills_values_and_sniffs_the_delimiter(tmp_path):
+    from ovcfstats.published import TEMPLATE, read_published
+
+    path = tmp_path / "paper.csv"
+    TEMPLATE.drop(columns=["relation", "value"]).to_csv(path, sep=";", index=False)
+    assert read_published(path).equals(TEMPLATE)
+    xlsx = tmp_path / "paper.xlsx"
+    TEMPLATE.to_excel(xlsx, index=False)
+    assert read_published(xlsx).equals(TEMPLATE)
+
+
+def test_reader_refuses_what_it_cannot_read(tmp_path):
+    from ovcfstats.published import TEMPLATE, read_published
+
+    with pytest.raises(DataError, match=r"no file.*write_published_template"):
+        read_published(tmp_path / "missing.csv")
+    bad = TEMPLATE.copy()
+    bad.loc[0, "statistic"] = "median"
+    with pytest.raises(DataError, match=r"unknown statistic\(s\) \['median'\]"):
+        audit_reported(bad)
+    bad = TEMPLATE.drop(columns=["relation", "value"])
+    bad.loc[3, "printed"] = "8.4 (SD)"
+    with pytest.raises(DataError, match=r"cannot read the printed number .8\.4 \(SD\)."):
+        audit_reported(bad)
+    with pytest.raises(DataError, match="no group sizes"):
+        audit_reported(TEMPLATE[TEMPLATE["statistic"] != "n"])
+
+
+def _two_tables(n_table2: str | None) -> pd.DataFrame:
+    """Table 1 on 40 + 40; Table 2 (ρ = 0.3, p printed for 30 + 30 patients)."""
+    rho = 0.3
+    p60 = stats.t.sf(rho * np.sqrt(58 / (1 - rho**2)), 58) * 2
+    rows = [
+        ("Table 1", "n", "n", "cases", "40"),
+        ("Table 1", "n", "n", "controls", "40"),
+        ("Table 2", "x", "rho", "", f"{rho:.3f}"),
+        ("Table 2", "x", "p_rho", "", f"{p60:.4f}"),
+    ]
+    if n_table2:
+        rows += [("Table 2", "n", "n", g, n_table2) for g in ("cases", "controls")]
+    return _frame(rows)
+
+
+def test_each_source_uses_its_own_n():
+    own = audit_reported(_two_tables("30"), paired=False).table
+    assert own.loc[own["check"] == "Spearman p", "consistent"].item()
+    assert "n = 60" in own.loc[own["check"] == "Spearman p", "detail"].item()
+    fallback = audit_reported(_two_tables(None), paired=False).table  # Table 1's 80
+    assert not fallback.loc[fallback["check"] == "Spearman p", "consistent"].item()
+
+
+def test_total_n_of_a_correlation_table():
+    report = pd.concat(
+        [_two_tables(None), _frame([("Table 2", "n", "n", "", "60")])], ignore_index=True
+    )
+    table = audit_reported(report, paired=False).table
+    assert table.loc[table["check"] == "Spearman p", "consistent"].item()
+
+
+IMPOSSIBLE = [  # (statistic, item, group, printed) planted into the template -> check
+    ("p", "age", "", "1.2", "attainable p"),
+    ("rho", "hu", "", "1.3", "attainable rho"),
+    ("auc", "hu", "", "1.04", "attainable auc"),
+    ("count", "diabetes", "cases", "41", "attainable count"),
+    ("count", "diabetes", "controls", "9.5", "attainable count"),
+    ("percent", "diabetes", "cases", "33.3%", "attainable percent"),
+    ("sd", "age", "controls", "-8.9", "attainable sd"),
+    ("or", "hu", "", "0.99", "attainable or"),
+    ("n", "n", "cases", "0", "attainable n"),
+]
+
+
+@pytest.mark.parametrize(("statistic", "item", "group", "printed", "check"), IMPOSSIBLE)
+def test_impossible_numbers_are_found(statistic, item, group, printed, check):
+    from ovcfstats.published import TEMPLATE
+
+    broken = TEMPLATE.drop(columns=["relation", "value"])
+    mask = (broken["statistic"] == statistic) & (broken["item"] == item)
+    mask &= broken["group"] == group
+    assert mask.sum() == 1
+    broken.loc[mask, "printed"] = printed
+    table = audit_reported(broken, paired=False).table
+    found = table[table["check"] == check]
+    assert len(found) == 1 and not found["consistent"].item()
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "printed", "attainable"),
+    [(13, 40, "32.5%", True), (None, 40, "33.3%", False), (None, 78, "29.5%", True),
+     (None, 78, "29.6%", False), (None, 3, "33.33%", True), (None, 3, "33.4%", False)],
+)  # fmt: skip
+def test_percent_attainable_with_a_whole_count(k, n, printed, attainable):
+    report = _frame(
+        [
+            ("T", "n", "n", "cases", str(n)),
+            ("T", "n", "n", "controls", str(n)),
+            ("T", "y", "percent", "cases", printed),
+        ]
+    )
+    table = audit_reported(report, paired=False).table
+    assert (not (table["check"] == "attainable percent").any()) is attainable
