@@ -155,12 +155,21 @@ def _spearman(x: np.ndarray, y: np.ndarray, alpha: float, exact: bool) -> dict[s
     """ρ, its p (t approximation, or AS 89 when ``exact``) and the Fisher-z / Bonett–Wright CI."""
     from scipy import stats
 
-    n = len(x)
-    res = stats.spearmanr(x, y)
-    rho, p = float(res.statistic), float(res.pvalue)
-    use_exact = exact and n <= SPEARMAN_EXACT_MAX_N and not _has_ties(x, y)
+    rho = float(stats.spearmanr(x, y).statistic)
+    return _rho_stats(rho, len(x), alpha, exact and not _has_ties(x, y))
+
+
+def _rho_stats(rho: float, n: int, alpha: float, exact_possible: bool) -> dict[str, Any]:
+    """p (t approximation as scipy's spearmanr, or AS 89) and the CI of a given ρ."""
+    from scipy import stats
+
+    use_exact = exact_possible and n <= SPEARMAN_EXACT_MAX_N
     if use_exact:
         p = spearman_exact_p(rho, n)
+    else:
+        denom = (rho + 1.0) * (1.0 - rho)
+        t = np.inf if denom <= 0 else abs(rho) * np.sqrt((n - 2) / denom)  # |ρ| = 1: p = 0
+        p = float(2 * stats.t.sf(t, n - 2))
     if n > 3:
         z = stats.norm.ppf(1 - alpha / 2)
         se = np.sqrt((1 + rho**2 / 2) / (n - 3))
@@ -174,6 +183,33 @@ def _spearman(x: np.ndarray, y: np.ndarray, alpha: float, exact: bool) -> dict[s
 
 def _has_ties(x: np.ndarray, y: np.ndarray) -> bool:
     return bool(min(np.unique(x).size, np.unique(y).size) < x.size)
+
+
+def _all_at_once(
+    columns: dict[str, np.ndarray], alpha: float, exact: bool
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """ρ of every pair of the columns without missing values from one ranking per column and
+    one correlation matrix (as one ``scipy.stats.spearmanr`` call on the matrix); the other
+    pairs (missing values: pairwise-complete rows) are left to :func:`_pairwise`."""
+    from scipy.stats import rankdata
+
+    full = [k for k, x in columns.items() if not np.isnan(x).any()]
+    n = len(next(iter(columns.values())))
+    if len(full) < 2 or n < 3:
+        return {}
+    ranks = np.vstack([rankdata(columns[k]) for k in full])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = np.corrcoef(ranks)
+    tied = {k: exact and bool(np.unique(r).size < n) for k, r in zip(full, ranks, strict=True)}
+    out = {}
+    for i, a in enumerate(full):
+        for j in range(i + 1, len(full)):
+            b = full[j]
+            if np.isfinite(rho[i, j]):
+                out[(a, b)] = out[(b, a)] = _rho_stats(
+                    float(np.clip(rho[i, j], -1, 1)), n, alpha, exact and not (tied[a] or tied[b])
+                )
+    return out
 
 
 def _numeric_columns(
@@ -398,9 +434,12 @@ def spearman_matrix(
     ]
     notes: list[str] = []
     rows = []
+    fast = _all_at_once(columns, alpha, exact)
     for i, a in enumerate(indicators):
         for b in indicators[i + 1 :]:
-            stats_ab = _pairwise(columns[a], columns[b], (a, b), alpha, func, notes, exact)
+            stats_ab = fast.get((a, b)) or _pairwise(
+                columns[a], columns[b], (a, b), alpha, func, notes, exact
+            )
             rows.append({"indicator_1": a, "indicator_2": b, **stats_ab})
     approx = [f"{r['indicator_1']}–{r['indicator_2']}" for r in rows if not r.pop("_exact")]
     table = pd.DataFrame(rows)

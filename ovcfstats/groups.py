@@ -249,7 +249,7 @@ def _check_group(data: pd.DataFrame, group: str, id_col: str | None) -> np.ndarr
 
 
 def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None) -> np.ndarray:
-    """Code 0..S−1 of each row's pair or set (sorted by id); validated: one case, ≥ 1 control."""
+    """Code 0..S−1 of each row's pair or set; validated: one case and ≥ 1 control per set."""
     ids = data[pair]
     if ids.isna().any():
         raise DataError(
@@ -258,8 +258,7 @@ def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | Non
             "matched analysis needs its pair or set id; drop unmatched patients or pass "
             "pair=None."
         )
-    codes = pd.factorize(ids, sort=True)[0]
-    uniques = pd.factorize(ids, sort=True)[1]
+    codes, uniques = pd.factorize(ids)  # in order of appearance: no sort of 10⁶ ids
     size = np.bincount(codes)
     cases = np.bincount(codes, weights=grp)
 
@@ -289,9 +288,20 @@ def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | Non
 
 
 def _pair_positions(codes: np.ndarray, grp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions (case, control) of each 1:1 pair, pairs sorted by id."""
-    pos = np.lexsort((grp, codes)).reshape(-1, 2)  # per pair: control (g=0), then case (g=1)
-    return pos[:, 1], pos[:, 0]
+    """Row positions (case, control) of each 1:1 pair, in order of first appearance (no sort:
+    each pair code holds exactly one case and one control)."""
+    out = []
+    for g in (1, 0):
+        rows = np.flatnonzero(grp == g)
+        pos = np.empty(rows.size, dtype=np.int64)
+        pos[codes[rows]] = rows
+        out.append(pos)
+    return out[0], out[1]
+
+
+def _zero_one(x: np.ndarray) -> bool:
+    """Only 0, 1 and missing values."""
+    return bool(((x == 0) | (x == 1) | np.isnan(x)).all())
 
 
 def _is_continuous(data: pd.DataFrame, var: str, test: str | None, categorical: set[str]) -> bool:
@@ -309,7 +319,7 @@ def _is_continuous(data: pd.DataFrame, var: str, test: str | None, categorical: 
     if pd.api.types.is_bool_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype):
         return False
     if pd.api.types.is_numeric_dtype(col):
-        return not np.isin(col.dropna().to_numpy(dtype=float), (0.0, 1.0)).all()
+        return not _zero_one(col.to_numpy(dtype=float, na_value=np.nan))
     present = col.dropna()
     numbers = pd.to_numeric(present, errors="coerce")
     # A mostly numeric text column (e.g. BMI with a stray "n/a") is a typo'd number, not a
@@ -334,19 +344,29 @@ def _analysed(
     """Row positions of analysed cases and controls (aligned by pair) and the excluded rows."""
     if pairs is None:
         keep = ~missing
-        excluded = make_excluded(row_ids(data, missing, id_col), var, f"missing {var}")
+        excluded = make_excluded(
+            _ids_at(data, np.flatnonzero(missing), id_col), var, f"missing {var}"
+        )
         return np.flatnonzero(keep & (grp == 1)), np.flatnonzero(keep & (grp == 0)), excluded
     case, ctrl = pairs
     bad = missing[case] | missing[ctrl]
-    ids = np.asarray(row_ids(data, None, id_col), dtype=object)
     rows, reasons = [], []
-    for c, k in zip(case[bad], ctrl[bad], strict=True):
-        for me, other in ((c, k), (k, c)):
-            rows.append(ids[me])
-            reasons.append(
-                f"missing {var}" if missing[me] else f"pair partner {ids[other]} missing {var}"
-            )
+    if bad.any():
+        who = np.column_stack([case[bad], ctrl[bad]])
+        ids = np.asarray(_ids_at(data, who.ravel(), id_col), dtype=object).reshape(-1, 2)
+        for (c, k), (id_c, id_k) in zip(who, ids, strict=True):
+            for me, mine, theirs in ((c, id_c, id_k), (k, id_k, id_c)):
+                rows.append(mine)
+                reasons.append(
+                    f"missing {var}" if missing[me] else f"pair partner {theirs} missing {var}"
+                )
     return case[~bad], ctrl[~bad], make_excluded(rows, var, reasons)
+
+
+def _ids_at(data: pd.DataFrame, positions: np.ndarray, id_col: str | None) -> list:
+    """IDs of the rows at ``positions`` (without converting the whole ID column)."""
+    source = data[id_col] if id_col is not None and id_col in data.columns else data.index
+    return list(pd.Series(source).iloc[positions]) if len(positions) else []
 
 
 def _continuous(
@@ -504,6 +524,7 @@ def _categorical(
 
     n1, n0 = len(v1), len(v0)
     table = np.array([[np.sum(v1 == lv), np.sum(v0 == lv)] for lv in levels], dtype=float)
+    # v1, v0, levels: integer codes of the levels; shown: (code, label) of the rows to show
     key = test
     common: dict[str, Any] = {"test": LABELS[key]}
     occupied = table[table.sum(axis=1) > 0]
@@ -546,8 +567,8 @@ def _categorical(
         common.update(_mcnemar(v1, v0, levels, notes, var))
         key = common.pop("_key")
     rows = []
-    for lv in shown:
-        row = {**_level_row(v1, v0, lv), "_key": key, **common}
+    for lv, label in shown:
+        row = {**_level_row(v1, v0, lv, label), "_key": key, **common}
         c1, c0 = row["count_1"], row["count_0"]
         if fisher_or:
             row["odds_ratio"], row["or_ci_low"], row["or_ci_high"] = fisher_conditional_or(
@@ -564,15 +585,33 @@ def _categorical(
     return rows
 
 
-def _level_row(v1: np.ndarray, v0: np.ndarray, lv: Any) -> dict[str, Any]:
-    """Counts, percentages, difference of proportions and SMD of one level."""
+def _level_codes(
+    col: pd.Series, missing: np.ndarray
+) -> tuple[np.ndarray, list[int], list[tuple[int, Any]]]:
+    """Integer codes of a categorical column (−1 missing), the codes of its levels, and the
+    (code, label) of the levels shown as rows. Codes make the counting O(n) integer work."""
+    numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+    if numeric and _zero_one(x := col.to_numpy(dtype=float, na_value=np.nan)):
+        # 0/1 fast path: the value is its own code (level 1 shown)
+        return np.where(np.isnan(x), -1, x).astype(np.int64), [0, 1], [(1, 1)]
+    values, uniques = pd.factorize(col)
+    lookup = {v: i for i, v in enumerate(uniques)}
+    levels, shown = _levels(col, col[~missing])
+    # a level absent from the data (a 0/1 variable that is all 0) gets its own unused code
+    code = {lv: lookup.get(lv, -2 - i) for i, lv in enumerate(dict.fromkeys([*levels, *shown]))}
+    return values, [code[lv] for lv in levels], [(code[lv], lv) for lv in shown]
+
+
+def _level_row(v1: np.ndarray, v0: np.ndarray, lv: Any, label: Any) -> dict[str, Any]:
+    """Counts, percentages, difference of proportions and SMD of level ``lv`` (shown as
+    ``label``)."""
     n1, n0 = len(v1), len(v0)
     c1, c0 = float(np.sum(v1 == lv)), float(np.sum(v0 == lv))
     p1 = c1 / n1 if n1 else np.nan
     p0 = c0 / n0 if n0 else np.nan
     var_pool = (p1 * (1 - p1) + p0 * (1 - p0)) / 2
     return {
-        "level": lv,
+        "level": label,
         "count_1": c1,
         "pct_1": 100 * p1,
         "count_0": c0,
@@ -587,10 +626,13 @@ def _mcnemar(
 ) -> dict[str, Any]:
     from statsmodels.stats.contingency_tables import mcnemar
 
-    index = {lv: i for i, lv in enumerate(levels)}
     k = len(levels)
+    lut = np.zeros(max(max(levels), 0) + 1, dtype=np.int64)  # level code -> row of the table
+    for i, lv in enumerate(levels):
+        if lv >= 0:
+            lut[lv] = i
     table = np.zeros((k, k))
-    np.add.at(table, ([index[v] for v in v1], [index[v] for v in v0]), 1)
+    np.add.at(table, (lut[v1], lut[v0]), 1)
     discordant = table.sum() - np.trace(table)
     if k == 2:
         if discordant == 0:
@@ -872,15 +914,12 @@ def compare_groups(
         else:
             test = test or ("clogit" if sets else "chi2")
             col = frame[var]
-            levels, shown = _levels(col, col[~missing])
-            v1 = col.to_numpy(dtype=object)[pos1]
-            v0 = col.to_numpy(dtype=object)[pos0]
+            values_c, levels, shown = _level_codes(col, missing)
+            v1, v0 = values_c[pos1], values_c[pos0]
             if test == "clogit":
-                dummies = np.column_stack(
-                    [col.to_numpy(dtype=object) == lv for lv in levels[1:]]
-                ).astype(float)
+                dummies = np.column_stack([values_c == lv for lv in levels[1:]]).astype(float)
                 score = _score_row(dummies, rows_of(pos1, pos0), codes, grp, notes, var)
-                found = [{**_level_row(v1, v0, lv), **score} for lv in shown]
+                found = [{**_level_row(v1, v0, lv, label), **score} for lv, label in shown]
             else:
                 found = _categorical(
                     v1, v0, levels, shown, test, paired, alpha, notes, var, correct

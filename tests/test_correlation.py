@@ -237,3 +237,27 @@ def test_exact_p_switches_at_r_boundaries():
     assert spearman_outcome(frame, ["x"], outcome="y", exact=True).settings["t_approximation"] == [
         "x"
     ]
+
+
+@settings(deadline=None)
+@given(st.integers(4, 60), st.integers(0, 10_000), st.booleans())
+def test_matrix_in_one_pass_equals_pairwise_scipy(n, seed, gap):
+    """Complete columns are ranked once and correlated in one matrix; columns with missing
+    values go pair by pair. Both must equal scipy.stats.spearmanr on each pair."""
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(np.round(rng.normal(size=(n, 4)), 2), columns=list("abcd"))
+    df["b"] = df["a"] + np.round(rng.normal(size=n), 1)  # correlated, with ties
+    if gap:
+        df.loc[0, "d"] = np.nan
+    res = spearman_matrix(df, list("abcd"))
+    for _, row in res.table.iterrows():
+        keep = df[[row["indicator_1"], row["indicator_2"]]].dropna()
+        ref = stats.spearmanr(keep.iloc[:, 0], keep.iloc[:, 1])
+        if np.isnan(ref.statistic):
+            assert np.isnan(row["rho"])
+            continue
+        assert row["rho"] == pytest.approx(ref.statistic, abs=1e-12)
+        assert row["p"] == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-300)
+        assert row["n"] == len(keep)
