@@ -16,7 +16,15 @@ to U and I), as in clogit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
+import pandas as pd
+
+from ._group_tests import FUNC, LABELS, PAIRED_ONLY
+from ._results import DegenerateDataWarning, SmallSampleWarning, make_excluded, warn
+from ._validate import DataError, describe_ids, row_ids
 
 
 def informative(codes: np.ndarray, is_case: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -60,3 +68,130 @@ def score_test(x: np.ndarray, codes: np.ndarray, is_case: np.ndarray) -> tuple[f
         return np.nan, 0, np.nan
     stat = float(u @ np.linalg.pinv(info, rcond=1e-10, hermitian=True) @ u)
     return stat, rank, float(chi2.sf(stat, rank))
+
+
+# -- Table 1 on matched pairs and sets ----------------------------------------------------------
+
+
+def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None) -> np.ndarray:
+    """Code 0..S−1 of each row's pair or set; validated: one case and ≥ 1 control per set."""
+    ids = data[pair]
+    if ids.isna().any():
+        raise DataError(
+            f"{FUNC}(): missing values in pair column '{pair}' "
+            f"({describe_ids(row_ids(data, ids.isna(), id_col), id_col)}). Every patient of a "
+            "matched analysis needs its pair or set id; drop unmatched patients or pass "
+            "pair=None."
+        )
+    codes, uniques = pd.factorize(ids)  # in order of appearance: no sort of 10⁶ ids
+    size = np.bincount(codes)
+    cases = np.bincount(codes, weights=grp)
+
+    def fail(bad: np.ndarray, what: str, fix: str) -> None:
+        rows = bad[codes]
+        shown = ", ".join(str(v) for v in uniques[np.flatnonzero(bad)[:5]])
+        raise DataError(
+            f"{FUNC}(): {what} in column '{pair}' (pair ids: {shown}; "
+            f"{describe_ids(row_ids(data, rows, id_col), id_col)}). {fix}"
+        )
+
+    if (cases > 1).any():
+        fail(
+            cases > 1,
+            "pairs or sets with more than one case",
+            "Each pair (1:1) or matched set (1:k) needs exactly one case; give each case its "
+            "own set id or pass pair=None for an unpaired analysis.",
+        )
+    if ((size < 2) | (cases != 1)).any():
+        fail(
+            (size < 2) | (cases != 1),
+            "pair ids present in one group only",
+            "Each pair needs one case and at least one control; drop the incomplete pairs or "
+            "pass pair=None.",
+        )
+    return codes
+
+
+def _pair_positions(codes: np.ndarray, grp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions (case, control) of each 1:1 pair, in order of first appearance (no sort:
+    each pair code holds exactly one case and one control)."""
+    out = []
+    for g in (1, 0):
+        rows = np.flatnonzero(grp == g)
+        pos = np.empty(rows.size, dtype=np.int64)
+        pos[codes[rows]] = rows
+        out.append(pos)
+    return out[0], out[1]
+
+
+def rows_of(pos1: np.ndarray, pos0: np.ndarray) -> np.ndarray:
+    return np.sort(np.r_[pos1, pos0])
+
+
+def _check_design_tests(tests: Mapping[str, str], matched: bool, sets: bool, reason: str) -> None:
+    """Refuse tests that the design (unpaired, 1:1 pairs, 1:k sets) cannot run."""
+    for var, test in tests.items():
+        if test in (*PAIRED_ONLY, "clogit") and not matched:
+            raise DataError(
+                f"{FUNC}(): test {test!r} for '{var}' needs matched pairs or sets, but the "
+                f"analysis is unpaired ({reason}). Pass pair= with the pair-id column, or "
+                "choose 'welch'/'wilcoxon' (continuous) or 'chi2'/'fisher' (categorical)."
+            )
+        if test in PAIRED_ONLY and sets:
+            raise DataError(
+                f"{FUNC}(): test {test!r} for '{var}' needs 1:1 pairs, but the pair column "
+                "holds 1:k matched sets. Use 'clogit' (the default for sets), or an unpaired "
+                "test ('welch', 'wilcoxon', 'chi2', 'fisher') that ignores the matching."
+            )
+
+
+def _analysed_sets(
+    data: pd.DataFrame,
+    var: str,
+    missing: np.ndarray,
+    grp: np.ndarray,
+    codes: np.ndarray,
+    pair: str,
+    id_col: str | None,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Rows analysed for ``var`` in 1:k sets (sets keeping their case and ≥ 1 control)."""
+    used = informative(codes, grp.astype(float), ~missing)
+    lost = ~missing & ~used
+    ids = np.asarray(row_ids(data, None, id_col), dtype=object)
+    set_ids = data[pair].to_numpy(dtype=object)
+    case_missing = np.bincount(codes, weights=missing & (grp == 1), minlength=codes.max() + 1)
+    reasons = [
+        f"missing {var}"
+        if missing[i]
+        else f"set {set_ids[i]}: its case missing {var}"
+        if case_missing[codes[i]]
+        else f"set {set_ids[i]}: no control with {var}"
+        for i in np.flatnonzero(missing | lost)
+    ]
+    return used, make_excluded(list(ids[missing | lost]), var, reasons)
+
+
+def _score_row(
+    x: np.ndarray,
+    rows: np.ndarray,
+    codes: np.ndarray,
+    grp: np.ndarray,
+    notes: list[str],
+    var: str,
+) -> dict[str, Any]:
+    """Conditional-logistic score test of ``case ~ x + strata(set)`` on the analysed rows."""
+    out: dict[str, Any] = {"test": LABELS["clogit"], "_key": "clogit"}
+    if not rows.size:
+        warn(notes, f"{FUNC}(): '{var}': no complete set; no test.", SmallSampleWarning)
+        return out
+    recoded = np.unique(codes[rows], return_inverse=True)[1]
+    stat, df, p = score_test(x[rows], recoded, grp[rows].astype(float))
+    if df == 0:
+        warn(
+            notes,
+            f"{FUNC}(): '{var}' does not vary within any matched set (e.g. a matching "
+            "variable); the conditional test is undefined (p = NaN).",
+            DegenerateDataWarning,
+        )
+        return out
+    return {**out, "statistic": stat, "df": df, "p": p}

@@ -48,63 +48,63 @@ A = ("tests/test_audit.py",)
 MUTANTS: list[Mutant] = [
     # -- Table 1 (groups.py) ---------------------------------------------------------------------
     Mutant(
-        "ovcfstats/groups.py",
+        "ovcfstats/_group_tests.py",
         "float(np.std(x, ddof=1)) if len(x) > 1",
         "float(np.std(x, ddof=0)) if len(x) > 1",
         G,
         "ddof of the group SD",
     ),
     Mutant(
-        "ovcfstats/groups.py",
+        "ovcfstats/_group_tests.py",
         'pooled = np.sqrt((out["sd_1"] ** 2 + out["sd_0"] ** 2) / 2)',
         'pooled = np.sqrt(out["sd_1"] ** 2 + out["sd_0"] ** 2)',
         G,
         "SMD pooled SD without the /2",
     ),
     Mutant(
-        "ovcfstats/groups.py",
+        "ovcfstats/_group_tests.py",
         "res = stats.chi2_contingency(occupied, correction=correct)",
         "res = stats.chi2_contingency(occupied, correction=True)",
         G,
         "Yates always on",
     ),
     Mutant(
-        "ovcfstats/groups.py",
+        "ovcfstats/_group_tests.py",
         "EXACT_MAX_N = 50",
         "EXACT_MAX_N = 51",
         G,
         "exact Wilcoxon boundary n < 50",
     ),
     Mutant(
-        "ovcfstats/groups.py",
+        "ovcfstats/_group_tests.py",
         "small = max(len(x1), len(x0)) < EXACT_MAX_N",
         "small = min(len(x1), len(x0)) < EXACT_MAX_N",
         G,
         "Mann-Whitney exact rule on the smaller group",
     ),
     Mutant(
-        "ovcfstats/groups.py",
+        "ovcfstats/_group_tests.py",
         "q1, med, q3 = np.quantile(x, [0.25, 0.5, 0.75])",
         'q1, med, q3 = np.quantile(x, [0.25, 0.5, 0.75], method="hazen")',
         G,
         "quartiles of another quantile type",
     ),
     Mutant(
-        "ovcfstats/groups.py",
+        "ovcfstats/_group_tests.py",
         "res = mcnemar(table, exact=False, correction=True)",
         "res = mcnemar(table, exact=False, correction=False)",
         G,
         "McNemar without continuity correction",
     ),
     Mutant(
-        "ovcfstats/groups.py",
+        "ovcfstats/_group_tests.py",
         "df = int(used.sum())",
         "df = len(off)",
         G,
         "Bowker df counting level pairs without discordant pairs",
     ),
     Mutant(
-        "ovcfstats/groups.py",
+        "ovcfstats/_group_tests.py",
         "    z = stats.norm.ppf(1 - alpha / 2)\n    return diff - z * se",
         "    z = stats.norm.ppf(1 - alpha)\n    return diff - z * se",
         G,
@@ -184,10 +184,24 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "ovcfstats/correlation.py",
-        "use_exact = exact and n <= SPEARMAN_EXACT_MAX_N and not _has_ties(x, y)",
-        "use_exact = exact and n <= SPEARMAN_EXACT_MAX_N",
+        "return _rho_stats(rho, len(x), alpha, exact and not _has_ties(x, y))",
+        "return _rho_stats(rho, len(x), alpha, exact)",
         C,
         "exact Spearman p despite ties",
+    ),
+    Mutant(
+        "ovcfstats/correlation.py",
+        "tied = {k: exact and bool(np.unique(r).size < n)",
+        "tied = {k: False",
+        C,
+        "exact Spearman p despite ties (one-pass matrix)",
+    ),
+    Mutant(
+        "ovcfstats/correlation.py",
+        "full = [k for k, x in columns.items() if not np.isnan(x).any()]",
+        "full = list(columns)",
+        C,
+        "one-pass matrix used on columns with missing values",
     ),
     # -- ROC / DeLong (roc.py, _delong.py) -------------------------------------------------------
     Mutant(
@@ -234,7 +248,7 @@ MUTANTS: list[Mutant] = [
     ),
     # -- audit -----------------------------------------------------------------------------------
     Mutant(
-        "ovcfstats/audit.py",
+        "ovcfstats/_audit_common.py",
         'return bool(abs(recomputed - row["value"]) <= _half(row) + 1e-12)',
         'return bool(abs(recomputed - row["value"]) <= 2 * _half(row) + 1e-12)',
         A,
