@@ -31,15 +31,22 @@ key              test
                  equals R's ``mcnemar.test`` and statsmodels' ``SquareTable.symmetry()``;
                  otherwise both of those return NaN (0/0), and this test is the one on the
                  informative level pairs
+``clogit``       matched pairs or 1:k sets: score test of the conditional logistic regression
+                 ``case ~ variable + strata(set)`` at β = 0, dummies of the levels for a
+                 categorical variable (``survival::clogit``'s score test; see
+                 ``ovcfstats._matched_sets``)
 ===============  =======================================================================
 
 Defaults: ``paired_t`` for continuous variables when pairs are given (``welch`` otherwise) and
-``chi2`` for categorical ones (the paper's choice even on matched pairs).
+``chi2`` for categorical ones (the paper's choice even on matched pairs); ``clogit`` for both
+kinds when the pair column holds 1:k matched sets (any set with more than one control).
 
 Rows analysed: with pairs (a ``pair`` column whose every id holds one case and one control), a
 pair missing a variable is dropped for that variable only, so each row of the table compares
-the same patients; without pairs, each patient missing a variable is dropped for it. Every
-dropped patient is listed in ``.excluded`` and counted in ``n_excluded``.
+the same patients; with 1:k sets, a patient missing a variable is dropped for it and so is a
+set left without its case or without any control; without pairs, each patient missing a
+variable is dropped for it. Every dropped patient is listed in ``.excluded`` (with the reason)
+and counted in ``n_excluded``.
 """
 
 from __future__ import annotations
@@ -105,7 +112,8 @@ class GroupComparison(Result):
     one (level ``1`` only for 0/1 variables), with the columns
 
     - ``variable``, ``level`` (empty for continuous rows), ``kind`` (continuous/categorical);
-    - ``n_1``, ``n_0``: patients analysed per group; ``n_pairs`` (paired analyses);
+    - ``n_1``, ``n_0``: patients analysed per group; ``n_pairs``: pairs (1:1) or matched sets
+      (1:k) analysed;
       ``n_excluded``: patients dropped for missing values in this variable;
     - continuous: ``mean_1``, ``sd_1``, ``mean_0``, ``sd_0`` (and ``median_*``, ``q1_*``,
       ``q3_*`` with ``median=True``); categorical: ``count_*`` and ``pct_*`` (percent of the
@@ -302,12 +310,16 @@ def compare_groups(
     group : str, default "case"
         0/1 column, 1 = case, 0 = control.
     pair : str or None, default "pair_id"
-        Column of matched-pair ids (one case and one control each). ``None``, or a name that
-        is not a column, gives an unpaired analysis.
+        Column of matched-pair or matched-set ids: one case and one control each (1:1
+        pairs), or one case and one or more controls (1:k sets, analysed by conditional
+        logistic score tests). ``None``, or a name that is not a column, gives an unpaired
+        analysis.
     tests : mapping, optional
         Variable -> ``"paired_t"``, ``"welch"``, ``"student"``, ``"wilcoxon"`` (signed-rank if
-        paired, Mann–Whitney otherwise), ``"chi2"``, ``"fisher"`` or ``"mcnemar"``.
-        Defaults: ``paired_t`` (paired) or ``welch`` for continuous, ``chi2`` for categorical.
+        paired, Mann–Whitney otherwise), ``"chi2"``, ``"fisher"``, ``"mcnemar"`` or
+        ``"clogit"`` (matched pairs or sets).
+        Defaults: ``paired_t`` (pairs) or ``welch`` for continuous, ``chi2`` for categorical;
+        ``clogit`` for both with 1:k sets.
     categorical : sequence of str, optional
         Variables to treat as categorical. Otherwise bool, category and text columns and
         numeric columns holding only 0/1 are categorical; 0/1 variables show level 1 only.

@@ -198,10 +198,10 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "ovcfstats/correlation.py",
-        "full = [k for k, x in columns.items() if not np.isnan(x).any()]",
-        "full = list(columns)",
+        "rho = np.corrcoef(ranks)",
+        "rho = np.corrcoef(np.vstack([columns[k] for k in full]))",
         C,
-        "one-pass matrix used on columns with missing values",
+        "one-pass matrix correlates the values, not their ranks",
     ),
     # -- ROC / DeLong (roc.py, _delong.py) -------------------------------------------------------
     Mutant(
