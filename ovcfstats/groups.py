@@ -358,6 +358,14 @@ def compare_groups(
     1      bmi    2    2 -3.20  paired t  1.0
     >>> res.excluded.values.tolist()
     [['E', 'bmi', 'missing bmi'], ['F', 'bmi', 'pair partner E missing bmi']]
+
+    Matched sets of one case and two controls: a conditional-logistic score test per variable
+
+    >>> sets = pd.DataFrame({"case": [1, 0, 0, 1, 0, 0], "set": [1, 1, 1, 2, 2, 2],
+    ...                      "x": [3.0, 1.0, 2.0, 5.0, 4.0, 4.5]})
+    >>> compare_groups(sets, ["x"], pair="set").table[["test", "statistic", "df", "p"]].round(4)
+                             test  statistic   df       p
+    0  conditional logistic score        2.7  1.0  0.1003
     """
     check_frame(data, FUNC)
     if isinstance(variables, str):
