@@ -386,3 +386,15 @@ def test_percent_attainable_with_a_whole_count(k, n, printed, attainable):
     )
     table = audit_reported(report, paired=False).table
     assert (not (table["check"] == "attainable percent").any()) is attainable
+
+
+@pytest.mark.parametrize(
+    ("printed", "parsed"),
+    [("<0.001", ("<", 0.001)), ("≤0.05", ("<", 0.05)), ("64.1%", ("=", 64.1)),
+     ("(−2.47", ("=", -2.47)), ("-818", ("=", -818.0)), ("higher", ("=", 1.0)),
+     (" lower ", ("=", -1.0)), ("0.80", ("=", 0.8))],
+)  # fmt: skip
+def test_printed_numbers_are_parsed_as_printed(printed, parsed):
+    from ovcfstats.published import parse_printed
+
+    assert parse_printed(printed) == parsed

@@ -47,6 +47,17 @@ def unpaired_data(name: str) -> pd.DataFrame:
     return pd.DataFrame({"case": d["y"].astype(int).to_numpy(), "v": d["x"].to_numpy()})
 
 
+def pairs_from_table(table: np.ndarray) -> pd.DataFrame:
+    """Matched pairs whose (case value, control value) cross-table is ``table``."""
+    rows, pid = [], 0
+    for i in range(table.shape[0]):
+        for j in range(table.shape[1]):
+            for _ in range(int(table[i, j])):
+                pid += 1
+                rows += [(f"C{pid}", 1, pid, i), (f"K{pid}", 0, pid, j)]
+    return pd.DataFrame(rows, columns=["patient_id", "case", "pair_id", "x"])
+
+
 def ref(name: str, test: str) -> pd.Series:
     return R.loc[(name, test)]
 
@@ -206,8 +217,6 @@ def test_bowker_leaves_out_level_pairs_without_discordant_pairs():
     the test here sums the two informative level pairs, on 2 df."""
     from scipy import stats
 
-    from tests.test_groups import pairs_from_table
-
     table = np.array([[20, 5, 0], [9, 15, 4], [0, 2, 10]])
     res = compare_groups(pairs_from_table(table), ["x"], tests={"x": "mcnemar"}, categorical=["x"])
     stat = (5 - 9) ** 2 / 14 + (4 - 2) ** 2 / 6
@@ -218,8 +227,6 @@ def test_bowker_leaves_out_level_pairs_without_discordant_pairs():
 
 def test_paired_difference_of_proportions_wald_ci():
     from scipy import stats
-
-    from tests.test_groups import pairs_from_table
 
     table = np.array([[794, 86], [150, 570]])  # case 0/1 by control 0/1
     res = compare_groups(pairs_from_table(table), ["x"], tests={"x": "mcnemar"}, alpha=0.1)
