@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= ovcfstats-output
 
-.PHONY: reproduce test lint bench clean
+.PHONY: reproduce test lint bench clean mutants
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/run_all.py
+
+mutants: $(VENV)/.installed-test
+	$(BIN)/python tools/mutants.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

@@ -47,6 +47,8 @@ _LAZY = {
     "plot_roc": "roc",
     "audit_reported": "audit",
     "PUBLISHED": "paper",
+    "read_published": "published",
+    "write_published_template": "published",
     "Report": "report",
     "reproduce": "study",
     "StudyConfig": "study",

@@ -73,10 +73,20 @@ def placements(score: np.ndarray, is_case: np.ndarray) -> Placements:
     return Placements(v10, v01, s[starts], cases_at, np.diff(np.r_[starts, s.size]) - cases_at)
 
 
-def delong_covariance(components: list[Placements]) -> np.ndarray:
-    """DeLong covariance matrix of k AUCs computed on the same cases and controls."""
+def delong_covariance(
+    components: list[Placements], contrast: np.ndarray | None = None
+) -> np.ndarray:
+    """DeLong covariance matrix of k AUCs on the same cases and controls (of L·AUC with L).
+
+    The one covariance path of the package: an AUC's variance (k = 1), a paired difference
+    (L = [1, −1]) and the omnibus contrasts all come from here. With ``contrast`` the
+    covariance of the contrasts is computed from the contrasted placements (L·V), which equals
+    L S Lᵀ but keeps an exact zero for identical curves (no cancellation).
+    """
     v10 = np.vstack([p.v10 for p in components])
     v01 = np.vstack([p.v01 for p in components])
+    if contrast is not None:
+        v10, v01 = contrast @ v10, contrast @ v01
     m, n = v10.shape[1], v01.shape[1]
     return np.atleast_2d(np.cov(v10)) / m + np.atleast_2d(np.cov(v01)) / n
 

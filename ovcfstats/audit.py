@@ -1,9 +1,11 @@
 """Audit of published statistics: do the numbers a paper prints agree with each other?
 
-:func:`audit_reported` reads a table in the layout of :data:`ovcfstats.PUBLISHED` (``source``,
-``item``, ``statistic``, ``group``, ``printed``, ``relation``, ``value``) and recomputes what can be
-recomputed. A printed number is taken to be rounded to the decimals it shows, so a recomputed value
-is *consistent* when it rounds to the printed one (or, for ``<0.001``, lies below it). Checks:
+:func:`audit_reported` reads any paper's printed numbers in the layout of
+:mod:`ovcfstats.published` (``source``, ``item``, ``statistic``, ``group``, ``printed``, and
+optionally ``relation``, ``value``; the paper's are :data:`ovcfstats.PUBLISHED`) and recomputes
+what can be recomputed, each number with the group sizes of its own source. A printed number is
+taken to be rounded to the decimals it shows, so a recomputed value is *consistent* when it rounds
+to the printed one (or, for ``<0.001``, lies below it). Checks:
 
 - **percent**: a printed percentage against count / n.
 - **t-test p**: the p of two group means/SDs: Student's and Welch's unpaired t, and for a paired
@@ -20,6 +22,9 @@ is *consistent* when it rounds to the printed one (or, for ``<0.001``, lies belo
 - **direction**: the sign of each ρ with the outcome against the group means and the text.
 - **correlation matrix**: symmetric, every entry in [−1, 1], positive semidefinite — alone and
   joined with the ρ's with the outcome.
+- **attainable**: every printed number against what its statistic and n allow at all (a p or an
+  AUC in [0, 1], |ρ| ≤ 1, a count a whole number 0–n, a percentage that some k/n rounds to, an
+  SD ≥ 0, an OR inside its own CI); one row per impossible number, the rest counted in the notes.
 """
 
 from __future__ import annotations
@@ -30,10 +35,18 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from ._attainable import attainable_checks
+from ._audit_common import (
+    COLUMNS,
+    _agrees,
+    _decimals,
+    _fmt,
+    _half,
+    _overlaps,
+    _Reported,
+    _row,
+)
 from ._results import Result
-from ._validate import check_columns, check_frame
-
-COLUMNS = ("check", "item", "reported", "recomputed", "consistent", "detail")
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,71 +62,24 @@ class AuditResult(Result):
             f"{bad} of {len(self.table)} checks find an inconsistency. A printed number counts "
             "as consistent when the recomputed value rounds to it."
         )
-        return [summary, *super().notes()]
-
-
-# -- helpers -----------------------------------------------------------------------------------
-def _decimals(printed: str) -> int:
-    text = printed.strip().strip("()%<")
-    return len(text.split(".")[1]) if "." in text else 0
-
-
-def _agrees(recomputed: float, row: pd.Series) -> bool:
-    """Does ``recomputed`` round to what ``row`` prints (or lie below a printed '<' bound)?"""
-    if row["relation"] == "<":
-        return bool(recomputed < row["value"])
-    return bool(abs(recomputed - row["value"]) <= _half(row) + 1e-12)
-
-
-def _half(row: pd.Series) -> float:
-    """Half a unit of the last printed digit: how far the true value may lie from the print."""
-    return 0.5 * 10.0 ** -_decimals(row["printed"])
-
-
-def _overlaps(low: float, high: float, row: pd.Series) -> bool:
-    """Can a value in [low, high] (recomputed under the inputs' rounding) print as ``row``?"""
-    if row["relation"] == "<":
-        return bool(low < row["value"])
-    return bool(
-        low <= row["value"] + _half(row) + 1e-12 and high >= row["value"] - _half(row) - 1e-12
-    )
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.2e}"
-
-
-class _Reported:
-    """Lookup of printed values by (source prefix, item, statistic, group)."""
-
-    def __init__(self, table: pd.DataFrame) -> None:
-        self.table = table
-
-    def rows(self, statistic: str, source: str | None = None) -> pd.DataFrame:
-        t = self.table[self.table["statistic"] == statistic]
-        return t if source is None else t[t["source"] == source]
-
-    def get(self, item: str, statistic: str, group: str = "", source: str | None = None):
-        t = self.rows(statistic, source)
-        t = t[(t["item"] == item) & (t["group"] == group)]
-        return t.iloc[0] if len(t) else None
-
-    def n(self) -> tuple[int, int]:
-        return int(self.get("n", "n", "cases")["value"]), int(
-            self.get("n", "n", "controls")["value"]
+        checked = self.settings.get("attainable_checked", 0)
+        impossible = int(self.table["check"].str.startswith("attainable").sum())
+        reach = (
+            f"Attainability: {checked} printed numbers checked against what their statistic and "
+            f"n allow (p and AUC in [0, 1], |ρ| ≤ 1, whole counts, percentages k/n, SD ≥ 0, OR "
+            f"inside its CI); {impossible} impossible (listed above)."
         )
-
-
-def _row(check: str, item: str, reported: str, recomputed: str, ok: bool, detail: str) -> dict:
-    return dict(zip(COLUMNS, (check, item, reported, recomputed, bool(ok), detail), strict=True))
+        return [summary, reach, *super().notes()]
 
 
 # -- checks ------------------------------------------------------------------------------------
 def _percent_checks(rep: _Reported) -> list[dict]:
     out = []
-    n = dict(zip(("cases", "controls"), rep.n(), strict=True))
     for _, pct in rep.rows("percent").iterrows():
+        n = dict(zip(("cases", "controls"), rep.n(pct["source"]), strict=True))
         count = rep.get(pct["item"], "count", pct["group"])
+        if count is None or n[pct["group"]] <= 0:  # attainability checks it alone
+            continue
         value = 100 * count["value"] / n[pct["group"]]
         out.append(
             _row(
@@ -132,11 +98,11 @@ def _ttest_checks(rep: _Reported, paired: bool) -> list[dict]:
     from scipy import optimize, stats
 
     out = []
-    n1, n0 = rep.n()
     for _, p in rep.rows("p").iterrows():
         item = p["item"]
+        n1, n0 = rep.n(p["source"])
         m1, m0 = rep.get(item, "mean", "cases"), rep.get(item, "mean", "controls")
-        if m1 is None or m0 is None:
+        if m1 is None or m0 is None or min(n1, n0) < 2:
             continue
         s1, s0 = rep.get(item, "sd", "cases")["value"], rep.get(item, "sd", "controls")["value"]
         diff = m1["value"] - m0["value"]
@@ -162,7 +128,7 @@ def _ttest_checks(rep: _Reported, paired: bool) -> list[dict]:
         )
         if paired and n1 == n0:
 
-            def paired_p(r: float, s1=s1, s0=s0, diff=diff) -> float:
+            def paired_p(r: float, s1=s1, s0=s0, diff=diff, n1=n1) -> float:
                 sd_d = np.sqrt(max(s1**2 + s0**2 - 2 * r * s1 * s0, 1e-300))
                 return 2 * stats.t.sf(abs(diff) / (sd_d / np.sqrt(n1)), n1 - 1)
 
@@ -192,12 +158,14 @@ def _chi2_checks(rep: _Reported) -> list[dict]:
     from scipy.stats import chi2_contingency
 
     out = []
-    n1, n0 = rep.n()
     for _, p in rep.rows("p").iterrows():
+        n1, n0 = rep.n(p["source"])
         c1, c0 = rep.get(p["item"], "count", "cases"), rep.get(p["item"], "count", "controls")
         if c1 is None or c0 is None:
             continue
         a, b = c1["value"], c0["value"]
+        if not (0 <= a <= n1 and 0 <= b <= n0):  # impossible counts: attainability says so
+            continue
         table = np.array([[a, n1 - a], [b, n0 - b]])
         plain = chi2_contingency(table, correction=False)
         yates = chi2_contingency(table, correction=True)
@@ -228,12 +196,16 @@ def _spearman_p_checks(rep: _Reported) -> list[dict]:
     from scipy.stats import t
 
     out = []
-    n = sum(rep.n())
     for _, p in rep.rows("p_rho").iterrows():
+        n = rep.n_total(p["source"])
+        if n < 3:
+            continue
         rho_row = rep.get(p["item"], "rho", source=p["source"])
         rho = rho_row["value"]
+        if abs(rho) > 1:  # impossible: attainability says so
+            continue
 
-        def p_of(r: float) -> float:
+        def p_of(r: float, n: int = n) -> float:
             r = min(abs(r), 1 - 1e-15)
             return float(2 * t.sf(r * np.sqrt((n - 2) / (1 - r**2)), n - 2))
 
@@ -312,10 +284,12 @@ def _auc_checks(rep: _Reported) -> list[dict]:
     from scipy.stats import norm
 
     out = []
-    n1, n0 = rep.n()
-    per_rho = rho_from_auc(1.0, n1, n0)  # ρ at AUC 1; linear in AUC
     for _, auc in rep.rows("auc").iterrows():
         item = auc["item"]
+        n1, n0 = rep.n(auc["source"])
+        if min(n1, n0) < 1:
+            continue
+        per_rho = rho_from_auc(1.0, n1, n0)  # ρ at AUC 1; linear in AUC
         rho = rep.get(item, "rho")
         if rho is not None:
             implied_auc = 0.5 + abs(rho["value"]) / (2 * per_rho)
@@ -490,7 +464,8 @@ def audit_reported(published: pd.DataFrame | None = None, *, paired: bool = True
     Parameters
     ----------
     published : pandas.DataFrame, optional
-        Numbers in the layout of :data:`ovcfstats.PUBLISHED` (the default: the paper's).
+        Numbers in the layout of :mod:`ovcfstats.published` (the default: the paper's,
+        :data:`ovcfstats.PUBLISHED`), e.g. from :func:`ovcfstats.read_published`.
     paired : bool
         Whether Table 1's p-values come from a paired design (the paper: paired t).
 
@@ -508,17 +483,11 @@ def audit_reported(published: pd.DataFrame | None = None, *, paired: bool = True
     np.True_
     """
     from .paper import PUBLISHED
+    from .published import complete
 
-    table = check_frame(
-        PUBLISHED if published is None else published, "audit_reported", "published"
-    )
-    check_columns(
-        table,
-        ("source", "item", "statistic", "group", "printed", "relation", "value"),
-        "audit_reported",
-        "published",
-    )
+    table = complete(PUBLISHED if published is None else published, "audit_reported")
     rep = _Reported(table)
+    impossible, checked = attainable_checks(rep)
     rows = (
         _percent_checks(rep)
         + _ttest_checks(rep, paired)
@@ -528,5 +497,9 @@ def audit_reported(published: pd.DataFrame | None = None, *, paired: bool = True
         + _auc_checks(rep)
         + _direction_checks(rep)
         + _matrix_checks(rep)
+        + impossible
     )
-    return AuditResult(table=pd.DataFrame(rows, columns=list(COLUMNS)), settings={"paired": paired})
+    return AuditResult(
+        table=pd.DataFrame(rows, columns=list(COLUMNS)),
+        settings={"paired": paired, "attainable_checked": checked},
+    )

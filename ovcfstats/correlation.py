@@ -6,7 +6,11 @@ Conventions (stated in every result's notes):
 - ρ is Pearson's correlation of the ranks, ties given their average rank
   (``scipy.stats.spearmanr``).
 - p-values use the t approximation t = ρ √((n − 2) / (1 − ρ²)) on n − 2 df — what SPSS reports
-  and what R's ``cor.test(method = "spearman", exact = FALSE)`` gives.
+  and what R's ``cor.test(method = "spearman", exact = FALSE)`` gives — unless ``exact=True``:
+  then R's ``cor.test(method = "spearman")`` default, algorithm AS 89 (exact enumeration of the
+  n! rankings for n ≤ 9, Edgeworth series for 9 < n ≤ 1290) when there are no ties, and the
+  t approximation with ties or above n = 1290 (as R, which warns "Cannot compute exact p-value
+  with ties"). The default stays the t approximation: the paper's (SPSS) p-values.
 - CIs use Fisher's z = atanh(ρ) with the Bonett–Wright (2000) variance (1 + ρ²/2) / (n − 3),
   which unlike 1/(n − 3) keeps the nominal coverage for Spearman's ρ. scipy has no CI for ρ.
 - Missing values are dropped pairwise (each correlation uses the patients complete on its two
@@ -22,6 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from ._exact import SPEARMAN_EXACT_MAX_N, spearman_exact_p
 from ._plotting import figure_and_axes
 from ._results import (
     DegenerateDataWarning,
@@ -60,6 +65,24 @@ P_NOTE = (
 )
 
 
+EXACT_NOTE = (
+    "p-values: R's cor.test(method = 'spearman') default, AS 89 (exact for n ≤ 9, Edgeworth "
+    "series for n ≤ 1290) without ties; t approximation t = ρ√((n − 2)/(1 − ρ²)) on n − 2 df "
+    "with ties or n > 1290."
+)
+
+
+def _p_notes(s: dict[str, Any]) -> list[str]:
+    if not s.get("exact"):
+        return [P_NOTE]
+    lines = [EXACT_NOTE]
+    if s.get("t_approximation"):
+        lines.append(
+            "t approximation (ties or n > 1290) for: " + ", ".join(s["t_approximation"]) + "."
+        )
+    return lines
+
+
 def _ci_note(alpha: float) -> str:
     return (
         f"{100 * (1 - alpha):g}% CI: Fisher z with the Bonett–Wright variance "
@@ -80,7 +103,7 @@ class SpearmanOutcome(Result):
         s = self.settings
         return [
             f"Outcome: '{s['outcome']}'.",
-            P_NOTE,
+            *_p_notes(s),
             _ci_note(s["alpha"]),
             *super().notes(),
         ]
@@ -113,7 +136,7 @@ class SpearmanMatrix(Result):
 
     def notes(self) -> list[str]:
         s = self.settings
-        lines = [P_NOTE, _ci_note(s["alpha"])]
+        lines = [*_p_notes(s), _ci_note(s["alpha"])]
         if s["adjust"]:
             lines.append(
                 f"p_adjusted: statsmodels multipletests(method='{s['adjust']}') over the "
@@ -128,13 +151,25 @@ class SpearmanMatrix(Result):
 # -- computation -----------------------------------------------------------------------------
 
 
-def _spearman(x: np.ndarray, y: np.ndarray, alpha: float) -> dict[str, float]:
-    """ρ, t-approximation p, and the Fisher-z / Bonett–Wright CI on complete arrays."""
+def _spearman(x: np.ndarray, y: np.ndarray, alpha: float, exact: bool) -> dict[str, Any]:
+    """ρ, its p (t approximation, or AS 89 when ``exact``) and the Fisher-z / Bonett–Wright CI."""
     from scipy import stats
 
-    n = len(x)
-    res = stats.spearmanr(x, y)
-    rho, p = float(res.statistic), float(res.pvalue)
+    rho = float(stats.spearmanr(x, y).statistic)
+    return _rho_stats(rho, len(x), alpha, exact and not _has_ties(x, y))
+
+
+def _rho_stats(rho: float, n: int, alpha: float, exact_possible: bool) -> dict[str, Any]:
+    """p (t approximation as scipy's spearmanr, or AS 89) and the CI of a given ρ."""
+    from scipy import stats
+
+    use_exact = exact_possible and n <= SPEARMAN_EXACT_MAX_N
+    if use_exact:
+        p = spearman_exact_p(rho, n)
+    else:
+        denom = (rho + 1.0) * (1.0 - rho)
+        t = np.inf if denom <= 0 else abs(rho) * np.sqrt((n - 2) / denom)  # |ρ| = 1: p = 0
+        p = float(2 * stats.t.sf(t, n - 2))
     if n > 3:
         z = stats.norm.ppf(1 - alpha / 2)
         se = np.sqrt((1 + rho**2 / 2) / (n - 3))
@@ -143,7 +178,38 @@ def _spearman(x: np.ndarray, y: np.ndarray, alpha: float) -> dict[str, float]:
         lo, hi = float(np.tanh(centre - z * se)), float(np.tanh(centre + z * se))
     else:
         lo = hi = np.nan
-    return {"n": n, "rho": rho, "p": p, "ci_low": lo, "ci_high": hi}
+    return {"n": n, "rho": rho, "p": p, "ci_low": lo, "ci_high": hi, "_exact": use_exact}
+
+
+def _has_ties(x: np.ndarray, y: np.ndarray) -> bool:
+    return bool(min(np.unique(x).size, np.unique(y).size) < x.size)
+
+
+def _all_at_once(
+    columns: dict[str, np.ndarray], alpha: float, exact: bool
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """ρ of every pair of the columns without missing values from one ranking per column and
+    one correlation matrix (as one ``scipy.stats.spearmanr`` call on the matrix); the other
+    pairs (missing values: pairwise-complete rows) are left to :func:`_pairwise`."""
+    from scipy.stats import rankdata
+
+    full = [k for k, x in columns.items() if not np.isnan(x).any()]
+    n = len(next(iter(columns.values())))
+    if len(full) < 2 or n < 3:
+        return {}
+    ranks = np.vstack([rankdata(columns[k]) for k in full])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = np.corrcoef(ranks)
+    tied = {k: exact and bool(np.unique(r).size < n) for k, r in zip(full, ranks, strict=True)}
+    out = {}
+    for i, a in enumerate(full):
+        for j in range(i + 1, len(full)):
+            b = full[j]
+            if np.isfinite(rho[i, j]):
+                out[(a, b)] = out[(b, a)] = _rho_stats(
+                    float(np.clip(rho[i, j], -1, 1)), n, alpha, exact and not (tied[a] or tied[b])
+                )
+    return out
 
 
 def _numeric_columns(
@@ -171,7 +237,8 @@ def _pairwise(
     alpha: float,
     func: str,
     notes: list[str],
-) -> dict[str, float]:
+    exact: bool = False,
+) -> dict[str, Any]:
     keep = ~(np.isnan(x) | np.isnan(y))
     n = int(keep.sum())
     if n < 3:
@@ -187,8 +254,15 @@ def _pairwise(
             "both; ρ is undefined (NaN).",
             DegenerateDataWarning,
         )
-        return {"n": n, "rho": np.nan, "p": np.nan, "ci_low": np.nan, "ci_high": np.nan}
-    return _spearman(xs, ys, alpha)
+        return {
+            "n": n,
+            "rho": np.nan,
+            "p": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "_exact": False,
+        }
+    return _spearman(xs, ys, alpha, exact)
 
 
 def _check_common(
@@ -219,6 +293,7 @@ def spearman_outcome(
     outcome: str = "case",
     alpha: float = 0.05,
     id_col: str = "patient_id",
+    exact: bool = False,
 ) -> SpearmanOutcome:
     """Spearman ρ of each indicator with the outcome (the paper's Table 2, first columns).
 
@@ -234,6 +309,10 @@ def spearman_outcome(
         1 − confidence level of the CI.
     id_col : str, default "patient_id"
         Patient id column for ``.excluded`` (the index if absent).
+    exact : bool, default False
+        p-values as R's ``cor.test(method = "spearman")`` default (AS 89 without ties for
+        n ≤ 1290, the t approximation otherwise); the default ``False`` is the t approximation
+        (SPSS, R's ``exact = FALSE``).
 
     Returns
     -------
@@ -271,13 +350,22 @@ def spearman_outcome(
     for name, x in columns.items():
         gap = np.isnan(x) & ~no_y
         excluded.append(make_excluded(row_ids(data, gap, idc), name, f"missing {name}"))
-        rows.append({"indicator": name, **_pairwise(x, y, (name, outcome), alpha, func, notes)})
+        rows.append(
+            {"indicator": name, **_pairwise(x, y, (name, outcome), alpha, func, notes, exact)}
+        )
+    approx = [r["indicator"] for r in rows if not r.pop("_exact")]
     table = pd.DataFrame(rows, columns=["indicator", "n", "rho", "p", "ci_low", "ci_high"])
     return SpearmanOutcome(
         table=table,
         excluded=concat_excluded(excluded),
         warnings=tuple(notes),
-        settings={"outcome": outcome, "alpha": alpha, "method": "spearman, t approximation"},
+        settings={
+            "outcome": outcome,
+            "alpha": alpha,
+            "method": f"spearman, {'AS 89 exact' if exact else 't approximation'}",
+            "exact": exact,
+            "t_approximation": approx if exact else [],
+        },
     )
 
 
@@ -288,6 +376,7 @@ def spearman_matrix(
     adjust: str | None = None,
     alpha: float = 0.05,
     id_col: str = "patient_id",
+    exact: bool = False,
 ) -> SpearmanMatrix:
     """Spearman ρ, p and CI for every pair of indicators (the paper's Table 3).
 
@@ -304,6 +393,10 @@ def spearman_matrix(
         1 − confidence level of the CIs (and the family-wise level of two-stage FDR methods).
     id_col : str, default "patient_id"
         Patient id column for ``.excluded`` (the index if absent).
+    exact : bool, default False
+        p-values as R's ``cor.test(method = "spearman")`` default (AS 89 without ties for
+        n ≤ 1290, the t approximation otherwise); the default ``False`` is the t approximation
+        (SPSS, R's ``exact = FALSE``).
 
     Returns
     -------
@@ -341,10 +434,14 @@ def spearman_matrix(
     ]
     notes: list[str] = []
     rows = []
+    fast = _all_at_once(columns, alpha, exact)
     for i, a in enumerate(indicators):
         for b in indicators[i + 1 :]:
-            stats_ab = _pairwise(columns[a], columns[b], (a, b), alpha, func, notes)
+            stats_ab = fast.get((a, b)) or _pairwise(
+                columns[a], columns[b], (a, b), alpha, func, notes, exact
+            )
             rows.append({"indicator_1": a, "indicator_2": b, **stats_ab})
+    approx = [f"{r['indicator_1']}–{r['indicator_2']}" for r in rows if not r.pop("_exact")]
     table = pd.DataFrame(rows)
     if adjust:
         from statsmodels.stats.multitest import multipletests
@@ -370,7 +467,13 @@ def spearman_matrix(
         table=table,
         excluded=concat_excluded(excluded),
         warnings=tuple(notes),
-        settings={"adjust": adjust, "alpha": alpha, "method": "spearman, t approximation"},
+        settings={
+            "adjust": adjust,
+            "alpha": alpha,
+            "method": f"spearman, {'AS 89 exact' if exact else 't approximation'}",
+            "exact": exact,
+            "t_approximation": approx if exact else [],
+        },
         **square,
     )
 

@@ -8,24 +8,45 @@ key              test
 ``paired_t``     paired t on the case − control differences (``scipy.stats.ttest_rel``)
 ``welch``        Welch's unequal-variance t (``ttest_ind(equal_var=False)``)
 ``student``      Student's pooled-variance t (``ttest_ind``; tableone's ``oneway.test``)
-``wilcoxon``     paired: Wilcoxon signed-rank; unpaired: Mann–Whitney U. Normal approximation
-                 with continuity correction and tie-corrected variance, zero differences
-                 dropped — R's ``wilcox.test(exact=FALSE, correct=TRUE)`` and SPSS
+``wilcoxon``     paired: Wilcoxon signed-rank; unpaired: Mann–Whitney U. With ``exact=None``
+                 (default) R's ``wilcox.test`` rule: the exact distribution when fewer than
+                 50 non-zero differences (each group < 50 unpaired) and no ties or zero
+                 differences, else the normal approximation with continuity correction and
+                 tie-corrected variance, zero differences dropped (R's ``exact = FALSE``,
+                 SPSS's asymptotic p). ``exact=True`` / ``False`` force either (with ties
+                 or zeros the exact p does not exist: normal approximation and a warning,
+                 as R)
 ``chi2``         Pearson χ² on the level × group table, **without** continuity correction
-                 (reproduces the paper's comorbidity p-values 0.262 / 0.149 / 0.259)
-``fisher``       Fisher's exact test (2 × 2 only; scipy's r × c version is Monte Carlo)
+                 (reproduces the paper's comorbidity p-values 0.262 / 0.149 / 0.259);
+                 ``correct=True``: Yates' correction on 2 × 2 tables, R's ``chisq.test``
+                 default (``scipy.stats.chi2_contingency(correction=True)``)
+``fisher``       Fisher's exact test (2 × 2 only; scipy's r × c version is Monte Carlo), with
+                 R's conditional maximum-likelihood odds ratio and exact CI
+                 (``fisher.test``), columns ``odds_ratio``, ``or_ci_low``, ``or_ci_high``
 ``mcnemar``      McNemar's χ² with continuity correction (R's ``mcnemar.test`` default) on
-                 the case-level × control-level table of the pairs; Bowker's symmetry test
-                 for more than two levels (``statsmodels``)
+                 the case-level × control-level table of the pairs. For more than two levels,
+                 Bowker's symmetry test Σ (n_ij − n_ji)² / (n_ij + n_ji) over the level pairs
+                 i < j, computed here: level pairs with no discordant pairs (n_ij + n_ji = 0)
+                 are left out of the sum and of the df. With every level pair discordant this
+                 equals R's ``mcnemar.test`` and statsmodels' ``SquareTable.symmetry()``;
+                 otherwise both of those return NaN (0/0), and this test is the one on the
+                 informative level pairs
+``clogit``       matched pairs or 1:k sets: score test of the conditional logistic regression
+                 ``case ~ variable + strata(set)`` at β = 0, dummies of the levels for a
+                 categorical variable (``survival::clogit``'s score test; see
+                 ``ovcfstats._matched_sets``)
 ===============  =======================================================================
 
 Defaults: ``paired_t`` for continuous variables when pairs are given (``welch`` otherwise) and
-``chi2`` for categorical ones (the paper's choice even on matched pairs).
+``chi2`` for categorical ones (the paper's choice even on matched pairs); ``clogit`` for both
+kinds when the pair column holds 1:k matched sets (any set with more than one control).
 
 Rows analysed: with pairs (a ``pair`` column whose every id holds one case and one control), a
 pair missing a variable is dropped for that variable only, so each row of the table compares
-the same patients; without pairs, each patient missing a variable is dropped for it. Every
-dropped patient is listed in ``.excluded`` and counted in ``n_excluded``.
+the same patients; with 1:k sets, a patient missing a variable is dropped for it and so is a
+set left without its case or without any control; without pairs, each patient missing a
+variable is dropped for it. Every dropped patient is listed in ``.excluded`` (with the reason)
+and counted in ``n_excluded``.
 """
 
 from __future__ import annotations
@@ -38,13 +59,29 @@ import numpy as np
 import pandas as pd
 
 from ._format import format_p
+from ._group_tests import (
+    CONVENTIONS,
+    FUNC,
+    _categorical,
+    _continuous,
+    _describe,
+    _level_codes,
+    _level_row,
+    _quartiles,
+    _zero_one,
+)
+from ._matched_sets import (
+    _analysed_sets,
+    _check_design_tests,
+    _pair_positions,
+    _score_row,
+    _set_codes,
+    rows_of,
+)
 from ._results import (
-    DegenerateDataWarning,
     Result,
-    SmallSampleWarning,
     concat_excluded,
     make_excluded,
-    warn,
 )
 from ._validate import (
     DataError,
@@ -58,47 +95,13 @@ from ._validate import (
     row_ids,
 )
 
-FUNC = "compare_groups"
 CONTINUOUS_TESTS = ("paired_t", "welch", "student", "wilcoxon")
 CATEGORICAL_TESTS = ("chi2", "fisher", "mcnemar")
-TESTS = CONTINUOUS_TESTS + CATEGORICAL_TESTS
-PAIRED_ONLY = ("paired_t", "mcnemar")
+TESTS = (*CONTINUOUS_TESTS, *CATEGORICAL_TESTS, "clogit")
 
 #: Share of numbers among an object column's values above which it is taken as a numeric
 #: column with a few typos (and rejected naming them) rather than as a categorical one.
 NUMERIC_LIKE = 0.8
-
-LABELS = {
-    "paired_t": "paired t",
-    "welch": "Welch t",
-    "student": "Student t",
-    "wilcoxon_paired": "Wilcoxon signed-rank",
-    "wilcoxon_unpaired": "Mann-Whitney U",
-    "chi2": "Pearson chi2",
-    "fisher": "Fisher exact",
-    "mcnemar": "McNemar",
-    "bowker": "Bowker symmetry",
-}
-
-CONVENTIONS = {
-    "paired_t": "paired t: on the case − control differences of the pairs; CI of the mean "
-    "difference from the same t distribution.",
-    "welch": "Welch t: unequal variances, Welch–Satterthwaite df; CI likewise.",
-    "student": "Student t: pooled variance (tableone's oneway.test(var.equal = TRUE)).",
-    "wilcoxon_paired": "Wilcoxon signed-rank: normal approximation with continuity correction "
-    "and tie correction, zero differences dropped (R wilcox.test(exact = FALSE, correct = "
-    "TRUE)); statistic V = sum of the ranks of positive case − control differences; no CI.",
-    "wilcoxon_unpaired": "Mann–Whitney U: normal approximation with continuity and tie "
-    "correction (R wilcox.test(exact = FALSE, correct = TRUE)); statistic U of the cases "
-    "(R's W); no CI.",
-    "chi2": "Pearson chi2 without continuity correction; difference of proportions with "
-    "Newcombe's hybrid score CI.",
-    "fisher": "Fisher exact (2 x 2), two-sided by summing tables no more likely than the "
-    "observed one (as R); difference of proportions with Newcombe's hybrid score CI.",
-    "mcnemar": "McNemar chi2 with continuity correction (R mcnemar.test default) on the "
-    "case × control table of the pairs; paired difference of proportions with Wald CI.",
-    "bowker": "Bowker's symmetry test (McNemar for > 2 levels), no continuity correction.",
-}
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,13 +112,16 @@ class GroupComparison(Result):
     one (level ``1`` only for 0/1 variables), with the columns
 
     - ``variable``, ``level`` (empty for continuous rows), ``kind`` (continuous/categorical);
-    - ``n_1``, ``n_0``: patients analysed per group; ``n_pairs`` (paired analyses);
+    - ``n_1``, ``n_0``: patients analysed per group; ``n_pairs``: pairs (1:1) or matched sets
+      (1:k) analysed;
       ``n_excluded``: patients dropped for missing values in this variable;
     - continuous: ``mean_1``, ``sd_1``, ``mean_0``, ``sd_0`` (and ``median_*``, ``q1_*``,
       ``q3_*`` with ``median=True``); categorical: ``count_*`` and ``pct_*`` (percent of the
       group's analysed patients);
     - ``diff`` (case − control: mean difference, or difference of proportions on the 0–1
       scale) with ``ci_low``, ``ci_high`` where the test has one;
+    - ``odds_ratio``, ``or_ci_low``, ``or_ci_high``: Fisher rows only, the odds of the level
+      in cases over controls (R's conditional MLE and exact CI);
     - ``test``, ``statistic``, ``df``, ``p`` (one test per variable, repeated on its levels);
     - ``smd``: standardised mean difference with the pooled SD sqrt((s1² + s0²)/2).
     """
@@ -157,7 +163,14 @@ class GroupComparison(Result):
 
     def notes(self) -> list[str]:
         s = self.settings
-        if s["paired"]:
+        if s.get("design") == "1:k sets":
+            lines = [
+                f"Matched sets ('{s['pair']}', one case and 1 or more controls each): a "
+                "patient missing a variable is dropped for it, and so is a set left without "
+                "its case or without any control; means, SDs and counts are over the analysed "
+                "patients of each row."
+            ]
+        elif s["paired"]:
             lines = [
                 f"Matched pairs ('{s['pair']}'): a pair missing a variable is dropped for that "
                 "variable only; means, SDs and counts are over the analysed patients of each "
@@ -204,44 +217,6 @@ def _check_group(data: pd.DataFrame, group: str, id_col: str | None) -> np.ndarr
     return check_binary_outcome(data, group, FUNC, id_col)
 
 
-def _pairs(
-    data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions (case, control) of each pair, pairs sorted by id; validated 1 + 1."""
-    ids = data[pair]
-    if ids.isna().any():
-        raise DataError(
-            f"{FUNC}(): missing values in pair column '{pair}' "
-            f"({describe_ids(row_ids(data, ids.isna(), id_col), id_col)}). Every patient of a "
-            "paired analysis needs its pair id; drop unmatched patients or pass pair=None."
-        )
-    frame = pd.DataFrame({"pair": ids.to_numpy(), "g": grp, "pos": np.arange(len(data))})
-    sizes = frame.groupby("pair", sort=True)["g"].agg(["size", "sum"])
-    big = sizes.index[sizes["size"] > 2]
-    if len(big):
-        rows = frame["pair"].isin(big).to_numpy()
-        raise DataError(
-            f"{FUNC}(): pairs with more than two members in column '{pair}' (pair ids: "
-            f"{', '.join(str(p) for p in big[:5])}; "
-            f"{describe_ids(row_ids(data, rows, id_col), id_col)}"
-            "). A paired analysis needs exactly one case and one control per pair; keep one "
-            "control per case or pass pair=None for an unpaired analysis."
-        )
-    lonely = sizes.index[(sizes["size"] != 2) | (sizes["sum"] != 1)]
-    if len(lonely):
-        rows = frame["pair"].isin(lonely).to_numpy()
-        raise DataError(
-            f"{FUNC}(): pair ids present in one group only in column '{pair}' (pair ids: "
-            f"{', '.join(str(p) for p in lonely[:5])}; "
-            f"{describe_ids(row_ids(data, rows, id_col), id_col)}"
-            "). Each pair needs one case and one control; drop the incomplete pairs or pass "
-            "pair=None."
-        )
-    order = frame.sort_values(["pair", "g"], kind="stable")
-    pos = order["pos"].to_numpy().reshape(-1, 2)  # per pair: control (g=0), then case (g=1)
-    return pos[:, 1], pos[:, 0]
-
-
 def _is_continuous(data: pd.DataFrame, var: str, test: str | None, categorical: set[str]) -> bool:
     """Decide the kind of ``var`` from its test, ``categorical=``, then its values."""
     if test in CONTINUOUS_TESTS:
@@ -257,7 +232,7 @@ def _is_continuous(data: pd.DataFrame, var: str, test: str | None, categorical: 
     if pd.api.types.is_bool_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype):
         return False
     if pd.api.types.is_numeric_dtype(col):
-        return not np.isin(col.dropna().to_numpy(dtype=float), (0.0, 1.0)).all()
+        return not _zero_one(col.to_numpy(dtype=float, na_value=np.nan))
     present = col.dropna()
     numbers = pd.to_numeric(present, errors="coerce")
     # A mostly numeric text column (e.g. BMI with a stray "n/a") is a typo'd number, not a
@@ -282,259 +257,29 @@ def _analysed(
     """Row positions of analysed cases and controls (aligned by pair) and the excluded rows."""
     if pairs is None:
         keep = ~missing
-        excluded = make_excluded(row_ids(data, missing, id_col), var, f"missing {var}")
+        excluded = make_excluded(
+            _ids_at(data, np.flatnonzero(missing), id_col), var, f"missing {var}"
+        )
         return np.flatnonzero(keep & (grp == 1)), np.flatnonzero(keep & (grp == 0)), excluded
     case, ctrl = pairs
     bad = missing[case] | missing[ctrl]
-    ids = np.asarray(row_ids(data, None, id_col), dtype=object)
     rows, reasons = [], []
-    for c, k in zip(case[bad], ctrl[bad], strict=True):
-        for me, other in ((c, k), (k, c)):
-            rows.append(ids[me])
-            reasons.append(
-                f"missing {var}" if missing[me] else f"pair partner {ids[other]} missing {var}"
-            )
+    if bad.any():
+        who = np.column_stack([case[bad], ctrl[bad]])
+        ids = np.asarray(_ids_at(data, who.ravel(), id_col), dtype=object).reshape(-1, 2)
+        for (c, k), (id_c, id_k) in zip(who, ids, strict=True):
+            for me, mine, theirs in ((c, id_c, id_k), (k, id_k, id_c)):
+                rows.append(mine)
+                reasons.append(
+                    f"missing {var}" if missing[me] else f"pair partner {theirs} missing {var}"
+                )
     return case[~bad], ctrl[~bad], make_excluded(rows, var, reasons)
 
 
-def _continuous(
-    x1: np.ndarray,
-    x0: np.ndarray,
-    test: str,
-    paired: bool,
-    alpha: float,
-    notes: list[str],
-    var: str,
-) -> dict[str, Any]:
-    from scipy import stats
-
-    out: dict[str, Any] = {
-        "mean_1": _mean(x1),
-        "sd_1": _sd(x1),
-        "mean_0": _mean(x0),
-        "sd_0": _sd(x0),
-    }
-    out["diff"] = out["mean_1"] - out["mean_0"]
-    pooled = np.sqrt((out["sd_1"] ** 2 + out["sd_0"] ** 2) / 2)
-    out["smd"] = out["diff"] / pooled if pooled > 0 else np.nan
-    key = test if test != "wilcoxon" else ("wilcoxon_paired" if paired else "wilcoxon_unpaired")
-    out["test"] = LABELS[key]
-    out["_key"] = key
-    if min(len(x1), len(x0)) < 2:
-        warn(
-            notes,
-            f"{FUNC}(): '{var}' has fewer than 2 analysed patients in a group; no test.",
-            SmallSampleWarning,
-        )
-        return out
-    spread = np.ptp(x1 - x0) if paired else max(np.ptp(x1), np.ptp(x0))
-    if spread == 0 and key in ("paired_t", "welch", "student"):
-        what = "paired differences" if paired else "values within each group"
-        warn(
-            notes,
-            f"{FUNC}(): '{var}': all {what} are equal; the test is undefined (p = NaN).",
-            DegenerateDataWarning,
-        )
-        return out
-    level = 1 - alpha
-    if key in ("paired_t", "welch", "student"):
-        res = (
-            stats.ttest_rel(x1, x0)
-            if key == "paired_t"
-            else stats.ttest_ind(x1, x0, equal_var=key == "student")
-        )
-        ci = res.confidence_interval(level)
-        out.update(statistic=res.statistic, df=res.df, p=res.pvalue, ci_low=ci.low, ci_high=ci.high)
-    elif key == "wilcoxon_paired":
-        d = x1 - x0
-        if not (d != 0).any():
-            warn(
-                notes,
-                f"{FUNC}(): '{var}': all paired differences are zero (p = NaN).",
-                DegenerateDataWarning,
-            )
-            return out
-        res = stats.wilcoxon(d, zero_method="wilcox", correction=True, method="approx")
-        nz = d[d != 0]
-        ranks = stats.rankdata(np.abs(nz))
-        out.update(statistic=float(ranks[nz > 0].sum()), p=res.pvalue)  # R's V
-    else:
-        res = stats.mannwhitneyu(
-            x1, x0, use_continuity=True, alternative="two-sided", method="asymptotic"
-        )
-        out.update(statistic=res.statistic, p=res.pvalue)
-    return out
-
-
-def _mean(x: np.ndarray) -> float:
-    return float(np.mean(x)) if len(x) else np.nan
-
-
-def _sd(x: np.ndarray) -> float:
-    return float(np.std(x, ddof=1)) if len(x) > 1 else np.nan
-
-
-def _quartiles(x: np.ndarray) -> tuple[float, float, float]:
-    """Median and quartiles, R's default quantile type 7 (numpy's "linear")."""
-    if not len(x):
-        return (np.nan,) * 3
-    q1, med, q3 = np.quantile(x, [0.25, 0.5, 0.75])
-    return float(med), float(q1), float(q3)
-
-
-def _levels(col: pd.Series, values: pd.Series) -> tuple[list[Any], list[Any]]:
-    """All levels of the analysed values (for the test) and the levels shown as rows."""
-    present = list(pd.unique(values.dropna()))
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        levels = [v for v in col.cat.categories if v in present]
-    else:
-        levels = sorted(present, key=lambda v: (str(type(v)), v))
-    numeric = pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
-    if numeric and np.isin(np.asarray(present, dtype=float), (0.0, 1.0)).all():
-        positive = True if pd.api.types.is_bool_dtype(col) else 1
-        return [0, 1] if not pd.api.types.is_bool_dtype(col) else [False, True], [positive]
-    return levels, levels
-
-
-def _categorical(
-    v1: np.ndarray,
-    v0: np.ndarray,
-    levels: list[Any],
-    shown: list[Any],
-    test: str,
-    paired: bool,
-    alpha: float,
-    notes: list[str],
-    var: str,
-) -> list[dict[str, Any]]:
-    from scipy import stats
-    from statsmodels.stats.proportion import confint_proportions_2indep
-
-    n1, n0 = len(v1), len(v0)
-    table = np.array([[np.sum(v1 == lv), np.sum(v0 == lv)] for lv in levels], dtype=float)
-    key = test
-    common: dict[str, Any] = {"test": LABELS[key]}
-    occupied = table[table.sum(axis=1) > 0]
-    if min(n1, n0) == 0:
-        warn(
-            notes,
-            f"{FUNC}(): '{var}' has no analysed patients in one group; no test (p = NaN).",
-            SmallSampleWarning,
-        )
-    elif len(occupied) < 2:
-        warn(
-            notes,
-            f"{FUNC}(): '{var}' takes a single value among the analysed patients; "
-            "no test (p = NaN).",
-            DegenerateDataWarning,
-        )
-    elif key == "chi2":
-        res = stats.chi2_contingency(occupied, correction=False)
-        if (res.expected_freq < 5).any():
-            warn(
-                notes,
-                f"{FUNC}(): '{var}': expected counts below 5 in the chi2 table; "
-                "consider tests={'" + var + "': 'fisher'}.",
-                SmallSampleWarning,
-            )
-        common.update(statistic=res.statistic, df=res.dof, p=res.pvalue)
-    elif key == "fisher":
-        if len(occupied) != 2:
-            raise DataError(
-                f"{FUNC}(): Fisher's exact test is available for two levels only; '{var}' has "
-                f"{len(occupied)}. Use tests={{'{var}': 'chi2'}} or merge levels."
-            )
-        common.update(p=stats.fisher_exact(occupied).pvalue)
-    else:
-        common.update(_mcnemar(v1, v0, levels, notes, var))
-        key = common.pop("_key")
-    rows = []
-    for lv in shown:
-        c1, c0 = float(np.sum(v1 == lv)), float(np.sum(v0 == lv))
-        p1 = c1 / n1 if n1 else np.nan
-        p0 = c0 / n0 if n0 else np.nan
-        row = {
-            "level": lv,
-            "count_1": c1,
-            "pct_1": 100 * p1,
-            "count_0": c0,
-            "pct_0": 100 * p0,
-            "diff": p1 - p0,
-            "_key": key,
-            **common,
-        }
-        var_pool = (p1 * (1 - p1) + p0 * (1 - p0)) / 2
-        row["smd"] = (p1 - p0) / np.sqrt(var_pool) if var_pool > 0 else np.nan
-        if key in ("mcnemar", "bowker") and paired:
-            row["ci_low"], row["ci_high"] = _paired_prop_ci(v1 == lv, v0 == lv, alpha)
-        elif n1 and n0:
-            # statsmodels' Newcombe hybrid score interval (well behaved at 0 % and 100 %).
-            row["ci_low"], row["ci_high"] = confint_proportions_2indep(
-                c1, n1, c0, n0, method="newcomb", compare="diff", alpha=alpha
-            )
-        rows.append(row)
-    return rows
-
-
-def _mcnemar(
-    v1: np.ndarray, v0: np.ndarray, levels: list[Any], notes: list[str], var: str
-) -> dict[str, Any]:
-    from statsmodels.stats.contingency_tables import mcnemar
-
-    index = {lv: i for i, lv in enumerate(levels)}
-    k = len(levels)
-    table = np.zeros((k, k))
-    np.add.at(table, ([index[v] for v in v1], [index[v] for v in v0]), 1)
-    discordant = table.sum() - np.trace(table)
-    if k == 2:
-        if discordant == 0:
-            warn(
-                notes,
-                f"{FUNC}(): '{var}': no discordant pairs; McNemar's test is undefined (p = NaN).",
-                DegenerateDataWarning,
-            )
-            return {"_key": "mcnemar"}
-        res = mcnemar(table, exact=False, correction=True)
-        return {"_key": "mcnemar", "statistic": res.statistic, "df": 1, "p": res.pvalue}
-    # Bowker's test by hand: statsmodels' SquareTable.symmetry() divides by zero when a pair
-    # of levels has no discordant pairs (R's mcnemar.test returns NaN); such level pairs carry
-    # no information and are left out of the sum and of the df.
-    from scipy import stats
-
-    upper = np.triu_indices(k, 1)
-    off = (table + table.T)[upper]
-    used = off > 0
-    if not used.any():
-        warn(
-            notes,
-            f"{FUNC}(): '{var}': no discordant pairs; Bowker's test is undefined (p = NaN).",
-            DegenerateDataWarning,
-        )
-        return {"_key": "bowker", "test": LABELS["bowker"]}
-    diff = (table[upper] - table.T[upper])[used]
-    stat = float(np.sum(diff**2 / off[used]))
-    df = int(used.sum())
-    return {
-        "_key": "bowker",
-        "test": LABELS["bowker"],
-        "statistic": stat,
-        "df": df,
-        "p": float(stats.chi2.sf(stat, df)),
-    }
-
-
-def _paired_prop_ci(a1: np.ndarray, a0: np.ndarray, alpha: float) -> tuple[float, float]:
-    """Wald CI of the difference of two paired proportions, (b − c)/n ± z·se."""
-    from scipy import stats
-
-    n = len(a1)
-    if n == 0:
-        return np.nan, np.nan
-    b, c = float(np.sum(a1 & ~a0)), float(np.sum(~a1 & a0))
-    diff = (b - c) / n
-    se = np.sqrt(max(b + c - (b - c) ** 2 / n, 0.0)) / n
-    z = stats.norm.ppf(1 - alpha / 2)
-    return diff - z * se, diff + z * se
+def _ids_at(data: pd.DataFrame, positions: np.ndarray, id_col: str | None) -> list:
+    """IDs of the rows at ``positions`` (without converting the whole ID column)."""
+    source = data[id_col] if id_col is not None and id_col in data.columns else data.index
+    return list(pd.Series(source).iloc[positions]) if len(positions) else []
 
 
 # -- public ----------------------------------------------------------------------------------
@@ -551,6 +296,8 @@ def compare_groups(
     median: bool = False,
     alpha: float = 0.05,
     id_col: str = "patient_id",
+    correct: bool = False,
+    exact: bool | None = None,
 ) -> GroupComparison:
     """Compare cases with controls on each variable: Table 1 with tests, CIs and SMDs.
 
@@ -563,12 +310,16 @@ def compare_groups(
     group : str, default "case"
         0/1 column, 1 = case, 0 = control.
     pair : str or None, default "pair_id"
-        Column of matched-pair ids (one case and one control each). ``None``, or a name that
-        is not a column, gives an unpaired analysis.
+        Column of matched-pair or matched-set ids: one case and one control each (1:1
+        pairs), or one case and one or more controls (1:k sets, analysed by conditional
+        logistic score tests). ``None``, or a name that is not a column, gives an unpaired
+        analysis.
     tests : mapping, optional
         Variable -> ``"paired_t"``, ``"welch"``, ``"student"``, ``"wilcoxon"`` (signed-rank if
-        paired, Mann–Whitney otherwise), ``"chi2"``, ``"fisher"`` or ``"mcnemar"``.
-        Defaults: ``paired_t`` (paired) or ``welch`` for continuous, ``chi2`` for categorical.
+        paired, Mann–Whitney otherwise), ``"chi2"``, ``"fisher"``, ``"mcnemar"`` or
+        ``"clogit"`` (matched pairs or sets).
+        Defaults: ``paired_t`` (pairs) or ``welch`` for continuous, ``chi2`` for categorical;
+        ``clogit`` for both with 1:k sets.
     categorical : sequence of str, optional
         Variables to treat as categorical. Otherwise bool, category and text columns and
         numeric columns holding only 0/1 are categorical; 0/1 variables show level 1 only.
@@ -578,6 +329,14 @@ def compare_groups(
         1 − confidence level of the CIs.
     id_col : str, default "patient_id"
         Patient id column, used in ``.excluded`` and messages (the index if absent).
+    correct : bool, default False
+        Yates' continuity correction for ``chi2`` on 2 × 2 tables (R's ``chisq.test``
+        default). The default, uncorrected, is SPSS's "Pearson Chi-Square" and the paper's.
+    exact : bool or None, default None
+        Wilcoxon / Mann–Whitney p: ``None`` follows R's ``wilcox.test`` (exact below 50
+        non-zero differences or per group when there are no ties or zeros, else the normal
+        approximation with continuity correction); ``True`` exact whenever possible; ``False``
+        always the normal approximation (R's ``exact = FALSE``, SPSS's asymptotic p).
 
     Returns
     -------
@@ -599,6 +358,14 @@ def compare_groups(
     1      bmi    2    2 -3.20  paired t  1.0
     >>> res.excluded.values.tolist()
     [['E', 'bmi', 'missing bmi'], ['F', 'bmi', 'pair partner E missing bmi']]
+
+    Matched sets of one case and two controls: a conditional-logistic score test per variable
+
+    >>> sets = pd.DataFrame({"case": [1, 0, 0, 1, 0, 0], "set": [1, 1, 1, 2, 2, 2],
+    ...                      "x": [3.0, 1.0, 2.0, 5.0, 4.0, 4.5]})
+    >>> compare_groups(sets, ["x"], pair="set").table[["test", "statistic", "df", "p"]].round(4)
+                             test  statistic   df       p
+    0  conditional logistic score        2.7  1.0  0.1003
     """
     check_frame(data, FUNC)
     if isinstance(variables, str):
@@ -632,16 +399,13 @@ def compare_groups(
             f"({describe_ids(row_ids(frame, dup, idc), idc)}). Each patient must appear once."
         )
     grp = _check_group(frame, group, idc)
-    paired = pair is not None and pair in frame.columns
+    matched = pair is not None and pair in frame.columns
     reason = "pair=None" if pair is None else f"no column '{pair}'"
-    pairs = _pairs(frame, pair, grp, idc) if paired else None
-    for var, test in tests.items():
-        if test in PAIRED_ONLY and not paired:
-            raise DataError(
-                f"{FUNC}(): test {test!r} for '{var}' needs matched pairs, but the analysis is "
-                f"unpaired ({reason}). Pass pair= with the pair-id column, or choose "
-                "'welch'/'wilcoxon' (continuous) or 'chi2'/'fisher' (categorical)."
-            )
+    codes = _set_codes(frame, pair, grp, idc) if matched else None
+    sets = codes is not None and bool(np.bincount(codes).max() > 2)
+    paired = matched and not sets
+    pairs = _pair_positions(codes, grp) if paired else None
+    _check_design_tests(tests, matched, sets, reason)
 
     notes: list[str] = []
     rows: list[dict[str, Any]] = []
@@ -655,7 +419,11 @@ def compare_groups(
             missing = np.isnan(values)
         else:
             missing = frame[var].isna().to_numpy()
-        pos1, pos0, exc = _analysed(frame, var, missing, grp, pairs, idc)
+        if sets:
+            rows_used, exc = _analysed_sets(frame, var, missing, grp, codes, pair, idc)
+            pos1, pos0 = (np.flatnonzero(rows_used & (grp == g)) for g in (1, 0))
+        else:
+            pos1, pos0, exc = _analysed(frame, var, missing, grp, pairs, idc)
         excluded.append(exc)
         base = {
             "variable": var,
@@ -663,36 +431,51 @@ def compare_groups(
             "kind": "continuous" if continuous else "categorical",
             "n_1": len(pos1),
             "n_0": len(pos0),
-            "n_pairs": len(pos1) if paired else np.nan,
+            "n_pairs": len(pos1) if matched else np.nan,
             "n_excluded": len(exc),
         }
         if continuous:
-            test = test or ("paired_t" if paired else "welch")
+            test = test or ("clogit" if sets else "paired_t" if paired else "welch")
             x1, x0 = values[pos1], values[pos0]
-            row = {**base, **_continuous(x1, x0, test, paired, alpha, notes, var)}
+            if test == "clogit":
+                score = _score_row(values[:, None], rows_of(pos1, pos0), codes, grp, notes, var)
+                row = {**base, **_describe(x1, x0), **score}
+            else:
+                row = {**base, **_continuous(x1, x0, test, paired, alpha, notes, var, exact)}
             if median:
                 for g, x in (("1", x1), ("0", x0)):
                     row[f"median_{g}"], row[f"q1_{g}"], row[f"q3_{g}"] = _quartiles(x)
             tests_used[var] = row.pop("_key")
             rows.append(row)
         else:
-            test = test or "chi2"
+            test = test or ("clogit" if sets else "chi2")
             col = frame[var]
-            levels, shown = _levels(col, col[~missing])
-            v1 = col.to_numpy(dtype=object)[pos1]
-            v0 = col.to_numpy(dtype=object)[pos0]
-            for r in _categorical(v1, v0, levels, shown, test, paired, alpha, notes, var):
+            values_c, levels, shown = _level_codes(col, missing)
+            v1, v0 = values_c[pos1], values_c[pos0]
+            if test == "clogit":
+                dummies = np.column_stack([values_c == lv for lv in levels[1:]]).astype(float)
+                score = _score_row(dummies, rows_of(pos1, pos0), codes, grp, notes, var)
+                found = [{**_level_row(v1, v0, lv, label), **score} for lv, label in shown]
+            else:
+                found = _categorical(
+                    v1, v0, levels, shown, test, paired, alpha, notes, var, correct
+                )
+            for r in found:
                 tests_used[var] = r.pop("_key")
                 rows.append({**base, **r})
     table = _order_columns(pd.DataFrame(rows), median)
     settings = {
         "group": group,
-        "pair": pair if paired else None,
+        "pair": pair if matched else None,
         "paired": paired,
+        "design": "1:k sets" if sets else "1:1 pairs" if paired else "unpaired",
+        "n_sets": int(codes.max()) + 1 if matched else None,
         "unpaired_reason": None if paired else reason,
         "tests_used": tests_used,
         "median": median,
         "alpha": alpha,
+        "correct": correct,
+        "exact": exact,
         "n_1": int((grp == 1).sum()),
         "n_0": int((grp == 0).sum()),
     }
@@ -728,6 +511,9 @@ def _order_columns(table: pd.DataFrame, median: bool) -> pd.DataFrame:
         "diff",
         "ci_low",
         "ci_high",
+        "odds_ratio",
+        "or_ci_low",
+        "or_ci_high",
         "test",
         "statistic",
         "df",

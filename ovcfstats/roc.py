@@ -36,7 +36,13 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._delong import Placements, placements, stratified_bootstrap_auc, youden_cutoffs
+from ._delong import (
+    Placements,
+    delong_covariance,
+    placements,
+    stratified_bootstrap_auc,
+    youden_cutoffs,
+)
 from ._plotting import figure_and_axes
 from ._results import DegenerateDataWarning, Result, concat_excluded, make_excluded, warn
 from ._validate import (
@@ -232,7 +238,7 @@ def _one_roc(
     if p.thresholds.size == 1:
         warn(notes, f"'{name}' has one value only: AUC 0.5, no cut-off.", DegenerateDataWarning)
     if settings["ci"] == "delong":
-        se = float(np.sqrt(np.var(p.v10, ddof=1) / m + np.var(p.v01, ddof=1) / n))
+        se = float(np.sqrt(delong_covariance([p])[0, 0]))
         z = norm.ppf(1 - alpha / 2)
         low, high = max(auc - z * se, 0.0), min(auc + z * se, 1.0)
     else:
@@ -354,12 +360,11 @@ def _pair_test(
 
     diff = pa.auc - pb.auc
     if paired:
-        var = np.var(pa.v10 - pb.v10, ddof=1) / pa.v10.size
-        var += np.var(pa.v01 - pb.v01, ddof=1) / pa.v01.size
+        var = float(delong_covariance([pa, pb], np.array([[1.0, -1.0]]))[0, 0])
         df = np.inf
     else:
-        va = np.var(pa.v10, ddof=1) / pa.v10.size + np.var(pa.v01, ddof=1) / pa.v01.size
-        vb = np.var(pb.v10, ddof=1) / pb.v10.size + np.var(pb.v01, ddof=1) / pb.v01.size
+        va = float(delong_covariance([pa])[0, 0])
+        vb = float(delong_covariance([pb])[0, 0])
         var = va + vb
         na, nb = pa.v10.size + pa.v01.size, pb.v10.size + pb.v01.size
         df = var**2 / (va**2 / (na - 1) + vb**2 / (nb - 1)) if var > 0 else np.inf
@@ -375,12 +380,9 @@ def _omnibus(comps: list[Placements]) -> tuple[float, int, float]:
     """χ² that all k AUCs are equal, on k − 1 successive contrasts (Stata roccomp)."""
     from scipy.stats import chi2
 
-    v10 = np.vstack([c.v10 for c in comps])
-    v01 = np.vstack([c.v01 for c in comps])
-    cov = np.cov(v10) / v10.shape[1] + np.cov(v01) / v01.shape[1]
-    aucs = v10.mean(axis=1)
+    aucs = np.array([c.auc for c in comps])
     contrast = np.eye(len(comps))[:-1] - np.eye(len(comps), k=1)[:-1]
-    lcov = contrast @ cov @ contrast.T
+    lcov = delong_covariance(comps, contrast)
     rank = int(np.linalg.matrix_rank(lcov))
     stat = float(contrast @ aucs @ np.linalg.pinv(lcov) @ (contrast @ aucs))
     return stat, rank, float(chi2.sf(stat, rank)) if rank else np.nan

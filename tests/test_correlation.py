@@ -130,7 +130,7 @@ def test_pairwise_constant_warns():
 values = st.lists(st.integers(-20, 20), min_size=6, max_size=25)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(x=values, y=values, z=values)
 def test_matrix_invariants(x, y, z):
     n = min(len(x), len(y), len(z))
@@ -193,3 +193,71 @@ def test_bad_input():
         plot_heatmap(df)
     with pytest.raises(TypeError, match="expected a spearman_matrix"):
         plot_heatmap([1, 2, 3])
+
+
+# -- exact p (R's cor.test default, AS 89): tests/reference/stats_options.R ----------------------
+
+OPT = pd.read_csv(REF / "stats_options_results.csv").set_index(["set", "test"])
+OPT_DATA = pd.read_csv(REF / "stats_options_data.csv")
+SPEARMAN_SETS = sorted(
+    {s for s, t in OPT.index if t == "spearman_exact"}, key=lambda s: (len(s), s)
+)
+
+
+@pytest.mark.parametrize("name", SPEARMAN_SETS)
+def test_exact_p_matches_r_cor_test_default(name):
+    d = OPT_DATA[OPT_DATA["set"] == name]
+    frame = pd.DataFrame({"x": d["x"].to_numpy(), "y": d["y"].to_numpy()})
+    ties = name == "spearman_ties"
+    out = spearman_outcome(frame, ["x"], outcome="y", exact=True).table.iloc[0]
+    assert out["p"] == pytest.approx(OPT.loc[(name, "spearman_exact"), "p"], rel=1e-10)
+    mat = spearman_matrix(frame, ["x", "y"], exact=True)
+    assert mat.table.loc[0, "p"] == pytest.approx(out["p"], rel=1e-12)
+    if (name, "spearman_t") in OPT.index:  # the default stays the t approximation
+        default = spearman_outcome(frame, ["x"], outcome="y").table.loc[0, "p"]
+        assert default == pytest.approx(OPT.loc[(name, "spearman_t"), "p"], rel=1e-10)
+    fallback = ties or len(d) > 1290
+    res = spearman_outcome(frame, ["x"], outcome="y", exact=True)
+    assert (res.settings["t_approximation"] == ["x"]) is fallback
+    assert any("AS 89" in n for n in res.notes())
+
+
+def test_exact_p_switches_at_r_boundaries():
+    """n = 9 enumerates, n = 10 uses the series; n = 1290 AS 89, 1291 the t approximation."""
+    from ovcfstats._exact import _prho
+
+    # exact enumeration for n = 9: P(S >= 0) = 1, P(S >= max) = 1/9!
+    assert _prho(240, 9, lower=False) == pytest.approx(1 / 362880, rel=1e-12)
+    rng = np.random.default_rng(1)
+    x = rng.permutation(1290).astype(float)
+    y = x + rng.normal(0, 2000, 1290)
+    frame = pd.DataFrame({"x": x, "y": y})
+    assert spearman_outcome(frame, ["x"], outcome="y", exact=True).settings["t_approximation"] == []
+    frame = pd.concat([frame, pd.DataFrame({"x": [5000.0], "y": [1.0]})], ignore_index=True)
+    assert spearman_outcome(frame, ["x"], outcome="y", exact=True).settings["t_approximation"] == [
+        "x"
+    ]
+
+
+@settings(deadline=None)
+@given(st.integers(4, 60), st.integers(0, 10_000), st.booleans())
+def test_matrix_in_one_pass_equals_pairwise_scipy(n, seed, gap):
+    """Complete columns are ranked once and correlated in one matrix; columns with missing
+    values go pair by pair. Both must equal scipy.stats.spearmanr on each pair."""
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(np.round(rng.normal(size=(n, 4)), 2), columns=list("abcd"))
+    df["b"] = df["a"] + np.round(rng.normal(size=n), 1)  # correlated, with ties
+    if gap:
+        df.loc[0, "d"] = np.nan
+    res = spearman_matrix(df, list("abcd"))
+    for _, row in res.table.iterrows():
+        keep = df[[row["indicator_1"], row["indicator_2"]]].dropna()
+        ref = stats.spearmanr(keep.iloc[:, 0], keep.iloc[:, 1])
+        if np.isnan(ref.statistic):
+            assert np.isnan(row["rho"])
+            continue
+        assert row["rho"] == pytest.approx(ref.statistic, abs=1e-12)
+        assert row["p"] == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-300)
+        assert row["n"] == len(keep)

@@ -192,7 +192,7 @@ def _frame(cases, controls, scale=1.0):
     return pd.DataFrame({"case": [1] * len(cases) + [0] * len(controls), "x": x})
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(samples)
 def test_auc_matches_pairwise_count_and_flip(data):
     cases, controls = data
@@ -205,7 +205,7 @@ def test_auc_matches_pairwise_count_and_flip(data):
     assert higher + lower == pytest.approx(1.0, abs=1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(samples)
 def test_monotone_transform_invariance(data):
     df = _frame(*data)
@@ -215,7 +215,7 @@ def test_monotone_transform_invariance(data):
         assert moved[key] == pytest.approx(base[key], abs=1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(samples)
 def test_self_comparison_is_null(data):
     df = _frame(*data)
@@ -224,7 +224,7 @@ def test_self_comparison_is_null(data):
     assert (row.z, row.p) == (0.0, 1.0)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(samples)
 def test_youden_is_maximal(data):
     df = _frame(*data)
@@ -238,7 +238,7 @@ def test_youden_is_maximal(data):
         assert (sens, spec) == (pytest.approx(row.sensitivity), pytest.approx(row.specificity))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(samples)
 def test_flipped_placements_equal_sorting_the_negated_score(data):
     from ovcfstats._delong import placements
@@ -263,3 +263,49 @@ def test_sensitivity_specificity_cis_are_clopper_pearson(asah):
                 pytest.approx(ci.low, abs=1e-10),
                 pytest.approx(ci.high, abs=1e-10),
             )
+
+
+# -- omnibus chi-square for 3+ correlated AUCs: tests/reference/proc_omnibus.R --------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "indicators"),
+    [("three", ["wfns", "s100b", "ndka"]), ("four", ["wfns", "s100b", "ndka", "age"])],
+)
+def test_omnibus_matches_proc_covariances(asah, name, indicators):
+    ref = pd.read_csv(REF / "proc_omnibus.csv")
+    ref = ref[ref["set"] == name].set_index("key")["value"]
+    omni = compare_auc(asah, indicators).omnibus.iloc[0]
+    assert omni["chi2"] == pytest.approx(ref["chi2"], rel=1e-8)
+    assert omni["df"] == ref["df"]
+    assert omni["p"] == pytest.approx(ref["p"], rel=1e-8)
+    # the covariances between the AUCs matter: without them the statistic is another number
+    assert abs(ref["chi2"] - ref["chi2_without_covariances"]) > 0.5
+
+
+def test_delong_covariance_matches_proc_var_and_cov(asah):
+    from ovcfstats._delong import delong_covariance, placements
+
+    ref = pd.read_csv(REF / "proc_omnibus.csv")
+    ref = ref[ref["set"] == "four"].set_index("key")["value"]
+    names = ["wfns", "s100b", "ndka", "age"]
+    y = asah["case"].to_numpy() == 1
+    comps = []
+    for name in names:
+        res = compare_auc(asah, [name, "age" if name != "age" else "wfns"])
+        sign = 1 if res.settings["direction"][name] == "higher" else -1
+        comps.append(placements(sign * asah[name].to_numpy(float), y))
+    cov = delong_covariance(comps)
+    for i, a in enumerate(names):
+        for j in range(i, len(names)):
+            assert cov[i, j] == pytest.approx(ref[f"cov_{a}_{names[j]}"], rel=1e-8)
+
+
+def test_delong_ci_is_clipped_to_the_unit_interval():
+    """Near-perfect separation: AUC + z·SE passes 1; pROC clips the CI at 1 (and at 0)."""
+    df = pd.DataFrame({"case": [1] * 6 + [0] * 6, "x": [5, 6, 7, 8, 9, 3.5, 1, 2, 3, 4, 4.5, 0]})
+    row = roc_auc(df, "x").table.iloc[0]
+    assert row["auc"] + 1.96 * row["se"] > 1
+    assert row["ci_high"] == 1.0 and row["ci_low"] < row["auc"]
+    low = roc_auc(df.assign(x=-df["x"]), "x", direction="higher").table.iloc[0]
+    assert low["ci_low"] == 0.0

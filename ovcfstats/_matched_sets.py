@@ -1,0 +1,197 @@
+"""Score test of the conditional logistic regression on 1:k matched sets (Table 1's p).
+
+For sets of one case and k_s controls, the conditional log-likelihood of case status on a
+variable x (a vector of dummies for a categorical one) is Σ_s [β·x_case − log Σ_{j∈s} exp(β·x_j)].
+At β = 0 its score and information have a closed form:
+
+    U = Σ_s (x_case − x̄_s),    I = Σ_s (1/n_s) Σ_{j∈s} (x_j − x̄_s)(x_j − x̄_s)ᵀ,
+
+and the score test is U' I⁻¹ U on rank(I) df — what ``summary(survival::clogit(...))`` prints
+as "Score (logrank) test" (with one case per set every tie method of clogit gives the same
+likelihood). Written out rather than fitted: no iteration is needed at β = 0, so the test exists
+even where the fit diverges (a variable that separates the sets), and it is O(N) for millions of
+patients. Sets left without their case or without any control carry no information (they add 0
+to U and I), as in clogit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._group_tests import FUNC, LABELS, PAIRED_ONLY
+from ._results import DegenerateDataWarning, SmallSampleWarning, make_excluded, warn
+from ._validate import DataError, describe_ids, row_ids
+
+
+def informative(codes: np.ndarray, is_case: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Rows of ``keep`` whose set still has its case and at least one control."""
+    n_sets = int(codes.max()) + 1 if codes.size else 0
+    cases = np.bincount(codes[keep], weights=is_case[keep], minlength=n_sets)
+    size = np.bincount(codes[keep], minlength=n_sets)
+    good = (cases == 1) & (size >= 2)
+    return keep & good[codes]
+
+
+def score_test(x: np.ndarray, codes: np.ndarray, is_case: np.ndarray) -> tuple[float, int, float]:
+    """Score χ², df and p of ``case ~ x + strata(set)`` at β = 0 (rows already informative).
+
+    ``x`` is (n,) or (n, p); ``codes`` the set of each row (0..S−1); one case per set.
+
+    Examples
+    --------
+    >>> x = np.array([3.0, 1.0, 2.0, 5.0, 4.0, 4.5])
+    >>> codes = np.array([0, 0, 0, 1, 1, 1])
+    >>> case = np.array([1.0, 0, 0, 1, 0, 0])
+    >>> [round(v, 6) for v in score_test(x, codes, case)]  # U = 1 + 0.5, I = 2/3 + 1/6
+    [2.7, 1, 0.100348]
+    """
+    from scipy.stats import chi2
+
+    x = np.asarray(x, dtype=float)
+    x = x[:, None] if x.ndim == 1 else x
+    n_sets = int(codes.max()) + 1
+    size = np.bincount(codes, minlength=n_sets).astype(float)
+    means = (
+        np.column_stack([np.bincount(codes, weights=col, minlength=n_sets) for col in x.T])
+        / size[:, None]
+    )
+    centred = x - means[codes]
+    u = centred[is_case == 1].sum(axis=0)
+    info = (centred / size[codes][:, None]).T @ centred
+    scale = np.abs(np.diag(info)).max(initial=0.0)
+    rank = int(np.linalg.matrix_rank(info, tol=scale * 1e-10)) if scale > 0 else 0
+    if rank == 0:
+        return np.nan, 0, np.nan
+    stat = float(u @ np.linalg.pinv(info, rcond=1e-10, hermitian=True) @ u)
+    return stat, rank, float(chi2.sf(stat, rank))
+
+
+# -- Table 1 on matched pairs and sets ----------------------------------------------------------
+
+
+def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None) -> np.ndarray:
+    """Code 0..S−1 of each row's pair or set; validated: one case and ≥ 1 control per set."""
+    ids = data[pair]
+    if ids.isna().any():
+        raise DataError(
+            f"{FUNC}(): missing values in pair column '{pair}' "
+            f"({describe_ids(row_ids(data, ids.isna(), id_col), id_col)}). Every patient of a "
+            "matched analysis needs its pair or set id; drop unmatched patients or pass "
+            "pair=None."
+        )
+    codes, uniques = pd.factorize(ids)  # in order of appearance: no sort of 10⁶ ids
+    size = np.bincount(codes)
+    cases = np.bincount(codes, weights=grp)
+
+    def fail(bad: np.ndarray, what: str, fix: str) -> None:
+        rows = bad[codes]
+        shown = ", ".join(str(v) for v in uniques[np.flatnonzero(bad)[:5]])
+        raise DataError(
+            f"{FUNC}(): {what} in column '{pair}' (pair ids: {shown}; "
+            f"{describe_ids(row_ids(data, rows, id_col), id_col)}). {fix}"
+        )
+
+    if (cases > 1).any():
+        fail(
+            cases > 1,
+            "pairs or sets with more than one case",
+            "Each pair (1:1) or matched set (1:k) needs exactly one case; give each case its "
+            "own set id or pass pair=None for an unpaired analysis.",
+        )
+    if ((size < 2) | (cases != 1)).any():
+        fail(
+            (size < 2) | (cases != 1),
+            "pair ids present in one group only",
+            "Each pair needs one case and at least one control; drop the incomplete pairs or "
+            "pass pair=None.",
+        )
+    return codes
+
+
+def _pair_positions(codes: np.ndarray, grp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions (case, control) of each 1:1 pair, in order of first appearance (no sort:
+    each pair code holds exactly one case and one control)."""
+    out = []
+    for g in (1, 0):
+        rows = np.flatnonzero(grp == g)
+        pos = np.empty(rows.size, dtype=np.int64)
+        pos[codes[rows]] = rows
+        out.append(pos)
+    return out[0], out[1]
+
+
+def rows_of(pos1: np.ndarray, pos0: np.ndarray) -> np.ndarray:
+    return np.sort(np.r_[pos1, pos0])
+
+
+def _check_design_tests(tests: Mapping[str, str], matched: bool, sets: bool, reason: str) -> None:
+    """Refuse tests that the design (unpaired, 1:1 pairs, 1:k sets) cannot run."""
+    for var, test in tests.items():
+        if test in (*PAIRED_ONLY, "clogit") and not matched:
+            raise DataError(
+                f"{FUNC}(): test {test!r} for '{var}' needs matched pairs or sets, but the "
+                f"analysis is unpaired ({reason}). Pass pair= with the pair-id column, or "
+                "choose 'welch'/'wilcoxon' (continuous) or 'chi2'/'fisher' (categorical)."
+            )
+        if test in PAIRED_ONLY and sets:
+            raise DataError(
+                f"{FUNC}(): test {test!r} for '{var}' needs 1:1 pairs, but the pair column "
+                "holds 1:k matched sets. Use 'clogit' (the default for sets), or an unpaired "
+                "test ('welch', 'wilcoxon', 'chi2', 'fisher') that ignores the matching."
+            )
+
+
+def _analysed_sets(
+    data: pd.DataFrame,
+    var: str,
+    missing: np.ndarray,
+    grp: np.ndarray,
+    codes: np.ndarray,
+    pair: str,
+    id_col: str | None,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Rows analysed for ``var`` in 1:k sets (sets keeping their case and ≥ 1 control)."""
+    used = informative(codes, grp.astype(float), ~missing)
+    lost = ~missing & ~used
+    ids = np.asarray(row_ids(data, None, id_col), dtype=object)
+    set_ids = data[pair].to_numpy(dtype=object)
+    case_missing = np.bincount(codes, weights=missing & (grp == 1), minlength=codes.max() + 1)
+    reasons = [
+        f"missing {var}"
+        if missing[i]
+        else f"set {set_ids[i]}: its case missing {var}"
+        if case_missing[codes[i]]
+        else f"set {set_ids[i]}: no control with {var}"
+        for i in np.flatnonzero(missing | lost)
+    ]
+    return used, make_excluded(list(ids[missing | lost]), var, reasons)
+
+
+def _score_row(
+    x: np.ndarray,
+    rows: np.ndarray,
+    codes: np.ndarray,
+    grp: np.ndarray,
+    notes: list[str],
+    var: str,
+) -> dict[str, Any]:
+    """Conditional-logistic score test of ``case ~ x + strata(set)`` on the analysed rows."""
+    out: dict[str, Any] = {"test": LABELS["clogit"], "_key": "clogit"}
+    if not rows.size:
+        warn(notes, f"{FUNC}(): '{var}': no complete set; no test.", SmallSampleWarning)
+        return out
+    recoded = np.unique(codes[rows], return_inverse=True)[1]
+    stat, df, p = score_test(x[rows], recoded, grp[rows].astype(float))
+    if df == 0:
+        warn(
+            notes,
+            f"{FUNC}(): '{var}' does not vary within any matched set (e.g. a matching "
+            "variable); the conditional test is undefined (p = NaN).",
+            DegenerateDataWarning,
+        )
+        return out
+    return {**out, "statistic": stat, "df": df, "p": p}

@@ -1,0 +1,358 @@
+"""Plant realistic one-line bugs, one at a time, and report which ones the tests miss.
+
+Each mutant is (file, old, new, tests): the exact text ``old`` in ``file`` is replaced by ``new``
+in a scratch copy of the repository, then ``tests`` run there with pytest. A mutant is
+
+- **caught** when the tests fail (what we want),
+- **survived** when they pass: a bug of this kind would go unnoticed, so add a test,
+- **stale** when ``old`` is no longer in the file (the code moved on: update the entry),
+- **ambiguous** when ``old`` occurs more than once (make it longer).
+
+Usage (from the repository root)::
+
+    python tools/mutants.py            # all mutants; exit status 1 if any survived
+    python tools/mutants.py -k exact   # only mutants whose file or text contains "exact"
+    python tools/mutants.py --list     # show the list without running it
+
+The scratch copy lives in a temporary directory; the working tree is never modified.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Mutant(NamedTuple):
+    file: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+    what: str
+
+
+G = ("tests/test_groups.py", "tests/test_groups_options.py")
+C = ("tests/test_correlation.py",)
+R = ("tests/test_roc.py",)
+A = ("tests/test_audit.py",)
+
+MUTANTS: list[Mutant] = [
+    # -- Table 1 (groups.py) ---------------------------------------------------------------------
+    Mutant(
+        "ovcfstats/_group_tests.py",
+        "float(np.std(x, ddof=1)) if len(x) > 1",
+        "float(np.std(x, ddof=0)) if len(x) > 1",
+        G,
+        "ddof of the group SD",
+    ),
+    Mutant(
+        "ovcfstats/_group_tests.py",
+        'pooled = np.sqrt((out["sd_1"] ** 2 + out["sd_0"] ** 2) / 2)',
+        'pooled = np.sqrt(out["sd_1"] ** 2 + out["sd_0"] ** 2)',
+        G,
+        "SMD pooled SD without the /2",
+    ),
+    Mutant(
+        "ovcfstats/_group_tests.py",
+        "res = stats.chi2_contingency(occupied, correction=correct)",
+        "res = stats.chi2_contingency(occupied, correction=True)",
+        G,
+        "Yates always on",
+    ),
+    Mutant(
+        "ovcfstats/_group_tests.py",
+        "EXACT_MAX_N = 50",
+        "EXACT_MAX_N = 51",
+        G,
+        "exact Wilcoxon boundary n < 50",
+    ),
+    Mutant(
+        "ovcfstats/_group_tests.py",
+        "small = max(len(x1), len(x0)) < EXACT_MAX_N",
+        "small = min(len(x1), len(x0)) < EXACT_MAX_N",
+        G,
+        "Mann-Whitney exact rule on the smaller group",
+    ),
+    Mutant(
+        "ovcfstats/_group_tests.py",
+        "q1, med, q3 = np.quantile(x, [0.25, 0.5, 0.75])",
+        'q1, med, q3 = np.quantile(x, [0.25, 0.5, 0.75], method="hazen")',
+        G,
+        "quartiles of another quantile type",
+    ),
+    Mutant(
+        "ovcfstats/_group_tests.py",
+        "res = mcnemar(table, exact=False, correction=True)",
+        "res = mcnemar(table, exact=False, correction=False)",
+        G,
+        "McNemar without continuity correction",
+    ),
+    Mutant(
+        "ovcfstats/_group_tests.py",
+        "df = int(used.sum())",
+        "df = len(off)",
+        G,
+        "Bowker df counting level pairs without discordant pairs",
+    ),
+    Mutant(
+        "ovcfstats/_group_tests.py",
+        "    z = stats.norm.ppf(1 - alpha / 2)\n    return diff - z * se",
+        "    z = stats.norm.ppf(1 - alpha)\n    return diff - z * se",
+        G,
+        "one-sided quantile in the paired-proportion CI",
+    ),
+    Mutant(
+        "ovcfstats/_matched_sets.py",
+        "info = (centred / size[codes][:, None]).T @ centred",
+        "info = (centred / (size[codes][:, None] - 1)).T @ centred",
+        ("tests/test_groups_sets.py",),
+        "clogit score information with the sample (n − 1) variance",
+    ),
+    Mutant(
+        "ovcfstats/_matched_sets.py",
+        "good = (cases == 1) & (size >= 2)",
+        "good = (cases == 1) & (size >= 1)",
+        ("tests/test_groups_sets.py",),
+        "sets without controls kept",
+    ),
+    # -- exact p-values and estimates (_exact.py) ------------------------------------------------
+    Mutant(
+        "ovcfstats/_exact.py",
+        "R_UNIROOT_TOL = EPS**0.25",
+        "R_UNIROOT_TOL = EPS**0.5",
+        G,
+        "root-finder tolerance tighter than R's",
+    ),
+    Mutant(
+        "ovcfstats/_exact.py",
+        "SPEARMAN_EXACT_MAX_N = 1290",
+        "SPEARMAN_EXACT_MAX_N = 1289",
+        C,
+        "AS 89 boundary n <= 1290",
+    ),
+    Mutant(
+        "ovcfstats/_exact.py",
+        "SPEARMAN_ENUMERATE_MAX_N = 9",
+        "SPEARMAN_ENUMERATE_MAX_N = 8",
+        C,
+        "AS 89 enumeration boundary n <= 9",
+    ),
+    Mutant(
+        "ovcfstats/_exact.py",
+        "pv = norm.cdf(x) - tail if lower else tail + norm.sf(x)",
+        "pv = norm.cdf(x) + tail if lower else tail + norm.sf(x)",
+        C,
+        "sign of the Edgeworth correction in the lower tail",
+    ),
+    Mutant(
+        "ovcfstats/_exact.py",
+        "    half = alpha / 2\n",
+        "    half = alpha\n",
+        G,
+        "Fisher CI at the one-sided level",
+    ),
+    Mutant(
+        "ovcfstats/_exact.py",
+        "p = _prho(round(q) + 2, n, lower=True)",
+        "p = _prho(round(q), n, lower=True)",
+        C,
+        "AS 89 lower tail off by one step of S",
+    ),
+    # -- Spearman (correlation.py) ---------------------------------------------------------------
+    Mutant(
+        "ovcfstats/correlation.py",
+        "se = np.sqrt((1 + rho**2 / 2) / (n - 3))",
+        "se = np.sqrt((1 + rho**2 / 2) / (n - 2))",
+        C,
+        "df of the Bonett-Wright CI",
+    ),
+    Mutant(
+        "ovcfstats/correlation.py",
+        "se = np.sqrt((1 + rho**2 / 2) / (n - 3))",
+        "se = np.sqrt(1 / (n - 3))",
+        C,
+        "Fisher variance instead of Bonett-Wright",
+    ),
+    Mutant(
+        "ovcfstats/correlation.py",
+        "return _rho_stats(rho, len(x), alpha, exact and not _has_ties(x, y))",
+        "return _rho_stats(rho, len(x), alpha, exact)",
+        C,
+        "exact Spearman p despite ties",
+    ),
+    Mutant(
+        "ovcfstats/correlation.py",
+        "tied = {k: exact and bool(np.unique(r).size < n)",
+        "tied = {k: False",
+        C,
+        "exact Spearman p despite ties (one-pass matrix)",
+    ),
+    Mutant(
+        "ovcfstats/correlation.py",
+        "rho = np.corrcoef(ranks)",
+        "rho = np.corrcoef(np.vstack([columns[k] for k in full]))",
+        C,
+        "one-pass matrix correlates the values, not their ranks",
+    ),
+    # -- ROC / DeLong (roc.py, _delong.py) -------------------------------------------------------
+    Mutant(
+        "ovcfstats/_delong.py",
+        "return np.atleast_2d(np.cov(v10)) / m + np.atleast_2d(np.cov(v01)) / n",
+        "return np.atleast_2d(np.cov(v10)) / m + np.atleast_2d(np.cov(v01)) / m",
+        R,
+        "DeLong control term divided by the number of cases",
+    ),
+    Mutant(
+        "ovcfstats/roc.py",
+        "lcov = delong_covariance(comps, contrast)",
+        "lcov = np.diag(np.diag(delong_covariance(comps, contrast)))",
+        R,
+        "omnibus ignores the covariances between contrasts",
+    ),
+    Mutant(
+        "ovcfstats/roc.py",
+        "df = var**2 / (va**2 / (na - 1) + vb**2 / (nb - 1)) if var > 0 else np.inf",
+        "df = var**2 / (va**2 / na + vb**2 / nb) if var > 0 else np.inf",
+        R,
+        "Welch df of the unpaired DeLong test",
+    ),
+    Mutant(
+        "ovcfstats/roc.py",
+        "low, high = max(auc - z * se, 0.0), min(auc + z * se, 1.0)",
+        "low, high = auc - z * se, auc + z * se",
+        R,
+        "AUC CI not clipped to [0, 1]",
+    ),
+    Mutant(
+        "ovcfstats/_delong.py",
+        "best = np.flatnonzero(score == score.max())",
+        "best = np.flatnonzero(score == score.max())[:1]",
+        R,
+        "Youden tie-break keeps one optimum only",
+    ),
+    Mutant(
+        "ovcfstats/roc.py",
+        "low = np.where(k > 0, beta.ppf(alpha / 2, k, n - k + 1), 0.0)",
+        "low = np.where(k > 0, beta.ppf(alpha / 2, k, n - k), 0.0)",
+        R,
+        "Clopper-Pearson lower bound df",
+    ),
+    # -- audit -----------------------------------------------------------------------------------
+    Mutant(
+        "ovcfstats/_audit_common.py",
+        'return bool(abs(recomputed - row["value"]) <= _half(row) + 1e-12)',
+        'return bool(abs(recomputed - row["value"]) <= 2 * _half(row) + 1e-12)',
+        A,
+        "rounding tolerance doubled",
+    ),
+    Mutant(
+        "ovcfstats/audit.py",
+        'abs(binormal - auc["value"]) <= 0.03',
+        'abs(binormal - auc["value"]) <= 0.06',
+        A,
+        "binormal-AUC tolerance doubled",
+    ),
+    # -- stable modules of other steps -----------------------------------------------------------
+    Mutant(
+        "ovcfstats/raters.py",
+        "df_r, df_c, df_e = n - 1, k - 1, (n - 1) * (k - 1)",
+        "df_r, df_c, df_e = n - 1, k - 1, n * (k - 1)",
+        ("tests/test_reliability.py",),
+        "residual df of the two-way ICC",
+    ),
+    Mutant(
+        "ovcfstats/matching.py",
+        "in_cal = np.abs(kx - cx[pos]) <= widths * (1 + 1e-12)",
+        "in_cal = np.abs(kx - cx[pos]) < widths",
+        ("tests/test_matching.py",),
+        "strict caliper boundary",
+    ),
+    Mutant(
+        "ovcfstats/regression.py",
+        "z = norm.ppf(1 - alpha / 2)",
+        "z = norm.ppf(1 - alpha)",
+        ("tests/test_regression.py",),
+        "one-sided quantile in the Wald CI",
+    ),
+]
+
+
+def _copy(dest: Path) -> None:
+    """The tracked and new files of the working tree (no .git, no virtualenv, no caches)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    for name in listed:
+        src = ROOT / name
+        if src.is_file():
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+
+
+def _run(scratch: Path, mutant: Mutant, timeout: float) -> str:
+    path = scratch / mutant.file
+    if not path.exists():
+        return "stale"
+    original = path.read_text()
+    found = original.count(mutant.old)
+    if found == 0:
+        return "stale"
+    if found > 1:
+        return "ambiguous"
+    path.write_text(original.replace(mutant.old, mutant.new))
+    env = {**os.environ, "PYTHONPATH": str(scratch), "MPLBACKEND": "Agg"}
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *mutant.tests]
+    try:
+        done = subprocess.run(cmd, cwd=scratch, env=env, capture_output=True, timeout=timeout)
+        status = "survived" if done.returncode == 0 else "caught"
+    except subprocess.TimeoutExpired:
+        status = "caught (timeout)"
+    finally:
+        path.write_text(original)
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-k", default="", help="only mutants whose file or text contain this")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds per mutant")
+    args = parser.parse_args(argv)
+    chosen = [m for m in MUTANTS if args.k in m.file or args.k in m.old or args.k in m.what]
+    if args.list:
+        for i, m in enumerate(chosen, 1):
+            print(f"{i:3d}  {m.file:28s} {m.what}")
+        return 0
+    survivors = []
+    with tempfile.TemporaryDirectory(prefix="ovcfstats-mutants-") as tmp:
+        scratch = Path(tmp)
+        _copy(scratch)
+        for i, m in enumerate(chosen, 1):
+            start = time.perf_counter()
+            status = _run(scratch, m, args.timeout)
+            took = time.perf_counter() - start
+            print(f"{i:3d}/{len(chosen)} {status:16s} {took:5.1f}s  {m.file}: {m.what}", flush=True)
+            if status == "survived":
+                survivors.append(m)
+    print(f"\n{len(chosen) - len(survivors)} of {len(chosen)} mutants caught or not applicable.")
+    for m in survivors:
+        print(f"SURVIVED: {m.file}: {m.what}\n    {m.old!r} -> {m.new!r}")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
