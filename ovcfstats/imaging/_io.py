@@ -88,8 +88,8 @@ def canonical(data: np.ndarray, affine: np.ndarray, **kwargs: Any) -> Volume:
     """Reorient an array and its affine to the closest canonical RAS+ axes (no resampling)."""
     orientations = _require("nibabel.orientations")
     ornt = orientations.io_orientation(affine)
+    affine = affine @ orientations.inv_ornt_aff(ornt, np.shape(data))  # the stored shape
     data = orientations.apply_orientation(np.asanyarray(data), ornt)
-    affine = affine @ orientations.inv_ornt_aff(ornt, data.shape)
     return Volume(np.ascontiguousarray(data), affine, **kwargs)
 
 
