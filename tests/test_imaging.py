@@ -79,13 +79,22 @@ def test_heights_close_to_spine_report(spine, report):
         for pos in ("posterior", "middle", "anterior"):
             # TotalSegmentator keeps the sagittal slice with the largest spread; we measure the
             # centroid's slice: within 1.5 voxels (3 mm voxels)
-            assert abs(row[f"{pos}_mm"] - report[f"vertebrae_{level}_height_{pos}_mm"]) <= 4.5 + 1e-9
+            assert (
+                abs(row[f"{pos}_mm"] - report[f"vertebrae_{level}_height_{pos}_mm"]) <= 4.5 + 1e-9
+            )
     assert heights["reduction"].idxmax() == "L1"  # the wedged vertebra of the report
 
 
 def test_genant_boundaries():
     assert genant_grade([0.0, 0.1999, 0.2, 0.2499, 0.25, 0.3999, 0.4, 0.9]).tolist() == [
-        0, 0, 1, 1, 2, 2, 3, 3
+        0,
+        0,
+        1,
+        1,
+        2,
+        2,
+        3,
+        3,
     ]
     assert genant_grade(np.nan) == -1
 
@@ -104,7 +113,7 @@ def test_wedge_heights_and_grade():
     """A synthetic body 20 voxels high posteriorly, 12 anteriorly (40 % loss): grade 3."""
     data = np.zeros((12, 30, 40), np.uint8)
     for y in range(5, 25):
-        top = 30 - int(round(8 * (y - 5) / 19))
+        top = 30 - int(np.floor(8 * (y - 5) / 19 + 0.5))
         data[3:9, y, 10:top] = 1
     mask = Volume(data, np.eye(4), {1: "L2"})
     row = vertebral_heights(mask).iloc[0]
@@ -121,11 +130,14 @@ def test_dicom_series_matches_its_mask_and_nifti(ref, tmp_path):
     image = read_dicom_series(ref / "example_ct_dicom")
     mask = read_mask(ref / "example_seg_dicom.nii.gz")
     check_geometry(image, mask)  # TotalSegmentator's NIfTI of this series lies on our grid
-    assert image.shape == (512, 512, 20) and image.spacing == pytest.approx((0.9765625,) * 2 + (2.0,))
+    assert image.shape == (512, 512, 20) and image.spacing == pytest.approx(
+        (0.9765625,) * 2 + (2.0,)
+    )
     assert image.data.min() == pytest.approx(-1024.0)  # rescale intercept applied
     # the same series written as NIfTI in another storage order reads to the same numbers
-    flipped = nib.Nifti1Image(image.data[::-1, :, ::-1].astype(np.int16), image.affine @ _flip(
-        image.shape, (0, 2)))
+    flipped = nib.Nifti1Image(
+        image.data[::-1, :, ::-1].astype(np.int16), image.affine @ _flip(image.shape, (0, 2))
+    )
     nib.save(flipped, tmp_path / "ct.nii.gz")
     again = read_nifti(tmp_path / "ct.nii.gz")
     for rule in ROI_RULES:
@@ -292,7 +304,8 @@ def test_muscle_csa_and_fat_ranges():
     assert row["muscle_hu"] == pytest.approx((-29 + 150 + 50 * 24) / 26, rel=1e-12)
     custom = muscle_measurements(image, mask, fat_hu=(-190, -29), muscle_hu=(-28, 150))
     assert custom.set_index(["level", "muscle", "side"]).loc[
-        ("L1-2", "ES", "R"), "fat_fraction"] == pytest.approx(100 * 3 / 28)
+        ("L1-2", "ES", "R"), "fat_fraction"
+    ] == pytest.approx(100 * 3 / 28)
 
 
 def test_muscle_real_ct(ref):
@@ -331,7 +344,9 @@ def test_mr_example_split_levels(ref):
     with pytest.raises(DataError, match="2 connected components"):
         split_levels(mask, "vertebrae", ["L1"])
     named = split_levels(mask, "vertebrae", ["L2", "L3"])
-    table = vbq_inputs(image, named, csf="spinal_cord", rule="midslice")  # the cord as a stand-in CSF label
+    table = vbq_inputs(
+        image, named, csf="spinal_cord", rule="midslice"
+    )  # the cord as a stand-in CSF label
     vert = table[table["measure"] == "si_vertebra"].set_index("level")
     assert list(vert.index) == ["L2", "L3"] and (vert["n_voxels"] > 0).all()
     roi = named.data == named.label_id("autochthon_left")
@@ -351,7 +366,9 @@ def manifest(ref, tmp_path) -> Path:
         ("P4", ref / "example_ct_sm.nii.gz", ref / "example_seg_mr.nii.gz", "CT"),
     ]
     path = tmp_path / "manifest.csv"
-    pd.DataFrame(rows, columns=["patient_id", "image", "mask", "modality"]).to_csv(path, index=False)
+    pd.DataFrame(rows, columns=["patient_id", "image", "mask", "modality"]).to_csv(
+        path, index=False
+    )
     return path
 
 

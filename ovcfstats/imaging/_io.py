@@ -31,8 +31,7 @@ def _require(module: str) -> Any:
         return import_module(module)
     except ImportError as err:  # pragma: no cover - exercised only without the extra
         raise ImportError(
-            f"ovcfstats.imaging needs the optional package '{module.split('.')[0]}': "
-            f"{EXTRA_HINT}"
+            f"ovcfstats.imaging needs the optional package '{module.split('.')[0]}': {EXTRA_HINT}"
         ) from err
 
 

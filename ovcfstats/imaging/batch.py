@@ -59,9 +59,8 @@ class ImageMeasurements(Result):
 
     def notes(self) -> list[str]:
         rule = self.settings.get("rule", "")
-        return [f"Vertebral ROI rule: {rule}; rater '{self.settings.get('rater')}'."] + (
-            super().notes()
-        )
+        rater = self.settings.get("rater")
+        return [f"Vertebral ROI rule: {rule}; rater '{rater}'.", *super().notes()]
 
 
 def read_manifest(manifest: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, Path]:

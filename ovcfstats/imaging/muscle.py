@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 
 from .._validate import DataError, check_option
 from ._io import Volume, check_geometry
-from .vertebrae import vertebra_labels
+from .vertebrae import nearest, vertebra_labels
 
 #: CT ranges (HU, inclusive) of skeletal muscle and of fat (subcutaneous and intermuscular)
 MUSCLE_HU = (-29.0, 150.0)
@@ -60,13 +61,13 @@ def level_slices(
         zs = np.nonzero((mask.data == value).any(axis=(0, 1)))[0]
         spans[level] = (zs.min(), zs.max(), float(np.mean(np.nonzero(mask.data == value)[2])))
     if slice == "mid":
-        return {level: int(round(c)) for level, (_, _, c) in spans.items()}
+        return {level: nearest(c) for level, (_, _, c) in spans.items()}
     out = {}
     names = list(spans)
-    for upper, lower in zip(names, names[1:], strict=False):
+    for upper, lower in pairwise(names):
         if upper[0] == lower[0] or (upper, lower) == ("T12", "L1") or upper == "L5":
             disc = f"{upper}-{lower[1:]}" if upper[0] == lower[0] else f"{upper}-{lower}"
-            out[disc] = int(round((spans[upper][0] + spans[lower][1]) / 2))
+            out[disc] = nearest((spans[upper][0] + spans[lower][1]) / 2)
     return out
 
 

@@ -96,8 +96,13 @@ def _ellipse(shape: tuple[int, int], centre: Sequence[float], semi: Sequence[flo
     return ((x - centre[0]) / semi[0]) ** 2 + ((y - centre[1]) / semi[1]) ** 2 <= 1
 
 
+def nearest(value: float) -> int:
+    """The nearest voxel index (halves round up)."""
+    return int(np.floor(value + 0.5))
+
+
 def _centroid_slice(body: np.ndarray) -> int:
-    return int(round(float(np.mean(np.nonzero(body)[2]))))
+    return nearest(float(np.mean(np.nonzero(body)[2])))
 
 
 def roi_totalsegmentator(body: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
@@ -151,9 +156,7 @@ RULES: dict[str, Callable[[np.ndarray, Sequence[float]], np.ndarray]] = {
 
 
 def _touches_border(body: np.ndarray) -> bool:
-    return any(
-        body.take(0, axis=a).any() or body.take(-1, axis=a).any() for a in range(body.ndim)
-    )
+    return any(body.take(0, axis=a).any() or body.take(-1, axis=a).any() for a in range(body.ndim))
 
 
 def vertebral_rois(
@@ -257,7 +260,7 @@ def genant_grade(reduction: float | np.ndarray) -> np.ndarray:
 
 
 def _run_length(section: np.ndarray, point: np.ndarray, axis: np.ndarray) -> tuple[float, float]:
-    """Distances (voxels) from ``point`` to the mask's edge backwards and forwards along ``axis``."""
+    """Voxel distances from ``point`` to the mask edge, backwards and forwards along ``axis``."""
     steps = np.arange(0.0, max(section.shape) * 1.5, STEP_VOXELS)
     ends = []
     for sign in (-1.0, 1.0):
@@ -280,9 +283,7 @@ def _height_axes(centroids: list[np.ndarray], i: int, spacing: Sequence[float]):
     return axis, ap, to_voxels
 
 
-def vertebral_heights(
-    mask: Volume, *, levels: Mapping[str, int] | None = None
-) -> pd.DataFrame:
+def vertebral_heights(mask: Volume, *, levels: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Posterior, middle and anterior body heights (mm), height reduction and Genant grade.
 
     In the sagittal plane through each body's centroid, the height axis joins the centroids of
@@ -312,7 +313,7 @@ def vertebral_heights(
         if level not in whole:
             continue  # a vertebra cut by the scan has no true heights
         centre = centroids[i]
-        section = body[int(round(centre[0]))]  # (AP, SI) plane through the centroid
+        section = body[nearest(centre[0])]  # (AP, SI) plane through the centroid
         axis, ap, to_vox = _height_axes(centroids, i, spacing)
         ap_vox = ap * to_vox / np.linalg.norm(ap * to_vox)
         back, front = _run_length(section, centre[1:], ap_vox)
