@@ -50,6 +50,10 @@ _LAZY = {
     "Report": "report",
     "reproduce": "study",
     "StudyConfig": "study",
+    "measure_images": "imaging.batch",
+    "vertebral_hu": "imaging.vertebrae",
+    "muscle_measurements": "imaging.muscle",
+    "vbq_inputs": "imaging.mri",
 }
 
 __all__ = [

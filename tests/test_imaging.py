@@ -402,3 +402,34 @@ def test_cli_measure(manifest, tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("patient_id,image\nP1,x.nii.gz\n")
     assert main(["measure", str(bad), "--out", str(out)]) == 2
+
+
+# -- optional extra --------------------------------------------------------------------------
+def test_import_stays_light():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ovcfstats, ovcfstats.imaging; "
+        "print([m for m in ('nibabel', 'pydicom', 'highdicom', 'tqdm') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_missing_reader_names_the_extra():
+    from ovcfstats.imaging._io import _require
+
+    with pytest.raises(ImportError, match=r"pip install ovcfstats\[imaging\]"):
+        _require("no_such_reader_package")
+
+
+def test_reference_files_match_their_pins(ref):
+    import csv
+    import hashlib
+
+    listed = Path(__file__).parent / "reference" / "imaging_files.csv"
+    with listed.open() as handle:
+        pinned = {row["file"]: row["sha256"] for row in csv.DictReader(handle)}
+    for name, digest in pinned.items():
+        assert hashlib.sha256((ref / name).read_bytes()).hexdigest() == digest, name

@@ -29,7 +29,7 @@ def _require(module: str) -> Any:
 
     try:
         return import_module(module)
-    except ImportError as err:  # pragma: no cover - exercised only without the extra
+    except ImportError as err:
         raise ImportError(
             f"ovcfstats.imaging needs the optional package '{module.split('.')[0]}': {EXTRA_HINT}"
         ) from err
