@@ -433,3 +433,19 @@ def test_reference_files_match_their_pins(ref):
         pinned = {row["file"]: row["sha256"] for row in csv.DictReader(handle)}
     for name, digest in pinned.items():
         assert hashlib.sha256((ref / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_notebook_runs(ref, tmp_path):
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(__file__).parents[1] / "notebooks" / "imaging.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+    ).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 1
+    assert (tmp_path / "qc" / "P1.png").exists()
