@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,29 @@ class Volume:
         origin = ", ".join(f"{v:.2f}" for v in self.affine[:3, 3])
         return f"shape {self.shape}, spacing {spacing} mm, axes {codes}, origin ({origin}) mm"
 
+    @cached_property
+    def boxes(self) -> dict[int, tuple[slice, ...]]:
+        """Bounding box (index slices) of every label value present in a label volume."""
+        from scipy import ndimage
+
+        data = self.data
+        if not np.issubdtype(data.dtype, np.integer):
+            data = np.rint(data).astype(np.int64)
+        if data.size and data.min() < 0:
+            raise DataError(f"{self.source or 'the mask'}: negative label values; labels are ≥ 0.")
+        found = ndimage.find_objects(data)
+        return {value + 1: box for value, box in enumerate(found) if box is not None}
+
+    def region(self, value: int, margin: int = 1) -> tuple[tuple[slice, ...], np.ndarray]:
+        """A label's bounding box widened by ``margin`` voxels (within the volume) and its
+        boolean mask there; measuring inside it gives the numbers of the whole volume."""
+        box = self.boxes[value]
+        wide = tuple(
+            slice(max(b.start - margin, 0), min(b.stop + margin, n))
+            for b, n in zip(box, self.shape, strict=True)
+        )
+        return wide, self.data[wide] == value
+
     def label_id(self, name: str) -> int:
         """The label value of a named structure; a clear error when absent."""
         for key, value in self.labels.items():
@@ -89,7 +113,7 @@ def canonical(data: np.ndarray, affine: np.ndarray, **kwargs: Any) -> Volume:
     ornt = orientations.io_orientation(affine)
     affine = affine @ orientations.inv_ornt_aff(ornt, np.shape(data))  # the stored shape
     data = orientations.apply_orientation(np.asanyarray(data), ornt)
-    return Volume(np.ascontiguousarray(data), affine, **kwargs)
+    return Volume(data, affine, **kwargs)
 
 
 def _caret_labels(image: Any) -> dict[int, str]:

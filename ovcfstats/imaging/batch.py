@@ -137,7 +137,12 @@ def _qc(image, mask, patient: str, modality: str, rule: str, qc_dir: Path) -> No
         for level, z in level_slices(mask).items()
         if level in DISCS
     }
-    shown = {level: roi for level, roi in rois.items() if level in (*VERTEBRAE, "T12", "L5")}
+    shown = {
+        level: (z, roi.plane(mask.shape, z))
+        for level, roi in rois.items()
+        if level in (*VERTEBRAE, "T12", "L5")
+        for z in [roi.best_slice()]
+    }
     qc_dir.mkdir(parents=True, exist_ok=True)
     qc_figure(
         image.data,

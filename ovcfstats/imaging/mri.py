@@ -93,16 +93,13 @@ def vbq_inputs(
     csf_mask = mask.data == mask.label_id(csf) if csf is not None else None
     rows = []
     for level, roi in rois.items():
-        values = np.asarray(image.data[roi], dtype=float)
+        values = roi.values(image.data)
         rows.append(("si_vertebra", level, float(summary(values)), values.size))
         if csf_mask is None:
             continue
-        body = mask.data == vertebra_labels(mask, levels)[level]
-        zs = np.nonzero(body.any(axis=(0, 1)))[0]
-        span = np.zeros(mask.shape[2], dtype=bool)
-        span[zs.min() : zs.max() + 1] = True
-        fluid = csf_mask & span[None, None, :]
+        span = mask.boxes[vertebra_labels(mask, levels)[level]][2]
+        fluid = csf_mask[:, :, span]
         if fluid.any():
-            values = np.asarray(image.data[fluid], dtype=float)
+            values = np.asarray(image.data[:, :, span][fluid], dtype=float)
             rows.append(("si_csf", level, float(summary(values)), values.size))
     return pd.DataFrame(rows, columns=["measure", "level", "value", "n_voxels"])

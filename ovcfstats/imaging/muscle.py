@@ -41,7 +41,7 @@ def muscle_labels(
 ) -> dict[tuple[str, str], int]:
     """(muscle code, side) → label value, from names like ``autochthon_left``."""
     stems = {k.lower(): v for k, v in (muscles or TOTALSEG_MUSCLES).items()}
-    present = set(np.unique(mask.data).tolist())
+    present = mask.boxes
     found = {}
     for value, name in mask.labels.items():
         hit = _SIDE.match(str(name))
@@ -58,8 +58,9 @@ def level_slices(
     check_option(slice, ("disc", "mid"), "muscle_measurements", "slice")
     spans = {}
     for level, value in vertebra_labels(mask, levels).items():
-        zs = np.nonzero((mask.data == value).any(axis=(0, 1)))[0]
-        spans[level] = (zs.min(), zs.max(), float(np.mean(np.nonzero(mask.data == value)[2])))
+        box, body = mask.region(value, margin=0)
+        centre = box[2].start + float(np.mean(np.nonzero(body)[2]))
+        spans[level] = (box[2].start, box[2].stop - 1, centre)
     if slice == "mid":
         return {level: nearest(c) for level, (_, _, c) in spans.items()}
     out = {}

@@ -25,7 +25,7 @@ def _view(plane: np.ndarray) -> np.ndarray:
 
 def qc_figure(
     image: np.ndarray,
-    vertebra_rois: Mapping[str, np.ndarray],
+    vertebra_rois: Mapping[str, tuple[int, np.ndarray]],
     muscle_slices: Mapping[str, tuple[int, Mapping[str, np.ndarray]]],
     *,
     title: str = "",
@@ -38,8 +38,8 @@ def qc_figure(
     ----------
     image : numpy.ndarray
         The image on canonical axes.
-    vertebra_rois : mapping level → 3-D bool array
-        Trabecular ROIs; each is shown on its most populated axial slice.
+    vertebra_rois : mapping level → (slice index, 2-D bool array)
+        Trabecular ROIs on the axial slice shown (the ROI's most populated one).
     muscle_slices : mapping level → (slice index, mapping "PM L" → 2-D bool array)
         Muscle ROIs per disc level.
     title : str
@@ -62,12 +62,11 @@ def qc_figure(
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     lo, hi = np.percentile(image, [1, 99]) if modality != "CT" else (None, None)
     k = 0
-    for level, roi in vertebra_rois.items():
-        z = int(np.argmax(roi.sum(axis=(0, 1))))
+    for level, (z, roi) in vertebra_rois.items():
         window = BONE_WINDOW if modality == "CT" else (lo, hi)
         ax = axes[k]
         ax.imshow(_view(image[:, :, z]), cmap="gray", vmin=window[0], vmax=window[1])
-        ax.contour(_view(roi[:, :, z].astype(float)), levels=[0.5], colors="red", linewidths=1)
+        ax.contour(_view(roi.astype(float)), levels=[0.5], colors="red", linewidths=1)
         ax.set_title(f"{level} ROI (slice {z})", fontsize=9)
         k += 1
     for level, (z, rois) in muscle_slices.items():

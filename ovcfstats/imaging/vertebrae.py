@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -81,10 +82,33 @@ def vertebra_labels(mask: Volume, levels: Mapping[str, int] | None = None) -> di
             hit = _NAME.match(str(name))
             if hit:
                 found[hit.group(1).upper()] = int(value)
-    present = set(np.unique(mask.data).tolist())
-    found = {k: v for k, v in found.items() if v in present}
+    found = {k: v for k, v in found.items() if v in mask.boxes}
     rank = {name: i for i, name in enumerate(VERTEBRA_ORDER)}
     return dict(sorted(found.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+
+
+@dataclass(frozen=True, eq=False)
+class Roi:
+    """A region of interest kept in its bounding box: ``mask`` over ``image[box]``."""
+
+    box: tuple[slice, ...]
+    mask: np.ndarray
+
+    def values(self, data: np.ndarray) -> np.ndarray:
+        """The image's values inside the ROI (float64)."""
+        return np.asarray(data[self.box][self.mask], dtype=float)
+
+    def best_slice(self) -> int:
+        """The axial slice (global index) holding most of the ROI."""
+        return self.box[2].start + int(np.argmax(self.mask.sum(axis=(0, 1))))
+
+    def plane(self, shape: tuple[int, ...], z: int) -> np.ndarray:
+        """The ROI on axial slice ``z`` as a full-size 2-D boolean array."""
+        out = np.zeros(shape[:2], dtype=bool)
+        local = z - self.box[2].start
+        if 0 <= local < self.mask.shape[2]:
+            out[self.box[0], self.box[1]] = self.mask[:, :, local]
+        return out
 
 
 def _ts_structure(spacing: Sequence[float], radius_mm: float = TS_EROSION_MM) -> np.ndarray:
@@ -194,13 +218,14 @@ RULES: dict[str, Callable[[np.ndarray, Sequence[float]], np.ndarray]] = {
 }
 
 
-def _touches_border(body: np.ndarray) -> bool:
-    return any(body.take(0, axis=a).any() or body.take(-1, axis=a).any() for a in range(body.ndim))
+def _touches_border(mask: Volume, value: int) -> bool:
+    box = mask.boxes[value]
+    return any(b.start == 0 or b.stop == n for b, n in zip(box, mask.shape, strict=True))
 
 
 def vertebral_rois(
     mask: Volume, *, rule: str = "totalsegmentator", levels: Mapping[str, int] | None = None
-) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+) -> tuple[dict[str, Roi], pd.DataFrame]:
     """The trabecular ROI of each vertebra and the vertebrae left out with the reason."""
     check_option(rule, ROI_RULES, "vertebral_hu", "rule")
     labels = vertebra_labels(mask, levels)
@@ -211,15 +236,15 @@ def vertebral_rois(
         )
     rois, skipped = {}, []
     for level, value in labels.items():
-        body = mask.data == value
-        if rule == "totalsegmentator" and _touches_border(body):
+        if rule == "totalsegmentator" and _touches_border(mask, value):
             skipped.append((level, "mask touches the image border (vertebra cut by the scan)"))
+            continue
+        box, body = mask.region(value)
+        roi = RULES[rule](body, mask.spacing)
+        if roi.any():
+            rois[level] = Roi(box, roi)
         else:
-            roi = RULES[rule](body, mask.spacing)
-            if roi.any():
-                rois[level] = roi
-            else:
-                skipped.append((level, f"no voxel left after the '{rule}' ROI rule"))
+            skipped.append((level, f"no voxel left after the '{rule}' ROI rule"))
     return rois, pd.DataFrame(skipped, columns=["level", "reason"])
 
 
@@ -267,7 +292,7 @@ def vertebral_hu(
     voxel_ml = float(np.prod(mask.spacing)) / 1000.0
     rows = []
     for level, roi in rois.items():
-        values = np.asarray(image.data[roi], dtype=float)
+        values = roi.values(image.data)
         rows.append(
             {
                 "level": level,
@@ -277,7 +302,7 @@ def vertebral_hu(
                 "sd": float(np.std(values, ddof=1)) if values.size > 1 else np.nan,
                 "n_voxels": int(values.size),
                 "roi_ml": values.size * voxel_ml,
-                "body_ml": int(np.count_nonzero(mask.data == labels[level])) * voxel_ml,
+                "body_ml": int(np.count_nonzero(mask.region(labels[level])[1])) * voxel_ml,
             }
         )
     columns = ["level", "rule", "mean", "median", "sd", "n_voxels", "roi_ml", "body_ml"]
@@ -342,16 +367,20 @@ def vertebral_heights(mask: Volume, *, levels: Mapping[str, int] | None = None) 
         (``1 − min/max``), ``genant`` (0–3).
     """
     labels = vertebra_labels(mask, levels)
-    bodies = {level: mask.data == value for level, value in labels.items()}
-    bodies = {level: body for level, body in bodies.items() if body.any()}
-    whole = [level for level, body in bodies.items() if not _touches_border(body)]
-    centroids = [np.array([np.mean(c) for c in np.nonzero(b)]) for b in bodies.values()]
+    regions = {level: mask.region(value) for level, value in labels.items()}
+    offsets = {level: np.array([b.start for b in box]) for level, (box, _) in regions.items()}
+    bodies = {level: body for level, (_, body) in regions.items()}
+    whole = [level for level, value in labels.items() if not _touches_border(mask, value)]
+    centroids = [
+        np.array([np.mean(c) for c in np.nonzero(body)]) + offsets[level]
+        for level, body in bodies.items()
+    ]
     spacing = mask.spacing
     rows = []
     for i, (level, body) in enumerate(bodies.items()):
         if level not in whole:
             continue  # a vertebra cut by the scan has no true heights
-        centre = centroids[i]
+        centre = centroids[i] - offsets[level]  # in the body's box
         section = body[nearest(centre[0])]  # (AP, SI) plane through the centroid
         axis, ap, to_vox = _height_axes(centroids, i, spacing)
         ap_vox = ap * to_vox / np.linalg.norm(ap * to_vox)
