@@ -449,3 +449,14 @@ def test_notebook_runs(ref, tmp_path):
     assert not [o for o in outputs if o.output_type == "error"]
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 1
     assert (tmp_path / "qc" / "P1.png").exists()
+
+
+def test_qc_view_is_radiological(tmp_path):
+    from ovcfstats.imaging.qc import _view, qc_figure
+
+    plane = np.zeros((4, 3))
+    plane[3, 2] = 1  # most right (x max) and most anterior (y max)
+    assert _view(plane)[0, 0] == 1  # top left of the screen
+    fig = qc_figure(np.zeros((4, 3, 2)), {}, {}, title="empty", path=tmp_path / "qc.png")
+    assert "no ROI measured" in fig.axes[0].get_title()
+    assert (tmp_path / "qc.png").stat().st_size > 0

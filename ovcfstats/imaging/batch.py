@@ -134,7 +134,7 @@ def _qc(image, mask, patient: str, modality: str, rule: str, qc_dir: Path) -> No
     labels = muscle_labels(mask)
     slices = {
         level: (z, {f"{m} {s}": mask.data[:, :, z] == v for (m, s), v in labels.items()})
-        for level, z in level_slices(mask).items()
+        for level, z in (level_slices(mask) if labels else {}).items()
         if level in DISCS
     }
     shown = {

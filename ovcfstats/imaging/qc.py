@@ -58,7 +58,7 @@ def qc_figure(
     panels = len(vertebra_rois) + len(muscle_slices)
     cols = max(min(panels, 5), 1)
     rows = max(int(np.ceil(panels / cols)), 1)
-    fig = Figure(figsize=(3.0 * cols, 3.2 * rows))
+    fig = Figure(figsize=(max(3.0 * cols, 4.5), 3.2 * rows + 0.4))
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     lo, hi = np.percentile(image, [1, 99]) if modality != "CT" else (None, None)
     k = 0
@@ -78,12 +78,18 @@ def qc_figure(
             ax.contour(_view(roi.astype(float)), levels=[0.5], colors=colour, linewidths=1)
         ax.set_title(f"{level} muscles (slice {z})", fontsize=9)
         k += 1
+    if k == 0:  # nothing measured: show the middle slice so the scan itself can be checked
+        z = image.shape[2] // 2
+        window = SOFT_WINDOW if modality == "CT" else (lo, hi)
+        axes[0].imshow(_view(image[:, :, z]), cmap="gray", vmin=window[0], vmax=window[1])
+        axes[0].set_title(f"no ROI measured (slice {z}); see excluded", fontsize=9)
+        k = 1
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
     for ax in axes[k:]:
         ax.set_visible(False)
-    fig.suptitle(f"{title}  (R on the left, anterior up)", fontsize=10)
+    fig.suptitle(f"{title}\n(patient's right on the left, anterior up)", fontsize=9)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=110)
