@@ -93,6 +93,7 @@ def run() -> list[dict]:
         ct, seg, labels = synthetic_ct(folder)
         _write_labels(seg, labels)
         cases.append(("synthetic CT 512×512×300, 6 vertebrae + 4 muscles", ct, seg))
+        _measure(*cases[0][1:], folder / "qc")  # warm-up: imports (matplotlib, readers)
         for name, image, mask in cases:
             seconds, peak, result = _measure(image, mask, folder / "qc")
             assert len(result.details), result.excluded
