@@ -460,3 +460,80 @@ def test_qc_view_is_radiological(tmp_path):
     fig = qc_figure(np.zeros((4, 3, 2)), {}, {}, title="empty", path=tmp_path / "qc.png")
     assert "no ROI measured" in fig.axes[0].get_title()
     assert (tmp_path / "qc.png").stat().st_size > 0
+
+
+# -- ROI rules on shapes whose answer is known -------------------------------------------------
+def _box(shape=(40, 40, 40), lo=10, hi=30) -> tuple[Volume, Volume, np.ndarray]:
+    rng = np.random.default_rng(7)
+    ct = rng.normal(120, 50, shape)
+    seg = np.zeros(shape, np.uint8)
+    seg[lo:hi, lo:hi, lo:hi] = 1
+    return Volume(ct, np.eye(4)), Volume(seg, np.eye(4), {1: "vertebrae_L3"}), ct
+
+
+def test_totalsegmentator_rule_on_a_box():
+    """1 mm voxels: radius 4 voxels exactly, so the box shrinks by 4 on every side."""
+    image, mask, ct = _box()
+    row = vertebral_hu(image, mask)[0].iloc[0]
+    inner = ct[14:26, 14:26, 14:26].ravel()
+    assert row["n_voxels"] == inner.size
+    assert row["mean"] == pytest.approx(inner.mean(), rel=1e-12)
+    assert row["median"] == pytest.approx(np.median(inner), rel=1e-12)
+    assert row["sd"] == pytest.approx(inner.std(ddof=1), rel=1e-12)
+
+
+def test_comp2comp_rule_on_a_box():
+    """Ellipse centred at 58 % of the 20-voxel AP run (y = 21.6), semi-axes 5 (AP) and 6 (LR)
+    around x = 19.5, on the 7 slices within 3.75 mm of z = 19.5, inside the box eroded by 2."""
+    image, mask, ct = _box()
+    x, y = np.ogrid[:40, :40]
+    ellipse = ((x - 19.5) / 6) ** 2 + ((y - 21.6) / 5) ** 2 <= 1
+    expected = np.zeros((40, 40, 40), bool)
+    expected[:, :, 16:23] = ellipse[:, :, None]
+    expected[:12] = expected[28:] = False
+    expected[:, :12] = expected[:, 28:] = False
+    row = vertebral_hu(image, mask, rule="comp2comp")[0].iloc[0]
+    assert row["n_voxels"] == expected.sum()
+    assert row["mean"] == pytest.approx(ct[expected].mean(), rel=1e-12)
+
+
+def test_midslice_rule_on_a_box():
+    """One slice (z = 20, the centroid 19.5 rounded up), an ellipse of semi-axes 0.7 × 10 around
+    (19.5, 19.5) inside the section eroded by 2 mm."""
+    image, mask, ct = _box()
+    x, y = np.ogrid[:40, :40]
+    ellipse = ((x - 19.5) / 7) ** 2 + ((y - 19.5) / 7) ** 2 <= 1
+    inner = np.zeros((40, 40), bool)
+    inner[12:28, 12:28] = True
+    row = vertebral_hu(image, mask, rule="midslice")[0].iloc[0]
+    assert row["n_voxels"] == (ellipse & inner).sum()
+    assert row["mean"] == pytest.approx(ct[:, :, 20][ellipse & inner].mean(), rel=1e-12)
+
+
+# -- DICOM geometry on synthetic series --------------------------------------------------------
+def _series(tmp_path, positions, spacing=("0.5", "0.7")) -> Path:
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    folder = tmp_path / "series"
+    folder.mkdir()
+    for i, z in enumerate(positions):
+        ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+        ds.PixelSpacing = list(spacing)
+        ds.ImagePositionPatient = [0, 0, z]
+        ds.InstanceNumber = i + 1
+        ds.save_as(folder / f"slice{(7 * i) % len(positions)}.dcm")  # names out of order
+    return folder
+
+
+def test_dicom_series_order_and_spacing(tmp_path):
+    volume = read_dicom_series(_series(tmp_path, [5.0, 2.5, 0.0, 7.5]))
+    assert volume.shape == (128, 128, 4)
+    # rows are 0.5 mm apart (index 1 = rows after reorientation), columns 0.7 mm
+    assert volume.spacing == pytest.approx((0.7, 0.5, 2.5))
+    assert volume.affine[2, 3] == pytest.approx(0.0)  # lowest slice first (inferior → superior)
+
+
+def test_dicom_series_gap_refused(tmp_path):
+    with pytest.raises(DataError, match="not evenly spaced"):
+        read_dicom_series(_series(tmp_path, [0.0, 2.5, 7.5]))
