@@ -537,3 +537,45 @@ def test_dicom_series_order_and_spacing(tmp_path):
 def test_dicom_series_gap_refused(tmp_path):
     with pytest.raises(DataError, match="not evenly spaced"):
         read_dicom_series(_series(tmp_path, [0.0, 2.5, 7.5]))
+
+
+def test_disc_area_phantom():
+    _, mask = _phantom(0)
+    data = mask.data.copy()
+    data[9:15, 10:16, 12:15] = 5  # a disc of 6 × 6 voxels between L2 (top 11) and L1 (bottom 15)
+    data[0, 0, 13] = 5  # a stray voxel of the disc label on the same slice: not the disc
+    mask = Volume(data, mask.affine, {**mask.labels, 5: "intervertebral_discs"})
+    from ovcfstats.imaging import disc_areas
+
+    table = disc_areas(mask)
+    assert table.to_dict("records") == [
+        {"level": "L1-2", "slice": 13, "csa_mm2": pytest.approx(36 * 0.8 * 0.9), "n_pixels": 36}
+    ]
+
+
+def test_batch_mr_with_one_vertebra_label(ref):
+    manifest = pd.DataFrame(
+        {
+            "patient_id": ["M1", "M2"],
+            "image": [ref / "example_mr_sm.nii.gz"] * 2,
+            "mask": [ref / "example_seg_mr.nii.gz"] * 2,
+            "modality": ["MR", "mri"],
+            "levels": ["L2,L3", "L1"],
+            "csf": ["spinal_cord", ""],  # the cord stands in for a CSF label here
+        }
+    )
+    result = measure_images(manifest, rule="midslice", progress=False)
+    assert "2 connected components" in result.excluded.set_index("id").loc["M2", "reason"]
+    got = result.table.groupby("measure")["level"].apply(sorted).to_dict()
+    assert got == {
+        "csa_disc": ["L2-3"],
+        "csa_muscle": ["L2-3", "L2-3"],
+        "fat_fraction": ["L2-3", "L2-3"],
+        "si_csf": ["L2", "L3"],
+        "si_vertebra": ["L2", "L3"],
+    }
+    named = split_levels(read_mask(ref / "example_seg_mr.nii.gz"), "vertebrae", ["L2", "L3"])
+    image = read_nifti(ref / "example_mr_sm.nii.gz")
+    si = vbq_inputs(image, named, csf="spinal_cord", rule="midslice")
+    merged = result.table.merge(si, on=["measure", "level"], suffixes=("", "_direct"))
+    np.testing.assert_array_equal(merged["value"], merged["value_direct"])

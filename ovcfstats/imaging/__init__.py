@@ -18,7 +18,7 @@ from ._io import (
 )
 from .batch import ImageMeasurements, measure_images, read_manifest
 from .mri import split_levels, vbq_inputs
-from .muscle import FAT_HU, MUSCLE_HU, level_slices, muscle_labels, muscle_measurements
+from .muscle import FAT_HU, MUSCLE_HU, disc_areas, level_slices, muscle_labels, muscle_measurements
 from .qc import qc_figure
 from .vertebrae import ROI_RULES, genant_grade, vertebra_labels, vertebral_heights, vertebral_hu
 
@@ -29,6 +29,7 @@ __all__ = [
     "ImageMeasurements",
     "Volume",
     "check_geometry",
+    "disc_areas",
     "genant_grade",
     "level_slices",
     "measure_images",

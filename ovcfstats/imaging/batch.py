@@ -1,16 +1,20 @@
 """Batch: a manifest of images and masks → one ``measurements`` table, failures listed per patient.
 
 The manifest is a CSV (or DataFrame) with the columns ``patient_id``, ``image``, ``mask``,
-``modality`` (``CT`` or ``MR``); relative paths are read from the manifest's folder. An optional
-``csf`` column names the CSF label of MR masks. Each patient is measured on its own: a failure
-(unreadable file, mask off the image grid, no vertebra labels) is recorded in ``excluded`` with
-its reason and the batch goes on.
+``modality`` (``CT`` or ``MR``); relative paths are read from the manifest's folder. Optional
+columns: ``csf`` names the CSF label of MR masks; ``levels`` (e.g. ``"L2,L3"``) names, from
+cranial to caudal, the vertebrae of a mask that holds them all under one label (``vertebrae``,
+as TotalSegmentator's ``total_mr`` does; see :func:`~ovcfstats.imaging.split_levels`).
+
+Each patient is measured on its own: a failure (unreadable file, mask off the image grid, no
+vertebra labels) is recorded in ``excluded`` with its reason and the batch goes on.
 
 Rows written (``rater`` as given, default ``"auto"``; session 1):
 
 - CT: ``hu`` per vertebra L1–L4 (the ROI rule's mean, or median with ``hu_statistic``),
   ``csa_muscle`` and ``fat_fraction`` per disc level L1-2…L4-5, muscle and side.
 - MR: ``si_vertebra`` and ``si_csf`` per vertebra L1–L4, ``csa_muscle`` and ``fat_fraction``.
+- Either, when the mask has a disc label (``intervertebral_discs``): ``csa_disc`` per disc level.
 
 Everything measured, including levels outside the study's (T12, L5, T12-L1, L5-S1) and the
 vertebral heights with Genant grades, is in the result's ``details`` and ``heights`` tables.
@@ -30,8 +34,8 @@ from .._results import Result, concat_excluded, make_excluded
 from .._validate import DataError, check_columns, check_option
 from ..schema import DISCS, MEASUREMENT_COLUMNS, VERTEBRAE, validate_measurements
 from ._io import check_geometry, read_image, read_mask
-from .mri import vbq_inputs
-from .muscle import level_slices, muscle_labels, muscle_measurements
+from .mri import split_levels, vbq_inputs
+from .muscle import disc_areas, level_slices, muscle_labels, muscle_measurements
 from .vertebrae import ROI_RULES, vertebral_heights, vertebral_hu, vertebral_rois
 
 MANIFEST_COLUMNS = ("patient_id", "image", "mask", "modality")
@@ -94,6 +98,9 @@ def _measure_one(row: pd.Series, settings: dict[str, Any], qc_dir: Path | None):
     patient, modality = row["patient_id"], row["modality"]
     image, mask = read_image(row["image"]), read_mask(row["mask"])
     check_geometry(image, mask, "measure_images")
+    names = [n.strip() for n in str(row.get("levels", "") or "").split(",") if n.strip()]
+    if names:
+        mask = split_levels(mask, settings["vertebra_label"], names)
     rule = settings["rule"]
     parts, left_out = [], []
     try:
@@ -117,6 +124,9 @@ def _measure_one(row: pd.Series, settings: dict[str, Any], qc_dir: Path | None):
         ]
     else:
         left_out.append(("muscles", "no muscle labels, or no two adjacent vertebrae for a disc"))
+    discs = disc_areas(mask) if level_slices(mask) else None
+    if discs is not None and len(discs):
+        parts.append(discs.assign(measure="csa_disc", value=discs["csa_mm2"]))
     parts = [p.dropna(axis=1, how="all") for p in parts if len(p)]
     if not parts:
         raise DataError("; ".join(why for _, why in left_out))
@@ -174,6 +184,7 @@ def measure_images(
     session: int = 1,
     qc_dir: str | Path | None = None,
     progress: bool = True,
+    vertebra_label: str = "vertebrae",
 ) -> ImageMeasurements:
     """Measure every patient of a manifest into one ``measurements`` table.
 
@@ -193,6 +204,8 @@ def measure_images(
         Folder for one QC PNG per patient (``<patient_id>.png``).
     progress : bool
         Show a progress bar (when tqdm is installed).
+    vertebra_label : str
+        The label holding all vertebrae in masks whose manifest row has a ``levels`` entry.
 
     Returns
     -------
@@ -203,7 +216,12 @@ def measure_images(
     check_option(rule, ROI_RULES, func, "rule")
     check_option(hu_statistic, ("mean", "median"), func, "hu_statistic")
     frame, _ = read_manifest(manifest)
-    settings = {"rule": rule, "hu_statistic": hu_statistic, "threshold": threshold}
+    settings = {
+        "rule": rule,
+        "hu_statistic": hu_statistic,
+        "threshold": threshold,
+        "vertebra_label": vertebra_label,
+    }
     qc = Path(qc_dir) if qc_dir is not None else None
     details, heights, excluded = [], [], []
     for _, row in _progress(frame.iterrows(), len(frame), progress):
@@ -236,7 +254,7 @@ def _study_rows(detail: pd.DataFrame, rater: str, session: int) -> pd.DataFrame:
     if detail.empty:
         return pd.DataFrame(columns=list(MEASUREMENT_COLUMNS))
     wanted = np.where(
-        detail["measure"].isin(["csa_muscle", "fat_fraction"]),
+        detail["measure"].isin(["csa_muscle", "fat_fraction", "csa_disc"]),
         detail["level"].isin(DISCS),
         detail["level"].isin(VERTEBRAE),
     )

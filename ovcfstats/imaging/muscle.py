@@ -23,6 +23,7 @@ from itertools import pairwise
 
 import numpy as np
 import pandas as pd
+from scipy import ndimage
 
 from .._validate import DataError, check_option
 from ._io import Volume, check_geometry
@@ -31,6 +32,8 @@ from .vertebrae import nearest, vertebra_labels
 #: CT ranges (HU, inclusive) of skeletal muscle and of fat (subcutaneous and intermuscular)
 MUSCLE_HU = (-29.0, 150.0)
 FAT_HU = (-190.0, -30.0)
+#: names of a label holding the intervertebral discs (TotalSegmentator's total_mr first)
+DISC_LABELS = ("intervertebral_discs", "discs", "disc")
 #: structure name stem → study muscle code
 TOTALSEG_MUSCLES = {"iliopsoas": "PM", "psoas": "PM", "autochthon": "ES", "multifidus": "MF"}
 _SIDE = re.compile(r"^(.*?)[_ ]?(left|right|l|r)$", re.IGNORECASE)
@@ -151,3 +154,26 @@ def muscle_measurements(
     columns = ["level", "muscle", "side", "slice", "csa_mm2", "fat_fraction", "muscle_hu"]
     columns += ["n_pixels", "n_outside_ranges"]
     return pd.DataFrame(rows).reindex(columns=columns)
+
+
+def disc_areas(mask: Volume, *, levels: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """Disc cross-sectional area (mm², ``csa_disc``) on each disc level's axial slice.
+
+    The disc label is the first of :data:`DISC_LABELS` in the mask; on a disc level's slice
+    (see :func:`level_slices`) its largest connected part is the disc of that level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``level``, ``slice``, ``csa_mm2``, ``n_pixels``; empty when the mask has no disc label.
+    """
+    names = {name: value for value, name in mask.labels.items() if value in mask.boxes}
+    label = next((names[n] for n in DISC_LABELS if n in names), None)
+    rows = []
+    if label is not None:
+        for level, z in level_slices(mask, levels=levels).items():
+            parts, count = ndimage.label(mask.data[:, :, z] == label)
+            if count:
+                n = int(np.bincount(parts.ravel())[1:].max())
+                rows.append((level, z, n * mask.spacing[0] * mask.spacing[1], n))
+    return pd.DataFrame(rows, columns=["level", "slice", "csa_mm2", "n_pixels"])
