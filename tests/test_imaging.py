@@ -410,11 +410,15 @@ def test_import_stays_light():
     import sys
 
     code = (
-        "import sys, ovcfstats, ovcfstats.imaging; "
-        "print([m for m in ('nibabel', 'pydicom', 'highdicom', 'tqdm') if m in sys.modules])"
+        "import sys, ovcfstats, ovcfstats.imaging, ovcfstats.cli; "
+        "print([m for m in ('nibabel', 'pydicom', 'highdicom', 'tqdm', 'scipy', 'matplotlib') "
+        "if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+    from ovcfstats.imaging.cli import RULES
+
+    assert RULES == ROI_RULES
 
 
 def test_missing_reader_names_the_extra():

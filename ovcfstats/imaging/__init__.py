@@ -1,50 +1,54 @@
 """From images to measurements: CT/MRI plus segmentation masks → rows of the ``measurements`` table.
 
 Optional: ``pip install ovcfstats[imaging]`` (nibabel, pydicom, highdicom, pylibjpeg-openjpeg,
-tqdm). Nothing here is imported by ``import ovcfstats``; the readers import their packages on
-first use.
+tqdm). Nothing here is imported by ``import ovcfstats``; the modules load on first use of a name
+(PEP 562) and the readers import their packages when they read.
 """
 
 from __future__ import annotations
 
-from ._io import (
-    Volume,
-    check_geometry,
-    read_dicom_seg,
-    read_dicom_series,
-    read_image,
-    read_mask,
-    read_nifti,
-)
-from .batch import ImageMeasurements, measure_images, read_manifest
-from .mri import split_levels, vbq_inputs
-from .muscle import FAT_HU, MUSCLE_HU, disc_areas, level_slices, muscle_labels, muscle_measurements
-from .qc import qc_figure
-from .vertebrae import ROI_RULES, genant_grade, vertebra_labels, vertebral_heights, vertebral_hu
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "FAT_HU",
-    "MUSCLE_HU",
-    "ROI_RULES",
-    "ImageMeasurements",
-    "Volume",
-    "check_geometry",
-    "disc_areas",
-    "genant_grade",
-    "level_slices",
-    "measure_images",
-    "muscle_labels",
-    "muscle_measurements",
-    "qc_figure",
-    "read_dicom_seg",
-    "read_dicom_series",
-    "read_image",
-    "read_manifest",
-    "read_mask",
-    "read_nifti",
-    "split_levels",
-    "vbq_inputs",
-    "vertebra_labels",
-    "vertebral_heights",
-    "vertebral_hu",
-]
+# public name -> module of this package that defines it
+_LAZY = {
+    "Volume": "_io",
+    "check_geometry": "_io",
+    "read_dicom_seg": "_io",
+    "read_dicom_series": "_io",
+    "read_image": "_io",
+    "read_mask": "_io",
+    "read_nifti": "_io",
+    "ImageMeasurements": "batch",
+    "measure_images": "batch",
+    "read_manifest": "batch",
+    "split_levels": "mri",
+    "vbq_inputs": "mri",
+    "FAT_HU": "muscle",
+    "MUSCLE_HU": "muscle",
+    "disc_areas": "muscle",
+    "level_slices": "muscle",
+    "muscle_labels": "muscle",
+    "muscle_measurements": "muscle",
+    "qc_figure": "qc",
+    "ROI_RULES": "vertebrae",
+    "genant_grade": "vertebrae",
+    "vertebra_labels": "vertebrae",
+    "vertebral_heights": "vertebrae",
+    "vertebral_hu": "vertebrae",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ovcfstats.imaging' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -6,11 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+#: the vertebral ROI rules (``ovcfstats.imaging.vertebrae.ROI_RULES``, kept here so that the
+#: command line starts without loading the imaging modules)
+RULES = ("totalsegmentator", "comp2comp", "midslice")
+
 
 def _add_measure_parser(subparsers) -> argparse.ArgumentParser:
     """Register the ``measure`` subcommand on the main parser's subparsers."""
-    from .vertebrae import ROI_RULES
-
     p = subparsers.add_parser(
         "measure",
         help="measure images + masks listed in a manifest into a measurements table (CSV)",
@@ -20,7 +22,7 @@ def _add_measure_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("manifest", type=Path, help="manifest CSV: patient_id, image, mask, modality")
     p.add_argument("--out", type=Path, default=Path("measurements.csv"), help="output CSV")
-    p.add_argument("--rule", choices=ROI_RULES, default="totalsegmentator",
+    p.add_argument("--rule", choices=RULES, default="totalsegmentator",
                    help="vertebral ROI rule (default: totalsegmentator)")  # fmt: skip
     p.add_argument("--hu-statistic", choices=("mean", "median"), default="mean")
     p.add_argument("--rater", default="auto", help="rater written into each row (default auto)")
