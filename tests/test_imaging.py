@@ -583,3 +583,16 @@ def test_batch_mr_with_one_vertebra_label(ref):
     si = vbq_inputs(image, named, csf="spinal_cord", rule="midslice")
     merged = result.table.merge(si, on=["measure", "level"], suffixes=("", "_direct"))
     np.testing.assert_array_equal(merged["value"], merged["value_direct"])
+
+
+def test_nifti_scaling_applied(tmp_path):
+    import nibabel as nib
+
+    stored = np.arange(24, dtype=np.int16).reshape(2, 3, 4)
+    image = nib.Nifti1Image(stored, np.eye(4))
+    image.header.set_slope_inter(2.0, -1024.0)
+    nib.save(image, tmp_path / "scaled.nii.gz")
+    np.testing.assert_array_equal(read_nifti(tmp_path / "scaled.nii.gz").data, stored * 2.0 - 1024)
+    nib.save(nib.Nifti1Image(stored, np.eye(4)), tmp_path / "plain.nii.gz")
+    plain = read_nifti(tmp_path / "plain.nii.gz").data
+    assert plain.dtype == np.int16  # label volumes keep their integer type

@@ -151,8 +151,9 @@ def read_nifti(path: str | Path, *, labels: Mapping[int, str] | None = None) -> 
     image = nib.load(path)
     if len(image.shape) != 3:
         raise DataError(f"read_nifti(): {path} has shape {image.shape}; a 3-D volume is needed.")
-    slope, inter = image.dataobj.slope, image.dataobj.inter
-    scaled = not (slope in (1, None) and inter in (0, None)) or np.isnan(slope)
+    slope = getattr(image.dataobj, "slope", 1.0)
+    inter = getattr(image.dataobj, "inter", 0.0)
+    scaled = (slope, inter) != (1.0, 0.0)  # stored values need scl_slope/scl_inter applied
     data = image.get_fdata() if scaled else np.asanyarray(image.dataobj)
     names = dict(labels) if labels is not None else _caret_labels(image)
     return canonical(data, image.affine.astype(float), labels=names, source=str(path))
