@@ -596,3 +596,18 @@ def test_nifti_scaling_applied(tmp_path):
     nib.save(nib.Nifti1Image(stored, np.eye(4)), tmp_path / "plain.nii.gz")
     plain = read_nifti(tmp_path / "plain.nii.gz").data
     assert plain.dtype == np.int16  # label volumes keep their integer type
+
+
+def test_label_statistics_equal_totalsegmentator_statistics(ref):
+    from ovcfstats.imaging import label_statistics
+
+    published = json.loads((ref / "example_seg_fast/statistics.json").read_text())
+    image = read_nifti(ref / "example_ct_sm.nii.gz")
+    table = label_statistics(image, read_mask(ref / "example_seg_fast.nii.gz")).set_index("name")
+    assert len(published) == 117
+    for name, entry in published.items():
+        if entry["volume"] == 0:  # absent from this crop: TotalSegmentator writes 0, 0
+            assert name not in table.index
+            continue
+        assert table.loc[name, "volume_mm3"] == entry["volume"]
+        assert round(table.loc[name, "mean"], 5) == entry["intensity"]

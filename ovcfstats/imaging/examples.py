@@ -3,7 +3,8 @@
 The source distribution of ``totalsegmentator==2.18.0`` on PyPI (Apache-2.0) carries
 ``tests/reference_files/``: an abdominal CT with its vertebral-body masks and TotalSegmentator's
 own ``spine_report.json`` (HU, heights per vertebra), smaller CT and MR crops with their
-multi-label masks, and a 20-slice JPEG 2000 DICOM series with its mask. :func:`example_files`
+multi-label masks and ``statistics.json`` (volume and mean HU of 117 structures), and a 20-slice
+JPEG 2000 DICOM series with its mask. :func:`example_files`
 downloads the archive once with pip, checks its SHA-256 and unpacks only those files into a
 cache folder (``$OVCFSTATS_CACHE`` or ``~/.cache/ovcfstats``). Nothing of the package's code is
 used or kept.
@@ -29,6 +30,8 @@ FILES = (
     "spine_report/example_ct_report/spine_report.json",
     "example_ct_sm.nii.gz",
     "example_seg.nii.gz",
+    "example_seg_fast.nii.gz",
+    "example_seg_fast/statistics.json",
     "example_mr_sm.nii.gz",
     "example_seg_mr.nii.gz",
     "example_ct_dicom",
@@ -96,7 +99,7 @@ def example_files(cache: str | Path | None = None) -> Path:
     root = Path(cache) if cache is not None else cache_dir()
     out = root / "totalsegmentator-2.18.0" / "reference_files"
     stamp = out / ".complete"
-    if stamp.exists():
+    if stamp.exists() and all((out / name).exists() for name in FILES):
         return out
     archive = _download(root)
     with tarfile.open(archive, "r:gz") as tar:
