@@ -55,6 +55,10 @@ _LAZY = {
     "RANGES": "schema",
     "Range": "schema",
     "ImplausibleValueWarning": "_validate",
+    "measure_images": "imaging.batch",
+    "vertebral_hu": "imaging.vertebrae",
+    "muscle_measurements": "imaging.muscle",
+    "vbq_inputs": "imaging.mri",
 }
 
 __all__ = [

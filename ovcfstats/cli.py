@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ._results import OvcfWarning
 from ._validate import DataError
+from .imaging.cli import _add_measure_parser, _run_measure
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("reproduce", help="run the paper's pipeline on the bundled sample")
     ana = sub.add_parser("analyze", help="run the pipeline on your own two tables (CSV)")
+    _add_measure_parser(sub)
     ana.add_argument("patients", type=Path, help="patients table (CSV, SPEC §1)")
     ana.add_argument("measurements", type=Path, help="measurements table (CSV, SPEC §1)")
     for p in (rep, ana):
@@ -74,6 +76,8 @@ def _tables(args: argparse.Namespace):
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``ovcfstats`` command; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "measure":
+        return _run_measure(args)
     from .study import StudyConfig, reproduce
 
     per: str | float = args.or_per

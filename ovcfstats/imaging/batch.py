@@ -1,0 +1,276 @@
+"""Batch: a manifest of images and masks → one ``measurements`` table, failures listed per patient.
+
+The manifest is a CSV (or DataFrame) with the columns ``patient_id``, ``image``, ``mask``,
+``modality`` (``CT`` or ``MR``); relative paths are read from the manifest's folder. Optional
+columns: ``csf`` names the CSF label of MR masks; ``levels`` (e.g. ``"L2,L3"``) names, from
+cranial to caudal, the vertebrae of a mask that holds them all under one label (``vertebrae``,
+as TotalSegmentator's ``total_mr`` does; see :func:`~ovcfstats.imaging.split_levels`).
+
+Each patient is measured on its own: a failure (unreadable file, mask off the image grid, no
+vertebra labels) is recorded in ``excluded`` with its reason and the batch goes on.
+
+Rows written (``rater`` as given, default ``"auto"``; session 1):
+
+- CT: ``hu`` per vertebra L1–L4 (the ROI rule's mean, or median with ``hu_statistic``),
+  ``csa_muscle`` and ``fat_fraction`` per disc level L1-2…L4-5, muscle and side.
+- MR: ``si_vertebra`` and ``si_csf`` per vertebra L1–L4, ``csa_muscle`` and ``fat_fraction``.
+- Either, when the mask has a disc label (``intervertebral_discs``): ``csa_disc`` per disc level.
+
+Everything measured, including levels outside the study's (T12, L5, T12-L1, L5-S1) and the
+vertebral heights with Genant grades, is in the result's ``details`` and ``heights`` tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from .._results import Result, concat_excluded, make_excluded
+from .._validate import DataError, check_columns, check_option
+from ..schema import DISCS, MEASUREMENT_COLUMNS, VERTEBRAE, validate_measurements
+from ._io import check_geometry, read_image, read_mask
+from .mri import split_levels, vbq_inputs
+from .muscle import disc_areas, level_slices, muscle_labels, muscle_measurements
+from .vertebrae import ROI_RULES, vertebral_heights, vertebral_hu, vertebral_rois
+
+MANIFEST_COLUMNS = ("patient_id", "image", "mask", "modality")
+
+
+@dataclass(frozen=True, eq=False)
+class ImageMeasurements(Result):
+    """Rows of the ``measurements`` table measured from images.
+
+    ``table`` is the long ``measurements`` table (ready for :func:`ovcfstats.derive_indicators`);
+    ``details`` holds every number measured with its ROI statistics; ``heights`` the vertebral
+    body heights and Genant grades; ``excluded`` the patients or vertebrae left out and why.
+    """
+
+    details: pd.DataFrame = field(default_factory=pd.DataFrame)
+    heights: pd.DataFrame = field(default_factory=pd.DataFrame)
+    title: ClassVar[str] = "Measurements from images"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "table": self.table.copy(),
+            "details": self.details.copy(),
+            "heights": self.heights.copy(),
+        }
+
+    def notes(self) -> list[str]:
+        rule = self.settings.get("rule", "")
+        rater = self.settings.get("rater")
+        return [f"Vertebral ROI rule: {rule}; rater '{rater}'.", *super().notes()]
+
+
+def read_manifest(manifest: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, Path]:
+    """The manifest as a DataFrame with paths resolved, and its folder."""
+    func = "measure_images"
+    if isinstance(manifest, pd.DataFrame):
+        frame, base = manifest.copy(), Path.cwd()
+    else:
+        path = Path(manifest)
+        if not path.is_file():
+            raise DataError(f"{func}(): manifest not found: {path}")
+        frame, base = pd.read_csv(path, dtype=str, keep_default_na=False), path.parent
+    check_columns(frame, MANIFEST_COLUMNS, func, "manifest")
+    frame["patient_id"] = frame["patient_id"].astype(str).str.strip()
+    frame["modality"] = frame["modality"].astype(str).str.strip().str.upper()
+    frame["modality"] = frame["modality"].replace({"MRI": "MR"})
+    bad = ~frame["modality"].isin(["CT", "MR"])
+    if bad.any():
+        ids = ", ".join(frame.loc[bad, "patient_id"].head(5))
+        raise DataError(
+            f"{func}(): modality other than CT/MR in column 'modality' (patient_id: {ids}). "
+            "Write CT or MR."
+        )
+    for col in ("image", "mask"):
+        frame[col] = [str(p if Path(p).is_absolute() else base / p) for p in frame[col]]
+    return frame, base
+
+
+def _measure_one(row: pd.Series, settings: dict[str, Any], qc_dir: Path | None):
+    """All readings of one patient: (details, heights, left out as (what, reason) pairs)."""
+    patient, modality = row["patient_id"], row["modality"]
+    image, mask = read_image(row["image"]), read_mask(row["mask"])
+    check_geometry(image, mask, "measure_images")
+    names = [n.strip() for n in str(row.get("levels", "") or "").split(",") if n.strip()]
+    if names:
+        mask = split_levels(mask, settings["vertebra_label"], names)
+    rule = settings["rule"]
+    parts, left_out = [], []
+    try:
+        if modality == "CT":
+            hu, skipped = vertebral_hu(image, mask, rule=rule)
+            parts.append(hu.assign(measure="hu", value=hu[settings["hu_statistic"]]))
+        else:
+            csf = str(row.get("csf", "") or "") or None
+            parts.append(vbq_inputs(image, mask, csf=csf, rule=rule).assign(rule=rule))
+            _, skipped = vertebral_rois(mask, rule=rule)
+        left_out += [(f"vertebra {lv}", why) for lv, why in skipped.itertuples(index=False)]
+    except DataError as err:
+        left_out.append(("vertebrae", str(err)))
+    if muscle_labels(mask) and level_slices(mask):
+        muscles = muscle_measurements(
+            image, mask, modality=modality, threshold=settings["threshold"], slice="disc"
+        )
+        parts += [
+            muscles.assign(measure="csa_muscle", value=muscles["csa_mm2"]),
+            muscles.assign(measure="fat_fraction", value=muscles["fat_fraction"]),
+        ]
+    else:
+        left_out.append(("muscles", "no muscle labels, or no two adjacent vertebrae for a disc"))
+    discs = disc_areas(mask) if level_slices(mask) else None
+    if discs is not None and len(discs):
+        parts.append(discs.assign(measure="csa_disc", value=discs["csa_mm2"]))
+    parts = [p.dropna(axis=1, how="all") for p in parts if len(p)]
+    if not parts:
+        raise DataError("; ".join(why for _, why in left_out))
+    details = pd.concat(parts, ignore_index=True).assign(patient_id=patient, modality=modality)
+    heights = vertebral_heights(mask).assign(patient_id=patient) if modality == "CT" else None
+    if qc_dir is not None:
+        _qc(image, mask, patient, modality, rule, qc_dir)
+    return details, heights, left_out
+
+
+def _qc(image, mask, patient: str, modality: str, rule: str, qc_dir: Path) -> None:
+    from .qc import qc_figure
+
+    rois, _ = vertebral_rois(mask, rule=rule)
+    labels = muscle_labels(mask)
+    slices = {
+        level: (z, {f"{m} {s}": mask.data[:, :, z] == v for (m, s), v in labels.items()})
+        for level, z in (level_slices(mask) if labels else {}).items()
+        if level in DISCS
+    }
+    shown = {
+        level: (z, roi.plane(mask.shape, z))
+        for level, roi in rois.items()
+        if level in (*VERTEBRAE, "T12", "L5")
+        for z in [roi.best_slice()]
+    }
+    qc_dir.mkdir(parents=True, exist_ok=True)
+    qc_figure(
+        image.data,
+        shown,
+        slices,
+        title=f"{patient} · {modality} · ROI rule {rule}",
+        modality=modality,
+        path=qc_dir / f"{patient}.png",
+    )
+
+
+def _progress(items: Iterable, total: int, show: bool) -> Iterable:
+    if not show:
+        return items
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return items
+    return tqdm(items, total=total, desc="measuring", unit="patient")
+
+
+def measure_images(
+    manifest: str | Path | pd.DataFrame,
+    *,
+    rule: str = "totalsegmentator",
+    hu_statistic: str = "mean",
+    threshold: float | str = "otsu",
+    rater: str = "auto",
+    session: int = 1,
+    qc_dir: str | Path | None = None,
+    progress: bool = True,
+    vertebra_label: str = "vertebrae",
+) -> ImageMeasurements:
+    """Measure every patient of a manifest into one ``measurements`` table.
+
+    Parameters
+    ----------
+    manifest : str, Path or pandas.DataFrame
+        CSV with ``patient_id``, ``image``, ``mask``, ``modality`` (module notes).
+    rule : {"totalsegmentator", "comp2comp", "midslice"}
+        Vertebral ROI rule.
+    hu_statistic : {"mean", "median"}
+        Which ROI summary becomes the ``hu`` reading.
+    threshold : float or "otsu"
+        MR fat threshold (CT uses the HU ranges of :mod:`ovcfstats.imaging.muscle`).
+    rater, session : str, int
+        Written into every row (``rater`` tells automated readings from manual ones).
+    qc_dir : str or Path, optional
+        Folder for one QC PNG per patient (``<patient_id>.png``).
+    progress : bool
+        Show a progress bar (when tqdm is installed).
+    vertebra_label : str
+        The label holding all vertebrae in masks whose manifest row has a ``levels`` entry.
+
+    Returns
+    -------
+    ImageMeasurements
+        ``table`` (the long measurements table), ``details``, ``heights``, ``excluded``.
+    """
+    func = "measure_images"
+    check_option(rule, ROI_RULES, func, "rule")
+    check_option(hu_statistic, ("mean", "median"), func, "hu_statistic")
+    frame, _ = read_manifest(manifest)
+    settings = {
+        "rule": rule,
+        "hu_statistic": hu_statistic,
+        "threshold": threshold,
+        "vertebra_label": vertebra_label,
+    }
+    qc = Path(qc_dir) if qc_dir is not None else None
+    details, heights, excluded = [], [], []
+    for _, row in _progress(frame.iterrows(), len(frame), progress):
+        try:
+            d, h, left_out = _measure_one(row, settings, qc)
+        except Exception as err:  # one patient's failure never aborts the batch
+            reason = f"{type(err).__name__}: {err}"
+            excluded.append(make_excluded([row["patient_id"]], "images", reason))
+            continue
+        details.append(d)
+        if h is not None and len(h):
+            heights.append(h)
+        if left_out:
+            what, why = zip(*left_out, strict=True)
+            excluded.append(make_excluded([row["patient_id"]] * len(what), list(what), list(why)))
+    detail = pd.concat(details, ignore_index=True) if details else pd.DataFrame()
+    table = _study_rows(detail, rater, session)
+    settings.update(rater=rater, session=session, patients=len(frame))
+    return ImageMeasurements(
+        table=table,
+        excluded=concat_excluded(excluded),
+        settings=settings,
+        details=detail,
+        heights=pd.concat(heights, ignore_index=True) if heights else pd.DataFrame(),
+    )
+
+
+def _study_rows(detail: pd.DataFrame, rater: str, session: int) -> pd.DataFrame:
+    """The contract's rows: study levels only, NaN values (e.g. no pixel in range) kept."""
+    if detail.empty:
+        return pd.DataFrame(columns=list(MEASUREMENT_COLUMNS))
+    wanted = np.where(
+        detail["measure"].isin(["csa_muscle", "fat_fraction", "csa_disc"]),
+        detail["level"].isin(DISCS),
+        detail["level"].isin(VERTEBRAE),
+    )
+    rows = detail[wanted]
+    table = pd.DataFrame(
+        {
+            "patient_id": rows["patient_id"].to_numpy(),
+            "measure": rows["measure"].to_numpy(),
+            "level": rows["level"].to_numpy(),
+            "muscle": rows["muscle"].fillna("").to_numpy() if "muscle" in rows else "",
+            "side": rows["side"].fillna("").to_numpy() if "side" in rows else "",
+            "rater": rater,
+            "session": session,
+            "value": rows["value"].to_numpy(dtype=float),
+        }
+    )
+    if len(table):
+        validate_measurements(table)
+    return table.reset_index(drop=True)
