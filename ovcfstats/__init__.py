@@ -49,7 +49,10 @@ _LAZY = {
     "PUBLISHED": "paper",
     "Report": "report",
     "reproduce": "study",
-    "StudyConfig": "study",
+    "analyze": "study",
+    "SkippedStepWarning": "study",
+    "StudyConfig": "config",
+    "read_table": "readers",
 }
 
 __all__ = [
