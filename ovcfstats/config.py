@@ -267,6 +267,11 @@ def _unknown(where: str, what: str, keys: Any, valid: Any) -> str:
     key = sorted(keys)[0]
     close = difflib.get_close_matches(key, list(valid), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
+    if not close and what == "study file":  # a setting written outside its section
+        nested = {k: s for s, keys in SECTIONS.items() if isinstance(keys, dict) for k in keys}
+        near = difflib.get_close_matches(key, list(nested), n=1)
+        if near:
+            hint = f" Did you mean {near[0]!r} in [{nested[near[0]]}]?"
     return f"{where}: unknown key {key!r} in {what}.{hint} Valid keys: {', '.join(valid)}."
 
 
@@ -310,10 +315,23 @@ def _toml(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return _string(value)
     if isinstance(value, Mapping):
         return "{ " + ", ".join(f"{_key(k)} = {_toml(v)}" for k, v in value.items()) + " }"
     return "[" + ", ".join(_toml(v) for v in value) + "]"
+
+
+def _string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def _key(name: str) -> str:

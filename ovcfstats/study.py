@@ -399,7 +399,8 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     inds = _usable_indicators(run, data, cfg.indicators)
     count = NUMBERS.get(len(inds), str(len(inds)))
     _progress(run.progress, "Table 1")
-    table1 = cfg.table1_variables(data.columns)
+    left_out = {item for step, item, _ in run.skipped if step == "indicator"}
+    table1 = [v for v in cfg.table1_variables(data.columns) if v not in left_out]
     run.step(
         "Table 1",
         "table1",
