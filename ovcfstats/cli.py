@@ -123,7 +123,8 @@ def _parser() -> argparse.ArgumentParser:
         "measurements",
         type=Path,
         nargs="?",
-        help="measurements table of raw readings (optional; then DATA is the patients table)",
+        help="measurements table of raw readings; then DATA is the patients table (default: "
+        "none, DATA holds the indicators)",
     )
     ana.add_argument(
         "--study",

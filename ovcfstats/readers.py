@@ -174,13 +174,13 @@ def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     import io
 
     text, _ = _decode(path)
     sep = _delimiter(path, text)
     header = pd.read_csv(io.StringIO(text), sep=sep, nrows=0).columns
-    dtype = {c: str for c in header if is_id_column(c)}
+    dtype = {c: str for c in header if is_id_column(c) or c in text_columns}
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=sep, dtype=dtype, na_values=["#N/A", "NA", "N/A", "."]
@@ -198,7 +198,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return _decimal_commas(frame) if sep == ";" else frame
 
 
-def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+def _read_excel(
+    path: Path, sheet: str | int | None, text_columns: tuple[str, ...] = ()
+) -> pd.DataFrame:
     _optional("openpyxl", "export", "Excel workbooks")
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
@@ -224,7 +226,7 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
                 f"{', '.join(repr(n) for n in names)}. Choose one with --sheet / sheet=."
             )
         header = book.parse(sheet, nrows=0).columns
-        dtype = {c: str for c in header if is_id_column(c)}
+        dtype = {c: str for c in header if is_id_column(c) or c in text_columns}
         return book.parse(sheet, dtype=dtype, na_values=["#N/A", "NA", "N/A"])
 
 
@@ -277,7 +279,9 @@ def _ids_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+def read_table(
+    path: str | Path, *, sheet: str | int | None = None, text: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """Read one table from CSV, Excel ``.xlsx``, SPSS ``.sav``, Stata ``.dta`` or Parquet.
 
     Parameters
@@ -287,6 +291,9 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
         ``.sav``, ``.dta``, ``.parquet``) and is checked against the file's first bytes.
     sheet : str or int, optional
         Excel only: the sheet's name or 0-based number (default: the first sheet).
+    text : tuple of str, optional
+        More columns to read as text (CSV and Excel), e.g. printed numbers whose trailing
+        zeros matter.
 
     Returns
     -------
@@ -317,8 +324,8 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
     if sheet is not None and fmt != "excel":
         raise DataError(f"{FUNC}(): {path}: a sheet can be chosen only in an Excel workbook.")
     reader = {
-        "csv": _read_csv,
-        "excel": lambda p: _read_excel(p, sheet),
+        "csv": lambda p: _read_csv(p, tuple(text)),
+        "excel": lambda p: _read_excel(p, sheet, tuple(text)),
         "spss": _read_spss,
         "stata": _read_stata,
         "parquet": _read_parquet,

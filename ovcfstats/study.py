@@ -420,10 +420,12 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
         "Table 2. Spearman correlation of each indicator with OVCF",
         lambda: spearman_outcome(data, inds, alpha=cfg.alpha),
     )
-    adjust = [a for a in cfg.adjust if a in data.columns]
+    adjust = [a for a in cfg.adjust if a in data.columns and a not in inds]
     for a in cfg.adjust:
         if a not in data.columns:
             run.skip("Table 2 (ORs)", a, f"no column '{a}': the ORs are not adjusted for it")
+        elif a in inds:
+            run.skip("Table 2 (ORs)", a, "an indicator itself: the ORs are not adjusted for it")
     conditional = (not pairs) if cfg.conditional is None else cfg.conditional
     kind = "Conditional logistic regression" if conditional else "Logistic regression"
     what = f"adjusted for {', '.join(adjust)}" if adjust else "unadjusted"
@@ -507,7 +509,12 @@ def _published(audit: Any) -> pd.DataFrame | None:
         return audit
     from .readers import read_table
 
-    return read_table(audit)
+    text = ("source", "item", "statistic", "group", "printed", "relation")
+    table = read_table(audit, text=text)
+    for col in text:
+        if col in table.columns:
+            table[col] = table[col].fillna("").astype(str)
+    return table
 
 
 def analyze(
