@@ -567,7 +567,7 @@ def reliability(
     form: str = "ICC2",
     alpha: float = 0.05,
 ) -> ReliabilityResult:
-    """The study's reliability table from the long ``measurements`` table (SPEC §1).
+    """The study's reliability table from the long ``measurements`` table (README).
 
     A target is one region of interest (patient × measure × level × muscle × side).
 

@@ -1,4 +1,4 @@
-"""The data contract: the ``patients`` and ``measurements`` tables (SPEC §1) and their validation.
+"""The data contract: the ``patients`` and ``measurements`` tables and their validation (README).
 
 Both validators return a cleaned copy (types normalised) or raise :class:`~ovcfstats.DataError`
 naming the column, the offending patient IDs and the fix. Missing *values* (a blank BMI, a blank
@@ -75,7 +75,7 @@ def validate_patients(patients: pd.DataFrame, *, min_age: float = 50) -> pd.Data
     Parameters
     ----------
     patients : pandas.DataFrame
-        One row per patient with the columns of SPEC §1 (extra columns are kept).
+        One row per patient with the columns of the data contract (README) (extra columns are kept).
     min_age : float, default 50
         The inclusion limit (the paper enrolled patients aged ≥ 50).
 
@@ -171,7 +171,7 @@ def validate_measurements(
     Parameters
     ----------
     measurements : pandas.DataFrame
-        One row per reading with the columns of SPEC §1.
+        One row per reading with the columns of the data contract (README).
     patients : pandas.DataFrame, optional
         When given, every ``patient_id`` must exist in it.
 
@@ -271,7 +271,7 @@ def validate_measurements(
     return out.reset_index(drop=True)
 
 
-#: the five indicators derived per patient (SPEC §2), in the paper's order
+#: the five indicators derived per patient, in the paper's order
 INDICATORS = ("t_score", "hu", "vbq", "rcsa", "fi")
 #: how the paper names them in tables and figures
 LABELS = {
