@@ -84,6 +84,7 @@ def test_matched_table_uses_the_given_sets(raw_report):
 def test_matched_table_excludes_incomplete_sets():
     d = pd.read_csv(REF / "matched_1to2.csv", dtype={"patient_id": str})
     d.loc[d["patient_id"] == "S001-0", "set_id"] = None  # set001 loses its case
+    d = d[~d["patient_id"].isin(["S002-1", "S002-2"])]  # set002 loses its controls
     cfg = StudyConfig(indicators=("hu",), adjust=())
     report, _ = _quiet(d, config=cfg, matched_by="set_id")
     excluded = report["matching"].excluded
@@ -91,6 +92,7 @@ def test_matched_table_excludes_incomplete_sets():
         "S001-0": "no matched set id",
         "S001-1": "set set001 has no case",
         "S001-2": "set set001 has no case",
+        "S002-0": "set set002 has no control",
     }
     with pytest.raises(DataError, match=r"no matched-set column 'set'.*--matched-by"):
         analyze(d, config=cfg, matched_by="set")
@@ -313,3 +315,19 @@ def test_study_file_round_trip(
     path = tmp_path_factory.mktemp("cfg") / "study.toml"
     path.write_text(cfg.to_toml(), encoding="utf-8")
     assert StudyConfig.from_toml(path) == cfg
+
+
+def test_study_file_words_for_none():
+    cfg = StudyConfig.from_dict(
+        {"odds_ratios": {"conditional": "auto"}, "matching": {"seed": "none"}, "title": ""}
+    )
+    assert (cfg.conditional, cfg.seed, cfg.title) == (None, None, None)
+    assert StudyConfig.from_dict({"odds_ratios": {"conditional": True}}).conditional is True
+
+
+def test_study_file_column_clash_is_an_error():
+    data = pd.read_csv(REF / "matched_1to2.csv", dtype={"patient_id": str})
+    data["TBS_L1L4"] = data["tbs"]
+    cfg = StudyConfig(indicators=("tbs",), variables={"tbs": {"column": "TBS_L1L4"}})
+    with pytest.raises(DataError, match="both 'TBS_L1L4' and 'tbs' are columns"):
+        analyze(data, config=cfg, matched_by="set_id")
