@@ -226,13 +226,20 @@ def _config(args: argparse.Namespace) -> Any:
 #: Python keywords in library messages -> the command line's flags
 _FLAGS = [
     (re.compile(r"caliper=\{'age': ([\d.]+)\}"), r"--caliper \1"),
-    (re.compile(r"caliper=\{[^}]*\}"), "--caliper age=2,bmi=3"),
+    (
+        re.compile(r"caliper=\{([^}]*)\}"),
+        lambda m: "--caliper " + re.sub(r"['\s]", "", m.group(1)).replace(":", "="),
+    ),
     (re.compile(r"method='firth'"), "--firth"),
     (re.compile(r"\bratio=(\d+)"), r"--ratio \1"),
     (re.compile(r"\bseed=(\w+)"), r"--seed \1"),
     (re.compile(r"\bmatched_by="), "--matched-by "),
     (re.compile(r"\bconditional=True"), "--conditional"),
     (re.compile(r"\bmodel='joint'"), "--model joint"),
+    (
+        re.compile(r"\btests=\{'(\w+)': '(\w+)'\}"),
+        r'tests = { \1 = "\2" } under [table1] in the study file (--study)',
+    ),
 ]
 
 

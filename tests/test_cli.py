@@ -226,3 +226,20 @@ def test_tiny_study(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err and "ovcfstats: warning:" in err
     assert (tmp_path / "o" / "report.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("Consider fewer covariates or method='firth'.", "Consider fewer covariates or --firth."),
+        ("give a caliper, e.g. caliper={'age': 2}.", "give a caliper, e.g. --caliper 2."),
+        ("widen caliper={'age': 2, 'bmi': 1}", "widen --caliper age=2,bmi=1"),
+        ("use matched_by='set_id'", "use --matched-by 'set_id'"),
+        ("consider tests={'sex': 'fisher'}.",
+         'consider tests = { sex = "fisher" } under [table1] in the study file (--study).'),
+    ],
+)
+def test_library_advice_is_translated_to_flags(message, expected):
+    from ovcfstats.cli import _advice
+
+    assert _advice(message) == expected
