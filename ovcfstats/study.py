@@ -280,7 +280,24 @@ def _check_patients_table(table: pd.DataFrame) -> pd.DataFrame:
             f"({describe_ids(list(table.loc[bad, 'patient_id']))}). Code cases 1 and controls 0."
         )
     table["case"] = case.astype(int)
+    if "sex" in table.columns:
+        table["sex"] = _sex(table)
     return table
+
+
+def _sex(table: pd.DataFrame) -> pd.Series:
+    """``F``/``M`` from any case of f/m/female/male (SPSS/Stata labels); others are errors."""
+    text = table["sex"].astype("string").str.strip().str.upper()
+    sex = text.replace({"FEMALE": "F", "MALE": "M", "": pd.NA})
+    bad = sex.notna() & ~sex.isin(["F", "M"])
+    if bad.any():
+        values = ", ".join(repr(v) for v in dict.fromkeys(table.loc[bad, "sex"]))
+        raise DataError(
+            f"{FUNC}(): values other than F/M in column 'sex' ({values}; "
+            f"{describe_ids(list(table.loc[bad, 'patient_id']))}). Code sex as F or M (female, "
+            "male and lower case are accepted)."
+        )
+    return sex.astype(object).where(sex.notna(), np.nan)
 
 
 def _renamed(table: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:

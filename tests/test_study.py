@@ -331,3 +331,16 @@ def test_study_file_column_clash_is_an_error():
     cfg = StudyConfig(indicators=("tbs",), variables={"tbs": {"column": "TBS_L1L4"}})
     with pytest.raises(DataError, match="both 'TBS_L1L4' and 'tbs' are columns"):
         analyze(data, config=cfg, matched_by="set_id")
+
+
+def test_sex_codes_are_normalised_or_refused():
+    data = pd.read_csv(REF / "matched_1to2.csv", dtype={"patient_id": str})
+    cfg = StudyConfig(indicators=("hu",), adjust=())
+    spelled = data.assign(sex=data["sex"].map({"F": "female", "M": " male"}))
+    spelled.loc[0, "sex"] = data.loc[0, "sex"].lower()
+    a, _ = _quiet(spelled, config=cfg, matched_by="set_id")
+    b, _ = _quiet(data, config=cfg, matched_by="set_id")
+    pd.testing.assert_frame_equal(a["table1"].table, b["table1"].table)
+    coded = data.assign(sex=data["sex"].map({"F": 1, "M": 2}))
+    with pytest.raises(DataError, match=r"other than F/M in column 'sex' \(1, 2; patient_id"):
+        analyze(coded, config=cfg, matched_by="set_id")
