@@ -342,5 +342,5 @@ def test_sex_codes_are_normalised_or_refused():
     b, _ = _quiet(data, config=cfg, matched_by="set_id")
     pd.testing.assert_frame_equal(a["table1"].table, b["table1"].table)
     coded = data.assign(sex=data["sex"].map({"F": 1, "M": 2}))
-    with pytest.raises(DataError, match=r"other than F/M in column 'sex' \(1, 2; patient_id"):
+    with pytest.raises(DataError, match=r"other than F/M in column 'sex' \(2, 1; patient_id"):
         analyze(coded, config=cfg, matched_by="set_id")
