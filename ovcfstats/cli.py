@@ -11,6 +11,7 @@ import argparse
 import os
 import re
 import sys
+import textwrap
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +27,12 @@ DATA_HELP = (
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """Keeps the examples' line breaks."""
+    """Wraps paragraphs without line breaks; keeps the examples' line breaks."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return super()._fill_text(text, width, indent)
+        return argparse.HelpFormatter._fill_text(self, text, width, indent)
 
 
 def _analysis_options(p: argparse.ArgumentParser) -> None:
@@ -90,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Matched case–control study of osteoporotic vertebral fractures: "
         "indicators, reliability, matching, Tables 1–3, ROC and a report.",
         epilog="Examples:\n  ovcfstats reproduce\n  ovcfstats init study.toml\n"
-        "  ovcfstats analyze indicators.xlsx --study study.toml\n\n" + DATA_HELP,
+        "  ovcfstats analyze indicators.xlsx --study study.toml\n\n" + textwrap.fill(DATA_HELP, 79),
         formatter_class=_Formatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
