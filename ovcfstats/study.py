@@ -513,7 +513,7 @@ def _pipeline(
             patients, measurements, min_vertebrae=cfg.min_vertebrae, fi_weighting=cfg.fi_weighting
         )
         run.report.add(indicators, title="Indicators per patient", key="indicators")
-        table = indicators.table
+        table = _renamed(indicators.table, cfg)
     else:
         table = _check_patients_table(_renamed(data, cfg))
     _progress(run.progress, "matching")

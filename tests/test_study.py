@@ -344,3 +344,28 @@ def test_sex_codes_are_normalised_or_refused():
     coded = data.assign(sex=data["sex"].map({"F": 1, "M": 2}))
     with pytest.raises(DataError, match=r"other than F/M in column 'sex' \(2, 1; patient_id"):
         analyze(coded, config=cfg, matched_by="set_id")
+
+
+def test_table1_variables_and_tests_from_the_config():
+    data = pd.read_csv(REF / "matched_1to2.csv", dtype={"patient_id": str})
+    cfg = StudyConfig(
+        indicators=("hu", "tbs"), adjust=(), table1=("bmi", "hu"), tests={"hu": "wilcoxon"}
+    )
+    report, _ = _quiet(data, config=cfg, matched_by="set_id")
+    t1 = report["table1"].table.set_index("variable")
+    assert list(t1.index) == ["bmi", "hu"]
+    assert t1.loc["hu", "test"] == "Mann-Whitney U"  # 1:k sets: unpaired
+
+
+def test_custom_indicator_from_raw_readings(raw):
+    p, m = raw
+    p = p.assign(TBS=np.linspace(1.0, 1.5, len(p)))
+    cfg = StudyConfig(indicators=("hu", "tbs"), variables={"tbs": {"column": "TBS"}})
+    report, _ = _quiet(p, m, config=cfg)
+    assert list(report["fig5"].table["indicator"]) == ["hu", "tbs"]
+
+
+def test_audit_file_next_to_the_study_file(tmp_path):
+    (tmp_path / "study.toml").write_text('audit = "published.csv"\n', encoding="utf-8")
+    cfg = StudyConfig.from_toml(tmp_path / "study.toml")
+    assert cfg.audit == str(tmp_path / "published.csv")
