@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._validate import DataError
@@ -266,16 +267,21 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise DataError(f"{FUNC}(): {path} is not a readable Parquet file ({err}).") from err
 
 
+def _id_text(value: Any) -> str | None:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
 def _ids_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Identifier columns as text; whole numbers without a trailing ``.0``."""
+    """Identifier columns as text; whole numbers without a trailing ``.0``; blanks missing."""
     for col in frame.columns:
-        if not is_id_column(col):
-            continue
-        s = frame[col]
-        if pd.api.types.is_float_dtype(s) and (s.dropna() % 1 == 0).all():
-            s = s.astype("Int64")
-        text = s.astype("string").str.strip()
-        frame[col] = text.astype(object).where(text.notna() & (text != ""), None)
+        if is_id_column(col):
+            # each distinct id converted once: files repeat an id on many rows
+            codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)
+            texts = np.array([*(_id_text(u) for u in uniques), None], dtype=object)
+            frame[col] = texts[codes]
     return frame
 
 
