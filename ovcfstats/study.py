@@ -165,6 +165,9 @@ class _Run:
         except (DataError, ValueError, np.linalg.LinAlgError) as err:
             self.skip(name, "", str(err))
             return None
+        except Exception as err:  # one failing step must not take the others with it
+            self.skip(name, "", f"unexpected error, please report it: {type(err).__name__}: {err}")
+            return None
         self.report.add(result, title=title, key=key)
         return result
 

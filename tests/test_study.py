@@ -369,3 +369,22 @@ def test_audit_file_next_to_the_study_file(tmp_path):
     (tmp_path / "study.toml").write_text('audit = "published.csv"\n', encoding="utf-8")
     cfg = StudyConfig.from_toml(tmp_path / "study.toml")
     assert cfg.audit == str(tmp_path / "published.csv")
+
+
+def test_an_unexpected_failure_skips_only_its_step(monkeypatch):
+    import ovcfstats.correlation as correlation
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    import ovcfstats
+
+    monkeypatch.setattr(correlation, "spearman_matrix", broken)
+    monkeypatch.setattr(ovcfstats, "spearman_matrix", broken, raising=False)  # the lazy export
+    data = pd.read_csv(REF / "matched_1to2.csv", dtype={"patient_id": str})
+    cfg = StudyConfig(indicators=("hu", "tbs"), adjust=())
+    report, _ = _quiet(data, config=cfg, matched_by="set_id")
+    assert _skips(report) == {
+        ("Table 3", ""): "unexpected error, please report it: KeyError: 'boom'"
+    }
+    assert {"table2_or", "fig5", "auc_comparison"} <= set(report.keys())
