@@ -271,26 +271,6 @@ def _out_dir(out: Path) -> None:
         raise DataError(f"--out {out}: no permission to write there. Choose another directory.")
 
 
-def _tables(args: argparse.Namespace) -> tuple[Any, Any]:
-    """Read the input files; validate the raw-readings tables with the file named."""
-    from .readers import read_table
-    from .schema import validate_measurements, validate_patients
-
-    data = read_table(args.data, sheet=args.sheet)
-    if args.measurements is None:
-        return data, None
-    measurements = read_table(args.measurements, sheet=args.sheet)
-    try:
-        data = validate_patients(data)
-    except DataError as err:
-        raise DataError(f"{args.data}: {err}") from err
-    try:
-        validate_measurements(measurements, data)
-    except DataError as err:
-        raise DataError(f"{args.measurements}: {err}") from err
-    return data, measurements
-
-
 def _init(args: argparse.Namespace) -> int:
     from .config import template
 
@@ -325,13 +305,13 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "reproduce":
             report = reproduce(config=config, progress=progress)
         else:
-            data, measurements = _tables(args)
             report = analyze(
-                data,
-                measurements,
+                args.data,
+                args.measurements,
                 config=config,
                 matched_by=args.matched_by,
                 audit=args.audit,
+                sheet=args.sheet,
                 progress=progress,
             )
     for w in caught:  # also in the report, under the step that raised them

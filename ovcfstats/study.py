@@ -497,18 +497,29 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
         )
 
 
+def _named(source: Any, check: Callable[[], Any]) -> Any:
+    """``check()``, its DataError prefixed with the file it came from."""
+    try:
+        return check()
+    except DataError as err:
+        if isinstance(source, str | Path):
+            raise DataError(f"{source}: {err}") from err
+        raise
+
+
 def _pipeline(
     run: _Run,
     data: pd.DataFrame,
     measurements: pd.DataFrame | None,
     cfg: StudyConfig,
     matched_by: str | None,
+    sources: tuple[Any, Any] = (None, None),
 ) -> None:
     from . import derive_indicators, validate_measurements, validate_patients
 
     if measurements is not None:
-        patients = validate_patients(data)
-        validate_measurements(measurements, patients)
+        patients = _named(sources[0], lambda: validate_patients(data))
+        _named(sources[1], lambda: validate_measurements(measurements, patients))
         _progress(run.progress, "reliability (ICC)")
         _reliability(run, measurements, cfg.alpha)
         _progress(run.progress, "indicators")
@@ -518,7 +529,7 @@ def _pipeline(
         run.report.add(indicators, title="Indicators per patient", key="indicators")
         table = _renamed(indicators.table, cfg)
     else:
-        table = _check_patients_table(_renamed(data, cfg))
+        table = _named(sources[0], lambda: _check_patients_table(_renamed(data, cfg)))
     _progress(run.progress, "matching")
     matched = _given_sets(run, table, matched_by) if matched_by else _match(run, table, cfg)
     _analyses(run, matched.copy(), cfg)
@@ -568,7 +579,7 @@ def analyze(
         A paper's printed numbers in the layout of :data:`ovcfstats.PUBLISHED`; adds the audit
         of their internal consistency. Overrides ``config.audit``.
     sheet : str or int, optional
-        The Excel sheet of ``data`` (and ``measurements``).
+        The Excel sheet of ``data`` (and of ``measurements`` when that is a workbook too).
     progress : callable, optional
         Called with one line per step.
 
@@ -607,13 +618,16 @@ def analyze(
     cfg = config or StudyConfig()
     matched_by = matched_by or cfg.matched_by
     table = _load(data, "data", sheet)
-    readings = None if measurements is None else _load(measurements, "measurements", sheet)
+    readings = None
+    if measurements is not None:
+        excel = isinstance(measurements, str | Path) and Path(measurements).suffix in (".xlsx",)
+        readings = _load(measurements, "measurements", sheet if excel else None)
     published = _published(audit if audit is not None else cfg.audit)
     report = Report(cfg.title or "Matched case–control study")
     run = _Run(report, progress)
     report.add(choices(cfg), key="choices")
     report.add(variables_result(cfg, table.columns), key="variables")
-    _pipeline(run, table, readings, cfg, matched_by)
+    _pipeline(run, table, readings, cfg, matched_by, (data, measurements))
     if published is not None:
         from . import audit_reported
 

@@ -388,3 +388,16 @@ def test_an_unexpected_failure_skips_only_its_step(monkeypatch):
         ("Table 3", ""): "unexpected error, please report it: KeyError: 'boom'"
     }
     assert {"table2_or", "fig5", "auc_comparison"} <= set(report.keys())
+
+
+def test_file_errors_name_the_file(tmp_path, raw):
+    p, m = raw
+    bad = p.assign(sex=p["sex"].where(p.index != 0, "X"))
+    bad.to_csv(tmp_path / "patients.csv", index=False)
+    m.to_csv(tmp_path / "measurements.csv", index=False)
+    with pytest.raises(DataError, match=r"patients\.csv: validate_patients\(\): .*'sex'"):
+        analyze(tmp_path / "patients.csv", tmp_path / "measurements.csv")
+    flat = tmp_path / "flat.csv"
+    pd.DataFrame({"patient_id": ["a", "b"], "case": [1, 2]}).to_csv(flat, index=False)
+    with pytest.raises(DataError, match=r"flat\.csv: analyze\(\): values other than 0/1"):
+        analyze(flat)
