@@ -135,6 +135,20 @@ class StudyConfig:
                 )
         if not isinstance(self.ratio, int) or self.ratio < 1:
             raise DataError(f"StudyConfig(): ratio must be a whole number ≥ 1; got {self.ratio!r}.")
+        for name, allowed in OPTIONS.items():
+            if getattr(self, name) not in allowed:
+                raise DataError(
+                    f"StudyConfig(): {name} ({_file_key(name)}) must be one of "
+                    f"{', '.join(map(str, allowed))}; got {getattr(self, name)!r}."
+                )
+        per = self.or_per
+        if not (per in ("unit", "sd") or (_number(per) and per > 0)):
+            raise DataError(
+                f"StudyConfig(): or_per ({_file_key('or_per')}) must be 'unit', 'sd' or a "
+                f"positive number; got {per!r}."
+            )
+        if not (_number(self.alpha) and 0 < self.alpha < 1):
+            raise DataError(f"StudyConfig(): alpha must be between 0 and 1; got {self.alpha!r}.")
 
     # -- derived -------------------------------------------------------------------------------
     def variable(self, name: str) -> dict[str, Any]:
@@ -213,6 +227,32 @@ class StudyConfig:
     def to_toml(self) -> str:
         """The study file of this config, commented (``from_toml`` reads it back equal)."""
         return _render(self)
+
+
+#: the allowed values of the choice-like settings
+OPTIONS: dict[str, tuple[Any, ...]] = {
+    "method": ("optimal", "nearest", "random"),
+    "or_model": ("separate", "joint"),
+    "or_ci": ("wald", "profile"),
+    "or_method": ("ml", "firth"),
+    "roc_ci": ("delong", "bootstrap"),
+    "fi_weighting": ("equal", "area"),
+    "conditional": (None, True, False),
+}
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _file_key(name: str) -> str:
+    """Where a field lives in the study file, e.g. ``[odds_ratios] model``."""
+    for section, keys in SECTIONS.items():
+        if isinstance(keys, dict):
+            for key, field_name in keys.items():
+                if field_name == name:
+                    return f"study file: [{section}] {key}"
+    return f"study file: {name}"
 
 
 def _replace(config: StudyConfig, **changes: Any) -> StudyConfig:

@@ -401,3 +401,21 @@ def test_file_errors_name_the_file(tmp_path, raw):
     pd.DataFrame({"patient_id": ["a", "b"], "case": [1, 2]}).to_csv(flat, index=False)
     with pytest.raises(DataError, match=r"flat\.csv: analyze\(\): values other than 0/1"):
         analyze(flat)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[odds_ratios]\nmodel = 'joint_model'\n",
+         r"or_model \(study file: \[odds_ratios\] model\) must be one of separate, joint"),
+        ("[matching]\nmethod = 'optimum'\n", r"\[matching\] method\) must be one of optimal"),
+        ("[odds_ratios]\nper = -1\n", "must be 'unit', 'sd' or a positive number"),
+        ("alpha = 5\n", "alpha must be between 0 and 1"),
+        ("[odds_ratios]\nconditional = 'yes'\n", "conditional"),
+    ],
+)  # fmt: skip
+def test_study_file_values_are_checked_on_load(tmp_path, text, message):
+    path = tmp_path / "study.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=message):
+        StudyConfig.from_toml(path)
