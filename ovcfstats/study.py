@@ -29,10 +29,17 @@ import pandas as pd
 
 from ._results import OvcfWarning, Result
 from ._validate import DataError, describe_ids
-from .audit import _agrees
 from .config import StudyConfig, settings_table
+from .inputs import (
+    check_patients_table,
+    given_sets,
+    is_pairs,
+    load,
+    named,
+    published_table,
+    renamed,
+)
 from .report import Report
-from .schema import COMORBIDITIES, LABELS, label
 
 __all__ = ["SkippedStepWarning", "StudyConfig", "analyze", "reproduce"]
 
@@ -72,42 +79,6 @@ class VariablesResult(Result):
     ``expected_direction``, ``column``, ``role``."""
 
     title: ClassVar[str] = "Variables"
-
-
-@dataclass(frozen=True, eq=False)
-class MatchedSetsResult(Result):
-    """An already matched table: one row per set with ``pair_id``, ``n_cases``, ``n_controls``."""
-
-    title: ClassVar[str] = "Matched sets (as given)"
-
-    def notes(self) -> list[str]:
-        s = self.settings
-        return [
-            f"{s['n_sets']} matched sets from column '{s['matched_by']}' "
-            f"({s['design']}); the analyses use the sets as given.",
-            *super().notes(),
-        ]
-
-
-@dataclass(frozen=True, eq=False)
-class ReplicationResult(Result):
-    """Published vs reproduced: ``source``, ``item``, ``statistic``, ``group``, ``published``,
-    ``reproduced``, ``difference``, ``agrees``, ``note``."""
-
-    title: ClassVar[str] = "Replication: published vs reproduced"
-
-    def notes(self) -> list[str]:
-        t = self.table
-        return [
-            f"{int(t['agrees'].sum())} of {int(t['agrees'].notna().sum())} comparable numbers "
-            "agree. Means/SDs/counts agree when the reproduced value rounds to the printed one; "
-            "p-values when both are on the same side of 0.05 (and both < 0.001 where printed so); "
-            "ρ within 0.05; the AUC within 0.03. ORs depend on the unstated model choices and "
-            "are shown without a verdict.",
-            "The sample is synthetic (data/sample/), calibrated to the published tables; where "
-            "the published numbers cannot all hold at once (see the audit) it cannot match all.",
-            *super().notes(),
-        ]
 
 
 def choices(config: StudyConfig) -> ChoicesResult:
@@ -242,82 +213,6 @@ def _usable_indicators(run: _Run, data: pd.DataFrame, indicators: tuple[str, ...
 
 
 # -- entry points ------------------------------------------------------------------------------
-def _load(data: Any, what: str, sheet: str | int | None) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data.copy()
-    if isinstance(data, str | Path):
-        from .readers import read_table
-
-        return read_table(data, sheet=sheet)
-    raise TypeError(f"{FUNC}(): `{what}` must be a DataFrame or a file path; got {type(data)}.")
-
-
-def _check_patients_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The indicator table: ``patient_id`` unique and present, ``case`` 0/1."""
-    for col, fix in (
-        ("patient_id", "one text id per patient"),
-        ("case", "1 = case, 0 = control"),
-    ):
-        if col not in table.columns:
-            raise DataError(
-                f"{FUNC}(): no column '{col}' ({fix}); the columns are "
-                f"{', '.join(map(str, table.columns))}. Rename the column in the file, or name it "
-                "in the study file."
-            )
-    table["patient_id"] = table["patient_id"].astype("string").str.strip().astype(object)
-    missing = table["patient_id"].isna()
-    if missing.any():
-        rows = ", ".join(str(int(i) + 1) for i in np.flatnonzero(missing)[:5])
-        raise DataError(f"{FUNC}(): blank 'patient_id' in data rows {rows}. Give every row an id.")
-    dup = table["patient_id"].duplicated(keep=False)
-    if dup.any():
-        raise DataError(
-            f"{FUNC}(): duplicate ids in column 'patient_id' "
-            f"({describe_ids(sorted(set(table.loc[dup, 'patient_id'])))}). One row per patient."
-        )
-    case = pd.to_numeric(table["case"], errors="coerce")
-    bad = ~case.isin([0, 1])
-    if bad.any():
-        raise DataError(
-            f"{FUNC}(): values other than 0/1 in column 'case' "
-            f"({describe_ids(list(table.loc[bad, 'patient_id']))}). Code cases 1 and controls 0."
-        )
-    table["case"] = case.astype(int)
-    if "sex" in table.columns:
-        table["sex"] = _sex(table)
-    return table
-
-
-def _sex(table: pd.DataFrame) -> pd.Series:
-    """``F``/``M`` from any case of f/m/female/male (SPSS/Stata labels); others are errors."""
-    text = table["sex"].astype("string").str.strip().str.upper()
-    sex = text.replace({"FEMALE": "F", "MALE": "M", "": pd.NA})
-    bad = sex.notna() & ~sex.isin(["F", "M"])
-    if bad.any():
-        values = ", ".join(repr(v) for v in dict.fromkeys(table.loc[bad, "sex"]))
-        raise DataError(
-            f"{FUNC}(): values other than F/M in column 'sex' ({values}; "
-            f"{describe_ids(list(table.loc[bad, 'patient_id']))}). Code sex as F or M (female, "
-            "male and lower case are accepted)."
-        )
-    return sex.astype(object).where(sex.notna(), np.nan)
-
-
-def _renamed(table: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
-    """Columns named in the study file (``column = ...``) under the variable's name."""
-    renames = {}
-    for name, spec in config.labels.items():
-        column = spec["column"]
-        if column != name and column in table.columns:
-            if name in table.columns:
-                raise DataError(
-                    f"{FUNC}(): both '{column}' and '{name}' are columns, and the study file "
-                    f"reads {name} from '{column}'. Rename or drop one of them."
-                )
-            renames[column] = name
-    return table.rename(columns=renames)
-
-
 def _match(run: _Run, table: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
     from . import match_controls
 
@@ -355,55 +250,6 @@ def _match(run: _Run, table: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
     return matching.matched
 
 
-def _given_sets(run: _Run, table: pd.DataFrame, column: str) -> pd.DataFrame:
-    if column not in table.columns:
-        raise DataError(
-            f"{FUNC}(): no matched-set column '{column}' (--matched-by / matched_by); the "
-            f"columns are {', '.join(map(str, table.columns))}."
-        )
-    if column != "pair_id" and "pair_id" in table.columns:
-        table = table.drop(columns="pair_id")
-    data = table.rename(columns={column: "pair_id"})
-    excluded = []
-    none = data["pair_id"].isna()
-    excluded += [(pid, column, "no matched set id") for pid in data.loc[none, "patient_id"]]
-    data = data[~none]
-    sets = data.groupby("pair_id", sort=False)["case"].agg(["size", "sum"])
-    incomplete = sets.index[(sets["sum"] == 0) | (sets["sum"] == sets["size"])]
-    gone = data["pair_id"].isin(incomplete)
-    for pid, sid, case in data.loc[gone, ["patient_id", "pair_id", "case"]].itertuples(
-        index=False
-    ):
-        other = "case" if case == 0 else "control"
-        excluded.append((pid, column, f"set {sid} has no {other}"))
-    data = data[~gone].reset_index(drop=True)
-    if len(data) == 0:
-        raise DataError(
-            f"{FUNC}(): no matched set in column '{column}' has both a case and a control. "
-            "Check the set ids and the case column (1 = case, 0 = control)."
-        )
-    sets = data.groupby("pair_id", sort=False)["case"].agg(n_cases="sum", size="size")
-    sets["n_controls"] = sets["size"] - sets["n_cases"]
-    sets = sets.drop(columns="size").reset_index()
-    shape = sorted({f"{a}:{b}" for a, b in zip(sets["n_cases"], sets["n_controls"], strict=True)})
-    from ._results import make_excluded
-
-    result = MatchedSetsResult(
-        table=sets,
-        excluded=make_excluded(
-            [e[0] for e in excluded], [e[1] for e in excluded], [e[2] for e in excluded]
-        ),
-        settings={"matched_by": column, "n_sets": len(sets), "design": ", ".join(shape)},
-    )
-    run.report.add(result, key="matching")
-    return data
-
-
-def _is_pairs(data: pd.DataFrame) -> bool:
-    sizes = data.groupby("pair_id")["case"].agg(["size", "sum"])
-    return bool(((sizes["size"] == 2) & (sizes["sum"] == 1)).all())
-
-
 def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     """Table 1, Table 2 (ρ and ORs), Table 3 and the ROC analysis on the matched data."""
     from . import (
@@ -415,7 +261,7 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
         spearman_outcome,
     )
 
-    pairs = _is_pairs(data)
+    pairs = is_pairs(data)
     inds = _usable_indicators(run, data, cfg.indicators)
     count = NUMBERS.get(len(inds), str(len(inds)))
     _progress(run.progress, "Table 1")
@@ -497,16 +343,6 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
         )
 
 
-def _named(source: Any, check: Callable[[], Any]) -> Any:
-    """``check()``, its DataError prefixed with the file it came from."""
-    try:
-        return check()
-    except DataError as err:
-        if isinstance(source, str | Path):
-            raise DataError(f"{source}: {err}") from err
-        raise
-
-
 def _pipeline(
     run: _Run,
     data: pd.DataFrame,
@@ -518,8 +354,8 @@ def _pipeline(
     from . import derive_indicators, validate_measurements, validate_patients
 
     if measurements is not None:
-        patients = _named(sources[0], lambda: validate_patients(data))
-        _named(sources[1], lambda: validate_measurements(measurements, patients))
+        patients = named(sources[0], lambda: validate_patients(data))
+        named(sources[1], lambda: validate_measurements(measurements, patients))
         _progress(run.progress, "reliability (ICC)")
         _reliability(run, measurements, cfg.alpha)
         _progress(run.progress, "indicators")
@@ -527,25 +363,16 @@ def _pipeline(
             patients, measurements, min_vertebrae=cfg.min_vertebrae, fi_weighting=cfg.fi_weighting
         )
         run.report.add(indicators, title="Indicators per patient", key="indicators")
-        table = _renamed(indicators.table, cfg)
+        table = renamed(indicators.table, cfg)
     else:
-        table = _named(sources[0], lambda: _check_patients_table(_renamed(data, cfg)))
+        table = named(sources[0], lambda: check_patients_table(renamed(data, cfg)))
     _progress(run.progress, "matching")
-    matched = _given_sets(run, table, matched_by) if matched_by else _match(run, table, cfg)
+    if matched_by:
+        matched, sets = given_sets(table, matched_by)
+        run.report.add(sets, key="matching")
+    else:
+        matched = _match(run, table, cfg)
     _analyses(run, matched.copy(), cfg)
-
-
-def _published(audit: Any) -> pd.DataFrame | None:
-    if audit is None or isinstance(audit, pd.DataFrame):
-        return audit
-    from .readers import read_table
-
-    text = ("source", "item", "statistic", "group", "printed", "relation")
-    table = read_table(audit, text=text)
-    for col in text:
-        if col in table.columns:
-            table[col] = table[col].fillna("").astype(str)
-    return table
 
 
 def analyze(
@@ -617,12 +444,12 @@ def analyze(
     """
     cfg = config or StudyConfig()
     matched_by = matched_by or cfg.matched_by
-    table = _load(data, "data", sheet)
+    table = load(data, "data", sheet)
     readings = None
     if measurements is not None:
         excel = isinstance(measurements, str | Path) and Path(measurements).suffix in (".xlsx",)
-        readings = _load(measurements, "measurements", sheet if excel else None)
-    published = _published(audit if audit is not None else cfg.audit)
+        readings = load(measurements, "measurements", sheet if excel else None)
+    published = published_table(audit if audit is not None else cfg.audit)
     report = Report(cfg.title or "Matched case–control study")
     run = _Run(report, progress)
     report.add(choices(cfg), key="choices")
@@ -694,145 +521,7 @@ def reproduce(
     if sample:
         _progress(progress, "audit of the published numbers")
         report.add(audit_reported(), title="Audit of the paper's published statistics", key="audit")
+        from .replication import replication
+
         report.add(replication(report), key="replication")
     return run.finish()
-
-
-# -- replication -------------------------------------------------------------------------------
-def _p_agrees(value: float, row: pd.Series) -> bool:
-    if row["relation"] == "<":
-        return bool(value < row["value"])
-    return bool((value < 0.05) == (row["value"] < 0.05))
-
-
-def replication(report: Report) -> ReplicationResult:
-    """Published numbers (:data:`ovcfstats.PUBLISHED`) beside the report's reproduced ones."""
-    from .paper import PUBLISHED
-
-    reproduced = _reproduced(report)
-    rows = []
-    for _, pub in PUBLISHED.iterrows():
-        key = (pub["source"], pub["item"], pub["statistic"], pub["group"])
-        if key not in reproduced:
-            continue
-        value, note = reproduced[key]
-        stat = pub["statistic"]
-        if stat in ("p", "p_rho", "p_or"):
-            agrees = _p_agrees(value, pub)
-        elif stat in ("mean", "sd", "count", "percent"):
-            agrees = _agrees(value, pub)
-        elif stat == "rho":
-            agrees = bool(abs(value - pub["value"]) <= 0.05)
-        elif stat == "min":  # "all above 0.8"
-            agrees = bool(value > pub["value"])
-        elif stat == "auc":
-            agrees = bool(abs(value - pub["value"]) <= 0.03)
-        else:
-            agrees = None
-        rows.append(
-            {
-                "source": pub["source"],
-                "item": label(pub["item"].split("~")[0])
-                + ("–" + label(pub["item"].split("~")[1]) if "~" in pub["item"] else ""),
-                "statistic": stat,
-                "group": pub["group"],
-                "published": pub["printed"],
-                "reproduced": value,
-                "difference": value - pub["value"],
-                "agrees": agrees,
-                "note": note,
-            }
-        )
-    table = pd.DataFrame(rows)
-    table["agrees"] = table["agrees"].astype(object)
-    explain = _explanations(report["audit"].table)
-    for i, row in table.iterrows():
-        if row["agrees"] is False:
-            reason = explain(row["statistic"], row["item"], row["source"])
-            table.at[i, "note"] = "; ".join(filter(None, [row["note"], reason]))
-    return ReplicationResult(table=table)
-
-
-def _explanations(audit: pd.DataFrame) -> Callable[[str, str, str], str]:
-    """Why a published number cannot be matched: the audit findings that bear on it."""
-    found = audit[~audit["consistent"].astype(bool)]
-
-    def finding(check: str, item: str | None = None) -> str:
-        rows = found[found["check"] == check]
-        if item is not None:
-            rows = rows[rows["item"] == item]
-        texts = [f"audit '{r.check}' ({r.item}): {r.recomputed}" for r in rows.itertuples()]
-        return "; ".join(dict.fromkeys(texts))
-
-    def explain(statistic: str, item: str, source: str) -> str:
-        key = {v: k for k, v in LABELS.items()}.get(item, item)
-        if statistic in ("mean", "sd") and key == "age":
-            t = audit[(audit["check"] == "t-test p") & (audit["item"] == "age")]
-            return "1:1 matching within the caliper makes the groups' ages nearly equal; " + (
-                t["detail"].iloc[0] if len(t) else ""
-            )
-        if statistic == "rho":
-            parts = [finding("matrix positive semidefinite")]
-            if "–" in item:
-                parts.append(finding("matrix entries in [−1, 1]"))
-            return "the published ρ's cannot all hold at once: " + "; ".join(filter(None, parts))
-        if statistic == "auc":
-            return finding("ρ ↔ AUC", "vbq") + "; " + finding("binormal AUC", "vbq")
-        if statistic == "p_or":
-            return "ORs depend on unstated model choices; " + (
-                finding("CI vs p", key) or "the printed OR, CI and p agree"
-            )
-        return ""
-
-    return explain
-
-
-def _reproduced(report: Report) -> dict[tuple[str, str, str, str], tuple[float, str]]:
-    """(source, item, statistic, group) -> (reproduced value, note)."""
-    out: dict[tuple[str, str, str, str], tuple[float, str]] = {}
-    t1 = report["table1"].table
-    groups = {"cases": "1", "controls": "0"}
-    swapped = "the paper's FI columns read as swapped (see the audit)"
-    for _, r in t1.iterrows():
-        var = r["variable"]
-        if r["kind"] == "continuous":
-            for group, g in groups.items():
-                source_group = group
-                note = ""
-                if var == "fi":
-                    source_group = "controls" if group == "cases" else "cases"
-                    note = swapped
-                for stat in ("mean", "sd"):
-                    out[("Table 1", var, stat, source_group)] = (float(r[f"{stat}_{g}"]), note)
-            out[("Table 1", var, "p", "")] = (float(r["p"]), r["test"])
-        elif var in COMORBIDITIES and str(r["level"]) == "1":
-            for group, g in groups.items():
-                out[("Table 1", var, "count", group)] = (float(r[f"count_{g}"]), "")
-            out[("Table 1", var, "p", "")] = (float(r["p"]), r["test"])
-        elif var == "sex" and str(r["level"]) == "F":
-            for group, g in groups.items():
-                out[("Table 1", "female", "count", group)] = (float(r[f"count_{g}"]), "")
-    for _, r in report["table2_rho"].table.iterrows():
-        out[("Table 2", r["indicator"], "rho", "")] = (float(r["rho"]), "")
-        out[("Table 2", r["indicator"], "p_rho", "")] = (float(r["p"]), "")
-    for _, r in report["table2_or"].table.iterrows():
-        note = f"per {r['per']}, {r['model']} model"
-        out[("Table 2", r["indicator"], "or", "")] = (float(r["or"]), note)
-        out[("Table 2", r["indicator"], "or_ci_low", "")] = (float(r["ci_low"]), note)
-        out[("Table 2", r["indicator"], "or_ci_high", "")] = (float(r["ci_high"]), note)
-        out[("Table 2", r["indicator"], "p_or", "")] = (float(r["p"]), note)
-    rho = report["table3"].rho
-    for i, a in enumerate(rho.index):
-        for b in rho.columns[i + 1 :]:  # the upper triangle; the paper prints both
-            out[("Table 3", f"{a}~{b}", "rho", "")] = (float(rho.loc[a, b]), "")
-    auc = report["fig5"].table.set_index("indicator")
-    if "vbq" in auc.index:
-        out[("Results text", "vbq", "auc", "")] = (float(auc.loc["vbq", "auc"]), "")
-    levels = report["indicators"].table
-    if "fracture_level" in levels.columns:
-        counts = levels.loc[levels["case"] == 1, "fracture_level"].value_counts()
-        for level, n in counts.items():
-            out[("Table 1", f"fracture {level}", "count", "cases")] = (float(n), "")
-    icc = pd.concat([report[k].table for k in ("reliability_inter", "reliability_intra")])
-    out[("Results text", "icc", "min", "")] = (float(np.min(icc["icc"])), "lowest ICC")
-    return out
