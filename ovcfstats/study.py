@@ -167,9 +167,11 @@ def _reliability(run: _Run, measurements: pd.DataFrame, alpha: float) -> None:
             result = reliability(measurements, measures=measures, kind=kind, alpha=alpha)
         except DataError as whole:
             ok, reasons = [], {}
-            for measure in measures:
+            for measure in measures:  # which measures can be computed (warnings come later)
                 try:
-                    reliability(measurements, measures=[measure], kind=kind, alpha=alpha)
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", OvcfWarning)
+                        reliability(measurements, measures=[measure], kind=kind, alpha=alpha)
                     ok.append(measure)
                 except DataError as err:
                     reasons[measure] = str(err)
