@@ -167,7 +167,8 @@ def _parser() -> argparse.ArgumentParser:
         help="write a commented study file to edit",
         description="Write a commented study file (TOML) whose values reproduce the paper; "
         "edit it and pass it to 'ovcfstats analyze --study'.",
-        epilog="Example:\n  ovcfstats init study.toml",
+        epilog="Examples:\n  ovcfstats init study.toml\n"
+        "  ovcfstats init study.toml --published published.csv",
         formatter_class=_Formatter,
     )
     ini.add_argument(
@@ -175,7 +176,14 @@ def _parser() -> argparse.ArgumentParser:
         help="where to write it (default: study.toml)",
     )  # fmt: skip
     ini.add_argument(
-        "--force", action="store_true", help="overwrite an existing file (default: refuse)"
+        "--published",
+        type=Path,
+        metavar="FILE",
+        help="also write a CSV of a paper's printed numbers to fill in for --audit, holding "
+        "the paper's own as the example (default: none)",
+    )
+    ini.add_argument(
+        "--force", action="store_true", help="overwrite existing files (default: refuse)"
     )
     return parser
 
@@ -277,14 +285,21 @@ def _init(args: argparse.Namespace) -> int:
     path: Path = args.path
     if path.is_dir():
         path = path / "study.toml"
-    if path.exists() and not args.force:
-        raise DataError(f"{path} exists; use --force to overwrite it, or give another name.")
+    for target in (path, args.published):
+        if target is not None and target.exists() and not args.force:
+            raise DataError(f"{target} exists; use --force to overwrite it, or give another name.")
     try:
         path.write_text(template(), encoding="utf-8")
+        if args.published is not None:
+            from .paper import PUBLISHED
+
+            PUBLISHED.to_csv(args.published, index=False)
     except OSError as err:
-        raise DataError(f"cannot write {path} ({err.strerror or err}).") from err
+        raise DataError(f"cannot write {err.filename or path} ({err.strerror or err}).") from err
     print(f"Study file written to {path}. Edit it, then run:")
     print(f"  ovcfstats analyze YOUR_TABLE.xlsx --study {path}")
+    if args.published is not None:
+        print(f"Published numbers to fill in: {args.published} (use with --audit).")
     return 0
 
 

@@ -159,6 +159,13 @@ def test_init_writes_the_template(tmp_path, capsys):
     assert main(["init", str(path), "--force"]) == 0
     assert main(["init", str(tmp_path)]) == 2  # a directory: writes study.toml inside, exists
     capsys.readouterr()
+    published = tmp_path / "published.csv"
+    assert main(["init", str(tmp_path / "s2.toml"), "--published", str(published)]) == 0
+    from ovcfstats.study import published_table
+
+    pd.testing.assert_frame_equal(published_table(published), PUBLISHED)
+    assert main(["init", str(tmp_path / "s3.toml"), "--published", str(published)]) == 2
+    assert "published.csv exists" in _one_error(capsys)
 
 
 def _subparsers() -> dict[str, argparse.ArgumentParser]:
