@@ -1,17 +1,18 @@
 # Two commands: `make reproduce` and `make test`. Both need only python3 (>= 3.11) and make.
+# `make notebook` adds Jupyter to the same environment and opens the tutorial notebook.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= ovcfstats-output
 
-.PHONY: reproduce test lint bench clean mutants
+.PHONY: reproduce test notebook lint bench clean mutants
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[export]"
+	$(BIN)/python -m pip install --quiet -e ".[export,files]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
@@ -24,6 +25,13 @@ reproduce: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check ovcfstats tests benchmarks
 	MPLBACKEND=Agg $(BIN)/python -m pytest
+
+$(VENV)/.installed-notebook: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[notebook]"
+	touch $(VENV)/.installed $@
+
+notebook: $(VENV)/.installed-notebook
+	$(BIN)/jupyter lab notebooks/reproduce_paper.ipynb
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e ".[bench]"

@@ -52,7 +52,7 @@ def run() -> list[dict]:
             nearest,
             "MatchIt nearest",
             matchit,
-            "ours < 0.5 s (issue); >= 20x faster (SPEC)",
+            "ours < 0.5 s (issue); >= 20x faster (target)",
             lambda r: nearest < 0.5 and r <= 0.05,
         ),
         row(

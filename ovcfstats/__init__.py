@@ -51,7 +51,6 @@ _LAZY = {
     "write_published_template": "published",
     "Report": "report",
     "reproduce": "study",
-    "StudyConfig": "study",
     "RANGES": "schema",
     "Range": "schema",
     "ImplausibleValueWarning": "_validate",
@@ -59,6 +58,10 @@ _LAZY = {
     "vertebral_hu": "imaging.vertebrae",
     "muscle_measurements": "imaging.muscle",
     "vbq_inputs": "imaging.mri",
+    "analyze": "study",
+    "SkippedStepWarning": "study",
+    "StudyConfig": "config",
+    "read_table": "readers",
 }
 
 __all__ = [

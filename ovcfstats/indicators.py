@@ -1,6 +1,6 @@
 """Indicators from raw readings (paper, Methods) and the ImageJ fat-fraction step.
 
-Rules (SPEC §2), applied per patient after averaging the raters' first sessions per ROI:
+Rules (README), applied per patient after averaging the raters' first sessions per ROI:
 
 - ``t_score``, ``hu``: mean over the non-fractured vertebrae of L1–L4 (the paper's "÷ 3" for a
   case with one fractured vertebra; all four for a control).
