@@ -246,6 +246,10 @@ _FLAGS = [
         re.compile(r"caliper=\{([^}]*)\}"),
         lambda m: "--caliper " + re.sub(r"['\s]", "", m.group(1)).replace(":", "="),
     ),
+    (
+        re.compile(r"\bexact=\(([^)]*)\)"),
+        lambda m: "--exact " + (re.sub(r"['\s]", "", m.group(1)).rstrip(",") or "none"),
+    ),
     (re.compile(r"method='firth'"), "--firth"),
     (re.compile(r"\bratio=(\d+)"), r"--ratio \1"),
     (re.compile(r"\bseed=(\w+)"), r"--seed \1"),

@@ -453,7 +453,9 @@ def compare_groups(
             values_c, levels, shown = _level_codes(col, missing)
             v1, v0 = values_c[pos1], values_c[pos0]
             if test == "clogit":
-                dummies = np.column_stack([values_c == lv for lv in levels[1:]]).astype(float)
+                dummies = np.column_stack(
+                    [values_c == lv for lv in levels[1:]] or [np.zeros(len(values_c))]
+                ).astype(float)  # one level only: a constant column, the test is undefined
                 score = _score_row(dummies, rows_of(pos1, pos0), codes, grp, notes, var)
                 found = [{**_level_row(v1, v0, lv, label), **score} for lv, label in shown]
             else:

@@ -153,35 +153,34 @@ class _Run:
 
 
 def _reliability(run: _Run, measurements: pd.DataFrame, alpha: float) -> None:
+    """Inter- and intra-rater ICCs; what the data cannot give becomes a skipped step."""
     from .raters import DEFAULT_MEASURES, reliability
 
     present = set(measurements["measure"].astype(str))
     measures = [m for m in DEFAULT_MEASURES if m in present]
     for kind in ("inter", "intra"):
         name = f"{kind}-rater reliability"
-        title = f"Reliability ({kind}-rater ICC)"
         if not measures:
             run.skip(name, "", "no rated measure in the measurements table")
             continue
-        try:
-            result = reliability(measurements, measures=measures, kind=kind, alpha=alpha)
-        except DataError as whole:
-            ok, reasons = [], {}
-            for measure in measures:  # which measures can be computed (warnings come later)
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", OvcfWarning)
-                        reliability(measurements, measures=[measure], kind=kind, alpha=alpha)
-                    ok.append(measure)
-                except DataError as err:
-                    reasons[measure] = str(err)
-            if not ok:
-                run.skip(name, "", str(whole))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = reliability(measurements, measures=measures, kind=kind, alpha=alpha)
+            except DataError as err:
+                run.skip(name, "", str(err))
                 continue
-            for measure, reason in reasons.items():
-                run.skip(name, measure, reason)
-            result = reliability(measurements, measures=ok, kind=kind, alpha=alpha)
-        run.report.add(result, title=title, key=f"reliability_{kind}")
+        for w in caught:  # a skipped measure is reported once, as a skipped step
+            if "ICC skipped" not in str(w.message):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        skipped = result.skipped
+        if len(result.table) == 0:
+            reasons = "; ".join(dict.fromkeys(skipped["reason"].astype(str))) if len(skipped) else ""
+            run.skip(name, "", reasons or "no measure could be computed")
+            continue
+        for row in skipped.itertuples(index=False):
+            run.skip(name, str(row.measure), str(row.reason))
+        run.report.add(result, title=f"Reliability ({kind}-rater ICC)", key=f"reliability_{kind}")
 
 
 def _usable_indicators(run: _Run, data: pd.DataFrame, indicators: tuple[str, ...]) -> list[str]:
@@ -232,9 +231,17 @@ def _match(run: _Run, table: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
         )
     if "pair_id" in table.columns:
         table = table.rename(columns={"pair_id": "pair_id_input"})
-    matching = match_controls(
-        table, exact=exact, caliper=calipers, method=cfg.method, seed=cfg.seed, ratio=cfg.ratio
-    )
+    try:
+        matching = match_controls(
+            table, exact=exact, caliper=calipers, method=cfg.method, seed=cfg.seed, ratio=cfg.ratio
+        )
+    except DataError as err:
+        if "no case has an eligible control" not in str(err):
+            raise
+        raise DataError(
+            f"{err} On the command line: --caliper (e.g. --caliper 5) and --exact (e.g. --exact "
+            "none); in the study file: caliper and exact under [matching]."
+        ) from None
     if len(matching.pairs) == 0:
         n_cases = int((table["case"] == 1).sum())
         n_controls = int((table["case"] == 0).sum())
@@ -272,11 +279,8 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     run.step(
         "Table 1",
         "table1",
-        "Table 1. Patient demographics and OVCF indicators"
-        + ("" if pairs else " (unpaired tests; the sets are 1:k)"),
-        lambda: compare_groups(
-            data, table1, pair="pair_id" if pairs else None, tests=cfg.tests, alpha=cfg.alpha
-        ),
+        "Table 1. Patient demographics and OVCF indicators",
+        lambda: compare_groups(data, table1, pair="pair_id", tests=cfg.tests, alpha=cfg.alpha),
     )
     if not inds:
         run.skip("Tables 2–3 and ROC", "", "no indicator can be analysed (see above)")

@@ -172,3 +172,20 @@ def test_set_without_controls_drops_its_case(lalonde):
         316,
         79,
     )
+
+
+def test_a_categorical_with_one_level_in_sets_has_no_test_but_a_warning():
+    data = pd.DataFrame(
+        {
+            "patient_id": [f"P{i}" for i in range(6)],
+            "case": [1, 0, 0, 1, 0, 0],
+            "set": [1, 1, 1, 2, 2, 2],
+            "sex": ["F"] * 6,
+            "age": [70.0, 71, 69, 75, 74, 77],
+        }
+    )
+    with pytest.warns(DegenerateDataWarning, match="'sex'"):
+        res = compare_groups(data, ["sex", "age"], pair="set")
+    sex = res.table[res.table["variable"] == "sex"]
+    assert len(sex) == 1 and np.isnan(sex["p"].iloc[0])
+    assert np.isfinite(res.table.loc[res.table["variable"] == "age", "p"].iloc[0])
