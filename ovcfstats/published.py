@@ -128,6 +128,7 @@ def complete(table: pd.DataFrame, func: str = "audit_reported") -> pd.DataFrame:
         filled = pd.Series([p[i] for p in parsed], index=out.index)
         out[col] = given.where(given.notna(), filled)
     out["value"] = out["value"].astype(float)
+    out["relation"] = out["relation"].astype(str)  # the same text dtype as the other columns
     return out[list(COLUMNS)].reset_index(drop=True)
 
 

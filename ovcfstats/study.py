@@ -175,7 +175,7 @@ def _reliability(run: _Run, measurements: pd.DataFrame, alpha: float) -> None:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         skipped = result.skipped
         if len(result.table) == 0:
-            reasons = "; ".join(dict.fromkeys(skipped["reason"].astype(str))) if len(skipped) else ""
+            reasons = "; ".join(dict.fromkeys(skipped["reason"].astype(str)))
             run.skip(name, "", reasons or "no measure could be computed")
             continue
         for row in skipped.itertuples(index=False):
