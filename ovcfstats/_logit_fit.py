@@ -10,6 +10,7 @@ threads of a 2-core machine compete.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -69,6 +70,12 @@ def _fit(
     """
     from scipy.stats import norm
 
+    # Fit on columns of root-mean-square 1, then scale back: every estimate, SE and bound is
+    # equivariant under this (Firth's penalty changes by a constant), while the Newton solves
+    # stay well conditioned when an indicator is per HU and another per mm² of muscle.
+    scale = np.sqrt(np.mean(design.X**2, axis=0))
+    scale[~(scale > 0)] = 1.0
+    design = replace(design, X=design.X / scale)
     lik, ml = _engines(design, method)
     with _one_blas_thread(), np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         b_ml, ok_ml = _newton(ml, np.zeros(design.X.shape[1]), maxiter=60)
@@ -88,6 +95,7 @@ def _fit(
         if ci == "profile":
             low, high = _profile_ci(lik, b, se, diverging, alpha, design, method, kind, pending)
         p_lr = _penalised_lr_p(lik, b) if method == "firth" else None
+        b, se, low, high = b / scale, se / scale, low / scale, high / scale
         b = np.where(diverging, np.sign(b) * np.inf, b)
         columns = {"term": design.terms, "beta": b, "se": se, "z": zval, "p": p}
         if p_lr is not None:

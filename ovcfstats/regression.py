@@ -15,20 +15,16 @@ Every choice the paper left open is an argument and is printed with the result:
 - ``method="firth"``: Firth's penalised likelihood ℓ(β) + ½·log|I(β)| (Heinze & Schemper 2002;
   Heinze & Puhr 2010 for the conditional model), finite under separation. SE from I(β̂)⁻¹.
 
-p-values are Wald z tests (as R's ``summary``, SPSS and Stata print), whatever ``ci`` is.
+p-values are Wald z tests (as R's ``summary``, SPSS and Stata print), whatever ``ci`` is; with
+``method="firth"`` the table also has ``p_lr``, the penalised-likelihood-ratio p that logistf
+prints by default (the restricted fit keeps the full model's penalty).
 
-Fitting. statsmodels supplies the likelihoods (``Logit``; ``ConditionalLogit`` for the
-conditional model). They are maximised by one small damped Newton iteration (below) to
-max |step| < 1e-10, because (a) statsmodels' ``ConditionalLogit.fit`` defaults to BFGS and stops
-early (β off by ~4e-5 on a matched data set) and its covariance is a forward-difference Hessian,
-(b) the profile likelihood needs constrained refits with one coefficient held fixed, and (c)
-Firth's modified score is not in statsmodels. sklearn's ``LogisticRegression`` is never used: it
-is penalised by default.
-
-Separation is detected before fitting by linear programming (``scipy.optimize.linprog``): the
-ML estimate does not exist iff some direction d ≠ 0 has (2y − 1)·xᵢd ≥ 0 for every row
-(for the conditional model: (x_case − x_control)·d ≥ 0 within every set); "complete" if some d
-makes all of them > 0, else "quasi-complete"; a coefficient diverges iff some such d has dⱼ ≠ 0.
+Fitting (:mod:`ovcfstats._likelihood`, :mod:`ovcfstats._logit_fit`): analytic likelihoods
+maximised by a damped Newton iteration to max |step| < 1e-10. Separation is decided by linear
+programming when the ML fit signals divergence: the ML estimate does not exist iff some
+direction d ≠ 0 has (2y − 1)·xᵢd ≥ 0 for every row (for the conditional model:
+(x_case − x_control)·d ≥ 0 within every set); "complete" if some d makes all of them > 0, else
+"quasi-complete"; a coefficient diverges iff some such d has dⱼ ≠ 0.
 With ``method="ml"`` a diverging coefficient is reported as its limit (β = ±inf, OR = inf or 0)
 with SE, p and Wald limits NaN (a profile CI keeps its finite bound, as R's profile does); the
 other coefficients are those of the last Newton iterate; ``separation`` names the kind,
@@ -511,6 +507,7 @@ def logistic_or(
                     "ci_low": r["ci_low"],
                     "ci_high": r["ci_high"],
                     "p": r["p"],
+                    "p_lr": r.get("p_lr", np.nan),
                     "beta": r["beta"],
                     "se": r["se"],
                     "n": len(sub),
@@ -548,13 +545,21 @@ def logistic_or(
         "alpha": alpha,
     }
     return LogisticResult(
-        table=pd.DataFrame(rows, columns=list(TABLE_COLUMNS)),
+        table=pd.DataFrame(rows, columns=_table_columns(method)),
         excluded=excluded,
         warnings=tuple(notes),
         settings=settings,
         coefficients=coefficients,
         conventions=tuple(dict.fromkeys(conventions)),
     )
+
+
+def _table_columns(method: str) -> list[str]:
+    """``TABLE_COLUMNS``, with ``p_lr`` after ``p`` for Firth."""
+    cols = list(TABLE_COLUMNS)
+    if method == "firth":
+        cols.insert(cols.index("p") + 1, "p_lr")
+    return cols
 
 
 def _dedupe(excluded: pd.DataFrame) -> pd.DataFrame:
@@ -613,6 +618,7 @@ def _conventions(
             "estimates under separation, less small-sample bias; SE from the inverse "
             "information at the penalised estimate"
             + ("; profile CI of the penalised likelihood (as logistf)." if ci == "profile" else ".")
+            + " p_lr: penalised likelihood ratio test (logistf's default p)."
         )
     return lines
 

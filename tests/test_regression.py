@@ -17,7 +17,14 @@ from ovcfstats import (
     logistic_or,
     plot_forest,
 )
-from ovcfstats.regression import _ConditionalLogit, _FirthConditional, _Sets
+from ovcfstats.regression import (
+    _ConditionalLogit,
+    _FirthConditional,
+    _FirthLogit,
+    _newton,
+    _penalised_hessian,
+    _Sets,
+)
 
 REF = Path(__file__).parent / "reference"
 TERMS = ["spontaneous", "induced"]
@@ -306,6 +313,89 @@ def test_firth_matches_logistf(file, outcome, names, coef, ci, diverging):
     c = res.coefficients.set_index("term").loc[[*names, "(Intercept)"]]
     assert c["beta"].to_numpy() == pytest.approx(coef, abs=2e-6)
     assert np.log(c[["ci_low", "ci_high"]].to_numpy()) == pytest.approx(np.array(ci), abs=2e-4)
+
+
+FIRTH_TERMS = {"full": ["age", "educ", "re74", "re75", "married", "nodegree"],
+               "small": ["age", "educ", "re74", "re75"]}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["full", "small"])
+def test_firth_on_an_unscaled_design_converges_and_matches_brglm2(name):
+    # earnings in dollars beside years: the information spans ~12 orders of magnitude
+    data = pd.read_csv(REF / "lalonde.csv")
+    ref = pd.read_csv(REF / "logit_firth_lalonde.csv").set_index(["model", "term"]).loc[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning
+        res = logistic_or(data, FIRTH_TERMS[name], outcome="treat", adjust=(), model="joint",
+                          method="firth", ci="profile")  # fmt: skip
+    assert res.table["converged"].all()
+    c = res.coefficients.set_index("term")
+    for term, r in ref.iterrows():
+        row = c.loc[term]
+        assert row["beta"] == pytest.approx(r["estimate"], rel=1e-7), term
+        assert row["se"] == pytest.approx(r["se"], rel=1e-7), term
+        assert row["p"] == pytest.approx(r["p_wald"], rel=1e-6), term
+        assert row["p_lr"] == pytest.approx(r["p_lr"], rel=1e-6), term
+        assert np.log(row["ci_low"]) == pytest.approx(r["profile_low"], rel=1e-6), term
+        assert np.log(row["ci_high"]) == pytest.approx(r["profile_high"], rel=1e-6), term
+    t = res.table.set_index("indicator")
+    assert t["p_lr"].tolist() == pytest.approx(ref.loc[FIRTH_TERMS[name], "p_lr"].tolist(), 1e-6)
+    assert list(t.columns[3:5]) == ["p", "p_lr"]
+    assert "p_lr: penalised likelihood ratio" in " ".join(res.notes())
+
+
+def test_firth_newton_converges_on_the_raw_unscaled_design():
+    data = pd.read_csv(REF / "lalonde.csv")
+    ref = pd.read_csv(REF / "logit_firth_lalonde.csv").set_index(["model", "term"]).loc["full"]
+    X = np.c_[np.ones(len(data)), data[FIRTH_TERMS["full"]].to_numpy(float)]
+    b, ok = _newton(_FirthLogit(data["treat"].to_numpy(), X), np.zeros(X.shape[1]))
+    assert ok
+    assert b == pytest.approx(ref["estimate"].to_numpy(), rel=1e-7)
+
+
+def test_penalised_hessian_keeps_a_concave_curvature_whatever_its_spread():
+    # score of ½ b'Hb, so the Jacobian is H; eigenvalues spanning 9 orders of magnitude
+    rng = np.random.default_rng(0)
+    q = np.linalg.qr(rng.normal(size=(3, 3)))[0]
+
+    class Quadratic:
+        def __init__(self, values):
+            self.h = (q * np.asarray(values)) @ q.T
+
+        def score(self, b):
+            return self.h @ b
+
+    # (central differences are exact for a linear score up to rounding, ~0.03 here)
+    concave = np.linalg.eigvalsh(_penalised_hessian(Quadratic([-1e9, -3.0, -1.0]), np.ones(3)))
+    assert concave[1:] == pytest.approx([-3.0, -1.0], abs=0.1)  # not raised to a floor of -10
+    saddle = np.linalg.eigvalsh(_penalised_hessian(Quadratic([-1e9, -1.0, 2.0]), np.ones(3)))
+    assert saddle[1:] == pytest.approx([-2.0, -1.0], abs=0.1)  # +2 flipped, -1 kept
+    assert saddle[0] == pytest.approx(-1e9, rel=1e-6)
+
+
+def test_p_lr_is_a_firth_column_only(infert):
+    assert "p_lr" not in logistic_or(infert, TERMS, adjust=()).table.columns
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    scales=st.lists(st.sampled_from([1e-4, 1e-2, 1.0, 1e2, 1e4]), min_size=4, max_size=4),
+    shift=st.floats(-50, 50),
+)
+def test_firth_is_invariant_under_linear_rescaling_of_covariates(scales, shift):
+    # each covariate moved by `shift` and multiplied by its scale (1e-4 .. 1e4 on top of the
+    # dollars-and-years design): β and SE scale by 1/k, the tests do not change
+    data = pd.read_csv(REF / "lalonde.csv")
+    terms = FIRTH_TERMS["small"]
+    moved = data.assign(**{t: (data[t] + shift) * k for t, k in zip(terms, scales, strict=True)})
+    kw = {"outcome": "treat", "adjust": (), "model": "joint", "method": "firth"}
+    a = logistic_or(data, terms, **kw).table.set_index("indicator")
+    b = logistic_or(moved, terms, **kw).table.set_index("indicator")
+    assert b["converged"].all()
+    k = pd.Series(scales, index=terms)
+    assert (b["beta"] * k).tolist() == pytest.approx(a["beta"].tolist(), rel=1e-7)
+    assert (b["se"] * k).tolist() == pytest.approx(a["se"].tolist(), rel=1e-7)
+    assert b["p_lr"].tolist() == pytest.approx(a["p_lr"].tolist(), rel=1e-6)
 
 
 # -- separation --------------------------------------------------------------------------------
