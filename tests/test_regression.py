@@ -149,6 +149,54 @@ def test_conditional_separate_matches_clogit(infert, clogit_ref):
         check_against(res.models[term], clogit_ref.loc[term], {term: term}, tol=1e-6)
 
 
+BW_JOINT = ["lwt", "smoke", "ptl", "ht", "ui"]
+
+
+@pytest.fixture(scope="module")
+def birthwt_sets():
+    sets = pd.read_csv(REF / "logit_birthwt_sets.csv", dtype={"id": str})
+    first = sets["case"].eq(1) | ~sets.duplicated(["set", "case"])
+    return {"k4": sets, "mixed": sets[sets["keep_mixed"] == 1], "k1": sets[first]}
+
+
+@pytest.mark.parametrize(
+    ("design", "model", "terms"),
+    [
+        ("k4", "k4_joint", BW_JOINT),  # 1:4
+        ("k4", "k4_lwt", ["lwt"]),
+        ("mixed", "mixed_joint", BW_JOINT),  # 1:1 to 1:4 in one data set
+        ("mixed", "mixed_lwt", ["lwt"]),
+        ("k1", "k1_joint", BW_JOINT),  # 1:1 pairs
+    ],
+)
+@pytest.mark.parametrize("ci", ["wald", "profile"])
+def test_conditional_1_to_k_sets_match_clogit(birthwt_sets, design, model, terms, ci):
+    ref = pd.read_csv(REF / "logit_clogit_1k.csv").set_index(["model", "term"]).loc[model]
+    data = birthwt_sets[design]
+    res = quiet(logistic_or, data, terms, adjust=(), model="joint", conditional=True,
+                strata="set", ci=ci, id_col="id")  # fmt: skip
+    check_against(res.coefficients, ref, {t: t for t in terms}, profile=ci == "profile", tol=1e-6)
+    assert (res.table["n"] == ref["n"].iloc[0]).all()
+    assert (res.table["events"] == ref["events"].iloc[0]).all()
+
+
+def test_one_to_one_pairs_are_a_logistic_on_within_pair_differences(birthwt_sets):
+    # the conditional likelihood of 1:1 pairs is that of a no-intercept logistic regression of
+    # y = 1 on x_case − x_control
+    from statsmodels.discrete.discrete_model import Logit
+
+    pairs = birthwt_sets["k1"].sort_values(["set", "case"])
+    x = pairs[BW_JOINT].to_numpy(float)
+    diff = x[1::2] - x[0::2]  # case minus control, one row per pair
+    ones = np.ones(len(diff))
+    lik = _ConditionalLogit(pairs["case"].to_numpy(), x, pairs["set"].to_numpy())
+    b = np.array([-0.02, 1.0, 0.1, 1.2, 1.5])
+    logit = Logit(ones, diff)
+    assert lik.loglike(b) == pytest.approx(logit.loglike(b), rel=1e-12)
+    assert lik.score(b) == pytest.approx(logit.score(b), rel=1e-10)
+    assert lik.hessian(b) == pytest.approx(logit.hessian(b), rel=1e-10)
+
+
 def test_conditional_sets_with_several_cases_use_the_general_likelihood(infert, clogit_ref):
     # Recoding y -> 1 - y gives sets with two "cases"; the conditional likelihood then equals
     # the original one at -β exactly (statsmodels' recursion + a numerical Hessian).
