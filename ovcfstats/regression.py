@@ -77,7 +77,6 @@ from ._validate import (
     check_numeric,
     check_option,
     row_ids,
-    split_missing,
 )
 
 FUNC = "logistic_or"
@@ -182,11 +181,11 @@ def _check_per(per: Any, indicators: list[str]) -> dict[str, Any]:
 
 def _encode(
     data: pd.DataFrame, adjust: list[str]
-) -> tuple[dict[str, list[str]], pd.DataFrame, list]:
+) -> tuple[dict[str, list[str]], dict[str, np.ndarray], list]:
     """Numeric design columns of the covariates; non-numeric ones one-hot, first level reference.
 
     Returns ``{covariate: [design columns]}``, the columns (NaN where the covariate is missing)
-    and notes stating each encoding.
+    and notes stating each encoding. Levels are the values' text (so 1 and "1" are one level).
     """
     columns: dict[str, np.ndarray] = {}
     terms: dict[str, list[str]] = {}
@@ -197,11 +196,14 @@ def _encode(
             columns[var] = col.to_numpy(dtype=float, na_value=np.nan)
             terms[var] = [var]
             continue
-        levels = sorted(col.dropna().astype(str).unique())
+        codes, uniques = pd.factorize(col)
+        text = np.array([str(u) for u in uniques], dtype=object)
+        levels = sorted(set(text))
         terms[var] = []
         for level in levels[1:]:
             name = f"{var}={level}"
-            columns[name] = np.where(col.isna(), np.nan, (col.astype(str) == level).astype(float))
+            hit = np.r_[text == level, False].astype(float)  # code -1 (missing) -> last
+            columns[name] = np.where(codes < 0, np.nan, hit[codes])
             terms[var].append(name)
         if levels:
             shown = ", ".join(repr(v) for v in levels[1:]) or "none"
@@ -209,7 +211,7 @@ def _encode(
                 f"{var} encoded as indicator(s) of {shown} (reference {levels[0]!r}); "
                 "non-numeric covariates take their first sorted level as reference."
             )
-    return terms, pd.DataFrame(columns, index=data.index), notes
+    return terms, columns, notes
 
 
 @dataclass
@@ -227,21 +229,29 @@ class _Design:
     dropped_within: list[str]
 
 
+def _informative(y: np.ndarray, groups: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Rows whose matched set keeps both a case and a control among the ``keep`` rows."""
+    g = np.where(keep, groups, -1) + 1  # missing rows in a set of their own
+    cases = np.bincount(g, weights=y * keep)
+    size = np.bincount(g, weights=keep.astype(float))
+    return (g > 0) & (cases[g] > 0) & (cases[g] < size[g])
+
+
 def _design(
     name: str,
     inds: list[str],
-    frame: pd.DataFrame,
+    y: np.ndarray,
+    columns: dict[str, np.ndarray],
+    groups: np.ndarray | None,
     cov_terms: dict[str, list[str]],
     per: dict[str, Any],
-    conditional: bool,
-    strata: str,
     pending: list,
 ) -> _Design:
-    """Design of one model on the rows in ``frame`` (complete and informative already)."""
-    y = frame["_y"].to_numpy(int)
+    """Design of one model on its analysed rows (complete, and informative sets already);
+    ``groups`` holds the matched-set codes of a conditional model, else None."""
     cols, terms, per_text = [], [], {}
     for ind in inds:
-        x = frame[ind].to_numpy(float)
+        x = columns[ind]
         if np.ptp(x) == 0:
             raise DataError(
                 f"{FUNC}(): indicator '{ind}' is constant (all {x[0]:g}) in the {len(x)} rows "
@@ -259,7 +269,6 @@ def _design(
         cols.append(x / div)
         terms.append(ind)
     covariates, dropped = [], []
-    groups = frame[strata].to_numpy() if conditional else None
     for var, var_terms in cov_terms.items():
         kept = []
         if not var_terms:
@@ -271,8 +280,8 @@ def _design(
                 )
             )
         for t in var_terms:
-            x = frame[t].to_numpy(float)
-            if conditional:
+            x = columns[t]
+            if groups is not None:
                 by_set = pd.Series(x).groupby(groups)
                 if np.all(by_set.max().to_numpy() == by_set.min().to_numpy()):
                     dropped.append(t)
@@ -291,10 +300,10 @@ def _design(
             terms.append(t)
         if kept:
             covariates.append(var)
-    X = np.column_stack(cols)
-    if not conditional:
-        X = np.c_[np.ones(len(y)), X]
+    if groups is None:
+        cols.insert(0, np.ones(len(y)))
         terms = [INTERCEPT, *terms]
+    X = np.column_stack(cols)
     return _Design(name, inds, terms, y, X, groups, per_text, covariates, dropped)
 
 
@@ -405,14 +414,12 @@ def logistic_or(
     idc = id_col if id_col in data.columns else None
     frame = data.reset_index(drop=True)
     y = check_binary_outcome(frame, outcome, FUNC, idc)
-    work = pd.DataFrame({"_y": y}, index=frame.index)
-    for ind in inds:
-        work[ind] = check_numeric(frame, ind, FUNC, idc)
+    columns = {ind: check_numeric(frame, ind, FUNC, idc) for ind in inds}
     cov_terms, cov_cols, conventions = _encode(frame, adj)
-    work = pd.concat([work, cov_cols], axis=1)
-    if conditional:
-        work[strata] = frame[strata]
-    work["_id"] = row_ids(frame, None, idc)
+    columns.update(cov_cols)
+    variables = [*inds, *adj] + ([strata] if conditional else [])
+    missing = {v: frame[v].isna().to_numpy() for v in variables}
+    groups = pd.factorize(frame[strata])[0] if conditional else None
 
     notes: list[str] = []
     pending: list[tuple[str, type[Warning]]] = []  # issued from here: the user's line is shown
@@ -420,41 +427,36 @@ def logistic_or(
     excluded_parts, rows, coef_tables = [], [], []
     for name, model_inds in groups_of_models:
         model_cols = [*model_inds, *adj] + ([strata] if conditional else [])
-        check_view = frame[model_cols].copy()
-        if idc:
-            check_view[idc] = frame[idc]
-        _, missing = split_missing(check_view, model_cols, idc)
-        excluded_parts.append(missing)
+        for col in model_cols:
+            if missing[col].any():
+                excluded_parts.append(
+                    make_excluded(row_ids(frame, missing[col], idc), col, f"missing {col}")
+                )
         design_cols = [*model_inds, *(t for v in adj for t in cov_terms[v])]
-        keep = ~check_view[model_cols].isna().any(axis=1).to_numpy()
-        sub = work[keep]
+        keep = ~np.logical_or.reduce([missing[c] for c in model_cols])
         if conditional:
-            by_set = sub.groupby(strata)["_y"]
-            informative = by_set.transform("min") < by_set.transform("max")
-            lost = sub[~informative.to_numpy(bool)]
+            keep &= _informative(y, groups, keep)
+            lost = ~keep & ~np.logical_or.reduce([missing[c] for c in model_cols])
             excluded_parts.append(
                 make_excluded(
-                    list(lost["_id"]),
+                    row_ids(frame, lost, idc),
                     strata,
                     "no case–control contrast left in its matched set",
                 )
             )
-            sub = sub[informative.to_numpy(bool)]
-            if method == "firth" and (sub.groupby(strata)["_y"].sum() > 1).any():
+            cases_per_set = np.bincount(groups[keep], weights=y[keep])
+            if method == "firth" and (cases_per_set > 1).any():
                 raise DataError(
                     f"{FUNC}(): method='firth' with conditional=True needs one case per matched "
                     f"set; some sets in '{strata}' have several. Use method='ml', or recode the "
                     "sets."
                 )
-        events = int(sub["_y"].sum()) if len(sub) else 0
-        if events == 0 or events == len(sub):
+        n_rows = int(keep.sum())
+        events = int(y[keep].sum())
+        if events == 0 or events == n_rows:
             raise DataError(
                 f"{FUNC}(): model '{name}' has "
-                + (
-                    "no rows"
-                    if len(sub) == 0
-                    else f"one outcome class only (all {sub['_y'].iloc[0]})"
-                )
+                + ("no rows" if n_rows == 0 else f"one outcome class only (all {y[keep][0]})")
                 + f" after dropping rows with missing {', '.join(model_cols)}"
                 + (" and matched sets without a case and a control" if conditional else "")
                 + ". Both cases and controls are needed."
@@ -462,21 +464,21 @@ def logistic_or(
         design = _design(
             name,
             model_inds,
-            sub[["_y", *design_cols, *([strata] if conditional else [])]],
+            y[keep],
+            {c: columns[c][keep] for c in design_cols},
+            groups[keep] if conditional else None,
             cov_terms,
             per_map,
-            conditional,
-            strata,
             pending,
         )
         n_params = design.X.shape[1] - (0 if conditional else 1)
-        if len(sub) <= design.X.shape[1]:
+        if n_rows <= design.X.shape[1]:
             raise DataError(
-                f"{FUNC}(): model '{name}' has {len(sub)} analysed rows for {design.X.shape[1]} "
+                f"{FUNC}(): model '{name}' has {n_rows} analysed rows for {design.X.shape[1]} "
                 "parameters; more rows are needed (or fewer covariates)."
             )
         _check_rank(design)
-        minority = min(events, len(sub) - events)
+        minority = min(events, n_rows - events)
         epv = minority / n_params
         if epv < MIN_EPV:
             pending.append(
@@ -490,7 +492,7 @@ def logistic_or(
             )
         table, kind, converged = _fit(design, method, ci, alpha, pending)
         table.insert(0, "model", name)
-        table["n"] = len(sub)
+        table["n"] = n_rows
         table["events"] = events
         coef_tables.append(table)
         adjusted = [v for v in adj if v in design.covariates]
@@ -510,7 +512,7 @@ def logistic_or(
                     "p_lr": r.get("p_lr", np.nan),
                     "beta": r["beta"],
                     "se": r["se"],
-                    "n": len(sub),
+                    "n": n_rows,
                     "events": events,
                     "per": design.per_text[ind],
                     "model": model,
