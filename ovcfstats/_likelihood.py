@@ -31,38 +31,41 @@ SATURATED = 1e-10
 class _Logit:
     """Binary logistic likelihood ℓ(β) = Σ yᵢηᵢ − log(1 + e^ηᵢ), η = Xβ; analytic derivatives.
 
-    The linear predictor of the last β is kept, so that the score, Hessian and log-likelihood
-    at one β cost one product Xβ.
+    One evaluation at β (one product Xβ, one exp, one log1p) gives ℓ and the fitted
+    probabilities; the last one is kept, so that the score, information and ℓ at one β cost one
+    evaluation.
     """
 
     def __init__(self, y: np.ndarray, X: np.ndarray) -> None:
         self.y = np.asarray(y, dtype=float)
-        self.X = np.ascontiguousarray(X, dtype=float)
+        self.X = np.asarray(X, dtype=float)
         self._key: bytes | None = None
 
-    def _eta(self, b: np.ndarray) -> np.ndarray:
+    def _eval(self, b: np.ndarray) -> tuple[float, np.ndarray]:
         key = np.asarray(b, dtype=float).tobytes()
         if key != self._key:
-            self._key, self._last = key, self.X @ b
+            eta = self.X @ b
+            e = np.exp(-np.abs(eta))  # in (0, 1]: no overflow
+            pi = np.where(eta >= 0, 1.0, e) / (1.0 + e)
+            ll = float(self.y @ eta - np.maximum(eta, 0.0).sum() - np.log1p(e).sum())
+            self._key, self._last = key, (ll, pi)
         return self._last
 
     def fitted(self, b: np.ndarray) -> np.ndarray:
         """Fitted probabilities π = 1 / (1 + e^−η)."""
-        from scipy.special import expit
-
-        return expit(self._eta(b))
+        return self._eval(b)[1]
 
     def loglike(self, b: np.ndarray) -> float:
-        eta = self._eta(b)
-        return float(self.y @ eta - np.logaddexp(0.0, eta).sum())
+        return self._eval(b)[0]
 
     def score(self, b: np.ndarray) -> np.ndarray:
         return self.X.T @ (self.y - self.fitted(b))
 
     def information(self, b: np.ndarray) -> np.ndarray:
-        """X'WX with W = diag(π(1 − π))."""
+        """X'WX with W = diag(π(1 − π)), summed over blocks of rows that stay in cache."""
         pi = self.fitted(b)
-        return self.X.T @ (self.X * (pi * (1.0 - pi))[:, None])
+        w = pi * (1.0 - pi)
+        return _weighted_gram(self.X, w)
 
     def hessian(self, b: np.ndarray) -> np.ndarray:
         return -self.information(b)
@@ -71,6 +74,17 @@ class _Logit:
         """Whether some fitted probability is within ``SATURATED`` of 0 or 1."""
         pi = self.fitted(b)
         return bool(np.min(np.minimum(pi, 1.0 - pi)) < SATURATED)
+
+
+def _weighted_gram(X: np.ndarray, w: np.ndarray, block: int = 1 << 15) -> np.ndarray:
+    """X' diag(w) X, by blocks of rows (the weighted copy of a block stays in cache)."""
+    if len(X) <= block:
+        return X.T @ (X * w[:, None])
+    out = np.zeros((X.shape[1], X.shape[1]))
+    for i in range(0, len(X), block):
+        part = X[i : i + block]
+        out += part.T @ (part * w[i : i + block, None])
+    return out
 
 
 class _FirthLogit:
@@ -91,7 +105,7 @@ class _FirthLogit:
     def score(self, b: np.ndarray) -> np.ndarray:
         pi = self.base.fitted(b)
         w = pi * (1.0 - pi)
-        info = self.X.T @ (self.X * w[:, None])
+        info = _weighted_gram(self.X, w)
         h = w * np.einsum("ij,ij->i", self.X @ np.linalg.pinv(info), self.X)
         return self.X.T @ (self.y - pi + h * (0.5 - pi))
 

@@ -303,8 +303,29 @@ def _design(
     if groups is None:
         cols.insert(0, np.ones(len(y)))
         terms = [INTERCEPT, *terms]
-    X = np.column_stack(cols)
+    X = np.empty((len(y), len(cols)), order="F")  # columns contiguous: fast X @ b
+    for j, col in enumerate(cols):
+        X[:, j] = col
     return _Design(name, inds, terms, y, X, groups, per_text, covariates, dropped)
+
+
+def _surely_full_rank(X: np.ndarray) -> bool:
+    """Whether ``np.linalg.matrix_rank(X)`` is certainly full, from the p × p Gram matrix.
+
+    With D the column norms and Xs = X·D⁻¹, cond(X) ≤ cond(Xs)·max D / min D; matrix_rank is full
+    when cond(X) < 1 / (n·eps). cond(Xs) from the eigenvalues of Xs'Xs is accurate while
+    cond(Xs)² ≪ 1/eps, so the bound is used only there, with a factor 100 to spare; otherwise the
+    SVD decides (one Gram product instead of an SVD of n × p on large data).
+    """
+    norms = np.sqrt(np.einsum("ij,ij->j", X, X))
+    if not np.all(norms > 0):
+        return False
+    gram = X.T @ X / np.outer(norms, norms)
+    values = np.linalg.eigvalsh(gram)
+    if not values[0] > 1e-8 * values[-1]:
+        return False
+    cond = np.sqrt(values[-1] / values[0]) * norms.max() / norms.min()
+    return bool(cond < 0.01 / (max(X.shape) * np.finfo(float).eps))
 
 
 def _check_rank(design: _Design) -> None:
@@ -312,7 +333,7 @@ def _check_rank(design: _Design) -> None:
     if design.groups is not None:
         means = pd.DataFrame(X).groupby(design.groups).transform("mean").to_numpy()
         X = X - means
-    if np.linalg.matrix_rank(X) == X.shape[1]:
+    if _surely_full_rank(X) or np.linalg.matrix_rank(X) == X.shape[1]:
         return
     redundant = []
     for j in range(1, X.shape[1] + 1):
@@ -412,7 +433,8 @@ def logistic_or(
     needed = [outcome, *inds, *adj] + ([strata] if conditional else [])
     check_columns(data, needed, FUNC)
     idc = id_col if id_col in data.columns else None
-    frame = data.reset_index(drop=True)
+    positional = data.index.equals(pd.RangeIndex(len(data)))
+    frame = data if positional else data.reset_index(drop=True)
     y = check_binary_outcome(frame, outcome, FUNC, idc)
     columns = {ind: check_numeric(frame, ind, FUNC, idc) for ind in inds}
     cov_terms, cov_cols, conventions = _encode(frame, adj)
@@ -465,7 +487,7 @@ def logistic_or(
             name,
             model_inds,
             y[keep],
-            {c: columns[c][keep] for c in design_cols},
+            {c: columns[c] if n_rows == len(y) else columns[c][keep] for c in design_cols},
             groups[keep] if conditional else None,
             cov_terms,
             per_map,
