@@ -14,7 +14,6 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ._likelihood import (
     _ConditionalLogit,
@@ -32,10 +31,15 @@ from ._results import ConvergenceWarning, SeparationWarning
 FUNC = "logistic_or"
 
 
-def _one_blas_thread() -> Any:
-    from threadpoolctl import threadpool_limits
+_CONTROLLER: list[Any] = []  # one threadpoolctl controller: finding the libraries costs ~4 ms
 
-    return threadpool_limits(limits=1, user_api="blas")
+
+def _one_blas_thread() -> Any:
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 def _engines(design: Any, method: str) -> tuple[Any, Any]:
@@ -60,15 +64,15 @@ def _check_separation(design: Any, ml: Any, b_ml: np.ndarray, ok: bool) -> tuple
 
 def _fit(
     design: Any, method: str, ci: str, alpha: float, pending: list
-) -> tuple[pd.DataFrame, str, bool]:
-    """Fit one model; return its coefficient table, separation kind and convergence.
+) -> tuple[dict[str, Any], str, bool]:
+    """Fit one model; return its coefficient columns, separation kind and convergence.
 
     Under separation with ``method="ml"`` the diverging coefficients are reported as their
     limit (β = ±inf, OR = inf or 0) with SE, p and Wald limits NaN; a profile CI keeps its
     finite bound. The other coefficients are those of the last Newton iterate. With
     ``method="firth"`` the table also has ``p_lr``, the penalised-likelihood-ratio p.
     """
-    from scipy.stats import norm
+    from scipy.special import ndtr, ndtri
 
     # Fit on columns of root-mean-square 1, then scale back: every estimate, SE and bound is
     # equivariant under this (Firth's penalty changes by a constant), while the Newton solves
@@ -88,9 +92,9 @@ def _fit(
         _warn_fit(design.name, kind, converged, method, terms, pending)
         if method == "ml" and kind != "none":
             converged = False  # the MLE does not exist, whatever the iteration's step size did
-        z = norm.ppf(1 - alpha / 2)
+        z = ndtri(1 - alpha / 2)
         zval = b / se
-        p = 2 * norm.sf(np.abs(zval))
+        p = 2 * ndtr(-np.abs(zval))
         low, high = b - z * se, b + z * se
         if ci == "profile":
             low, high = _profile_ci(lik, b, se, diverging, alpha, design, method, kind, pending)
@@ -100,17 +104,14 @@ def _fit(
         columns = {"term": design.terms, "beta": b, "se": se, "z": zval, "p": p}
         if p_lr is not None:
             columns["p_lr"] = p_lr
-        table = pd.DataFrame(
-            {
-                **columns,
-                "or": np.exp(b),
-                "ci_low": np.exp(low),
-                "ci_high": np.exp(high),
-                "per": [design.per_text.get(t, "1 unit") for t in design.terms],
-                "diverging": diverging,
-            }
-        )
-    return table, kind, converged
+        columns |= {
+            "or": np.exp(b),
+            "ci_low": np.exp(low),
+            "ci_high": np.exp(high),
+            "per": [design.per_text.get(t, "1 unit") for t in design.terms],
+            "diverging": diverging,
+        }
+    return columns, kind, converged
 
 
 def _standard_errors(info: np.ndarray, keep: np.ndarray) -> np.ndarray:

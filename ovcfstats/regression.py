@@ -512,18 +512,19 @@ def logistic_or(
                     SmallSampleWarning,
                 )
             )
-        table, kind, converged = _fit(design, method, ci, alpha, pending)
-        table.insert(0, "model", name)
-        table["n"] = n_rows
-        table["events"] = events
-        coef_tables.append(table)
+        coefs, kind, converged = _fit(design, method, ci, alpha, pending)
+        size = len(design.terms)
+        coef_tables.append(
+            {"model": [name] * size, **coefs, "n": [n_rows] * size, "events": [events] * size}
+        )
         adjusted = [v for v in adj if v in design.covariates]
         for ind in model_inds:
             others = [i for i in model_inds if i != ind]
             text = ", ".join([*adjusted, *others]) or "none"
             if conditional:
                 text = f"matched sets ({strata})" + ("; " + text if text != "none" else "")
-            r = table.loc[table["term"] == ind].iloc[0]
+            at = design.terms.index(ind)
+            r = {k: v[at] for k, v in coefs.items()}
             rows.append(
                 {
                     "indicator": ind,
@@ -554,7 +555,9 @@ def logistic_or(
     for message, category in pending:
         warn(notes, message, category)
     conventions[:0] = _conventions(model, conditional, strata, per_map, ci, method, alpha)
-    coefficients = pd.concat(coef_tables, ignore_index=True)
+    coefficients = pd.DataFrame(
+        {k: np.concatenate([np.asarray(t[k]) for t in coef_tables]) for k in coef_tables[0]}
+    )
     excluded = _dedupe(concat_excluded(excluded_parts))
     settings = {
         "indicators": tuple(inds),
