@@ -17,13 +17,16 @@ from ovcfstats import (
     logistic_or,
     plot_forest,
 )
+from ovcfstats._likelihood import _weighted_gram
 from ovcfstats.regression import (
     _ConditionalLogit,
     _FirthConditional,
     _FirthLogit,
     _newton,
     _penalised_hessian,
+    _separation,
     _Sets,
+    _surely_full_rank,
 )
 
 REF = Path(__file__).parent / "reference"
@@ -493,6 +496,44 @@ def test_no_separation_when_classes_overlap(infert):
     res = logistic_or(infert, TERMS, adjust=["age"])
     assert (res.table["separation"] == "none").all() and res.table["converged"].all()
     assert res.warnings == ()
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(6, 40), gap=st.floats(-1.0, 1.0))
+def test_separation_is_found_whenever_the_lp_finds_it(seed, n, gap):
+    # the LP runs only when the ML fit signals divergence: it must never miss a separated design
+    rng = np.random.default_rng(seed)
+    y = np.r_[0, 1, (rng.random(n - 2) < 0.5).astype(int)]
+    x = rng.normal(size=n) + np.where(y == 1, gap, -gap) * 2  # large gap: separated
+    z = rng.integers(0, 2, n).astype(float)
+    data = pd.DataFrame({"case": y, "x": x, "z": z})
+    X = np.c_[np.ones(n), x, z]
+    if np.linalg.matrix_rank(X) < 3 or np.ptp(z) == 0:
+        return
+    kind, diverging = _separation(X * (2 * y - 1)[:, None])
+    res = quiet(logistic_or, data, "x", adjust=["z"])
+    assert res.table["separation"].iloc[0] == kind
+    coefs = res.coefficients
+    assert coefs["diverging"].tolist() == diverging.tolist()
+    if kind == "none":
+        assert res.table["converged"].iloc[0]
+
+
+def test_blocked_weighted_gram_equals_the_direct_product():
+    rng = np.random.default_rng(1)
+    X, w = rng.normal(size=(70_001, 3)), rng.random(70_001)  # three blocks, the last one short
+    assert _weighted_gram(X, w) == pytest.approx(X.T @ (X * w[:, None]), rel=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), eps=st.sampled_from([0.0, 1e-15, 1e-12, 1e-9, 1e-6, 1e-3]),
+       scale=st.sampled_from([1e-6, 1.0, 1e6]))  # fmt: skip
+def test_gram_rank_shortcut_never_contradicts_matrix_rank(seed, eps, scale):
+    rng = np.random.default_rng(seed)
+    X = np.c_[np.ones(50), rng.normal(size=(50, 2))]
+    X = np.c_[X, (X[:, 1] + 2 * X[:, 2] + eps * rng.normal(size=50)) * scale]
+    if _surely_full_rank(X):
+        assert np.linalg.matrix_rank(X) == 4
 
 
 # -- bad input ---------------------------------------------------------------------------------
