@@ -183,6 +183,26 @@ def test_conditional_1_to_k_sets_match_clogit(birthwt_sets, design, model, terms
     assert (res.table["events"] == ref["events"].iloc[0]).all()
 
 
+def test_estimates_equal_r_to_its_convergence(infert, glm_ref, birthwt_sets):
+    # R ran to 1e-12 (clogit) and 1e-14 (glm); our Newton stops at max |step| < 1e-10, so the
+    # estimates agree far beyond the 1e-6 of the CI checks: a loose stopping rule shows here
+    glm = logistic_or(infert, TERMS, adjust=["age"], model="joint").coefficients
+    ref = glm_ref.loc["glm3"].loc[glm["term"]]
+    assert glm["beta"].to_numpy() == pytest.approx(ref["estimate"].to_numpy(), abs=1e-9)
+    assert glm["se"].to_numpy() == pytest.approx(ref["se"].to_numpy(), abs=1e-9)
+    cl = quiet(logistic_or, birthwt_sets["k4"], BW_JOINT, adjust=(), model="joint",
+               conditional=True, strata="set").coefficients  # fmt: skip
+    ref = pd.read_csv(REF / "logit_clogit_1k.csv").set_index(["model", "term"]).loc["k4_joint"]
+    expected = ref.loc[BW_JOINT, "estimate"].to_numpy()
+    assert cl["beta"].to_numpy() == pytest.approx(expected, abs=1e-9)
+    firth = logistic_or(pd.read_csv(REF / "lalonde.csv"), FIRTH_TERMS["full"], outcome="treat",
+                        adjust=(), model="joint", method="firth").coefficients  # fmt: skip
+    ref = pd.read_csv(REF / "logit_firth_lalonde.csv").set_index(["model", "term"]).loc["full"]
+    assert firth["beta"].to_numpy() == pytest.approx(
+        ref.loc[firth["term"], "estimate"].to_numpy(), rel=1e-9
+    )
+
+
 def test_one_to_one_pairs_are_a_logistic_on_within_pair_differences(birthwt_sets):
     # the conditional likelihood of 1:1 pairs is that of a no-intercept logistic regression of
     # y = 1 on x_case − x_control
