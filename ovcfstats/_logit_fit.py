@@ -224,3 +224,56 @@ def _profile_ci(
             )
         )
     return low, high
+
+
+def _conventions(
+    model: str,
+    conditional: bool,
+    strata: str,
+    per: dict[str, Any],
+    ci: str,
+    method: str,
+    alpha: float,
+) -> list[str]:
+    level = f"{100 * (1 - alpha):g}%"
+    lines = [
+        (
+            "One model per indicator, each with the adjustment covariates."
+            if model == "separate"
+            else "One joint model with all indicators and covariates: each OR is also adjusted "
+            "for the other indicators."
+        ),
+        "Rows with a missing value in a model's variables are dropped from that model only "
+        "(listed under excluded); n and events are per model.",
+    ]
+    if conditional:
+        lines.append(
+            f"Conditional logistic regression on the matched sets in '{strata}' (as R's clogit): "
+            "the matching variables are accounted for by design, so adjusting for them again is "
+            "unnecessary. Sets without both a case and a control, and sets whose members share "
+            "all model values, contribute nothing."
+        )
+    scales = sorted(
+        {"SD" if v == "sd" else "unit" if v == "unit" else f"{v:g}" for v in per.values()}
+    )
+    lines.append(
+        f"OR per {' / '.join(scales)} of the indicator (column 'per'; SD in the analysed rows)."
+    )
+    lines.append(
+        f"{level} CI: "
+        + (
+            "Wald, exp(β ± z·SE)."
+            if ci == "wald"
+            else "profile likelihood (2·Δloglik = χ²₁ quantile, other coefficients refitted)."
+        )
+        + " p: Wald z test."
+    )
+    if method == "firth":
+        lines.append(
+            "Firth's penalised likelihood (loglik + ½·log det of the information): finite "
+            "estimates under separation, less small-sample bias; SE from the inverse "
+            "information at the penalised estimate"
+            + ("; profile CI of the penalised likelihood (as logistf)." if ci == "profile" else ".")
+            + " p_lr: penalised likelihood ratio test (logistf's default p)."
+        )
+    return lines

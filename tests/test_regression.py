@@ -329,6 +329,11 @@ def test_firth_conditional_pairs_is_the_half_corrected_discordant_ratio():
     row = res.table.iloc[0]
     assert row["beta"] == pytest.approx(beta, abs=1e-9)
     assert row["se"] == pytest.approx(1 / np.sqrt(9 * p * (1 - p)), abs=1e-9)
+    # ℓ* = (9 + ½)·log p + ½·log(1 − p) + const over the discordant pairs: closed-form LR test
+    lr = 2 * (9.5 * np.log(2 * p) + 0.5 * np.log(2 * (1 - p)))
+    from scipy.stats import chi2
+
+    assert row["p_lr"] == pytest.approx(chi2.sf(lr, 1), rel=1e-8)
     with pytest.warns(SeparationWarning):
         ml = logistic_or(data, "x", adjust=(), conditional=True, ci="profile")
     assert ml.table["or"].iloc[0] == np.inf and np.isnan(ml.table["p"].iloc[0])
