@@ -15,20 +15,16 @@ Every choice the paper left open is an argument and is printed with the result:
 - ``method="firth"``: Firth's penalised likelihood ℓ(β) + ½·log|I(β)| (Heinze & Schemper 2002;
   Heinze & Puhr 2010 for the conditional model), finite under separation. SE from I(β̂)⁻¹.
 
-p-values are Wald z tests (as R's ``summary``, SPSS and Stata print), whatever ``ci`` is.
+p-values are Wald z tests (as R's ``summary``, SPSS and Stata print), whatever ``ci`` is; with
+``method="firth"`` the table also has ``p_lr``, the penalised-likelihood-ratio p that logistf
+prints by default (the restricted fit keeps the full model's penalty).
 
-Fitting. statsmodels supplies the likelihoods (``Logit``; ``ConditionalLogit`` for the
-conditional model). They are maximised by one small damped Newton iteration (below) to
-max |step| < 1e-10, because (a) statsmodels' ``ConditionalLogit.fit`` defaults to BFGS and stops
-early (β off by ~4e-5 on a matched data set) and its covariance is a forward-difference Hessian,
-(b) the profile likelihood needs constrained refits with one coefficient held fixed, and (c)
-Firth's modified score is not in statsmodels. sklearn's ``LogisticRegression`` is never used: it
-is penalised by default.
-
-Separation is detected before fitting by linear programming (``scipy.optimize.linprog``): the
-ML estimate does not exist iff some direction d ≠ 0 has (2y − 1)·xᵢd ≥ 0 for every row
-(for the conditional model: (x_case − x_control)·d ≥ 0 within every set); "complete" if some d
-makes all of them > 0, else "quasi-complete"; a coefficient diverges iff some such d has dⱼ ≠ 0.
+Fitting (:mod:`ovcfstats._likelihood`, :mod:`ovcfstats._logit_fit`): analytic likelihoods
+maximised by a damped Newton iteration to max |step| < 1e-10. Separation is decided by linear
+programming when the ML fit signals divergence: the ML estimate does not exist iff some
+direction d ≠ 0 has (2y − 1)·xᵢd ≥ 0 for every row (for the conditional model:
+(x_case − x_control)·d ≥ 0 within every set); "complete" if some d makes all of them > 0, else
+"quasi-complete"; a coefficient diverges iff some such d has dⱼ ≠ 0.
 With ``method="ml"`` a diverging coefficient is reported as its limit (β = ±inf, OR = inf or 0)
 with SE, p and Wald limits NaN (a profile CI keeps its finite bound, as R's profile does); the
 other coefficients are those of the last Newton iterate; ``separation`` names the kind,
@@ -42,7 +38,6 @@ below 10 gives a :class:`SmallSampleWarning`.
 
 from __future__ import annotations
 
-import warnings as _warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -50,12 +45,25 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+# The likelihood engines live in _likelihood; their names stay importable from here.
+from ._likelihood import (  # noqa: F401
+    _cold_start,
+    _ConditionalLogit,
+    _contrasts,
+    _FirthConditional,
+    _FirthLogit,
+    _Logit,
+    _newton,
+    _penalised_hessian,
+    _profile_bound,
+    _separation,
+    _Sets,
+)
+from ._logit_fit import _conventions, _fit
 from ._plotting import figure_and_axes
 from ._results import (
-    ConvergenceWarning,
     DegenerateDataWarning,
     Result,
-    SeparationWarning,
     SmallSampleWarning,
     concat_excluded,
     make_excluded,
@@ -69,7 +77,6 @@ from ._validate import (
     check_numeric,
     check_option,
     row_ids,
-    split_missing,
 )
 
 FUNC = "logistic_or"
@@ -136,320 +143,6 @@ class LogisticResult(Result):
         return plot_forest(self, ax=ax, **kwargs)
 
 
-# -- likelihoods: loglike, score, hessian (for Firth: −I, the Fisher information) ----------------
-
-
-class _Logit:
-    """Binary logistic likelihood of statsmodels' ``Logit`` (analytic score and Hessian)."""
-
-    def __init__(self, y: np.ndarray, X: np.ndarray) -> None:
-        from statsmodels.discrete.discrete_model import Logit
-
-        self.model = Logit(y, X)
-
-    def loglike(self, b: np.ndarray) -> float:
-        return float(self.model.loglike(b))
-
-    def score(self, b: np.ndarray) -> np.ndarray:
-        return self.model.score(b)
-
-    def hessian(self, b: np.ndarray) -> np.ndarray:
-        return self.model.hessian(b)
-
-
-class _FirthLogit:
-    """Firth's penalised logistic likelihood ℓ(β) + ½ log|X'WX| (Heinze & Schemper 2002).
-
-    The modified score is X'(y − π + h(½ − π)) with h the diagonal of the hat matrix
-    W^½ X (X'WX)⁻¹ X' W^½; the Newton step uses the Fisher information X'WX (as logistf does).
-    """
-
-    def __init__(self, y: np.ndarray, X: np.ndarray) -> None:
-        self.y, self.X = y, X
-        self.base = _Logit(y, X)
-
-    def _parts(self, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        pi = 1.0 / (1.0 + np.exp(-(self.X @ b)))
-        w = pi * (1.0 - pi)
-        info = (self.X * w[:, None]).T @ self.X
-        return pi, w, info
-
-    def loglike(self, b: np.ndarray) -> float:
-        _, _, info = self._parts(b)
-        sign, logdet = np.linalg.slogdet(info)
-        return self.base.loglike(b) + (0.5 * logdet if sign > 0 else -np.inf)
-
-    def score(self, b: np.ndarray) -> np.ndarray:
-        pi, w, info = self._parts(b)
-        h = w * np.einsum("ij,ij->i", self.X @ np.linalg.pinv(info), self.X)
-        return self.X.T @ (self.y - pi + h * (0.5 - pi))
-
-    def hessian(self, b: np.ndarray) -> np.ndarray:
-        return -self._parts(b)[2]
-
-    def newton_hessian(self, b: np.ndarray) -> np.ndarray:
-        return _penalised_hessian(self, b)
-
-
-def _penalised_hessian(lik: Any, b: np.ndarray) -> np.ndarray:
-    """Hessian for Newton steps on a Firth likelihood: the central-difference Jacobian of the
-    modified score, with any non-negative eigenvalue λ replaced by −max(|λ|, 1e-8·scale) so that
-    the step is an ascent direction (saddle-free Newton; the step halving keeps ℓ* increasing).
-
-    Fisher scoring (logistf's step) converges only linearly under separation, where the
-    penalty's own curvature dominates (ratio ~0.98 per step on a separated matched data set).
-    """
-    from statsmodels.tools.numdiff import approx_fprime
-
-    h = np.atleast_2d(approx_fprime(b, lik.score, centered=True))
-    values, vectors = np.linalg.eigh((h + h.T) / 2)
-    floor = 1e-8 * max(np.max(np.abs(values)), 1e-300)
-    values = -np.maximum(np.abs(values), floor)
-    return (vectors * values) @ vectors.T
-
-
-class _Sets:
-    """Matched sets with exactly one case each, sorted by set, for vectorised conditional terms.
-
-    With one case per set the conditional likelihood is a multinomial logit within the set:
-    ℓ = Σ_sets [x_case·β − log Σ_members exp(x·β)], and −∂²ℓ = Σ_sets Cov_p(x) with p the
-    within-set softmax. statsmodels' ``ConditionalLogit`` has no analytic Hessian (it
-    differentiates the score numerically, forward differences), so it is written out here.
-    """
-
-    def __init__(self, y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> None:
-        order = np.argsort(groups, kind="stable")
-        self.X, self.y, g = X[order], y[order], groups[order]
-        self.starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-        self.index = np.cumsum(np.r_[False, g[1:] != g[:-1]])
-        self.case_x = np.add.reduceat(self.X * self.y[:, None], self.starts, axis=0)
-
-    def moments(self, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-        """Log-likelihood, within-set probabilities p, centred rows d, information Σ p·d·d'."""
-        eta = self.X @ b
-        top = np.maximum.reduceat(eta, self.starts)
-        e = np.exp(eta - top[self.index])
-        total = np.add.reduceat(e, self.starts)
-        p = e / total[self.index]
-        mean = np.add.reduceat(self.X * p[:, None], self.starts, axis=0)
-        d = self.X - mean[self.index]
-        ll = float(np.sum(self.case_x @ b) - np.sum(top + np.log(total)))
-        return ll, p, d, (d * p[:, None]).T @ d
-
-
-class _ConditionalLogit:
-    """Conditional logistic likelihood of statsmodels' ``ConditionalLogit`` (exact, any set).
-
-    The Hessian is analytic when every set has one case (:class:`_Sets`), else a central
-    difference of statsmodels' analytic score (error ~1e-10, vs ~1e-6 for forward differences).
-    """
-
-    def __init__(self, y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> None:
-        from statsmodels.discrete.conditional_models import ConditionalLogit
-
-        with _warnings.catch_warnings():
-            _warnings.simplefilter("ignore")
-            self.model = ConditionalLogit(y, X, groups=groups)
-        one_case = pd.Series(y).groupby(groups).sum().eq(1).all()
-        self.sets = _Sets(y, X, groups) if one_case else None
-
-    def loglike(self, b: np.ndarray) -> float:
-        return float(self.model.loglike(b))
-
-    def score(self, b: np.ndarray) -> np.ndarray:
-        return np.asarray(self.model.score(b), dtype=float)
-
-    def hessian(self, b: np.ndarray) -> np.ndarray:
-        if self.sets is not None:
-            return -self.sets.moments(b)[3]
-        from statsmodels.tools.numdiff import approx_fprime
-
-        h = np.atleast_2d(approx_fprime(b, self.score, centered=True))
-        return (h + h.T) / 2
-
-
-class _FirthConditional:
-    """Penalised conditional likelihood ℓ_c(β) + ½ log|I_c(β)| (Heinze & Puhr 2010).
-
-    One case per set. ∂I/∂β_k = Σ p·d_k·d·d' (third central moment within the set), so the
-    penalty's gradient is ½ tr(I⁻¹ ∂I/∂β_k); Newton steps use I_c.
-    """
-
-    def __init__(self, y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> None:
-        self.sets = _Sets(y, X, groups)
-
-    def loglike(self, b: np.ndarray) -> float:
-        ll, _, _, info = self.sets.moments(b)
-        sign, logdet = np.linalg.slogdet(info)
-        return ll + (0.5 * logdet if sign > 0 else -np.inf)
-
-    def score(self, b: np.ndarray) -> np.ndarray:
-        _, p, d, info = self.sets.moments(b)
-        inv = np.linalg.pinv(info)
-        grad = self.sets.case_x.sum(axis=0) - np.add.reduceat(
-            self.sets.X * p[:, None], self.sets.starts, axis=0
-        ).sum(axis=0)
-        # ½ tr(I⁻¹ Σ p d_k d d') = ½ Σ_rows p·d_k·(d' I⁻¹ d)
-        quad = np.einsum("ij,jk,ik->i", d, inv, d)
-        return grad + 0.5 * (d * (p * quad)[:, None]).sum(axis=0)
-
-    def hessian(self, b: np.ndarray) -> np.ndarray:
-        return -self.sets.moments(b)[3]
-
-    def newton_hessian(self, b: np.ndarray) -> np.ndarray:
-        return _penalised_hessian(self, b)
-
-
-def _newton(
-    lik: Any,
-    start: np.ndarray,
-    fixed: int | None = None,
-    tol: float = 1e-10,
-    maxiter: int = 60,
-) -> tuple[np.ndarray, bool]:
-    """Maximise ``lik`` by Newton steps; ``fixed`` holds one coefficient at its start value.
-
-    A step that does not increase the log-likelihood is halved (down to 1/64), then damped
-    Levenberg–Marquardt style (H − λI, λ growing tenfold), which still moves where the
-    information is nearly singular (fitted probabilities saturated at 0/1). Returns the estimate
-    and whether max |step| fell below ``tol`` within ``maxiter`` steps.
-    """
-    b = np.array(start, dtype=float)
-    free = np.ones(b.size, bool)
-    if fixed is not None:
-        free[fixed] = False
-    if not free.any():
-        return b, True
-    ll = lik.loglike(b)
-    hessian = getattr(lik, "newton_hessian", lik.hessian)
-    for _ in range(maxiter):
-        g = lik.score(b)[free]
-        h = -hessian(b)[np.ix_(free, free)]
-        scale = max(float(np.trace(h)) / h.shape[0], 1e-12)
-        try:
-            newton = np.linalg.solve(h, g)
-        except np.linalg.LinAlgError:
-            newton = np.linalg.lstsq(h, g, rcond=None)[0]
-        candidates = [newton / 2**k for k in range(7)]
-        candidates += (
-            np.linalg.solve(h + scale * 10.0**k * np.eye(h.shape[0]), g) for k in range(-3, 13)
-        )
-        for step in candidates:
-            trial = b.copy()
-            trial[free] += step
-            ll_new = lik.loglike(trial)
-            if ll_new >= ll - 1e-10 * (1 + abs(ll)):
-                break
-        else:  # no ascent in any direction tried: stuck
-            return b, False
-        b, ll = trial, ll_new
-        if np.max(np.abs(step)) < tol:
-            return b, True
-    return b, False
-
-
-def _cold_start(lik: Any, size: int, j: int, value: float) -> np.ndarray:
-    """Zeros with β_j = ``value``; an intercept (column 0 of a logistic design) is set so that
-    the mean linear predictor is logit(ȳ), keeping the fitted probabilities off 0 and 1."""
-    start = np.zeros(size)
-    start[j] = value
-    model = getattr(getattr(lik, "base", lik), "model", None)
-    X = getattr(model, "exog", None)
-    if j != 0 and X is not None and isinstance(lik, _Logit | _FirthLogit) and np.all(X[:, 0] == 1):
-        ybar = float(np.mean(model.endog))
-        start[0] = np.log(ybar / (1 - ybar)) - value * float(np.mean(X[:, j]))
-    return start
-
-
-def _profile_bound(
-    lik: Any,
-    b: np.ndarray,
-    se: float,
-    j: int,
-    ll_max: float,
-    crit: float,
-    sign: float,
-    failed: list[int] | None = None,
-    multimodal: list[int] | None = None,
-) -> float:
-    """Lower (``sign=-1``) or upper profile-likelihood bound of coefficient ``j``.
-
-    The bound solves 2(ℓmax − ℓ_profile(β_j)) = ``crit`` (brentq); one that is not reached
-    within β̂ ± 2¹¹·SE (the profile flattens out, e.g. under separation) is returned as ∓inf.
-    ``j`` is appended to ``failed`` if a constrained refit did not converge. The log-likelihood
-    is concave; Firth's penalised one need not be (it can have several local maxima under
-    heavy separation), so its constrained refits start twice (at β̂ and cold), keep the higher,
-    and append ``j`` to ``multimodal`` when the cold start found the higher one.
-    """
-    from scipy.optimize import brentq
-
-    penalised = isinstance(lik, _FirthLogit | _FirthConditional)
-
-    def excess(value: float) -> float:
-        start = b.copy()
-        start[j] = value
-        fitted, ok = _newton(lik, start, fixed=j, maxiter=100)
-        if not ok or penalised:  # a warm start far out can stall (separation): restart cold
-            cold, ok_cold = _newton(lik, _cold_start(lik, b.size, j, value), fixed=j, maxiter=100)
-            gap = lik.loglike(cold) - lik.loglike(fitted)
-            # (a cold start that ends lower may sit on a numerically flat plateau: ignored)
-            if penalised and ok and ok_cold and gap > 1e-6 and multimodal is not None:
-                multimodal.append(j)
-            if gap > 0 or not ok:
-                fitted, ok = (cold, ok_cold) if gap > 0 else (fitted, ok)
-        if not ok and failed is not None:
-            failed.append(j)
-        return 2.0 * (ll_max - lik.loglike(fitted)) - crit
-
-    inner, width = b[j], se if np.isfinite(se) and se > 0 else 1.0
-    for _ in range(12):
-        outer = b[j] + sign * width
-        if excess(outer) > 0:
-            return float(brentq(excess, inner, outer, xtol=1e-10, rtol=1e-12))
-        inner, width = outer, width * 2
-    return sign * np.inf
-
-
-# -- separation ------------------------------------------------------------------------------
-
-
-def _separation(A: np.ndarray) -> tuple[str, np.ndarray]:
-    """Kind of separation of the rows ``A`` (a_i·d ≥ 0 for all i) and the diverging coefficients.
-
-    ``A`` holds (2y − 1)·x_i for the logistic model, x_case − x_control for the conditional one.
-    Columns are rescaled to max |a| = 1 (the cone is unchanged); d is boxed in [−1, 1].
-    """
-    from scipy.optimize import linprog
-
-    n, p = A.shape
-    scale = np.max(np.abs(A), axis=0)
-    A = A / np.where(scale > 0, scale, 1.0)
-    box = [(-1.0, 1.0)] * p
-    tol = 1e-7
-    res = linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(n), bounds=box, method="highs")
-    if res.status != 0 or -res.fun <= tol:
-        return "none", np.zeros(p, bool)
-    # complete: max t with A d ≥ t, t ≤ 1
-    res_c = linprog(
-        np.r_[np.zeros(p), -1.0],
-        A_ub=np.c_[-A, np.ones(n)],
-        b_ub=np.zeros(n),
-        bounds=[*box, (None, 1.0)],
-        method="highs",
-    )
-    kind = "complete" if res_c.status == 0 and -res_c.fun > tol else "quasi-complete"
-    diverging = np.zeros(p, bool)
-    for j in range(p):
-        for sign in (-1.0, 1.0):
-            c = np.zeros(p)
-            c[j] = sign
-            r = linprog(c, A_ub=-A, b_ub=np.zeros(n), bounds=box, method="highs")
-            if r.status == 0 and -r.fun > tol:
-                diverging[j] = True
-                break
-    return kind, diverging
-
-
 # -- input -----------------------------------------------------------------------------------
 
 
@@ -488,11 +181,11 @@ def _check_per(per: Any, indicators: list[str]) -> dict[str, Any]:
 
 def _encode(
     data: pd.DataFrame, adjust: list[str]
-) -> tuple[dict[str, list[str]], pd.DataFrame, list]:
+) -> tuple[dict[str, list[str]], dict[str, np.ndarray], list]:
     """Numeric design columns of the covariates; non-numeric ones one-hot, first level reference.
 
     Returns ``{covariate: [design columns]}``, the columns (NaN where the covariate is missing)
-    and notes stating each encoding.
+    and notes stating each encoding. Levels are the values' text (so 1 and "1" are one level).
     """
     columns: dict[str, np.ndarray] = {}
     terms: dict[str, list[str]] = {}
@@ -503,11 +196,14 @@ def _encode(
             columns[var] = col.to_numpy(dtype=float, na_value=np.nan)
             terms[var] = [var]
             continue
-        levels = sorted(col.dropna().astype(str).unique())
+        codes, uniques = pd.factorize(col)
+        text = np.array([str(u) for u in uniques], dtype=object)
+        levels = sorted(set(text))
         terms[var] = []
         for level in levels[1:]:
             name = f"{var}={level}"
-            columns[name] = np.where(col.isna(), np.nan, (col.astype(str) == level).astype(float))
+            hit = np.r_[text == level, False].astype(float)  # code -1 (missing) -> last
+            columns[name] = np.where(codes < 0, np.nan, hit[codes])
             terms[var].append(name)
         if levels:
             shown = ", ".join(repr(v) for v in levels[1:]) or "none"
@@ -515,7 +211,7 @@ def _encode(
                 f"{var} encoded as indicator(s) of {shown} (reference {levels[0]!r}); "
                 "non-numeric covariates take their first sorted level as reference."
             )
-    return terms, pd.DataFrame(columns, index=data.index), notes
+    return terms, columns, notes
 
 
 @dataclass
@@ -533,21 +229,29 @@ class _Design:
     dropped_within: list[str]
 
 
+def _informative(y: np.ndarray, groups: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Rows whose matched set keeps both a case and a control among the ``keep`` rows."""
+    g = np.where(keep, groups, -1) + 1  # missing rows in a set of their own
+    cases = np.bincount(g, weights=y * keep)
+    size = np.bincount(g, weights=keep.astype(float))
+    return (g > 0) & (cases[g] > 0) & (cases[g] < size[g])
+
+
 def _design(
     name: str,
     inds: list[str],
-    frame: pd.DataFrame,
+    y: np.ndarray,
+    columns: dict[str, np.ndarray],
+    groups: np.ndarray | None,
     cov_terms: dict[str, list[str]],
     per: dict[str, Any],
-    conditional: bool,
-    strata: str,
     pending: list,
 ) -> _Design:
-    """Design of one model on the rows in ``frame`` (complete and informative already)."""
-    y = frame["_y"].to_numpy(int)
+    """Design of one model on its analysed rows (complete, and informative sets already);
+    ``groups`` holds the matched-set codes of a conditional model, else None."""
     cols, terms, per_text = [], [], {}
     for ind in inds:
-        x = frame[ind].to_numpy(float)
+        x = columns[ind]
         if np.ptp(x) == 0:
             raise DataError(
                 f"{FUNC}(): indicator '{ind}' is constant (all {x[0]:g}) in the {len(x)} rows "
@@ -565,7 +269,6 @@ def _design(
         cols.append(x / div)
         terms.append(ind)
     covariates, dropped = [], []
-    groups = frame[strata].to_numpy() if conditional else None
     for var, var_terms in cov_terms.items():
         kept = []
         if not var_terms:
@@ -577,10 +280,10 @@ def _design(
                 )
             )
         for t in var_terms:
-            x = frame[t].to_numpy(float)
-            if conditional:
-                spread = pd.Series(x).groupby(groups).agg(np.ptp).to_numpy()
-                if np.all(spread == 0):
+            x = columns[t]
+            if groups is not None:
+                by_set = pd.Series(x).groupby(groups)
+                if np.all(by_set.max().to_numpy() == by_set.min().to_numpy()):
                     dropped.append(t)
                     continue
             elif np.ptp(x) == 0:
@@ -597,11 +300,32 @@ def _design(
             terms.append(t)
         if kept:
             covariates.append(var)
-    X = np.column_stack(cols)
-    if not conditional:
-        X = np.c_[np.ones(len(y)), X]
+    if groups is None:
+        cols.insert(0, np.ones(len(y)))
         terms = [INTERCEPT, *terms]
+    X = np.empty((len(y), len(cols)), order="F")  # columns contiguous: fast X @ b
+    for j, col in enumerate(cols):
+        X[:, j] = col
     return _Design(name, inds, terms, y, X, groups, per_text, covariates, dropped)
+
+
+def _surely_full_rank(X: np.ndarray) -> bool:
+    """Whether ``np.linalg.matrix_rank(X)`` is certainly full, from the p × p Gram matrix.
+
+    With D the column norms and Xs = X·D⁻¹, cond(X) ≤ cond(Xs)·max D / min D; matrix_rank is full
+    when cond(X) < 1 / (n·eps). cond(Xs) from the eigenvalues of Xs'Xs is accurate while
+    cond(Xs)² ≪ 1/eps, so the bound is used only there, with a factor 100 to spare; otherwise the
+    SVD decides (one Gram product instead of an SVD of n × p on large data).
+    """
+    norms = np.sqrt(np.einsum("ij,ij->j", X, X))
+    if not np.all(norms > 0):
+        return False
+    gram = X.T @ X / np.outer(norms, norms)
+    values = np.linalg.eigvalsh(gram)
+    if not values[0] > 1e-8 * values[-1]:
+        return False
+    cond = np.sqrt(values[-1] / values[0]) * norms.max() / norms.min()
+    return bool(cond < 0.01 / (max(X.shape) * np.finfo(float).eps))
 
 
 def _check_rank(design: _Design) -> None:
@@ -609,7 +333,7 @@ def _check_rank(design: _Design) -> None:
     if design.groups is not None:
         means = pd.DataFrame(X).groupby(design.groups).transform("mean").to_numpy()
         X = X - means
-    if np.linalg.matrix_rank(X) == X.shape[1]:
+    if _surely_full_rank(X) or np.linalg.matrix_rank(X) == X.shape[1]:
         return
     redundant = []
     for j in range(1, X.shape[1] + 1):
@@ -623,143 +347,6 @@ def _check_rank(design: _Design) -> None:
         f"is a linear combination of the others: {', '.join(design.terms)}). Remove one of them."
     )
 
-
-# -- fitting ---------------------------------------------------------------------------------
-
-
-def _fit(
-    design: _Design, method: str, ci: str, alpha: float, pending: list
-) -> tuple[pd.DataFrame, str, bool]:
-    """Fit one model; return its coefficient table, separation kind and convergence.
-
-    Under separation with ``method="ml"`` the diverging coefficients are reported as their
-    limit (β = ±inf, OR = inf or 0) with SE, p and Wald limits NaN; a profile CI keeps its
-    finite bound. The other coefficients are those of the last Newton iterate.
-    """
-    from scipy.stats import chi2, norm
-
-    y, X, groups = design.y, design.X, design.groups
-    if groups is None:
-        lik = _FirthLogit(y, X) if method == "firth" else _Logit(y, X)
-        A = X * (2 * y - 1)[:, None]
-    else:
-        if method == "firth":
-            lik = _FirthConditional(y, X, groups)
-        else:
-            lik = _ConditionalLogit(y, X, groups)
-        A = _contrasts(y, X, groups)
-    kind, diverging = _separation(A)
-    terms = [t for t, d in zip(design.terms, diverging, strict=True) if d]
-    if method == "firth":
-        diverging = np.zeros_like(diverging)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        b, converged = _newton(lik, np.zeros(X.shape[1]), maxiter=60)
-        info = -lik.hessian(b)
-        keep = ~diverging
-        cov = np.full((b.size, b.size), np.nan)
-        if keep.any():
-            sub = info[np.ix_(keep, keep)]
-            try:
-                cov[np.ix_(keep, keep)] = np.linalg.inv(sub)
-            except np.linalg.LinAlgError:
-                cov[np.ix_(keep, keep)] = np.linalg.pinv(sub)
-        se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    if kind != "none":
-        remedy = (
-            f"Firth's penalised estimates (of {', '.join(terms) or 'all terms'} too) are finite "
-            "and reported."
-            if method == "firth"
-            else f"The ML estimate of {', '.join(terms) or 'some terms'} does not exist "
-            "(β → ±∞): reported as OR = inf or 0 without SE/p; the other estimates are "
-            "unreliable. Use method='firth' (penalised likelihood) or simplify the model."
-        )
-        pending.append(
-            (f"{FUNC}(): {kind} separation in model '{design.name}'. {remedy}", SeparationWarning)
-        )
-    elif not converged:
-        pending.append(
-            (
-                f"{FUNC}(): the fit of model '{design.name}' did not converge in 60 Newton "
-                "steps; its estimates are unreliable.",
-                ConvergenceWarning,
-            )
-        )
-    if method == "ml" and kind != "none":
-        converged = False  # the MLE does not exist, whatever the iteration's step size did
-    z = norm.ppf(1 - alpha / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        zval = b / se
-        p = 2 * norm.sf(np.abs(zval))
-        low, high = b - z * se, b + z * se
-    if ci == "profile":
-        ll_max = lik.loglike(b)
-        crit = float(chi2.ppf(1 - alpha, 1))
-        failed: list[int] = []
-        multimodal: list[int] = []
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            for j in range(b.size):
-                if diverging[j]:
-                    side = 1.0 if b[j] > 0 else -1.0
-                    bound = _profile_bound(lik, b, 1.0, j, ll_max, crit, -side, failed, multimodal)
-                    low[j], high[j] = (bound, np.inf) if side > 0 else (-np.inf, bound)
-                else:
-                    low[j], high[j] = (
-                        _profile_bound(lik, b, se[j], j, ll_max, crit, sign, failed, multimodal)
-                        for sign in (-1, 1)
-                    )
-        if failed and method == "ml" and kind != "none":
-            # Under separation a constrained refit that does not converge is itself separated:
-            # the profile is flat there and its finite bound an artefact.
-            for j in set(failed):
-                low[j] = low[j] if np.isinf(low[j]) else np.nan
-                high[j] = high[j] if np.isinf(high[j]) else np.nan
-        elif failed:
-            names = ", ".join(design.terms[j] for j in sorted(set(failed)))
-            pending.append(
-                (
-                    f"{FUNC}(): in model '{design.name}', a constrained refit of the profile "
-                    f"likelihood did not converge; the profile CI of {names} may be inaccurate.",
-                    ConvergenceWarning,
-                )
-            )
-        if multimodal:
-            names = ", ".join(design.terms[j] for j in sorted(set(multimodal)))
-            pending.append(
-                (
-                    f"{FUNC}(): in model '{design.name}', the penalised likelihood has several "
-                    f"local maxima along the profile of {names} (heavy separation); the higher "
-                    "of two starts was used, but the profile CI may be inaccurate. The Wald CI "
-                    "does not depend on it.",
-                    ConvergenceWarning,
-                )
-            )
-    b = np.where(diverging, np.sign(b) * np.inf, b)
-    with np.errstate(over="ignore"):
-        table = pd.DataFrame(
-            {
-                "term": design.terms,
-                "beta": b,
-                "se": se,
-                "z": zval,
-                "p": p,
-                "or": np.exp(b),
-                "ci_low": np.exp(low),
-                "ci_high": np.exp(high),
-                "per": [design.per_text.get(t, "1 unit") for t in design.terms],
-                "diverging": diverging,
-            }
-        )
-    return table, kind, converged
-
-
-def _contrasts(y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Rows x_case − x_control for every case–control pair within each matched set."""
-    rows = []
-    for g in pd.unique(groups):
-        in_g = groups == g
-        cases, ctrls = X[in_g & (y == 1)], X[in_g & (y == 0)]
-        rows.append((cases[:, None, :] - ctrls[None, :, :]).reshape(-1, X.shape[1]))
-    return np.vstack(rows)
 
 
 # -- public ----------------------------------------------------------------------------------
@@ -846,16 +433,15 @@ def logistic_or(
     needed = [outcome, *inds, *adj] + ([strata] if conditional else [])
     check_columns(data, needed, FUNC)
     idc = id_col if id_col in data.columns else None
-    frame = data.reset_index(drop=True)
+    positional = data.index.equals(pd.RangeIndex(len(data)))
+    frame = data if positional else data.reset_index(drop=True)
     y = check_binary_outcome(frame, outcome, FUNC, idc)
-    work = pd.DataFrame({"_y": y}, index=frame.index)
-    for ind in inds:
-        work[ind] = check_numeric(frame, ind, FUNC, idc)
+    columns = {ind: check_numeric(frame, ind, FUNC, idc) for ind in inds}
     cov_terms, cov_cols, conventions = _encode(frame, adj)
-    work = pd.concat([work, cov_cols], axis=1)
-    if conditional:
-        work[strata] = frame[strata]
-    work["_id"] = row_ids(frame, None, idc)
+    columns.update(cov_cols)
+    variables = [*inds, *adj] + ([strata] if conditional else [])
+    missing = {v: frame[v].isna().to_numpy() for v in variables}
+    groups = pd.factorize(frame[strata])[0] if conditional else None
 
     notes: list[str] = []
     pending: list[tuple[str, type[Warning]]] = []  # issued from here: the user's line is shown
@@ -863,40 +449,36 @@ def logistic_or(
     excluded_parts, rows, coef_tables = [], [], []
     for name, model_inds in groups_of_models:
         model_cols = [*model_inds, *adj] + ([strata] if conditional else [])
-        check_view = frame[model_cols].copy()
-        if idc:
-            check_view[idc] = frame[idc]
-        _, missing = split_missing(check_view, model_cols, idc)
-        excluded_parts.append(missing)
+        for col in model_cols:
+            if missing[col].any():
+                excluded_parts.append(
+                    make_excluded(row_ids(frame, missing[col], idc), col, f"missing {col}")
+                )
         design_cols = [*model_inds, *(t for v in adj for t in cov_terms[v])]
-        keep = ~check_view[model_cols].isna().any(axis=1).to_numpy()
-        sub = work[keep]
+        keep = ~np.logical_or.reduce([missing[c] for c in model_cols])
         if conditional:
-            informative = sub.groupby(strata)["_y"].transform("nunique") == 2
-            lost = sub[~informative.to_numpy(bool)]
+            keep &= _informative(y, groups, keep)
+            lost = ~keep & ~np.logical_or.reduce([missing[c] for c in model_cols])
             excluded_parts.append(
                 make_excluded(
-                    list(lost["_id"]),
+                    row_ids(frame, lost, idc),
                     strata,
                     "no case–control contrast left in its matched set",
                 )
             )
-            sub = sub[informative.to_numpy(bool)]
-            if method == "firth" and (sub.groupby(strata)["_y"].sum() > 1).any():
+            cases_per_set = np.bincount(groups[keep], weights=y[keep])
+            if method == "firth" and (cases_per_set > 1).any():
                 raise DataError(
                     f"{FUNC}(): method='firth' with conditional=True needs one case per matched "
                     f"set; some sets in '{strata}' have several. Use method='ml', or recode the "
                     "sets."
                 )
-        events = int(sub["_y"].sum()) if len(sub) else 0
-        if events == 0 or events == len(sub):
+        n_rows = int(keep.sum())
+        events = int(y[keep].sum())
+        if events == 0 or events == n_rows:
             raise DataError(
                 f"{FUNC}(): model '{name}' has "
-                + (
-                    "no rows"
-                    if len(sub) == 0
-                    else f"one outcome class only (all {sub['_y'].iloc[0]})"
-                )
+                + ("no rows" if n_rows == 0 else f"one outcome class only (all {y[keep][0]})")
                 + f" after dropping rows with missing {', '.join(model_cols)}"
                 + (" and matched sets without a case and a control" if conditional else "")
                 + ". Both cases and controls are needed."
@@ -904,21 +486,21 @@ def logistic_or(
         design = _design(
             name,
             model_inds,
-            sub[["_y", *design_cols, *([strata] if conditional else [])]],
+            y[keep],
+            {c: columns[c] if n_rows == len(y) else columns[c][keep] for c in design_cols},
+            groups[keep] if conditional else None,
             cov_terms,
             per_map,
-            conditional,
-            strata,
             pending,
         )
         n_params = design.X.shape[1] - (0 if conditional else 1)
-        if len(sub) <= design.X.shape[1]:
+        if n_rows <= design.X.shape[1]:
             raise DataError(
-                f"{FUNC}(): model '{name}' has {len(sub)} analysed rows for {design.X.shape[1]} "
+                f"{FUNC}(): model '{name}' has {n_rows} analysed rows for {design.X.shape[1]} "
                 "parameters; more rows are needed (or fewer covariates)."
             )
         _check_rank(design)
-        minority = min(events, len(sub) - events)
+        minority = min(events, n_rows - events)
         epv = minority / n_params
         if epv < MIN_EPV:
             pending.append(
@@ -930,18 +512,19 @@ def logistic_or(
                     SmallSampleWarning,
                 )
             )
-        table, kind, converged = _fit(design, method, ci, alpha, pending)
-        table.insert(0, "model", name)
-        table["n"] = len(sub)
-        table["events"] = events
-        coef_tables.append(table)
+        coefs, kind, converged = _fit(design, method, ci, alpha, pending)
+        size = len(design.terms)
+        coef_tables.append(
+            {"model": [name] * size, **coefs, "n": [n_rows] * size, "events": [events] * size}
+        )
         adjusted = [v for v in adj if v in design.covariates]
         for ind in model_inds:
             others = [i for i in model_inds if i != ind]
             text = ", ".join([*adjusted, *others]) or "none"
             if conditional:
                 text = f"matched sets ({strata})" + ("; " + text if text != "none" else "")
-            r = table.loc[table["term"] == ind].iloc[0]
+            at = design.terms.index(ind)
+            r = {k: v[at] for k, v in coefs.items()}
             rows.append(
                 {
                     "indicator": ind,
@@ -949,9 +532,10 @@ def logistic_or(
                     "ci_low": r["ci_low"],
                     "ci_high": r["ci_high"],
                     "p": r["p"],
+                    "p_lr": r.get("p_lr", np.nan),
                     "beta": r["beta"],
                     "se": r["se"],
-                    "n": len(sub),
+                    "n": n_rows,
                     "events": events,
                     "per": design.per_text[ind],
                     "model": model,
@@ -971,7 +555,9 @@ def logistic_or(
     for message, category in pending:
         warn(notes, message, category)
     conventions[:0] = _conventions(model, conditional, strata, per_map, ci, method, alpha)
-    coefficients = pd.concat(coef_tables, ignore_index=True)
+    coefficients = pd.DataFrame(
+        {k: np.concatenate([np.asarray(t[k]) for t in coef_tables]) for k in coef_tables[0]}
+    )
     excluded = _dedupe(concat_excluded(excluded_parts))
     settings = {
         "indicators": tuple(inds),
@@ -986,7 +572,7 @@ def logistic_or(
         "alpha": alpha,
     }
     return LogisticResult(
-        table=pd.DataFrame(rows, columns=list(TABLE_COLUMNS)),
+        table=pd.DataFrame(rows, columns=_table_columns(method)),
         excluded=excluded,
         warnings=tuple(notes),
         settings=settings,
@@ -995,64 +581,20 @@ def logistic_or(
     )
 
 
+def _table_columns(method: str) -> list[str]:
+    """``TABLE_COLUMNS``, with ``p_lr`` after ``p`` for Firth."""
+    cols = list(TABLE_COLUMNS)
+    if method == "firth":
+        cols.insert(cols.index("p") + 1, "p_lr")
+    return cols
+
+
 def _dedupe(excluded: pd.DataFrame) -> pd.DataFrame:
     """One excluded row per (id, variable) across models."""
     if excluded.empty:
         return excluded
     key = excluded["id"].astype(str) + "\x00" + excluded["variable"].astype(str)
     return excluded[~key.duplicated()].reset_index(drop=True)
-
-
-def _conventions(
-    model: str,
-    conditional: bool,
-    strata: str,
-    per: dict[str, Any],
-    ci: str,
-    method: str,
-    alpha: float,
-) -> list[str]:
-    level = f"{100 * (1 - alpha):g}%"
-    lines = [
-        (
-            "One model per indicator, each with the adjustment covariates."
-            if model == "separate"
-            else "One joint model with all indicators and covariates: each OR is also adjusted "
-            "for the other indicators."
-        ),
-        "Rows with a missing value in a model's variables are dropped from that model only "
-        "(listed under excluded); n and events are per model.",
-    ]
-    if conditional:
-        lines.append(
-            f"Conditional logistic regression on the matched sets in '{strata}' (as R's clogit): "
-            "the matching variables are accounted for by design, so adjusting for them again is "
-            "unnecessary. Sets without both a case and a control, and sets whose members share "
-            "all model values, contribute nothing."
-        )
-    scales = sorted(
-        {"SD" if v == "sd" else "unit" if v == "unit" else f"{v:g}" for v in per.values()}
-    )
-    lines.append(
-        f"OR per {' / '.join(scales)} of the indicator (column 'per'; SD in the analysed rows)."
-    )
-    lines.append(
-        f"{level} CI: "
-        + (
-            "Wald, exp(β ± z·SE)."
-            if ci == "wald"
-            else "profile likelihood (2·Δloglik = χ²₁ quantile, other coefficients refitted)."
-        )
-        + " p: Wald z test."
-    )
-    if method == "firth":
-        lines.append(
-            "Firth's penalised likelihood (loglik + ½·log det of the information): finite "
-            "estimates under separation, less small-sample bias; SE from the inverse "
-            "information at the penalised estimate"
-            + ("; profile CI of the penalised likelihood (as logistf)." if ci == "profile" else ".")
-        )
-    return lines
 
 
 def plot_forest(

@@ -17,7 +17,17 @@ from ovcfstats import (
     logistic_or,
     plot_forest,
 )
-from ovcfstats.regression import _ConditionalLogit, _FirthConditional, _Sets
+from ovcfstats._likelihood import _weighted_gram
+from ovcfstats.regression import (
+    _ConditionalLogit,
+    _FirthConditional,
+    _FirthLogit,
+    _newton,
+    _penalised_hessian,
+    _separation,
+    _Sets,
+    _surely_full_rank,
+)
 
 REF = Path(__file__).parent / "reference"
 TERMS = ["spontaneous", "induced"]
@@ -142,6 +152,74 @@ def test_conditional_separate_matches_clogit(infert, clogit_ref):
         check_against(res.models[term], clogit_ref.loc[term], {term: term}, tol=1e-6)
 
 
+BW_JOINT = ["lwt", "smoke", "ptl", "ht", "ui"]
+
+
+@pytest.fixture(scope="module")
+def birthwt_sets():
+    sets = pd.read_csv(REF / "logit_birthwt_sets.csv", dtype={"id": str})
+    first = sets["case"].eq(1) | ~sets.duplicated(["set", "case"])
+    return {"k4": sets, "mixed": sets[sets["keep_mixed"] == 1], "k1": sets[first]}
+
+
+@pytest.mark.parametrize(
+    ("design", "model", "terms"),
+    [
+        ("k4", "k4_joint", BW_JOINT),  # 1:4
+        ("k4", "k4_lwt", ["lwt"]),
+        ("mixed", "mixed_joint", BW_JOINT),  # 1:1 to 1:4 in one data set
+        ("mixed", "mixed_lwt", ["lwt"]),
+        ("k1", "k1_joint", BW_JOINT),  # 1:1 pairs
+    ],
+)
+@pytest.mark.parametrize("ci", ["wald", "profile"])
+def test_conditional_1_to_k_sets_match_clogit(birthwt_sets, design, model, terms, ci):
+    ref = pd.read_csv(REF / "logit_clogit_1k.csv").set_index(["model", "term"]).loc[model]
+    data = birthwt_sets[design]
+    res = quiet(logistic_or, data, terms, adjust=(), model="joint", conditional=True,
+                strata="set", ci=ci, id_col="id")  # fmt: skip
+    check_against(res.coefficients, ref, {t: t for t in terms}, profile=ci == "profile", tol=1e-6)
+    assert (res.table["n"] == ref["n"].iloc[0]).all()
+    assert (res.table["events"] == ref["events"].iloc[0]).all()
+
+
+def test_estimates_equal_r_to_its_convergence(infert, glm_ref, birthwt_sets):
+    # R ran to 1e-12 (clogit) and 1e-14 (glm); our Newton stops at max |step| < 1e-10, so the
+    # estimates agree far beyond the 1e-6 of the CI checks: a loose stopping rule shows here
+    glm = logistic_or(infert, TERMS, adjust=["age"], model="joint").coefficients
+    ref = glm_ref.loc["glm3"].loc[glm["term"]]
+    assert glm["beta"].to_numpy() == pytest.approx(ref["estimate"].to_numpy(), abs=1e-9)
+    assert glm["se"].to_numpy() == pytest.approx(ref["se"].to_numpy(), abs=1e-9)
+    cl = quiet(logistic_or, birthwt_sets["k4"], BW_JOINT, adjust=(), model="joint",
+               conditional=True, strata="set").coefficients  # fmt: skip
+    ref = pd.read_csv(REF / "logit_clogit_1k.csv").set_index(["model", "term"]).loc["k4_joint"]
+    expected = ref.loc[BW_JOINT, "estimate"].to_numpy()
+    assert cl["beta"].to_numpy() == pytest.approx(expected, abs=1e-9)
+    firth = logistic_or(pd.read_csv(REF / "lalonde.csv"), FIRTH_TERMS["full"], outcome="treat",
+                        adjust=(), model="joint", method="firth").coefficients  # fmt: skip
+    ref = pd.read_csv(REF / "logit_firth_lalonde.csv").set_index(["model", "term"]).loc["full"]
+    assert firth["beta"].to_numpy() == pytest.approx(
+        ref.loc[firth["term"], "estimate"].to_numpy(), rel=1e-9
+    )
+
+
+def test_one_to_one_pairs_are_a_logistic_on_within_pair_differences(birthwt_sets):
+    # the conditional likelihood of 1:1 pairs is that of a no-intercept logistic regression of
+    # y = 1 on x_case − x_control
+    from statsmodels.discrete.discrete_model import Logit
+
+    pairs = birthwt_sets["k1"].sort_values(["set", "case"])
+    x = pairs[BW_JOINT].to_numpy(float)
+    diff = x[1::2] - x[0::2]  # case minus control, one row per pair
+    ones = np.ones(len(diff))
+    lik = _ConditionalLogit(pairs["case"].to_numpy(), x, pairs["set"].to_numpy())
+    b = np.array([-0.02, 1.0, 0.1, 1.2, 1.5])
+    logit = Logit(ones, diff)
+    assert lik.loglike(b) == pytest.approx(logit.loglike(b), rel=1e-12)
+    assert lik.score(b) == pytest.approx(logit.score(b), rel=1e-10)
+    assert lik.hessian(b) == pytest.approx(logit.hessian(b), rel=1e-10)
+
+
 def test_conditional_sets_with_several_cases_use_the_general_likelihood(infert, clogit_ref):
     # Recoding y -> 1 - y gives sets with two "cases"; the conditional likelihood then equals
     # the original one at -β exactly (statsmodels' recursion + a numerical Hessian).
@@ -251,6 +329,11 @@ def test_firth_conditional_pairs_is_the_half_corrected_discordant_ratio():
     row = res.table.iloc[0]
     assert row["beta"] == pytest.approx(beta, abs=1e-9)
     assert row["se"] == pytest.approx(1 / np.sqrt(9 * p * (1 - p)), abs=1e-9)
+    # ℓ* = (9 + ½)·log p + ½·log(1 − p) + const over the discordant pairs: closed-form LR test
+    lr = 2 * (9.5 * np.log(2 * p) + 0.5 * np.log(2 * (1 - p)))
+    from scipy.stats import chi2
+
+    assert row["p_lr"] == pytest.approx(chi2.sf(lr, 1), rel=1e-8)
     with pytest.warns(SeparationWarning):
         ml = logistic_or(data, "x", adjust=(), conditional=True, ci="profile")
     assert ml.table["or"].iloc[0] == np.inf and np.isnan(ml.table["p"].iloc[0])
@@ -308,6 +391,89 @@ def test_firth_matches_logistf(file, outcome, names, coef, ci, diverging):
     assert np.log(c[["ci_low", "ci_high"]].to_numpy()) == pytest.approx(np.array(ci), abs=2e-4)
 
 
+FIRTH_TERMS = {"full": ["age", "educ", "re74", "re75", "married", "nodegree"],
+               "small": ["age", "educ", "re74", "re75"]}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["full", "small"])
+def test_firth_on_an_unscaled_design_converges_and_matches_brglm2(name):
+    # earnings in dollars beside years: the information spans ~12 orders of magnitude
+    data = pd.read_csv(REF / "lalonde.csv")
+    ref = pd.read_csv(REF / "logit_firth_lalonde.csv").set_index(["model", "term"]).loc[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning
+        res = logistic_or(data, FIRTH_TERMS[name], outcome="treat", adjust=(), model="joint",
+                          method="firth", ci="profile")  # fmt: skip
+    assert res.table["converged"].all()
+    c = res.coefficients.set_index("term")
+    for term, r in ref.iterrows():
+        row = c.loc[term]
+        assert row["beta"] == pytest.approx(r["estimate"], rel=1e-7), term
+        assert row["se"] == pytest.approx(r["se"], rel=1e-7), term
+        assert row["p"] == pytest.approx(r["p_wald"], rel=1e-6), term
+        assert row["p_lr"] == pytest.approx(r["p_lr"], rel=1e-6), term
+        assert np.log(row["ci_low"]) == pytest.approx(r["profile_low"], rel=1e-6), term
+        assert np.log(row["ci_high"]) == pytest.approx(r["profile_high"], rel=1e-6), term
+    t = res.table.set_index("indicator")
+    assert t["p_lr"].tolist() == pytest.approx(ref.loc[FIRTH_TERMS[name], "p_lr"].tolist(), 1e-6)
+    assert list(t.columns[3:5]) == ["p", "p_lr"]
+    assert "p_lr: penalised likelihood ratio" in " ".join(res.notes())
+
+
+def test_firth_newton_converges_on_the_raw_unscaled_design():
+    data = pd.read_csv(REF / "lalonde.csv")
+    ref = pd.read_csv(REF / "logit_firth_lalonde.csv").set_index(["model", "term"]).loc["full"]
+    X = np.c_[np.ones(len(data)), data[FIRTH_TERMS["full"]].to_numpy(float)]
+    b, ok = _newton(_FirthLogit(data["treat"].to_numpy(), X), np.zeros(X.shape[1]))
+    assert ok
+    assert b == pytest.approx(ref["estimate"].to_numpy(), rel=1e-7)
+
+
+def test_penalised_hessian_keeps_a_concave_curvature_whatever_its_spread():
+    # score of ½ b'Hb, so the Jacobian is H; eigenvalues spanning 9 orders of magnitude
+    rng = np.random.default_rng(0)
+    q = np.linalg.qr(rng.normal(size=(3, 3)))[0]
+
+    class Quadratic:
+        def __init__(self, values):
+            self.h = (q * np.asarray(values)) @ q.T
+
+        def score(self, b):
+            return self.h @ b
+
+    # (central differences are exact for a linear score up to rounding, ~0.03 here)
+    concave = np.linalg.eigvalsh(_penalised_hessian(Quadratic([-1e9, -3.0, -1.0]), np.ones(3)))
+    assert concave[1:] == pytest.approx([-3.0, -1.0], abs=0.1)  # not raised to a floor of -10
+    saddle = np.linalg.eigvalsh(_penalised_hessian(Quadratic([-1e9, -1.0, 20.0]), np.ones(3)))
+    assert saddle[1:] == pytest.approx([-20.0, -1.0], abs=0.1)  # +20 flipped, -1 kept
+    assert saddle[0] == pytest.approx(-1e9, rel=1e-6)
+
+
+def test_p_lr_is_a_firth_column_only(infert):
+    assert "p_lr" not in logistic_or(infert, TERMS, adjust=()).table.columns
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    scales=st.lists(st.sampled_from([1e-4, 1e-2, 1.0, 1e2, 1e4]), min_size=4, max_size=4),
+    shift=st.floats(-50, 50),
+)
+def test_firth_is_invariant_under_linear_rescaling_of_covariates(scales, shift):
+    # each covariate moved by `shift` and multiplied by its scale (1e-4 .. 1e4 on top of the
+    # dollars-and-years design): β and SE scale by 1/k, the tests do not change
+    data = pd.read_csv(REF / "lalonde.csv")
+    terms = FIRTH_TERMS["small"]
+    moved = data.assign(**{t: (data[t] + shift) * k for t, k in zip(terms, scales, strict=True)})
+    kw = {"outcome": "treat", "adjust": (), "model": "joint", "method": "firth"}
+    a = logistic_or(data, terms, **kw).table.set_index("indicator")
+    b = logistic_or(moved, terms, **kw).table.set_index("indicator")
+    assert b["converged"].all()
+    k = pd.Series(scales, index=terms)
+    assert (b["beta"] * k).tolist() == pytest.approx(a["beta"].tolist(), rel=1e-7)
+    assert (b["se"] * k).tolist() == pytest.approx(a["se"].tolist(), rel=1e-7)
+    assert b["p_lr"].tolist() == pytest.approx(a["p_lr"].tolist(), rel=1e-6)
+
+
 # -- separation --------------------------------------------------------------------------------
 
 
@@ -355,6 +521,51 @@ def test_no_separation_when_classes_overlap(infert):
     res = logistic_or(infert, TERMS, adjust=["age"])
     assert (res.table["separation"] == "none").all() and res.table["converged"].all()
     assert res.warnings == ()
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(6, 40), gap=st.floats(-1.0, 1.0))
+def test_separation_is_found_whenever_the_lp_finds_it(seed, n, gap):
+    # the LP runs only when the ML fit signals divergence: it must never miss a separated design
+    rng = np.random.default_rng(seed)
+    y = np.r_[0, 1, (rng.random(n - 2) < 0.5).astype(int)]
+    x = rng.normal(size=n) + np.where(y == 1, gap, -gap) * 2  # large gap: separated
+    z = rng.integers(0, 2, n).astype(float)
+    data = pd.DataFrame({"case": y, "x": x, "z": z})
+    X = np.c_[np.ones(n), x, z]
+    if np.linalg.matrix_rank(X) < 3 or np.ptp(z) == 0:
+        return
+    kind, diverging = _separation(X * (2 * y - 1)[:, None])
+    res = quiet(logistic_or, data, "x", adjust=["z"])
+    assert res.table["separation"].iloc[0] == kind
+    coefs = res.coefficients
+    assert coefs["diverging"].tolist() == diverging.tolist()
+    if kind == "none":
+        assert res.table["converged"].iloc[0]
+
+
+def test_blocked_weighted_gram_equals_the_direct_product():
+    rng = np.random.default_rng(1)
+    X, w = rng.normal(size=(70_001, 3)), rng.random(70_001)  # three blocks, the last one short
+    assert _weighted_gram(X, w) == pytest.approx(X.T @ (X * w[:, None]), rel=1e-12)
+
+
+def test_gram_rank_shortcut_never_contradicts_matrix_rank():
+    # a column nearly collinear with two others (eps), on its own scale: matrix_rank's tolerance
+    # is not scale-free, so a column 1e-15 the size of the others counts as zero
+    rng = np.random.default_rng(7)
+    shortcuts = 0
+    for _ in range(3):
+        X = np.c_[np.ones(50), rng.normal(size=(50, 2))]
+        noise = rng.normal(size=50)
+        assert _surely_full_rank(X)
+        for eps in [0.0, 1e-12, 1e-9, 1e-6, 1e-3, 1.0, 1e3]:
+            for scale in [1e-15, 1e-13, 1e-6, 1.0, 1e6, 1e13, 1e15]:
+                Z = np.c_[X, (X[:, 1] + 2 * X[:, 2] + eps * noise) * scale]
+                if _surely_full_rank(Z):
+                    shortcuts += 1
+                    assert np.linalg.matrix_rank(Z) == 4, (eps, scale)
+    assert shortcuts > 20  # the shortcut does decide most well-conditioned designs
 
 
 # -- bad input ---------------------------------------------------------------------------------
