@@ -50,6 +50,11 @@ _LAZY = {
     "Report": "report",
     "reproduce": "study",
     "StudyConfig": "study",
+    "bland_altman": "design.agreement",
+    "concordance": "design.agreement",
+    "agreement_pairs": "design.agreement",
+    "agreement_section": "design.agreement",
+    "plot_bland_altman": "design.agreement",
 }
 
 __all__ = [
