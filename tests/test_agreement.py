@@ -263,3 +263,17 @@ def test_pairs_and_section_from_the_long_table():
         agreement_pairs(m, "hu", raters=("R1", "R9"))
     with pytest.raises(DataError, match="no readings"):
         agreement_pairs(m, "si_csf")
+
+
+@pytest.mark.parametrize("design", ["unbalanced", "balanced"])
+def test_repeated_limits_match_zou_mover(reps, ref, design):
+    data = reps[reps["design"] == design]
+    lim = _limits(bland_altman(data, "x", "y", subject="subject", id_col="subject"))
+    name = f"reps_{design}"
+    assert lim.loc["bias", "sd_diff"] == pytest.approx(ref[name, "zou_sd"], abs=1e-10)
+    for stat in ("bias", "loa_lower", "loa_upper"):
+        assert lim.loc[stat, "estimate"] == pytest.approx(ref[name, f"zou_{stat}"], abs=1e-10)
+        for end in ("low", "high"):
+            assert lim.loc[stat, f"ci_{end}"] == pytest.approx(
+                ref[name, f"zou_{stat}_ci_{end}"], abs=1e-8
+            )

@@ -73,4 +73,30 @@ for (nn in c(5, 10, 20, 50, 100)) {
 fit <- lm(d ~ I((pefr$wright + pefr$mini) / 2)); cf <- summary(fit)$coefficients; ci <- confint(fit)
 add("pefr", "slope", cf[2, 1]); add("pefr", "slope_se", cf[2, 2]); add("pefr", "slope_p", cf[2, 4])
 add("pefr", "slope_ci_low", ci[2, 1]); add("pefr", "slope_ci_high", ci[2, 2]); add("pefr", "intercept", cf[1, 1])
+
+# Several pairs per subject: Zou (2013) MOVER limits. SimplyAgree (not packaged for Debian)
+# implements them in agree_nest(); the lines below restate its computation (version 0.2,
+# TOST = FALSE, prop_bias = FALSE) in base R: within-subject variance pooled from per-subject
+# residual variances, harmonic mean of pairs per subject, chi-square MOVER bounds.
+zou <- function(name, x, y, id, conf = 0.95, agree = 0.95) {
+  za <- qnorm(1 - (1 - agree) / 2); zc <- qnorm(1 - (1 - conf) / 2)
+  al <- 1 - (1 - conf) / 2; au <- (1 - conf) / 2
+  d <- x - y; ids <- unique(id); n <- length(ids); N <- length(d)
+  m <- sapply(ids, function(i) sum(id == i)); dm <- sapply(ids, function(i) mean(d[id == i]))
+  dv <- sapply(ids, function(i) if (sum(id == i) > 1) var(d[id == i]) else NA)
+  sdw2 <- sum(((m - 1) / (N - n) * dv)[m > 1]); mh <- n / sum(1 / m)
+  d_bar <- mean(dm); d_var <- var(dm); vt <- d_var + (1 - 1 / mh) * sdw2
+  lo <- vt - sqrt((d_var * (1 - (n - 1) / qchisq(al, n - 1)))^2 + ((1 - 1 / mh) * sdw2 * (1 - (N - n) / qchisq(al, N - n)))^2)
+  hi <- vt + sqrt((d_var * ((n - 1) / qchisq(au, n - 1) - 1))^2 + ((1 - 1 / mh) * sdw2 * ((N - n) / qchisq(au, N - n) - 1))^2)
+  lme <- sqrt(zc^2 * d_var / n + za^2 * (sqrt(hi) - sqrt(vt))^2)
+  rme <- sqrt(zc^2 * d_var / n + za^2 * (sqrt(vt) - sqrt(lo))^2)
+  add(name, "zou_bias", d_bar); add(name, "zou_sd", sqrt(vt))
+  add(name, "zou_loa_lower", d_bar - za * sqrt(vt)); add(name, "zou_loa_upper", d_bar + za * sqrt(vt))
+  add(name, "zou_loa_lower_ci_low", d_bar - za * sqrt(vt) - lme); add(name, "zou_loa_lower_ci_high", d_bar - za * sqrt(vt) + rme)
+  add(name, "zou_loa_upper_ci_low", d_bar + za * sqrt(vt) - rme); add(name, "zou_loa_upper_ci_high", d_bar + za * sqrt(vt) + lme)
+  # the bias interval: t on n - 1 df over the subject means (SimplyAgree uses the normal quantile)
+  add(name, "zou_bias_ci_low", d_bar - qt(al, n - 1) * sqrt(d_var / n)); add(name, "zou_bias_ci_high", d_bar + qt(al, n - 1) * sqrt(d_var / n))
+}
+zou("reps_unbalanced", reps$x, reps$y, reps$subject)
+zou("reps_balanced", bal$x, bal$y, bal$subject)
 write.csv(do.call(rbind, rows), file.path(out, "agreement_epir.csv"), row.names = FALSE)
