@@ -55,6 +55,9 @@ _LAZY = {
     "agreement_pairs": "design.agreement",
     "agreement_section": "design.agreement",
     "plot_bland_altman": "design.agreement",
+    "power_auc": "design.power",
+    "power_auc_paired": "design.power",
+    "sample_size_section": "design.power",
 }
 
 __all__ = [

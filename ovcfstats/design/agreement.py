@@ -80,7 +80,9 @@ class BlandAltmanResult(Result):
             lines.append(
                 f"Several pairs per {s['subject']}: SD of the differences from the one-way "
                 "random-effects decomposition, bias = mean of the subject means, MOVER "
-                "intervals (Zou 2013); no exact interval exists for this design."
+                "intervals of the limits (Zou 2013), t interval of the bias over the subject "
+                "means (SimplyAgree's agree_nest uses the normal quantile); no exact interval "
+                "exists for this design."
             )
         lines.append("Proportional bias: OLS of the difference on the mean of the pair.")
         return lines + super().notes()
