@@ -58,6 +58,8 @@ _LAZY = {
     "power_auc": "design.power",
     "power_auc_paired": "design.power",
     "sample_size_section": "design.power",
+    "power_matched_binary": "design.matched",
+    "power_matched_continuous": "design.matched",
 }
 
 __all__ = [
