@@ -60,6 +60,9 @@ _LAZY = {
     "sample_size_section": "design.power",
     "power_matched_binary": "design.matched",
     "power_matched_continuous": "design.matched",
+    "combined_model": "design.combined",
+    "decision_curve": "design.combined",
+    "reclassification": "design.combined",
 }
 
 __all__ = [
