@@ -201,3 +201,20 @@ def test_midrank_auc_equals_scikit_learn(scores, rnd):
     rnd.shuffle(scores)
     s = np.asarray(scores, dtype=float)
     assert _auc(s, y) == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+
+
+def test_decision_curve_counts_a_risk_at_the_threshold_as_treated():
+    import dcurves
+
+    d = pd.DataFrame(
+        {"case": [1, 0, 1, 0, 0, 1, 0, 0], "p": [0.2, 0.2, 0.5, 0.5, 0.1, 0.7, 0.3, 0.5]}
+    )
+    thresholds = [0.2, 0.3, 0.5]
+    ours = decision_curve(d, ["p"], thresholds=thresholds).table
+    peer = dcurves.dca(data=d, outcome="case", modelnames=["p"], thresholds=thresholds)
+    for model in ("p", "all"):
+        np.testing.assert_allclose(
+            ours[ours["model"] == model]["net_benefit"].to_numpy(),
+            peer[peer["model"] == model]["net_benefit"].to_numpy(),
+            atol=1e-12,
+        )
