@@ -52,8 +52,8 @@ _LAZY = {
     "StudyConfig": "study",
     "bland_altman": "design.agreement",
     "concordance": "design.agreement",
-    "agreement_pairs": "design.agreement",
-    "agreement_section": "design.agreement",
+    "agreement_pairs": "design.readings",
+    "agreement_section": "design.readings",
     "plot_bland_altman": "design.agreement",
     "power_auc": "design.power",
     "power_auc_paired": "design.power",
@@ -61,8 +61,8 @@ _LAZY = {
     "power_matched_binary": "design.matched",
     "power_matched_continuous": "design.matched",
     "combined_model": "design.combined",
-    "decision_curve": "design.combined",
-    "reclassification": "design.combined",
+    "decision_curve": "design.decision",
+    "reclassification": "design.decision",
 }
 
 __all__ = [

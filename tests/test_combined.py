@@ -19,7 +19,7 @@ from ovcfstats import (
     decision_curve,
     reclassification,
 )
-from ovcfstats.design.combined import _auc, _fit_logistic
+from ovcfstats.design._logistic import _auc, _fit_logistic
 
 REF = Path(__file__).parent / "reference"
 INDICATORS = ["s100b", "ndka", "age"]
@@ -134,7 +134,7 @@ def test_reclassification_equals_improve_prob(asah, ref):
 def test_categorical_nri_by_hand():
     # two categories at 0.5: events move up/down, non-events down/up, counted by hand
     y = np.array([1, 1, 1, 1, 0, 0, 0, 0])
-    from ovcfstats.design.combined import _nri_parts
+    from ovcfstats.design.decision import _nri_parts
 
     old = np.array([0, 0, 1, 1, 0, 1, 1, 0])
     new = np.array([1, 0, 1, 0, 0, 0, 0, 1])
