@@ -57,7 +57,7 @@ _LAZY = {
     "plot_bland_altman": "design.agreement",
     "power_auc": "design.power",
     "power_auc_paired": "design.power",
-    "sample_size_section": "design.power",
+    "sample_size_section": "design.posthoc",
     "power_matched_binary": "design.matched",
     "power_matched_continuous": "design.matched",
     "combined_model": "design.combined",

@@ -176,4 +176,27 @@ def test_sample_size_section_on_asah():
     assert (table["n_cases"] == 41).all() and (table["n_controls"] == 72).all()
     assert "Post hoc" in " ".join(sec.notes())
     assert sec.plot() is not None
-    assert "Power" in sec.summary()
+    assert "post hoc" in sec.summary()
+    assert sec.odds_ratios.empty and list(sec.tables()) == ["auc"]
+
+
+def test_sample_size_section_with_odds_ratios_per_sd():
+    from ovcfstats import DataError, logistic_or, power_matched_continuous
+
+    data = pd.read_csv(REF / "aSAH.csv")
+    roc = roc_auc(data, ["s100b", "ndka"], outcome="case")
+    ors = logistic_or(data, ["s100b", "ndka"], outcome="case", adjust=(), per="sd")
+    sec = sample_size_section(roc, odds_ratios=ors, controls_per_case=1, rho=0.2)
+    table = sec.odds_ratios.set_index("indicator")
+    value = ors.table.set_index("indicator").loc["ndka", "or"]
+    direct = _one(power_matched_continuous(value, n_cases=41, rho=0.2))
+    assert table.loc["ndka", "n_sets"] == 41
+    assert table.loc["ndka", "power_observed"] == pytest.approx(direct["power"], abs=1e-12)
+    back = _one(power_matched_continuous(table.loc["ndka", "or_detectable"], n_cases=41, rho=0.2))
+    assert back["power"] == pytest.approx(0.8, abs=1e-9)
+    assert list(sec.tables()) == ["auc", "odds_ratio_per_sd"]
+    same = sample_size_section(roc, odds_ratios={"ndka": value}, rho=0.2).odds_ratios
+    assert same.loc[0, "power_observed"] == pytest.approx(direct["power"], abs=1e-12)
+    per_unit = logistic_or(data, ["ndka"], outcome="case", adjust=(), per="unit")
+    with pytest.raises(DataError, match="per SD"):
+        sample_size_section(roc, odds_ratios=per_unit)

@@ -55,7 +55,7 @@ class PowerResult(Result):
 
     def notes(self) -> list[str]:
         s = self.settings
-        per_case = "" if np.isnan(s["kappa"]) else f", kappa = {s['kappa']:g} controls per case"
+        per_case = f", kappa = {s['kappa']:g} controls per case"
         lines = [
             f"Solved for {s['solve']}; {s['alternative']} test at α = {s['alpha']:g}{per_case}."
         ]
@@ -71,11 +71,6 @@ class PowerResult(Result):
             )
         else:
             lines.append(f"Variance of the AUC: {s['variance']}.")
-        if s.get("post_hoc"):
-            lines.append(
-                "Post hoc: computed at the study's own observed AUCs, which says nothing the "
-                "confidence interval does not already say."
-            )
         return lines + super().notes()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
@@ -433,70 +428,3 @@ def _check_pair(auc1: float, auc2: float | None, func: str) -> None:
         raise ValueError(
             f"`auc2` of {func}() must be in (0, 1) and differ from auc1 = {auc1}; got {auc2!r}."
         )
-
-
-# -- the study's section ------------------------------------------------------------------------
-
-
-def sample_size_section(
-    roc: Any, *, alpha: float = 0.05, power: float = 0.8, variance: str = "obuchowski"
-) -> PowerResult:
-    """What the study's numbers of cases and controls had power for (post hoc).
-
-    For each indicator of a :func:`~ovcfstats.roc_auc` result: the power of the study's own
-    n to show its observed AUC differs from 0.5, the number of cases needed for ``power`` at
-    that AUC, and the smallest AUC the study's n detects with ``power``.
-
-    Parameters
-    ----------
-    roc : RocResult
-        The result of :func:`~ovcfstats.roc_auc` (uses ``indicator``, ``auc``, ``n_cases``,
-        ``n_controls`` of its table).
-    alpha, power : float
-    variance : {"obuchowski", "hanley-mcneil"}
-
-    Returns
-    -------
-    PowerResult
-        One row per indicator: ``indicator``, ``auc``, ``n_cases``, ``n_controls``,
-        ``power_observed``, ``n_cases_needed``, ``auc_detectable``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from ovcfstats import roc_auc, sample_size_section
-    >>> d = pd.DataFrame({"case": [1] * 6 + [0] * 6,
-    ...                   "hu": [60, 72, 80, 66, 90, 95, 100, 120, 85, 130, 110, 115]})
-    >>> sec = sample_size_section(roc_auc(d, "hu"))
-    >>> sec.table[["indicator", "n_cases", "auc_detectable"]].round(3)
-      indicator  n_cases  auc_detectable
-    0        hu      6.0           0.906
-    """
-    func = "sample_size_section"
-    check_option(variance, VARIANCES, func, "variance")
-    rows, curves = [], []
-    for r in roc.table.itertuples():
-        auc = max(float(r.auc), 1 - float(r.auc))
-        m, n = float(r.n_cases), float(r.n_controls)
-        kappa = n / m
-        row = {"indicator": r.indicator, "auc": auc, "n_cases": m, "n_controls": n}
-        if auc > 0.5:
-            obs = power_auc(auc, n_cases=m, kappa=kappa, alpha=alpha, variance=variance)
-            need = power_auc(auc, power=power, kappa=kappa, alpha=alpha, variance=variance)
-            row["power_observed"] = float(obs.table.loc[0, "power"])
-            row["n_cases_needed"] = float(need.table.loc[0, "n_cases"])
-            curves.append(obs.curve.assign(label=str(r.indicator)))
-        else:
-            row["power_observed"], row["n_cases_needed"] = np.nan, np.nan
-        det = power_auc(n_cases=m, power=power, kappa=kappa, alpha=alpha, variance=variance)
-        row["auc_detectable"] = float(det.table.loc[0, "auc"])
-        rows.append(row)
-    settings = {"solve": "power, n and detectable AUC", "alpha": alpha,
-                "alternative": "two-sided", "kappa": float("nan"), "variance": variance,
-                "design": "one", "post_hoc": True, "target_power": power}  # fmt: skip
-    curve = (
-        pd.concat(curves, ignore_index=True)
-        if curves
-        else pd.DataFrame({"label": [], "n_cases": [], "power": []})
-    )
-    return PowerResult(table=pd.DataFrame(rows), curve=curve, settings=settings)
