@@ -379,7 +379,15 @@ def power_auc_paired(
         v1, v2 = _var_binormal(a1, b1, kappa), _var_binormal(a2, b2, kappa)
         c = _cov_binormal(a1, b1, a2, b2, r_controls, r_cases, kappa)
         va = v1 + v2 - 2 * c
-        return (2 * v1 - 2 * c if null_variance == "proc" else va), va
+        v0 = 2 * v1 - 2 * c if null_variance == "proc" else va
+        if v0 <= 0 or va <= 0:
+            raise DataError(
+                f"{func}(): the variance of the AUC difference is not positive for auc1 = "
+                f"{auc1:.4g}, auc2 = {theta2:.4g} and these correlations (pROC's null variance "
+                "2·V1 − 2·Cov turns negative when indicator 1's curve is much more precise). "
+                "Use null_variance='alternative' or lower correlations."
+            )
+        return v0, va
 
     def power_at(theta2: float, n: float) -> float:
         return _power(auc1 - theta2, n, *variances(theta2), za)
@@ -391,7 +399,13 @@ def power_auc_paired(
         _check_pair(auc1, auc2, func)
         n_cases = _n_closed(auc1 - auc2, *variances(auc2), za, power)
     else:
-        auc2 = _root(lambda t: power_at(t, n_cases) - power, 1e-6, auc1 - 1e-9, "AUC", func)
+        # walk down from auc1 to the first AUC detected with the power, then refine
+        upper = auc1 - 1e-9
+        for lower in auc1 - np.geomspace(1e-4, auc1 - 1e-6, 200):
+            if power_at(lower, n_cases) >= power:
+                break
+            upper = lower
+        auc2 = _root(lambda t: power_at(t, n_cases) - power, lower, upper, "AUC", func)
     table = pd.DataFrame(
         [
             {
