@@ -277,3 +277,13 @@ def test_repeated_limits_match_zou_mover(reps, ref, design):
             assert lim.loc[stat, f"ci_{end}"] == pytest.approx(
                 ref[name, f"zou_{stat}_ci_{end}"], abs=1e-8
             )
+
+
+def test_section_compares_the_named_raters_in_their_order():
+    m = _measurements()
+    ab = agreement_section(m, measures=["hu"]).table.iloc[0]
+    ba = agreement_section(m, measures=["hu"], raters=("R2", "R1")).table.iloc[0]
+    assert (ba["x"], ba["y"]) == ("R2", "R1")
+    assert ba["bias"] == pytest.approx(-ab["bias"], abs=1e-12)
+    assert ba["loa_upper"] == pytest.approx(-ab["loa_lower"], abs=1e-12)
+    assert ba["ccc"] == pytest.approx(ab["ccc"], abs=1e-12)
