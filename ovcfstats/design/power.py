@@ -13,7 +13,7 @@ Variance methods for one AUC:
 
 - ``"obuchowski"``: Obuchowski's binormal approximation
   ``V(θ) = 0.0099·e^(−A²/2)·((5A² + 8) + (A² + 8)/κ)`` with ``A = 1.414·Φ⁻¹(θ)``
-  (Obuchowski, Lieber & Wians 2004, eq. 3), as pROC — equal to pROC at ``auc0 = 0.5``. pROC
+  (Obuchowski, Lieber & Wians 2004), as pROC — equal to pROC at ``auc0 = 0.5``. pROC
   tests against 0.5 only (its issue #71); here ``V0 = V(auc0)`` for any ``auc0``.
 - ``"hanley-mcneil"``: Hanley & McNeil's (1982) variance with their exponential
   approximations ``Q1 = θ/(2 − θ)``, ``Q2 = 2θ²/(1 + θ)``; at θ = ½ it is the exact null
@@ -334,7 +334,8 @@ def power_auc_paired(
     indicators taken at indicator 1's curve while the covariance keeps both curves. That
     makes the result depend on which indicator is called 1 (pROC issue #122, open).
     ``null_variance="alternative"`` uses ``V0 = VA = V1 + V2 − 2C``, symmetric in the two
-    indicators (the simplification most sample-size tables use); it gives a different n.
+    indicators; it gives a different n. ``"proc"`` reproduces pROC's formula; it is not
+    re-derived from the 1997 paper, whose null variance is what issue #122 disputes.
 
     Parameters
     ----------
