@@ -62,6 +62,19 @@ _LAZY = {
     "SkippedStepWarning": "study",
     "StudyConfig": "config",
     "read_table": "readers",
+    "bland_altman": "design.agreement",
+    "concordance": "design.agreement",
+    "agreement_pairs": "design.readings",
+    "agreement_section": "design.readings",
+    "plot_bland_altman": "design.agreement",
+    "power_auc": "design.power",
+    "power_auc_paired": "design.power",
+    "sample_size_section": "design.posthoc",
+    "power_matched_binary": "design.matched",
+    "power_matched_continuous": "design.matched",
+    "combined_model": "design.combined",
+    "decision_curve": "design.decision",
+    "reclassification": "design.decision",
 }
 
 __all__ = [

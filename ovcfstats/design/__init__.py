@@ -1,0 +1,12 @@
+"""Statistics around the study: agreement, sample size and power, a combined-indicator model.
+
+- :mod:`~ovcfstats.design.agreement`: Bland–Altman limits of agreement (approximate and exact
+  confidence intervals, proportional bias, several pairs per patient) and Lin's concordance
+  correlation coefficient, straight from the long ``measurements`` table.
+- :mod:`~ovcfstats.design.power`: power and sample size for an AUC against a fixed value and
+  for two correlated AUCs; the study's post-hoc sample-size section.
+- :mod:`~ovcfstats.design.matched`: power and sample size for the 1:M matched case–control
+  design, binary exposure (Dupont 1988) or continuous indicator per SD.
+- :mod:`~ovcfstats.design.combined`: a logistic model of several indicators with bootstrap
+  optimism correction, cross-validation, calibration and decision curves, NRI and IDI.
+"""
