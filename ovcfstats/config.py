@@ -42,6 +42,11 @@ CHOICES = {
     "min_vertebrae": "fewest non-fractured vertebrae an average needs",
     "fi_weighting": "FI average: 'equal' (mean of ROI percentages) or 'area' weighted",
     "alpha": "1 − confidence level",
+    "agreement": "Bland–Altman limits of agreement and Lin's CCC beside the ICC tables",
+    "sample_size": "post-hoc power and sample size at the observed AUCs and ORs",
+    "combined": "indicators of a combined logistic model (validated by bootstrap; empty: none)",
+    "n_boot": "bootstrap resamples of the combined model's optimism correction",
+    "boot_seed": "seed of the combined model's bootstrap and cross-validation",
 }
 
 #: unit and expected direction of the paper's variables (label: ``schema.LABELS``)
@@ -111,9 +116,15 @@ class StudyConfig:
     tests: Mapping[str, str] = field(default_factory=dict, repr=False)
     title: str | None = None
     audit: str | None = None
+    agreement: bool = True
+    sample_size: bool = False
+    combined: tuple[str, ...] = ()
+    n_boot: int = 200
+    boot_seed: int | None = 1
 
     def __post_init__(self) -> None:
-        for name in ("indicators", "exact", "adjust") + (("table1",) if self.table1 else ()):
+        names = ("indicators", "exact", "adjust", "combined")
+        for name in names + (("table1",) if self.table1 else ()):
             value = getattr(self, name)
             if isinstance(value, str):
                 value = (value,)
@@ -133,6 +144,11 @@ class StudyConfig:
                     f"StudyConfig(): variables.{name}.direction must be one of "
                     f"{', '.join(DIRECTIONS)}; got {spec['direction']!r}."
                 )
+        if not isinstance(self.n_boot, int) or isinstance(self.n_boot, bool) or self.n_boot < 10:
+            raise DataError(
+                f"StudyConfig(): n_boot ([design] n_boot) must be a whole number ≥ 10; got "
+                f"{self.n_boot!r}."
+            )
         if not isinstance(self.ratio, int) or self.ratio < 1:
             raise DataError(f"StudyConfig(): ratio must be a whole number ≥ 1; got {self.ratio!r}.")
         for name, allowed in OPTIONS.items():
@@ -289,6 +305,13 @@ SECTIONS: dict[str, Any] = {
     "roc": {"ci": "roc_ci", "compare_adjust": "auc_adjust"},
     "correlation": {"adjust": "matrix_adjust"},
     "indicator_rules": {"min_vertebrae": "min_vertebrae", "fi_weighting": "fi_weighting"},
+    "design": {
+        "agreement": "agreement",
+        "sample_size": "sample_size",
+        "combined": "combined",
+        "n_boot": "n_boot",
+        "seed": "boot_seed",
+    },
 }
 #: fields TOML cannot hold as None: the word that stands for None in the file
 NONE_WORDS = {
@@ -300,6 +323,7 @@ NONE_WORDS = {
     "title": "",
     "audit": "",
     "table1": "default",
+    "boot_seed": "none",
 }
 
 
@@ -324,7 +348,7 @@ def _check_keys(where: str, data: Mapping[str, Any], valid: Mapping[str, Any]) -
 def _from_toml_value(name: str, value: Any) -> Any:
     if name in NONE_WORDS and value == NONE_WORDS[name]:
         return None
-    if name in ("exact", "adjust", "table1") and isinstance(value, list):
+    if name in ("exact", "adjust", "table1", "combined") and isinstance(value, list):
         return tuple(value)
     if name == "or_per" and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
@@ -422,6 +446,10 @@ def _render(config: StudyConfig) -> str:
         "correlation": "# Table 3: adjustment of the p-values (none, holm, bonferroni).",
         "indicator_rules": "# Raw readings only: fewest vertebrae per average; FI weighting\n"
         "# (equal, area).",
+        "design": "# Around the study: Bland–Altman and Lin's CCC beside the ICCs (agreement),\n"
+        "# post-hoc power at the observed AUCs/ORs (sample_size), a combined logistic model of\n"
+        "# the listed indicators with bootstrap validation (combined; [] for none), its\n"
+        "# resamples (n_boot) and seed ('none': drawn).",
     }
     for section, keys in SECTIONS.items():
         if not isinstance(keys, dict):

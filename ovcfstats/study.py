@@ -152,9 +152,12 @@ class _Run:
         return self.report
 
 
-def _reliability(run: _Run, measurements: pd.DataFrame, alpha: float) -> None:
-    """Inter- and intra-rater ICCs; what the data cannot give becomes a skipped step."""
+def _reliability(run: _Run, measurements: pd.DataFrame, cfg: StudyConfig) -> None:
+    """Inter- and intra-rater ICCs (and agreement); what the data cannot give is skipped."""
+    from .design.readings import agreement_section
     from .raters import DEFAULT_MEASURES, reliability
+
+    alpha = cfg.alpha
 
     present = set(measurements["measure"].astype(str))
     measures = [m for m in DEFAULT_MEASURES if m in present]
@@ -181,6 +184,16 @@ def _reliability(run: _Run, measurements: pd.DataFrame, alpha: float) -> None:
         for row in skipped.itertuples(index=False):
             run.skip(name, str(row.measure), str(row.reason))
         run.report.add(result, title=f"Reliability ({kind}-rater ICC)", key=f"reliability_{kind}")
+        if cfg.agreement:
+            ok = [m for m in measures if m in set(result.table["measure"])]
+            run.step(
+                f"{kind}-rater agreement",
+                f"agreement_{kind}",
+                f"Agreement ({kind}-rater): Bland–Altman limits and Lin's CCC",
+                lambda ok=ok, kind=kind: agreement_section(
+                    measurements, measures=ok, kind=kind, alpha=alpha
+                ),
+            )
 
 
 def _usable_indicators(run: _Run, data: pd.DataFrame, indicators: tuple[str, ...]) -> list[str]:
@@ -347,6 +360,55 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
             "Pairwise comparison of the AUCs (DeLong)",
             lambda: compare_auc(data, inds, adjust=cfg.auc_adjust, alpha=cfg.alpha),
         )
+    _design(run, data, cfg, inds, adjust, pairs)
+
+
+def _design(
+    run: _Run,
+    data: pd.DataFrame,
+    cfg: StudyConfig,
+    inds: list[str],
+    adjust: list[str],
+    pairs: bool,
+) -> None:
+    """The optional post-hoc power and combined-model sections (study file [design])."""
+    from .design.combined import combined_model
+    from .design.posthoc import sample_size_section
+
+    items = {item.key: item.result for item in run.report.items}
+    if cfg.sample_size and "fig5" in items:
+        n_sets = int(data["pair_id"].nunique()) if "pair_id" in data.columns else None
+        run.step(
+            "sample size",
+            "sample_size",
+            "Post-hoc power and sample size at the observed AUCs and ORs",
+            lambda: sample_size_section(
+                items["fig5"],
+                odds_ratios=items.get("table2_or"),
+                n_sets=n_sets,
+                controls_per_case=cfg.ratio,
+                alpha=cfg.alpha,
+            ),
+        )
+    if cfg.combined:
+        missing = [i for i in cfg.combined if i not in inds]
+        if missing:
+            run.skip("combined model", ", ".join(missing), "not among the analysed indicators")
+            return
+        covariates = [a for a in adjust if not (pairs and a in cfg.exact)]
+        run.step(
+            "combined model",
+            "combined",
+            f"Combined model of {', '.join(cfg.variable(i)['label'] for i in cfg.combined)}",
+            lambda: combined_model(
+                data,
+                list(cfg.combined),
+                covariates=covariates,
+                n_boot=cfg.n_boot,
+                seed=cfg.boot_seed,
+                alpha=cfg.alpha,
+            ),
+        )
 
 
 def _pipeline(
@@ -363,7 +425,7 @@ def _pipeline(
         patients = named(sources[0], lambda: validate_patients(data))
         named(sources[1], lambda: validate_measurements(measurements, patients))
         _progress(run.progress, "reliability (ICC)")
-        _reliability(run, measurements, cfg.alpha)
+        _reliability(run, measurements, cfg)
         _progress(run.progress, "indicators")
         indicators = derive_indicators(
             patients, measurements, min_vertebrae=cfg.min_vertebrae, fi_weighting=cfg.fi_weighting

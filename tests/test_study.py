@@ -455,3 +455,51 @@ def test_given_sets_pipeline_equals_the_steps_and_ignores_row_order(k, n_sets, s
     assert got == pytest.approx(want, rel=1e-6) or (np.isnan(got) and np.isnan(want))
     auc = roc_auc(direct, "hu").table.loc[0, "auc"]
     assert report["fig5"].table.loc[0, "auc"] == pytest.approx(auc, abs=1e-12)
+
+
+# -- the [design] sections --------------------------------------------------------------------
+def test_agreement_sits_beside_each_icc_table_and_equals_the_step(raw, raw_report):
+    from ovcfstats.design.readings import agreement_section
+
+    keys = raw_report.keys()
+    assert keys.index("agreement_inter") == keys.index("reliability_inter") + 1
+    measures = list(raw_report["reliability_inter"].table["measure"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OvcfWarning)
+        direct = agreement_section(raw[1], measures=measures, kind="inter")
+    pd.testing.assert_frame_equal(raw_report["agreement_inter"].table, direct.table)
+
+
+def test_agreement_can_be_switched_off(raw):
+    report, _ = _quiet(*raw, config=StudyConfig(agreement=False))
+    assert not any(k.startswith("agreement") for k in report.keys())
+    assert "sample_size" not in report.keys() and "combined" not in report.keys()
+
+
+def test_sample_size_and_combined_model_on_request(raw):
+    from ovcfstats.design.combined import combined_model
+
+    cfg = StudyConfig(sample_size=True, combined=("hu", "fi"), n_boot=20, boot_seed=3)
+    report, _ = _quiet(*raw, config=cfg)
+    power = report["sample_size"]
+    assert set(power.table["indicator"]) == set(report["fig5"].table["indicator"])
+    matched = report["matching"].matched  # the combined model is fitted on the matched patients
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OvcfWarning)
+        direct = combined_model(matched, ["hu", "fi"], covariates=["age", "bmi"], n_boot=20, seed=3)
+    pd.testing.assert_frame_equal(report["combined"].table, direct.table)
+
+
+def test_a_combined_indicator_that_is_not_analysed_is_skipped(raw):
+    report, caught = _quiet(*raw, config=StudyConfig(combined=("hu", "tbs"), n_boot=20))
+    assert "combined" not in report.keys()
+    assert ("combined model", "tbs") in _skips(report)
+
+
+def test_design_keys_round_trip_through_the_study_file(tmp_path):
+    cfg = StudyConfig(sample_size=True, combined=("vbq", "hu"), n_boot=50, boot_seed=None)
+    path = tmp_path / "study.toml"
+    path.write_text(cfg.to_toml(), encoding="utf-8")
+    assert StudyConfig.from_toml(path) == cfg
+    with pytest.raises(DataError, match="n_boot"):
+        StudyConfig(n_boot=3)
