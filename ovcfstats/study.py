@@ -185,7 +185,7 @@ def reproduce(
     indicators = derive_indicators(
         patients, measurements, min_vertebrae=cfg.min_vertebrae, fi_weighting=cfg.fi_weighting
     )
-    report.add(indicators, title="Indicators per patient", key="indicators")
+    report.add(indicators, title="Indicators per patient", key="indicators", appendix=True)
     _progress(progress, "matching")
     matching = match_controls(
         indicators.table, caliper={"age": cfg.caliper}, method=cfg.method, seed=cfg.seed
@@ -217,7 +217,8 @@ def reproduce(
             method=cfg.or_method,
             alpha=cfg.alpha,
         ),
-        title=f"Table 2 (continued). Logistic regression adjusted for {', '.join(cfg.adjust)}",
+        title="Table 2 (continued). Logistic regression adjusted for "
+        + ", ".join(label(a) for a in cfg.adjust),
         key="table2_or",
     )
     _progress(progress, "Table 3")
@@ -228,7 +229,13 @@ def reproduce(
     )
     _progress(progress, "Fig. 5")
     roc = roc_auc(data, INDICATORS, ci=cfg.roc_ci, seed=cfg.seed, alpha=cfg.alpha)
-    report.add(roc, title="Fig. 5. ROC curves of the five indicators", key="fig5")
+    report.add(
+        roc,
+        title="Fig. 5. ROC curves of the five indicators",
+        key="fig5",
+        figure_caption="ROC curves of the five indicators for OVCF (the paper's Fig. 5), with "
+        f"the AUC ({100 * (1 - cfg.alpha):g}% CI) of each and its Youden cut-off (dot).",
+    )
     report.add(
         compare_auc(data, INDICATORS, adjust=cfg.auc_adjust, alpha=cfg.alpha),
         title="Pairwise comparison of the AUCs (DeLong)",

@@ -1,0 +1,121 @@
+"""The report as one self-contained HTML page: TOC, three-line tables, inline SVG figures."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import pandas as pd
+
+from .._plotting import figure_bytes
+from .._present import Table
+from ._layout import Layout
+
+CSS = """
+body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#222;line-height:1.4}
+h1{font-size:1.7em}h2{font-size:1.3em;margin-top:2em}
+nav ol{columns:2;font-size:14px}
+table.three-line{border-collapse:collapse;margin:.4em 0 .8em;font-size:13px;
+border-top:2px solid #222;border-bottom:2px solid #222}
+table.three-line th{border-bottom:1px solid #222;font-weight:600;vertical-align:bottom}
+table.three-line th,table.three-line td{padding:3px 9px;text-align:right}
+table.three-line .text{text-align:left;white-space:normal}
+table.three-line .num{white-space:nowrap}
+caption{caption-side:top;text-align:left;font-weight:600;padding-bottom:.3em}
+figure{margin:1em 0}figure svg{max-width:100%;height:auto}
+figcaption{font-size:13px;font-style:italic}
+.notes{font-size:12px;color:#444}.settings{font-size:12px;color:#666}
+details{margin:.4em 0}summary{cursor:pointer;font-weight:600}
+.wrap{max-width:100%;overflow-x:auto}
+"""
+
+#: a column whose longest cell exceeds this many characters is prose: left-aligned, wrapped
+PROSE = 28
+
+
+def table_html(table: Table, caption: str = "") -> str:
+    """One formatted table with prose columns left-aligned and numbers unbreakable."""
+    frame = table.frame
+    prose = [_is_prose(frame[c]) or i == 0 for i, c in enumerate(frame.columns)]
+
+    def cell(tag: str, text: Any, i: int) -> str:
+        kind = "text" if prose[i] else "num"
+        return f'<{tag} class="{kind}">{escape(str(text))}</{tag}>'
+
+    head = "".join(cell("th", c, i) for i, c in enumerate(frame.columns))
+    rows = "".join(
+        "<tr>" + "".join(cell("td", v, i) for i, v in enumerate(row)) + "</tr>"
+        for row in frame.astype(str).to_numpy().tolist()
+    )
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    return (
+        f'<div class="wrap"><table class="three-line">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )
+
+
+def _is_prose(column: pd.Series) -> bool:
+    lengths = column.astype(str).str.len()
+    return bool(len(column)) and int(lengths.max()) > PROSE
+
+
+def render(layout: Layout, figures: dict[str, Any], *, standalone: bool = True) -> str:
+    """HTML of ``layout`` with ``figures`` (key -> matplotlib Figure) inlined as SVG."""
+    parts = [f"<h1>{escape(layout.title)}</h1>"]
+    if layout.intro:
+        parts.append(f"<p>{escape(layout.intro)}</p>")
+    toc = "".join(f'<li><a href="#{k}">{escape(t)}</a></li>' for k, t in layout.toc())
+    parts.append(f'<nav id="contents"><h2>Contents</h2><ol>{toc}</ol></nav>')
+    parts.append('<h2 id="methods">Statistical analysis</h2>')
+    parts += [f"<p>{escape(p)}</p>" for p in layout.methods]
+    if layout.references:
+        refs = "".join(f"<li>{escape(r)}</li>" for r in layout.references)
+        parts.append(f'<ol class="notes">{refs}</ol>')
+    for section in layout.sections:
+        if section.appendix_only:
+            continue
+        parts.append(f'<h2 id="{section.key}">{escape(section.title)}</h2>')
+        for table in section.shown.main:
+            caption = table.caption or (
+                table.name.capitalize() if len(section.shown.main) > 1 else ""
+            )
+            parts.append(table_html(table, caption) if len(table.frame) else "<p>(none)</p>")
+        if section.key in figures:
+            svg = figure_bytes(figures[section.key], "svg").decode()
+            svg = svg[svg.index("<svg") :]
+            parts.append(
+                f"<figure>{svg}<figcaption>{escape(section.figure_caption)}</figcaption></figure>"
+            )
+        notes = "".join(f"<li>{escape(n)}</li>" for n in section.shown.notes)
+        if notes:
+            parts.append(f'<ul class="notes">{notes}</ul>')
+        if section.settings:
+            parts.append(f'<p class="settings">Settings: {escape(section.settings)}</p>')
+        excluded = section.result.excluded
+        if len(excluded):
+            parts.append(f"<details><summary>Excluded rows ({len(excluded)})</summary>")
+            parts.append(table_html(Table("excluded", excluded.astype(str))))
+            parts.append("</details>")
+    if layout.appendix:
+        parts.append('<h2 id="appendix">Appendix</h2>')
+        parts.append(
+            '<p class="notes">Per-patient listings, all ICC forms, model coefficients and the '
+            "full audit; the raw numbers are in tables.xlsx.</p>"
+        )
+        for entry in layout.appendix:
+            parts.append(
+                f'<details id="{entry.key}"><summary>{escape(entry.title)} '
+                f"({len(entry.table.frame)} rows)</summary>"
+            )
+            parts.append(table_html(entry.table))
+            parts.append("</details>")
+    body = "\n".join(parts)
+    if not standalone:
+        return body
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(layout.title)}</title><style>{CSS}</style></head><body>\n"
+        f"{body}\n</body></html>\n"
+    )
