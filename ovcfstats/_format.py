@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -160,10 +161,7 @@ def format_p(p: Any, style: str = "default") -> str:
         return f"{mantissa} × 10^{MINUS}{int(exponent[1:])}"
     if p < 0.001:
         return "< .001" if style == "apa" else "< 0.001"
-    if style == "nejm":
-        text = f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
-    else:
-        text = f"{p:.3f}"
+    text = f"{p:.2f}" if style == "nejm" and p >= 0.01 else f"{p:.3f}"
     return text[1:] if style == "apa" and text.startswith("0") else text
 
 
@@ -229,7 +227,7 @@ def format_count_pct(count: Any, pct: Any) -> str:
     """
     if _missing(count):
         return ""
-    return f"{int(round(float(count)))} ({format_number(pct, 1)})"
+    return f"{round(float(count))} ({format_number(pct, 1)})"
 
 
 def format_setting(value: Any, style: Style | None = None) -> str:
@@ -266,6 +264,24 @@ def format_setting(value: Any, style: Style | None = None) -> str:
 def _name(value: Any, style: Style | None) -> str:
     text = str(value)
     return style.label(text) if style is not None and style.known(text) else text
+
+
+_NUMERIC_CHARS = set("0123456789.,:()<>=≥≤+-−–±%*×^∞/ \u00a0")
+_NUMERIC_WORDS = re.compile(r"\b(to|SD|e|n|p)\b")
+
+
+def is_numeric_cell(text: str) -> bool:
+    """Whether a formatted cell is a number (or numbers: CI, mean ± SD, n (%), p, df).
+
+    Renderers keep such a cell on one line; other text may wrap between words.
+
+    Examples
+    --------
+    >>> [is_numeric_cell(t) for t in ("−0.448 (−0.570 to −0.306)", "< 0.001", "Age, years")]
+    [True, True, False]
+    """
+    stripped = _NUMERIC_WORDS.sub("", text)
+    return any(c.isdigit() for c in stripped) and set(stripped) <= _NUMERIC_CHARS
 
 
 # -- generic tables (results with no dedicated layout) ------------------------------------------
@@ -323,7 +339,8 @@ def format_table(table: pd.DataFrame, p_style: str = "default") -> pd.DataFrame:
 
     Examples
     --------
-    >>> format_table(pd.DataFrame({"auc": [0.8712], "ci_low": [0.81], "p": [1e-9]})).iloc[0].tolist()
+    >>> frame = pd.DataFrame({"auc": [0.8712], "ci_low": [0.81], "p": [1e-9]})
+    >>> format_table(frame).iloc[0].tolist()
     ['0.871', '0.810', '< 0.001']
     """
     out = pd.DataFrame(index=table.index)

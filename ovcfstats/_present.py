@@ -302,7 +302,9 @@ def _logistic(result: Any, style: Style) -> Presentation:
                 for r in t.rename(columns={"or": "or_"}).itertuples()
             ],
             "p": [style.p(p) for p in t["p"]],
-            "n (events)": [f"{int(n)} ({int(e)})" for n, e in zip(t["n"], t["events"], strict=True)],
+            "n (events)": [
+                f"{int(n)} ({int(e)})" for n, e in zip(t["n"], t["events"], strict=True)
+            ],
         }
     )
     appendix = []
@@ -364,7 +366,9 @@ def _spearman_matrix(result: Any, style: Style) -> Presentation:
                 for a, b in zip(t["indicator_1"], t["indicator_2"], strict=True)
             ],
             "n": t["n"].astype(int).astype(str),
-            f"ρ ({ci})": [format_estimate_ci(r.rho, r.ci_low, r.ci_high, 3) for r in t.itertuples()],
+            f"ρ ({ci})": [
+                format_estimate_ci(r.rho, r.ci_low, r.ci_high, 3) for r in t.itertuples()
+            ],
             "p": [style.p(v) for v in t["p"]],
         }
     )
@@ -452,8 +456,7 @@ def _compare_auc(result: Any, style: Style) -> Presentation:
                 for a, b in zip(t["indicator_1"], t["indicator_2"], strict=True)
             ],
             f"ΔAUC ({ci})": [
-                format_estimate_ci(r.diff, r.diff_ci_low, r.diff_ci_high, 3)
-                for r in t.itertuples()
+                format_estimate_ci(r.diff, r.diff_ci_low, r.diff_ci_high, 3) for r in t.itertuples()
             ],
             "z": [format_number(v, 2) for v in t["z"]],
             "p": [style.p(v) for v in t["p"]],
@@ -521,8 +524,7 @@ def _replication(result: Any, style: Style) -> Presentation:
                     for v, k, s in zip(rows["reproduced"], d, rows["statistic"], strict=True)
                 ],
                 "Agrees": [
-                    "" if v is None or pd.isna(v) else "yes" if v else "no"
-                    for v in rows["agrees"]
+                    "" if v is None or pd.isna(v) else "yes" if v else "no" for v in rows["agrees"]
                 ],
             }
         )
@@ -530,9 +532,11 @@ def _replication(result: Any, style: Style) -> Presentation:
             out["Note"] = rows["note"].map(_text).to_numpy()
         return out
 
-    bad = t[t["agrees"].map(lambda v: v is False or v is not None and v == 0)]
+    bad = t[t["agrees"].map(lambda v: v is False or (v is not None and v == 0))]
     return Presentation(
-        main=[Table("not reproduced", frame(bad, True), caption="Published numbers not reproduced")],
+        main=[
+            Table("not reproduced", frame(bad, True), caption="Published numbers not reproduced")
+        ],
         appendix=[Table("replication", frame(t, True))],
     )
 

@@ -185,28 +185,35 @@ class Result:
 
 
 #: three-line table: rules above and below the header and under the last row only
-THREE_LINE_CSS = (
-    "border-collapse:collapse;border-top:2px solid #222;border-bottom:2px solid #222"
-)
+THREE_LINE_CSS = "border-collapse:collapse;border-top:2px solid #222;border-bottom:2px solid #222"
 
 
 def html_table(frame: pd.DataFrame, css_class: str = "three-line") -> str:
-    """A text-celled table as HTML: first column left, the others right, header ruled.
+    """A text-celled table as HTML: numbers right-aligned and unbroken, rules as a journal's.
 
     Styled inline so that it looks the same in Jupyter and in the report.
     """
     from html import escape
 
-    def cell(tag: str, text: Any, i: int) -> str:
-        align = "left" if i == 0 else "right"
-        rule = "border-bottom:1px solid #222;" if tag == "th" else ""
-        style = f"text-align:{align};padding:2px 8px;{rule}"
-        return f'<{tag} style="{style}">{escape(str(text))}</{tag}>'
+    from ._format import is_numeric_cell
 
-    head = "".join(cell("th", c, i) for i, c in enumerate(frame.columns))
+    text = frame.astype(str)
+    right = [
+        j > 0 and sum(map(is_numeric_cell, text[c])) >= len(text) / 2
+        for j, c in enumerate(text.columns)
+    ]
+
+    def cell(tag: str, value: str, j: int) -> str:
+        align = "right" if right[j] else "left"
+        rule = "border-bottom:1px solid #222;" if tag == "th" else ""
+        wrap = "white-space:nowrap;" if is_numeric_cell(value) else ""
+        style = f"text-align:{align};padding:2px 8px;{rule}{wrap}"
+        return f'<{tag} style="{style}">{escape(value)}</{tag}>'
+
+    head = "".join(cell("th", str(c), j) for j, c in enumerate(text.columns))
     body = "".join(
-        "<tr>" + "".join(cell("td", v, i) for i, v in enumerate(row)) + "</tr>"
-        for row in frame.astype(str).to_numpy().tolist()
+        "<tr>" + "".join(cell("td", v, j) for j, v in enumerate(row)) + "</tr>"
+        for row in text.to_numpy().tolist()
     )
     return (
         f'<table class="{css_class}" style="{THREE_LINE_CSS}">'

@@ -94,9 +94,7 @@ class Report:
         key = key or _slug(title or result.title)
         if any(item.key == key for item in self.items):
             key = f"{key}_{len(self.items) + 1}"
-        self.items.append(
-            _Item(title or result.title, result, key, None, figure_caption, appendix)
-        )
+        self.items.append(_Item(title or result.title, result, key, None, figure_caption, appendix))
         return self
 
     def __getitem__(self, key: str) -> Result:

@@ -70,9 +70,7 @@ def _versions() -> str:
             continue
     from .. import __version__
 
-    return (
-        f"ovcfstats {__version__} (Python {platform.python_version()}; " + ", ".join(parts) + ")"
-    )
+    return f"ovcfstats {__version__} (Python {platform.python_version()}; " + ", ".join(parts) + ")"
 
 
 def _cited(report: Report) -> list[str]:
@@ -86,9 +84,7 @@ def references(report: Report) -> list[str]:
     return [REFERENCES[k] for k in _cited(report)]
 
 
-def methods_paragraphs(
-    report: Report, style: Style, used: list[str] | None = None
-) -> list[str]:
+def methods_paragraphs(report: Report, style: Style, used: list[str] | None = None) -> list[str]:
     """The "Statistical analysis" section as paragraphs (see the module docstring)."""
     used = [] if used is None else used
     sentences: list[str] = []
@@ -127,8 +123,11 @@ def methods_paragraphs(
         summary = "median (Q1–Q3)" if s.get("median") else "mean ± SD"
         sentences.append(
             f"Continuous variables are given as {summary} and categorical ones as n (%). "
-            + ("Cases were compared with their matched controls " if s.get("paired") else
-               "Cases were compared with controls ")
+            + (
+                "Cases were compared with their matched controls "
+                if s.get("paired")
+                else "Cases were compared with controls "
+            )
             + "by "
             + _join(tests)
             + "; differences of proportions have Newcombe's hybrid score CIs "
@@ -147,28 +146,34 @@ def methods_paragraphs(
     for r in _kind(report, "LogisticResult"):
         s = r.settings
         model = (
-            "one model per indicator" if s.get("model") == "separate"
+            "one model per indicator"
+            if s.get("model") == "separate"
             else "one model holding all indicators"
         )
-        kind = "Conditional logistic regression on the matched pairs" if s.get(
-            "conditional") else "Logistic regression"
+        kind = (
+            "Conditional logistic regression on the matched pairs"
+            if s.get("conditional")
+            else "Logistic regression"
+        )
         per = s.get("per")
         per_text = {"sd": "per standard deviation", "unit": "per unit"}.get(
             str(per), f"per {format_setting(per)} units"
         )
         adjust = format_setting(tuple(s.get("adjust") or ()), style)
         fit = (
-            f"Firth's penalised likelihood {_cite(used, 'firth')}" if s.get("method") == "firth"
+            f"Firth's penalised likelihood {_cite(used, 'firth')}"
+            if s.get("method") == "firth"
             else "maximum likelihood"
         )
         ci = "profile-likelihood" if s.get("ci") == "profile" else "Wald"
         sentences.append(
             f"{kind} ({model}, fitted by {fit}) gave odds ratios (ORs) {per_text} of each "
-            f"indicator" + (f", adjusted for {adjust}" if s.get("adjust") else "")
+            f"indicator"
+            + (f", adjusted for {adjust}" if s.get("adjust") else "")
             + f", with {_level(r)} {ci} CIs and Wald p-values."
         )
     for r in _kind(report, "RocResult"):
-        ci = ("DeLong" if r.settings.get("ci") == "delong" else "stratified bootstrap")
+        ci = "DeLong" if r.settings.get("ci") == "delong" else "stratified bootstrap"
         sentences.append(
             "Discrimination was measured by the area under the ROC curve (AUC) with "
             f"{_level(r)} {ci} CIs {_cite(used, 'delong')}; the cut-off maximising Youden's "
@@ -182,7 +187,9 @@ def methods_paragraphs(
             + (
                 f", with p-values adjusted by Holm's method {_cite(used, 'holm')}"
                 if adjust == "holm"
-                else f", with p-values adjusted by {adjust}" if adjust else ""
+                else f", with p-values adjusted by {adjust}"
+                if adjust
+                else ""
             )
             + ", and all together with DeLong's χ² test."
         )

@@ -18,17 +18,37 @@ from typing import Any
 
 import pandas as pd
 
+from .._format import is_numeric_cell
 from .._plotting import figure_bytes
 from ._layout import Layout
 
 PAGE = (8.27, 11.69)  # A4, inches
 MARGIN = 1.0
+FONT = "Arial"  # metric-compatible Liberation Sans where Arial is missing (LibreOffice)
 FONT_PT = 8.0
 #: per-cell left + right padding Word adds (0.08 in each side by default)
 PADDING_IN = 0.16
+#: safety factor on the estimated widths (bold headers, kerning, a substituted font)
+SLACK = 1.08
 NBSP, NB_HYPHEN = "\u00a0", "\u2011"
-#: a column whose longest cell exceeds this many characters is prose and may wrap
-PROSE = 28
+
+# Arial advance widths in em (Helvetica metrics); anything else counts as a wide glyph
+_WIDTHS = {
+    **dict.fromkeys("0123456789", 0.556),
+    **dict.fromkeys(" .,:;!|'\u00a0ijlIft[]()/", 0.333),
+    **dict.fromkeys("abcdeghknopqsuvxyz", 0.556),
+    "r": 0.333,
+    **dict.fromkeys("ABEKPSVXY", 0.667),
+    **dict.fromkeys("CDHNRUw", 0.722),
+    **dict.fromkeys("FTZLJ", 0.611),
+    **dict.fromkeys("GOQ", 0.778),
+    **dict.fromkeys("Mm", 0.833),
+    "W": 0.944,
+    **dict.fromkeys("−±<>=≤≥×+", 0.584),
+    **dict.fromkeys("–\u2011-", 0.556),
+    "%": 0.889,
+    "*": 0.389,
+}
 
 
 def text_width(portrait: bool) -> float:
@@ -36,31 +56,21 @@ def text_width(portrait: bool) -> float:
     return (PAGE[0] if portrait else PAGE[1]) - 2 * MARGIN
 
 
-def _char_em(ch: str) -> float:
-    # a conservative width per character in em (Calibri/Arial-like): too wide rather than narrow
-    if ch in " .,:;'|!il()[]\u00a0":
-        return 0.32
-    if ch in "MWmw%@—":
-        return 0.9
-    if ch.isupper() or ch in "±×≥≤−–\u2011∞χρΔβ²":
-        return 0.7
-    return 0.56
-
-
 def string_width(text: str, font_pt: float = FONT_PT) -> float:
-    """Estimated printed width of ``text`` in inches at ``font_pt``."""
-    return sum(_char_em(c) for c in text) * font_pt / 72.0
+    """Estimated printed width of ``text`` in inches at ``font_pt`` (Arial, with slack)."""
+    return SLACK * sum(_WIDTHS.get(c, 0.75) for c in text) * font_pt / 72.0
 
 
-def unbreakable(text: str, prose: bool) -> str:
-    """The cell text as written to Word: number cells cannot break inside."""
-    if prose:
+def unbreakable(text: str) -> str:
+    """The cell text as written to Word: a number cell cannot break inside."""
+    if not is_numeric_cell(text):
         return text
     return text.replace(" ", NBSP).replace("-", NB_HYPHEN)
 
 
-def _tokens(text: str) -> list[str]:
-    return [t for t in text.replace("-", "- ").split(" ") if t] or [""]
+def tokens(text: str) -> list[str]:
+    """The pieces a line may break between (after :func:`unbreakable`)."""
+    return [t for t in unbreakable(text).split(" ") if t] or [""]
 
 
 def column_widths(frame: pd.DataFrame, width: float, font_pt: float = FONT_PT) -> list[float]:
@@ -70,15 +80,11 @@ def column_widths(frame: pd.DataFrame, width: float, font_pt: float = FONT_PT) -
     shared in proportion to how much wider each column would be on one line. When even the
     minima do not fit, they are returned as they are (the caller chooses a wider page).
     """
-    cells = [[str(c), *frame[c].astype(str).tolist()] for c in frame.columns]
-    prose = [_is_prose(col[1:]) for col in cells]
     minimum, natural = [], []
-    for col, is_prose in zip(cells, prose, strict=True):
-        texts = [unbreakable(t, is_prose) for t in col]
-        header_tokens = max(string_width(t, font_pt) for t in _tokens(col[0]))
-        body = [max(string_width(t, font_pt) for t in _tokens(x)) for x in texts[1:]] or [0.0]
-        minimum.append(max(header_tokens, *body) + PADDING_IN)
-        natural.append(max(string_width(t, font_pt) for t in texts) + PADDING_IN)
+    for column in frame.columns:
+        texts = [str(column), *frame[column].astype(str).tolist()]
+        minimum.append(max(string_width(t, font_pt) for x in texts for t in tokens(x)) + PADDING_IN)
+        natural.append(max(string_width(x, font_pt) for x in texts) + PADDING_IN)
     spare = width - sum(minimum)
     if spare <= 0:
         return minimum
@@ -89,25 +95,25 @@ def column_widths(frame: pd.DataFrame, width: float, font_pt: float = FONT_PT) -
     return [m + spare * e / sum(extra) for m, e in zip(minimum, extra, strict=True)]
 
 
-def _is_prose(texts: list[str]) -> bool:
-    return bool(texts) and max(len(t) for t in texts) > PROSE
-
-
 def needs_landscape(frame: pd.DataFrame) -> bool:
-    """Whether ``frame``'s minimum widths exceed the portrait text width."""
-    widths = column_widths(frame, text_width(portrait=True))
-    return sum(widths) > text_width(portrait=True) + 1e-9 or _one_line(frame) > text_width(True)
+    """Whether ``frame`` goes on a landscape page.
 
-
-def _one_line(frame: pd.DataFrame) -> float:
-    # a table of numbers that fits on one line in landscape but would wrap its headers badly in
-    # portrait also goes landscape
-    cells = [[str(c), *frame[c].astype(str).tolist()] for c in frame.columns]
-    return sum(
-        max(string_width(t) for t in col) + PADDING_IN
-        for col in cells
-        if not _is_prose(col[1:])
+    When it cannot fit the portrait text width without breaking a number or a word, or when it
+    has many columns and much text (a portrait page would make a narrow, very tall table).
+    """
+    portrait = text_width(portrait=True)
+    if sum(column_widths(frame, portrait)) > portrait + 1e-9:
+        return True
+    natural = sum(
+        max(string_width(x) for x in [str(c), *frame[c].astype(str)]) + PADDING_IN
+        for c in frame.columns
     )
+    return len(frame.columns) >= 6 and natural > 1.6 * portrait
+
+
+def _numeric_column(values: list[str]) -> bool:
+    shown = [v for v in values if v]
+    return bool(shown) and sum(map(is_numeric_cell, shown)) >= len(shown) / 2
 
 
 def render(layout: Layout, figures: dict[str, Any], path: Any, excel_name: str) -> None:
@@ -118,9 +124,7 @@ def render(layout: Layout, figures: dict[str, Any], path: Any, excel_name: str) 
 
     doc = Document()
     _page(doc.sections[0], portrait=True, orient=WD_ORIENT, inches=Inches)
-    normal = doc.styles["Normal"]
-    normal.font.name = "Calibri"
-    normal.font.size = Pt(10)
+    _styles(doc, Pt)
     doc.add_heading(layout.title, level=0)
     if layout.intro:
         doc.add_paragraph(layout.intro)
@@ -144,15 +148,20 @@ def render(layout: Layout, figures: dict[str, Any], path: Any, excel_name: str) 
             from docx.enum.section import WD_SECTION
 
             _page(doc.add_section(WD_SECTION.NEW_PAGE), portrait, WD_ORIENT, Inches)
-        doc.add_heading(section.title, level=1)
+        tables = [t for t in section.shown.main if len(t.frame)]
+        # a paper's table: its caption is the heading; other sections get a heading
+        captioned = section.title.startswith("Table ") and len(tables) == 1
+        if not captioned:
+            doc.add_heading(section.title, level=1)
         width = text_width(portrait)
-        for table in section.shown.main:
-            if not len(table.frame):
-                continue
-            caption = table.caption or (
-                table.name.capitalize() if len(section.shown.main) > 1 else section.title
+        for table in tables:
+            caption = (
+                section.title
+                if captioned
+                else table.caption
+                or (f"{section.title}: {table.name}" if len(tables) > 1 else section.title)
             )
-            doc.add_paragraph(caption, style="Caption")
+            doc.add_paragraph(caption, style="Caption").paragraph_format.keep_with_next = True
             _table(doc, table.frame, width, Pt, Inches)
         if section.key in figures:
             fig = figures[section.key]
@@ -177,6 +186,27 @@ def render(layout: Layout, figures: dict[str, Any], path: Any, excel_name: str) 
     doc.save(path)
 
 
+def _styles(doc: Any, pt: Any) -> None:
+    from docx.shared import RGBColor
+
+    for name in ("Normal", "Title", "Heading 1", "Caption", "List Number"):
+        style = doc.styles[name]
+        style.font.name = FONT
+        rpr = style.element.get_or_add_rPr()
+        fonts = rpr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}rFonts")
+        if fonts is not None:  # drop the theme fonts so that the name above is used
+            for attr in list(fonts.attrib):
+                if "Theme" in attr:
+                    del fonts.attrib[attr]
+    doc.styles["Normal"].font.size = pt(10)
+    caption = doc.styles["Caption"]
+    caption.font.size = pt(10)
+    caption.font.bold = True
+    caption.font.italic = False
+    caption.font.color.rgb = RGBColor(0, 0, 0)
+    doc.styles["Title"].font.size = pt(22)
+
+
 def _page(section: Any, portrait: bool, orient: Any, inches: Any) -> None:
     width, height = PAGE if portrait else PAGE[::-1]
     section.orientation = orient.PORTRAIT if portrait else orient.LANDSCAPE
@@ -197,36 +227,52 @@ def _table(doc: Any, frame: pd.DataFrame, width: float, pt: Any, inches: Any) ->
     widths = column_widths(frame, width)
     grid = doc.add_table(rows=len(frame) + 1, cols=len(frame.columns))
     grid.alignment = WD_TABLE_ALIGNMENT.LEFT
-    grid.autofit = False
-    _fixed_layout(grid)
+    grid.autofit = False  # w:tblLayout fixed: the widths below are kept
     columns = [[str(c), *frame[c].astype(str).tolist()] for c in frame.columns]
-    prose = [_is_prose(col[1:]) for col in columns]
+    right = [j > 0 and _numeric_column(col[1:]) for j, col in enumerate(columns)]
+    # a short table stays on one page; a long one keeps its caption, header and first row
+    together = len(frame) if len(frame) <= 15 else 1
     for j, w in enumerate(widths):
         grid.columns[j].width = inches(w)
     for i, row in enumerate(grid.rows):
         cells = row.cells  # once per row: it is slow
+        _row_flag(row, "w:cantSplit", ("w:trHeight", "w:tblHeader", "w:tblCellSpacing"))
+        if i == 0:
+            _row_flag(row, "w:tblHeader", ("w:tblCellSpacing", "w:jc", "w:hidden"))
         for j, cell in enumerate(cells):
             cell.width = inches(widths[j])
-            text = unbreakable(columns[j][i], prose=i == 0 or prose[j])
+            text = columns[j][i]
             paragraph = cell.paragraphs[0]
-            run = paragraph.add_run(text)
+            run = paragraph.add_run(unbreakable(text))
             run.font.size = pt(FONT_PT)
+            run.font.name = FONT
             run.bold = i == 0
             paragraph.paragraph_format.space_after = pt(0)
-            if j > 0 and not prose[j]:
+            paragraph.paragraph_format.keep_with_next = i < together
+            if right[j]:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             if i == 0:
                 _border(cell, "bottom", 6)
+            if is_numeric_cell(text):
+                _cell_flag(cell, "w:noWrap")
     _table_borders(grid)
 
 
-def _fixed_layout(grid: Any) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
+# WordprocessingML fixes the order of the children of trPr, tcPr and tblPr: insert each before
+# the elements that must follow it (Word rejects a file with them out of order)
+_TC_AFTER_NOWRAP = ("w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
 
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    grid._tbl.tblPr.append(layout)
+
+def _row_flag(row: Any, tag: str, before: tuple[str, ...]) -> None:
+    from docx.oxml import OxmlElement
+
+    row._tr.get_or_add_trPr().insert_element_before(OxmlElement(tag), *before)
+
+
+def _cell_flag(cell: Any, tag: str) -> None:
+    from docx.oxml import OxmlElement
+
+    cell._tc.get_or_add_tcPr().insert_element_before(OxmlElement(tag), *_TC_AFTER_NOWRAP)
 
 
 def _table_borders(grid: Any) -> None:
@@ -240,7 +286,9 @@ def _table_borders(grid: Any) -> None:
         element.set(qn("w:sz"), "12")
         element.set(qn("w:color"), "000000")
         borders.append(element)
-    grid._tbl.tblPr.append(borders)
+    grid._tbl.tblPr.insert_element_before(
+        borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption"
+    )
 
 
 def _border(cell: Any, side: str, size: int) -> None:
@@ -254,4 +302,4 @@ def _border(cell: Any, side: str, size: int) -> None:
     element.set(qn("w:sz"), str(size))
     element.set(qn("w:color"), "000000")
     borders.append(element)
-    tc_pr.append(borders)
+    tc_pr.insert_element_before(borders, "w:shd", "w:noWrap", *_TC_AFTER_NOWRAP)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-import pandas as pd
-
+from .._format import is_numeric_cell
 from .._plotting import figure_bytes
 from .._present import Table
 from ._layout import Layout
@@ -19,8 +18,8 @@ nav ol{columns:2;font-size:14px}
 table.three-line{border-collapse:collapse;margin:.4em 0 .8em;font-size:13px;
 border-top:2px solid #222;border-bottom:2px solid #222}
 table.three-line th{border-bottom:1px solid #222;font-weight:600;vertical-align:bottom}
-table.three-line th,table.three-line td{padding:3px 9px;text-align:right}
-table.three-line .text{text-align:left;white-space:normal}
+table.three-line th,table.three-line td{padding:3px 9px;text-align:left;vertical-align:top}
+table.three-line .r{text-align:right}
 table.three-line .num{white-space:nowrap}
 caption{caption-side:top;text-align:left;font-weight:600;padding-bottom:.3em}
 figure{margin:1em 0}figure svg{max-width:100%;height:auto}
@@ -30,23 +29,22 @@ details{margin:.4em 0}summary{cursor:pointer;font-weight:600}
 .wrap{max-width:100%;overflow-x:auto}
 """
 
-#: a column whose longest cell exceeds this many characters is prose: left-aligned, wrapped
-PROSE = 28
-
-
 def table_html(table: Table, caption: str = "") -> str:
-    """One formatted table with prose columns left-aligned and numbers unbreakable."""
-    frame = table.frame
-    prose = [_is_prose(frame[c]) or i == 0 for i, c in enumerate(frame.columns)]
+    """One formatted table: text columns left, number columns right; a number never wraps."""
+    frame = table.frame.astype(str)
+    right = [
+        j > 0 and _numeric_column(frame[c].tolist()) for j, c in enumerate(frame.columns)
+    ]
 
-    def cell(tag: str, text: Any, i: int) -> str:
-        kind = "text" if prose[i] else "num"
-        return f'<{tag} class="{kind}">{escape(str(text))}</{tag}>'
+    def cell(tag: str, text: str, j: int) -> str:
+        kind = ("num" if is_numeric_cell(text) else "") + (" r" if right[j] else "")
+        attr = f' class="{kind.strip()}"' if kind.strip() else ""
+        return f"<{tag}{attr}>{escape(text)}</{tag}>"
 
-    head = "".join(cell("th", c, i) for i, c in enumerate(frame.columns))
+    head = "".join(cell("th", str(c), j) for j, c in enumerate(frame.columns))
     rows = "".join(
-        "<tr>" + "".join(cell("td", v, i) for i, v in enumerate(row)) + "</tr>"
-        for row in frame.astype(str).to_numpy().tolist()
+        "<tr>" + "".join(cell("td", v, j) for j, v in enumerate(row)) + "</tr>"
+        for row in frame.to_numpy().tolist()
     )
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     return (
@@ -55,9 +53,9 @@ def table_html(table: Table, caption: str = "") -> str:
     )
 
 
-def _is_prose(column: pd.Series) -> bool:
-    lengths = column.astype(str).str.len()
-    return bool(len(column)) and int(lengths.max()) > PROSE
+def _numeric_column(values: list[str]) -> bool:
+    shown = [v for v in values if v]
+    return bool(shown) and sum(map(is_numeric_cell, shown)) >= len(shown) / 2
 
 
 def render(layout: Layout, figures: dict[str, Any], *, standalone: bool = True) -> str:

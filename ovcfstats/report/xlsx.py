@@ -35,8 +35,9 @@ def render(report: Any, path: Any) -> None:
         for name, table in result.tables().items():
             sheet_name = _sheet_name(item.key if name == "table" else f"{item.key} {name}", used)
             sheet = book.create_sheet(sheet_name)
-            _write(sheet, _choices_values(table) if name == "table" and _is_choices(result)
-                   else table)
+            _write(
+                sheet, _choices_values(table) if name == "table" and _is_choices(result) else table
+            )
             what = (result.__doc__ or result.title).strip().splitlines()[0]
             index.append((sheet_name, item.title, f"{name}: {what}", len(table)))
         if len(result.excluded):
@@ -46,17 +47,31 @@ def render(report: Any, path: Any) -> None:
     if excluded:
         name = _sheet_name("excluded", used)
         _write(book.create_sheet(name), pd.concat(excluded, ignore_index=True))
-        index.append((name, "all steps", "rows left out of an analysis, with the reason",
-                      sum(map(len, excluded))))
+        index.append(
+            (
+                name,
+                "all steps",
+                "rows left out of an analysis, with the reason",
+                sum(map(len, excluded)),
+            )
+        )
     if settings_rows:
         name = _sheet_name("settings", used)
-        _write(book.create_sheet(name), pd.DataFrame(settings_rows,
-                                                     columns=["step", "setting", "value"]))
-        index.append((name, "all steps", "the settings that produced each result", len(settings_rows)))
+        _write(
+            book.create_sheet(name),
+            pd.DataFrame(settings_rows, columns=["step", "setting", "value"]),
+        )
+        index.append(
+            (name, "all steps", "the settings that produced each result", len(settings_rows))
+        )
     readme_frame = pd.DataFrame(index, columns=["sheet", "report section", "contents", "rows"])
     readme.append([report.title])
-    readme.append(["Raw, unrounded numbers of every table of the report; p-values are numbers "
-                   "with a display format. One row per sheet below."])
+    readme.append(
+        [
+            "Raw, unrounded numbers of every table of the report; p-values are numbers "
+            "with a display format. One row per sheet below."
+        ]
+    )
     readme.append([])
     _write(readme, readme_frame, start_row=4)
     book.save(path)
