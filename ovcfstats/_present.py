@@ -107,7 +107,9 @@ def _choices(result: Any, style: Style) -> Presentation:
             "Meaning": t["meaning"].astype(str) if "meaning" in t else "",
         }
     )
-    return Presentation(main=[Table("choices", frame)])
+    return Presentation(
+        main=[Table("choices", frame, caption="Analysis choices and their meaning")]
+    )
 
 
 def _icc_frame(t: pd.DataFrame, style: Style, form_column: str | None) -> pd.DataFrame:
@@ -151,7 +153,7 @@ def _indicators(result: Any, style: Style) -> Presentation:
     for name in t.columns:
         if style.known(name) and pd.api.types.is_float_dtype(t[name]):
             listing[name] = [format_number(v, style.decimals(name) + 1) for v in t[name]]
-    listing.columns = [style.label(c) if style.known(c) else c for c in t.columns]
+    listing.columns = [style.label(c) if style.known(c) else c.replace("_", " ") for c in t.columns]
     return Presentation(appendix=[Table("indicators per patient", listing)])
 
 
@@ -182,7 +184,7 @@ def _matching(result: Any, style: Style) -> Presentation:
         ],
         columns=["Matching", "Value"],
     )
-    main = [Table("matching", counts)]
+    main = [Table("matching", counts, caption="Matching: counts and settings")]
     if len(balance):
         rows = []
         for cov, g in balance.groupby("covariate", sort=False):
@@ -206,7 +208,13 @@ def _matching(result: Any, style: Style) -> Presentation:
                     "SMD after": smd("after"),
                 }
             )
-        main.append(Table("balance", pd.DataFrame(rows)))
+        main.append(
+            Table(
+                "balance",
+                pd.DataFrame(rows),
+                caption="Covariate balance before and after matching (SMD: cases' SD)",
+            )
+        )
     appendix = [Table("matched pairs", format_table(pairs, style.p_style))]
     if len(unmatched):
         appendix.append(Table("unmatched cases", format_table(unmatched, style.p_style)))
@@ -443,7 +451,8 @@ def _roc(result: Any, style: Style) -> Presentation:
             )
         )
     notes = ["Cut-off: Youden's optimum (midpoint between adjacent observed values)."]
-    return Presentation(main=[Table("AUC", frame)], appendix=appendix, notes=notes)
+    caption = "AUC, Youden cut-off, sensitivity and specificity of each indicator"
+    return Presentation(main=[Table("AUC", frame, caption)], appendix=appendix, notes=notes)
 
 
 def _compare_auc(result: Any, style: Style) -> Presentation:
@@ -473,7 +482,8 @@ def _compare_auc(result: Any, style: Style) -> Presentation:
             f"All AUCs equal: χ²({int(o['df'])}) = {format_number(o['chi2'], 2)}, "
             f"p {_p_relation(style.p(o['p']))} (n = {int(o['n'])})."
         )
-    return Presentation(main=[Table("AUC comparison", frame)], notes=notes)
+    caption = "Pairwise differences of the AUCs (DeLong)"
+    return Presentation(main=[Table("AUC comparison", frame, caption)], notes=notes)
 
 
 def _p_relation(text: str) -> str:

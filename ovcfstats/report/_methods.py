@@ -159,7 +159,7 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
         per_text = {"sd": "per standard deviation", "unit": "per unit"}.get(
             str(per), f"per {format_setting(per)} units"
         )
-        adjust = format_setting(tuple(s.get("adjust") or ()), style)
+        adjust = _join([_lower(style.label(a)) for a in s.get("adjust") or ()])
         fit = (
             f"Firth's penalised likelihood {_cite(used, 'firth')}"
             if s.get("method") == "firth"
@@ -201,6 +201,11 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
     )
     paragraphs = [" ".join(sentences), closing] if sentences else [closing]
     return paragraphs
+
+
+def _lower(text: str) -> str:
+    """``Age`` → ``age`` in running text; acronyms (``BMI``, ``HU``) stay."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 def _join(items: list[str]) -> str:

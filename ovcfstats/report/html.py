@@ -14,7 +14,7 @@ CSS = """
 body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 color:#222;line-height:1.4}
 h1{font-size:1.7em}h2{font-size:1.3em;margin-top:2em}
-nav ol{columns:2;font-size:14px}
+nav ol{font-size:14px}
 table.three-line{border-collapse:collapse;margin:.4em 0 .8em;font-size:13px;
 border-top:2px solid #222;border-bottom:2px solid #222}
 table.three-line th{border-bottom:1px solid #222;font-weight:600;vertical-align:bottom}
@@ -26,15 +26,16 @@ figure{margin:1em 0}figure svg{max-width:100%;height:auto}
 figcaption{font-size:13px;font-style:italic}
 .notes{font-size:12px;color:#444}.settings{font-size:12px;color:#666}
 details{margin:.4em 0}summary{cursor:pointer;font-weight:600}
+details table.three-line{font-size:12px}
+details table.three-line th,details table.three-line td{padding:2px 6px}
 .wrap{max-width:100%;overflow-x:auto}
 """
+
 
 def table_html(table: Table, caption: str = "") -> str:
     """One formatted table: text columns left, number columns right; a number never wraps."""
     frame = table.frame.astype(str)
-    right = [
-        j > 0 and _numeric_column(frame[c].tolist()) for j, c in enumerate(frame.columns)
-    ]
+    right = [j > 0 and _numeric_column(frame[c].tolist()) for j, c in enumerate(frame.columns)]
 
     def cell(tag: str, text: str, j: int) -> str:
         kind = ("num" if is_numeric_cell(text) else "") + (" r" if right[j] else "")
