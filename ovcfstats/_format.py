@@ -352,9 +352,21 @@ def format_table(table: pd.DataFrame, p_style: str = "default") -> pd.DataFrame:
 
 
 def markdown_table(table: pd.DataFrame) -> str:
-    """A GitHub-flavoured pipe table (no extra dependency); first column left, others right."""
+    """A GitHub-flavoured pipe table: number columns right-aligned, text columns left.
+
+    Examples
+    --------
+    >>> print(markdown_table(pd.DataFrame({"Indicator": ["VBQ"], "p": ["< 0.001"]})))
+    | Indicator | p |
+    |:---|---:|
+    | VBQ | < 0.001 |
+    """
     cells = table.astype(str).map(lambda s: s.replace("|", "\\|").replace("\n", " "))
     header = "| " + " | ".join(str(c).replace("|", "\\|") for c in table.columns) + " |"
-    rule = "|" + "|".join(":---" if i == 0 else "---:" for i in range(len(table.columns))) + "|"
+    right = [
+        j > 0 and sum(map(is_numeric_cell, cells[c])) >= max(1, len(cells)) / 2
+        for j, c in enumerate(cells.columns)
+    ]
+    rule = "|" + "|".join("---:" if r else ":---" for r in right) + "|"
     rows = ["| " + " | ".join(row) + " |" for row in cells.to_numpy().tolist()]
     return "\n".join([header, rule, *rows])

@@ -107,6 +107,17 @@ def test_html_is_self_contained(saved):
     assert "<script" not in html
 
 
+def test_golden_markdown(report):
+    """The layout of the whole report; its numbers are also checked in test_golden_numbers."""
+    text = report.to_markdown("figures")
+    if os.environ.get("OVCFSTATS_UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8"), (
+        "The report changed. If on purpose, regenerate with OVCFSTATS_UPDATE_GOLDEN=1 make test "
+        "and review the diff of tests/golden/report.md."
+    )
+
+
 def test_own_data_and_config():
     patients, measurements = load_sample()
     cfg = StudyConfig(caliper=1.0, method="nearest", or_per="unit", or_model="joint")
