@@ -137,8 +137,8 @@ def test_docx_figures_at_300_dpi(saved):
     images = [r for r in doc.part.rels.values() if "image" in r.reltype]
     assert len(images) == 4
     for rel in images:
-        dpi = Image.open(BytesIO(rel.target_part.blob)).info["dpi"]
-        assert round(dpi[0]) == 300
+        with Image.open(BytesIO(rel.target_part.blob)) as image:
+            assert round(image.info["dpi"][0]) == 300
 
 
 # -- Excel --------------------------------------------------------------------------------------
@@ -234,3 +234,85 @@ def test_html_no_table_wider_than_the_page_at_1280px(saved):
     check = json.loads(htmllib.unescape(found.group(1)))
     assert check["n"] > 20
     assert check["wide"] == [] and check["scroll"] <= check["page"], check
+
+
+# -- console, Jupyter, styles, methods ------------------------------------------------------------
+def test_console_and_jupyter_show_the_report_tables(report):
+    md = report.to_markdown()
+    t1 = report["table1"]
+    for cell in ("72.3 ± 10.5", "−2.47 ± 0.83", "42 (53.8)", "< 0.001", "paired t"):
+        assert cell in md and cell in t1.summary() and cell in t1._repr_html_().replace("&lt;", "<")
+    for item in report.items:
+        assert "\n" not in repr(item.result) and len(repr(item.result)) < 120
+        if item.key == "audit":  # its cells are the audit's own text ("p = 1.67e-04")
+            continue
+        html = item.result._repr_html_()
+        assert not re.search(r"\de[-+]\d", re.sub(r"<[^>]+>", " ", html))  # no 1.1e-155
+    matching = str(report["matching"])
+    assert "Matched pairs" in matching and "SMD after" in matching
+    assert "CTRL0" not in matching and "Appendix: matched pairs (78 rows)" in matching
+
+
+def test_report_variables_and_p_style(report):
+    styled = Report(report.title, variables={"hu": {"decimals": 0}}, p_style="apa")
+    for item in report.items:
+        styled.add(item.result, item.title, item.key, appendix=item.appendix)
+    md = styled.to_markdown()
+    assert "| HU | 67 ± 10 | 89 ± 16 |" in md
+    assert "| < .001 |" in md and "| < 0.001 |" not in md
+    assert styled.variable_info()["hu"]["decimals"] == 0
+    with pytest.raises(ValueError, match="p_style"):
+        Report("x", p_style="journal")
+
+
+def test_methods_paragraph_says_what_was_done(report):
+    import numpy
+
+    text = report.methods()
+    for phrase in (
+        "ICC(A,1)", "1:1 without replacement", "same sex", "age within ±2 years",
+        "optimal matching", "the paired t test", "Pearson's χ² test without continuity",
+        "Spearman's rank correlation", "per standard deviation", "adjusted for age, sex and BMI",
+        "95% Wald CIs", "DeLong CIs", "Holm's method", "p < 0.05", f"numpy {numpy.__version__}",
+    ):  # fmt: skip
+        assert phrase in text, phrase
+    assert "[8]" in text and len(report.layout().references) == 8
+
+
+# -- figures --------------------------------------------------------------------------------------
+def test_figures_print_quality(saved):
+    from PIL import Image
+
+    for png in saved["figures"].glob("*.png"):
+        with Image.open(png) as image:
+            assert [round(d) for d in image.info["dpi"]] == [300, 300], png.name
+    svg = (saved["figures"] / "table2_or.svg").read_text(encoding="utf-8")
+    assert "<text" in svg and "Adjusted odds ratio" in svg  # editable text, not glyph paths
+    assert 'id="DejaVuSans-' not in svg
+
+
+def test_figures_labels_units_and_colours(report):
+    from matplotlib.colors import to_hex
+
+    from ovcfstats._format import format_estimate_ci
+    from ovcfstats._plotting import INDICATOR_COLORS
+
+    forest = report["table2_or"].plot()
+    texts = [t.get_text() for t in forest.axes[0].texts]
+    vbq = report["table2_or"].table.set_index("indicator").loc["vbq"]
+    assert texts[0] == "OR (95% CI)"
+    assert format_estimate_ci(vbq["or"], vbq["ci_low"], vbq["ci_high"], 2) in texts
+    labels = [t.get_text() for t in forest.axes[0].get_yticklabels()]
+    assert "FI, % (per 1 SD = 1.16)" in labels
+    heatmap = report["table3"].plot()
+    assert "α = 0.05" in heatmap.axes[1].get_ylabel()
+    love = report["matching"].plot()
+    assert "BMI, kg/m²" in [t.get_text() for t in love.axes[0].get_yticklabels()]
+    roc = report["fig5"].plot()
+    roc_colour = {
+        line.get_label().split(":")[0]: to_hex(line.get_color()) for line in roc.axes[0].lines
+    }
+    forest_colour = to_hex(forest.axes[0].lines[0].get_color())  # the T-score marker
+    assert roc_colour["VBQ"] == INDICATOR_COLORS["vbq"].lower()
+    assert forest_colour == roc_colour["T-score"] == INDICATOR_COLORS["t_score"].lower()
+    assert roc.axes[0].get_xlabel().startswith("1 − specificity")
