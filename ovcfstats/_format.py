@@ -172,12 +172,17 @@ def format_number(x: Any, decimals: int) -> str:
     --------
     >>> format_number(-1.2345, 2), format_number(float("inf"), 2), format_number(None, 2)
     ('−1.23', '∞', '')
+    >>> format_number(6.573e37, 2)
+    '6.57 × 10^37'
     """
     if _missing(x):
         return ""
     x = float(x)
     if math.isinf(x):
         return "∞" if x > 0 else f"{MINUS}∞"
+    if abs(x) >= 1e6:  # an OR under separation: 6.57 × 10^37, not 38 digits
+        mantissa, exponent = f"{x:.2e}".split("e")
+        return f"{mantissa} × 10^{int(exponent)}".replace("-", MINUS)
     text = f"{x:.{decimals}f}"
     if text.startswith("-"):
         # −0.00 is printed as 0.00

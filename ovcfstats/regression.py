@@ -1139,10 +1139,11 @@ def plot_forest(
     if high / low > 300:  # over two decades: 1–3–10 steps keep the labels apart
         steps = (0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300)
     ticks = [t for t in steps if low / 1.5 <= t <= high * 1.5] or [1]
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    if high / low < 1e5:  # else (separation) matplotlib's powers of ten
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.set_yticks(y, frame["label"])
     ax.set_ylim(-0.7, len(frame) - 0.3)
     level = 100 * (1 - float(result.settings.get("alpha", 0.05)))
