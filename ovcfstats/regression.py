@@ -1134,7 +1134,8 @@ def plot_forest(
     ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
     ax.set_xscale("log")
     values = finite.to_numpy(float)
-    low, high = np.nanmin(values), np.nanmax(values)
+    values = values[np.isfinite(values)]
+    low, high = (values.min(), values.max()) if values.size else (1.0, 1.0)
     steps = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
     if high / low > 300:  # over two decades: 1–3–10 steps keep the labels apart
         steps = (0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300)
