@@ -316,3 +316,22 @@ def test_figures_labels_units_and_colours(report):
     assert roc_colour["VBQ"] == INDICATOR_COLORS["vbq"].lower()
     assert forest_colour == roc_colour["T-score"] == INDICATOR_COLORS["t_score"].lower()
     assert roc.axes[0].get_xlabel().startswith("1 − specificity")
+
+
+def test_matrix_stars_exactly_below_alpha():
+    import numpy as np
+    import pandas as pd
+
+    from ovcfstats import spearman_matrix
+    from ovcfstats._present import present
+
+    rng = np.random.default_rng(15)
+    a = rng.normal(size=30)
+    data = pd.DataFrame({"a": a, "b": 0.35 * a + rng.normal(size=30)})
+    data["c"] = 0.5 * a + rng.normal(size=30)
+    res = spearman_matrix(data, ["a", "b", "c"])
+    p = dict(zip(zip(res.table["indicator_1"], res.table["indicator_2"]), res.table["p"]))
+    assert sorted(round(v, 3) for v in p.values()) == [0.035, 0.066, 0.093]  # both sides of α
+    shown = present(res).main[0].frame.set_index("")
+    for (x, y), value in p.items():
+        assert shown.loc[x, y].endswith("*") == (value < 0.05) == shown.loc[y, x].endswith("*")
