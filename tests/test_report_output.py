@@ -330,7 +330,8 @@ def test_matrix_stars_exactly_below_alpha():
     data = pd.DataFrame({"a": a, "b": 0.35 * a + rng.normal(size=30)})
     data["c"] = 0.5 * a + rng.normal(size=30)
     res = spearman_matrix(data, ["a", "b", "c"])
-    p = dict(zip(zip(res.table["indicator_1"], res.table["indicator_2"]), res.table["p"]))
+    t = res.table
+    p = {(r.indicator_1, r.indicator_2): r.p for r in t.itertuples()}
     assert sorted(round(v, 3) for v in p.values()) == [0.035, 0.066, 0.093]  # both sides of α
     shown = present(res).main[0].frame.set_index("")
     for (x, y), value in p.items():
