@@ -48,6 +48,7 @@ _LAZY = {
     "audit_reported": "audit",
     "PUBLISHED": "paper",
     "Report": "report",
+    "variable_info": "_format",
     "reproduce": "study",
     "StudyConfig": "study",
 }
