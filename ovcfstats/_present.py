@@ -178,7 +178,10 @@ def _matching(result: Any, style: Style) -> Presentation:
             ("Exact on", format_setting(s.get("exact"), style)),
             (
                 "Caliper",
-                "; ".join(f"{style.heading(k)}: {format_setting(v)}" for k, v in caliper.items())
+                "; ".join(
+                    f"{style.label(k)} ±{format_setting(v)} {style.info(k)['unit']}".strip()
+                    for k, v in caliper.items()
+                )
                 or "none",
             ),
         ],
@@ -343,10 +346,17 @@ def _logistic(result: Any, style: Style) -> Presentation:
     notes = []
     if adjust:
         notes.append(
-            f"Adjusted for {format_setting(tuple(adjust), style)}; the covariates' and the "
+            f"Adjusted for {_in_text(adjust, style)}; the covariates' and the "
             "intercepts' coefficients are in the appendix and the Excel workbook."
         )
     return Presentation(main=[Table("odds ratios", frame)], appendix=appendix, notes=notes)
+
+
+def _in_text(names: Any, style: Style) -> str:
+    """``age, sex and BMI``: labels in running text (acronyms keep their capitals)."""
+    words = [style.label(n) for n in names]
+    words = [w if w[1:2].isupper() else w[:1].lower() + w[1:] for w in words]
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
 
 
 def _spearman_matrix(result: Any, style: Style) -> Presentation:

@@ -512,7 +512,7 @@ def plot_love(
         shown.append(f"{style.label(var)}: {style.level(var, level)}" if level else
                      style.heading(var))
     ax.set_yticks(y, shown)
-    ax.set_xlim(left=0)
+    ax.set_xlim(left=-0.02 * max(float(np.nanmax(wide.to_numpy(float))), threshold))
     denominator = "cases' SD" if convention == "smd_treated_sd" else "pooled SD"
     ax.set_xlabel(f"Absolute standardised mean difference ({denominator})")
     ax.legend(loc="best")

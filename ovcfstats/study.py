@@ -218,7 +218,7 @@ def reproduce(
             alpha=cfg.alpha,
         ),
         title="Table 2 (continued). Logistic regression adjusted for "
-        + ", ".join(label(a) for a in cfg.adjust),
+        + ", ".join(label(a) if label(a).isupper() else label(a).lower() for a in cfg.adjust),
         key="table2_or",
     )
     _progress(progress, "Table 3")

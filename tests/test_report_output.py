@@ -336,3 +336,16 @@ def test_matrix_stars_exactly_below_alpha():
     shown = present(res).main[0].frame.set_index("")
     for (x, y), value in p.items():
         assert shown.loc[x, y].endswith("*") == (value < 0.05) == shown.loc[y, x].endswith("*")
+
+
+def test_strobe_checklist(report, saved):
+    from ovcfstats.report._strobe import UNKNOWN
+
+    table = report.strobe().set_index("item")
+    assert len(table) == 29 and table.loc["22", "in this report"] == UNKNOWN
+    assert table.loc["6b", "in this report"].startswith("1:1 matching, exact on Sex, caliper age")
+    assert "78 matched pairs, 0 unmatched" in table.loc["13", "in this report"]
+    assert "unconditional" in table.loc["12d", "in this report"]
+    book = load_workbook(saved["excel"], read_only=True)
+    assert "STROBE" in book.sheetnames
+    assert "STROBE checklist" in saved["html"].read_text(encoding="utf-8")

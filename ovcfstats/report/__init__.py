@@ -113,6 +113,12 @@ class Report:
 
         return build(self)
 
+    def strobe(self) -> Any:
+        """The STROBE case–control checklist filled from the results (a DataFrame)."""
+        from ._strobe import strobe_checklist
+
+        return strobe_checklist(self)
+
     def methods(self) -> str:
         """The generated "Statistical analysis" paragraph(s), as plain text."""
         return "\n\n".join(self.layout().methods)

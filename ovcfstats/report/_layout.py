@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .._format import Style
 from .._present import Presentation, Table, present, settings_in_words
 
 if TYPE_CHECKING:
@@ -105,6 +104,17 @@ def build(report: Report) -> Layout:
                 )
             )
     from ._methods import methods_paragraphs, references
+    from ._strobe import applies, strobe_checklist
+
+    if applies(report):
+        appendix.append(
+            AppendixTable(
+                key="strobe",
+                title="STROBE checklist (case–control studies)",
+                table=Table("STROBE", strobe_checklist(report)),
+                section="",
+            )
+        )
 
     return Layout(
         title=report.title,
@@ -126,8 +136,3 @@ def _slug(text: str) -> str:
     import re
 
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "table"
-
-
-def default_style() -> Style:
-    """The default rendering style (the paper's labels, ``< 0.001`` p-values)."""
-    return Style()

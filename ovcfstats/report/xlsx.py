@@ -64,6 +64,13 @@ def render(report: Any, path: Any) -> None:
         index.append(
             (name, "all steps", "the settings that produced each result", len(settings_rows))
         )
+    from ._strobe import applies, strobe_checklist
+
+    if applies(report):
+        name = _sheet_name("STROBE", used)
+        checklist = strobe_checklist(report)
+        _write(book.create_sheet(name), checklist)
+        index.append((name, "all steps", "the STROBE case–control checklist", len(checklist)))
     readme_frame = pd.DataFrame(index, columns=["sheet", "report section", "contents", "rows"])
     readme.append([report.title])
     readme.append(
