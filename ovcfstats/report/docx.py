@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pandas as pd
@@ -62,9 +63,16 @@ def string_width(text: str, font_pt: float = FONT_PT) -> float:
 
 
 def unbreakable(text: str) -> str:
-    """The cell text as written to Word: a number cell cannot break inside."""
+    """The cell text as written to Word: a number cell cannot break inside.
+
+    In text, a hyphen before a digit is a minus sign: written as one (U+2212), which no line
+    breaks after (Word and LibreOffice break after a hyphen).
+
+    >>> unbreakable("min eigenvalue -0.0691")
+    'min eigenvalue −0.0691'
+    """
     if not is_numeric_cell(text):
-        return text
+        return re.sub(r"(?<![\w.])-(?=\.?\d)", "\u2212", text)
     return text.replace(" ", NBSP).replace("-", NB_HYPHEN)
 
 
@@ -178,11 +186,12 @@ def render(layout: Layout, figures: dict[str, Any], path: Any, excel_name: str) 
 
             _page(doc.add_section(WD_SECTION.NEW_PAGE), True, WD_ORIENT, Inches)
         doc.add_heading("Appendix", level=1)
-        names = "; ".join(entry.title for entry in layout.appendix)
         doc.add_paragraph(
-            f"Not printed here: {names}. They are in the HTML report (Appendix) and, with the "
-            f"raw unrounded numbers, in {excel_name} (see its README sheet)."
+            "Not printed here; in the HTML report (Appendix) and, with the raw unrounded "
+            f"numbers, in {excel_name} (see its README sheet):"
         )
+        for entry in layout.appendix:
+            doc.add_paragraph(entry.title, style="List Bullet")
     doc.save(path)
 
 
@@ -200,6 +209,7 @@ def _styles(doc: Any, pt: Any) -> None:
                     del fonts.attrib[attr]
     doc.styles["Normal"].font.size = pt(10)
     caption = doc.styles["Caption"]
+    caption.paragraph_format.space_before = pt(8)
     caption.font.size = pt(10)
     caption.font.bold = True
     caption.font.italic = False
@@ -216,6 +226,8 @@ def _page(section: Any, portrait: bool, orient: Any, inches: Any) -> None:
 
 
 def _small(paragraph: Any, pt: Any) -> None:
+    paragraph.paragraph_format.space_before = pt(3)
+    paragraph.paragraph_format.space_after = pt(3)
     for run in paragraph.runs:
         run.font.size = pt(8)
 
