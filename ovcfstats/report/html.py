@@ -10,24 +10,28 @@ from .._plotting import figure_bytes
 from .._present import Table
 from ._layout import Layout
 
-CSS = """
+#: the page (the standalone file only: a notebook keeps its own page style)
+PAGE_CSS = """
 body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 color:#222;line-height:1.4}
 h1{font-size:1.7em}h2{font-size:1.3em;margin-top:2em}
 nav ol{font-size:14px}
+"""
+#: tables, figures and notes (scoped to the report's own classes: safe inside a notebook)
+TABLE_CSS = """
 table.three-line{border-collapse:collapse;margin:.4em 0 .8em;font-size:13px;
 border-top:2px solid #222;border-bottom:2px solid #222}
 table.three-line th{border-bottom:1px solid #222;font-weight:600;vertical-align:bottom}
 table.three-line th,table.three-line td{padding:3px 9px;text-align:left;vertical-align:top}
 table.three-line .r{text-align:right}
 table.three-line .num{white-space:nowrap}
-caption{caption-side:top;text-align:left;font-weight:600;padding-bottom:.3em}
-figure{margin:1em 0}figure svg{max-width:100%;height:auto}
-figcaption{font-size:13px;font-style:italic}
+table.three-line caption{caption-side:top;text-align:left;font-weight:600;padding-bottom:.3em}
+figure.ovcf{margin:1em 0}figure.ovcf svg{max-width:100%;height:auto}
+figure.ovcf figcaption{font-size:13px;font-style:italic}
 .notes{font-size:12px;color:#444}.settings{font-size:12px;color:#666}
-details{margin:.4em 0}summary{cursor:pointer;font-weight:600}
-details table.three-line{font-size:12px}
-details table.three-line th,details table.three-line td{padding:2px 6px}
+details.ovcf{margin:.4em 0}details.ovcf summary{cursor:pointer;font-weight:600}
+details.ovcf table.three-line{font-size:12px}
+details.ovcf table.three-line th,details.ovcf table.three-line td{padding:2px 6px}
 .wrap{max-width:100%;overflow-x:auto}
 """
 
@@ -84,7 +88,8 @@ def render(layout: Layout, figures: dict[str, Any], *, standalone: bool = True) 
             svg = figure_bytes(figures[section.key], "svg").decode()
             svg = svg[svg.index("<svg") :]
             parts.append(
-                f"<figure>{svg}<figcaption>{escape(section.figure_caption)}</figcaption></figure>"
+                f'<figure class="ovcf">{svg}<figcaption>{escape(section.figure_caption)}'
+                "</figcaption></figure>"
             )
         notes = "".join(f"<li>{escape(n)}</li>" for n in section.shown.notes)
         if notes:
@@ -93,7 +98,9 @@ def render(layout: Layout, figures: dict[str, Any], *, standalone: bool = True) 
             parts.append(f'<p class="settings">Settings: {escape(section.settings)}</p>')
         excluded = section.result.excluded
         if len(excluded):
-            parts.append(f"<details><summary>Excluded rows ({len(excluded)})</summary>")
+            parts.append(
+                f'<details class="ovcf"><summary>Excluded rows ({len(excluded)})</summary>'
+            )
             parts.append(table_html(Table("excluded", excluded.astype(str))))
             parts.append("</details>")
     if layout.appendix:
@@ -104,17 +111,17 @@ def render(layout: Layout, figures: dict[str, Any], *, standalone: bool = True) 
         )
         for entry in layout.appendix:
             parts.append(
-                f'<details id="{entry.key}"><summary>{escape(entry.title)} '
+                f'<details class="ovcf" id="{entry.key}"><summary>{escape(entry.title)} '
                 f"({len(entry.table.frame)} rows)</summary>"
             )
             parts.append(table_html(entry.table))
             parts.append("</details>")
     body = "\n".join(parts)
     if not standalone:
-        return body
+        return f"<style>{TABLE_CSS}</style>\n{body}"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(layout.title)}</title><style>{CSS}</style></head><body>\n"
+        f"<title>{escape(layout.title)}</title><style>{PAGE_CSS}{TABLE_CSS}</style></head><body>\n"
         f"{body}\n</body></html>\n"
     )
