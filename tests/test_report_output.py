@@ -349,3 +349,13 @@ def test_strobe_checklist(report, saved):
     book = load_workbook(saved["excel"], read_only=True)
     assert "STROBE" in book.sheetnames
     assert "STROBE checklist" in saved["html"].read_text(encoding="utf-8")
+
+
+def test_excel_readme_counts_are_numbers(saved):
+    book = load_workbook(saved["excel"])
+    rows = list(book["README"].iter_rows(min_row=5, values_only=True))
+    assert all(isinstance(r[3], int) for r in rows)
+    assert not any("``" in r[2] for r in rows)
+    assert {r[0]: r[3] for r in rows}["indicators"] == 312
+    n = [r[1] for r in book["table2_rho"].iter_rows(min_row=2, values_only=True)]
+    assert n == [156] * 5 and all(isinstance(v, int) for v in n)  # counts are numbers too

@@ -38,7 +38,7 @@ def render(report: Any, path: Any) -> None:
             _write(
                 sheet, _choices_values(table) if name == "table" and _is_choices(result) else table
             )
-            what = (result.__doc__ or result.title).strip().splitlines()[0]
+            what = _describe(result)
             index.append((sheet_name, item.title, f"{name}: {what}", len(table)))
         if len(result.excluded):
             excluded.append(result.excluded.assign(step=item.title))
@@ -84,6 +84,12 @@ def render(report: Any, path: Any) -> None:
     book.save(path)
 
 
+def _describe(result: Any) -> str:
+    """The first sentence of the result's docstring, without reST markup."""
+    doc = " ".join((result.__doc__ or result.title).split()).replace("``", "")
+    return doc.split(". ")[0].rstrip(".:") + "."
+
+
 def _is_choices(result: Any) -> bool:
     return type(result).__name__ == "ChoicesResult"
 
@@ -120,7 +126,7 @@ def _cell(value: Any) -> Any:
         return None
     if isinstance(value, bool | np.bool_):
         return bool(value)
-    if isinstance(value, np.integer):
+    if isinstance(value, int | np.integer):
         return int(value)
     if isinstance(value, float | np.floating):
         x = float(value)
