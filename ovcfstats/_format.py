@@ -1,39 +1,298 @@
-"""Numbers as journals print them; used by the report only (result tables keep raw values).
+"""Numbers, labels and units as journals print them; result tables keep the raw values.
 
-Rules by column name: p-values as ``< 0.001`` or three decimals; odds ratios and their CIs two
-decimals; correlations, AUCs, ICCs, sensitivities and specificities three decimals; counts as
-integers; anything else with up to four significant digits.
+One formatting layer for every renderer (HTML, Markdown, Word, ``summary()``, Jupyter):
+
+- :data:`VARIABLES`: label, unit and decimals of the study's variables; a study can override any
+  of them with a mapping ``{column: {"label": ..., "unit": ..., "decimals": ...}}``
+  (:func:`variable_info` merges the two);
+- :class:`Style`: the variables and the p-value style (:data:`P_STYLES`) of one rendering;
+- cell formatters: :func:`format_p`, :func:`format_number`, :func:`format_estimate_ci`,
+  :func:`format_mean_sd`, :func:`format_count_pct`.
+
+A minus is printed as "−" (U+2212) and a CI with a negative bound as "a to b": a hyphen or an en
+dash beside a minus sign is misread, and Word never breaks a line at U+2212.
 """
 
 from __future__ import annotations
 
+import ast
 import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+MINUS = "\u2212"
+
+#: label, unit and decimals (of means, SDs and the like) of the paper's variables
+VARIABLES: dict[str, dict[str, Any]] = {
+    "age": {"label": "Age", "unit": "years", "decimals": 1},
+    "sex": {"label": "Sex", "unit": "", "decimals": 0},
+    "bmi": {"label": "BMI", "unit": "kg/m²", "decimals": 1},
+    "hypertension": {"label": "Hypertension", "unit": "", "decimals": 0},
+    "diabetes": {"label": "Diabetes", "unit": "", "decimals": 0},
+    "hyperlipidemia": {"label": "Hyperlipidemia", "unit": "", "decimals": 0},
+    "fracture_level": {"label": "Fracture level", "unit": "", "decimals": 0},
+    "t_score": {"label": "T-score", "unit": "", "decimals": 2},
+    "hu": {"label": "HU", "unit": "HU", "decimals": 1},
+    "vbq": {"label": "VBQ", "unit": "", "decimals": 2},
+    "rcsa": {"label": "rCSA", "unit": "", "decimals": 2},
+    "fi": {"label": "FI", "unit": "%", "decimals": 1},
+    # the raw readings of the reliability study
+    "si_vertebra": {"label": "Vertebral SI (MRI)", "unit": "", "decimals": 1},
+    "si_csf": {"label": "CSF SI (MRI)", "unit": "", "decimals": 1},
+    "csa_muscle": {"label": "Muscle CSA (MRI)", "unit": "mm²", "decimals": 1},
+    "csa_disc": {"label": "Disc CSA (MRI)", "unit": "mm²", "decimals": 1},
+    "fat_fraction": {"label": "Muscle fat fraction", "unit": "%", "decimals": 1},
+}
+
+#: level labels of categorical variables
+LEVELS: dict[tuple[str, str], str] = {
+    ("sex", "F"): "Female",
+    ("sex", "M"): "Male",
+}
+
+P_STYLES = {
+    "default": "“< 0.001” below a thousandth, else 3 decimals",
+    "nejm": "“< 0.001”; 3 decimals below 0.01, else 2 (NEJM)",
+    "apa": "no leading zero: “< .001”, else 3 decimals (APA)",
+    "exact": "3 significant digits, scientific notation below 0.001",
+}
+
+
+def variable_info(variables: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict]:
+    """The defaults of :data:`VARIABLES` updated, per key, by ``variables``.
+
+    Examples
+    --------
+    >>> info = variable_info({"hu": {"decimals": 0}, "crp": {"label": "CRP", "unit": "mg/L"}})
+    >>> info["hu"]["label"], info["hu"]["decimals"], info["crp"]["decimals"]
+    ('HU', 0, 2)
+    """
+    merged = {name: dict(spec) for name, spec in VARIABLES.items()}
+    for name, spec in (variables or {}).items():
+        unknown = set(spec) - {"label", "unit", "decimals"}
+        if unknown:
+            raise ValueError(
+                f"variables[{name!r}]: unknown keys {sorted(unknown)}; "
+                "use 'label', 'unit' and 'decimals'."
+            )
+        base = merged.get(name, {"label": name, "unit": "", "decimals": 2})
+        merged[name] = {**base, **spec}
+    return merged
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one rendering prints: the variables' labels/units/decimals and the p style.
+
+    Examples
+    --------
+    >>> s = Style(p_style="apa")
+    >>> s.p(0.0123), s.label("bmi"), s.heading("bmi")
+    ('.012', 'BMI', 'BMI, kg/m²')
+    """
+
+    variables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    p_style: str = "default"
+
+    def __post_init__(self) -> None:
+        if self.p_style not in P_STYLES:
+            raise ValueError(f"`p_style` must be one of {list(P_STYLES)}; got {self.p_style!r}.")
+        object.__setattr__(self, "_info", variable_info(self.variables))
+
+    def info(self, name: str) -> dict[str, Any]:
+        """Label, unit and decimals of ``name`` (the name itself and 2 decimals if unknown)."""
+        return self._info.get(name, {"label": name, "unit": "", "decimals": 2})  # type: ignore[attr-defined]
+
+    def known(self, name: str) -> bool:
+        """Whether ``name`` has a label (a default or the study's)."""
+        return name in self._info  # type: ignore[attr-defined]
+
+    def label(self, name: str) -> str:
+        """The display label of a variable."""
+        return str(self.info(name)["label"])
+
+    def heading(self, name: str) -> str:
+        """Label with its unit, as a table row or axis shows it: ``BMI, kg/m²``."""
+        info = self.info(name)
+        unit = info["unit"]
+        return f"{info['label']}, {unit}" if unit and unit != info["label"] else info["label"]
+
+    def decimals(self, name: str) -> int:
+        """The decimals of a variable's means and SDs."""
+        return int(self.info(name)["decimals"])
+
+    def level(self, name: str, level: Any) -> str:
+        """The label of one level of a categorical variable."""
+        return LEVELS.get((name, str(level)), str(level))
+
+    def p(self, p: Any) -> str:
+        """A p-value in this style."""
+        return format_p(p, self.p_style)
+
+
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float | np.floating) and math.isnan(x)) or x is pd.NA
+
+
+def format_p(p: Any, style: str = "default") -> str:
+    """A p-value in a journal style (:data:`P_STYLES`); blanks stay blank.
+
+    Examples
+    --------
+    >>> [format_p(p) for p in (0.0004, 0.0123, 0.5)]
+    ['< 0.001', '0.012', '0.500']
+    >>> [format_p(p, "nejm") for p in (0.0004, 0.0056, 0.5)]
+    ['< 0.001', '0.006', '0.50']
+    >>> format_p(5.28e-56, "exact")
+    '5.28 × 10^−56'
+    """
+    if _missing(p):
+        return ""
+    p = float(p)
+    if style == "exact":
+        if p >= 0.001:
+            return f"{p:.3g}" if p < 0.9995 else "1.00"
+        mantissa, exponent = f"{p:.2e}".split("e")
+        return f"{mantissa} × 10^{MINUS}{int(exponent[1:])}"
+    if p < 0.001:
+        return "< .001" if style == "apa" else "< 0.001"
+    text = f"{p:.2f}" if style == "nejm" and p >= 0.01 else f"{p:.3f}"
+    return text[1:] if style == "apa" and text.startswith("0") else text
+
+
+def format_number(x: Any, decimals: int) -> str:
+    """A number with fixed decimals and a true minus sign; blanks stay blank.
+
+    Examples
+    --------
+    >>> format_number(-1.2345, 2), format_number(float("inf"), 2), format_number(None, 2)
+    ('−1.23', '∞', '')
+    >>> format_number(6.573e37, 2)
+    '6.57 × 10^37'
+    """
+    if _missing(x):
+        return ""
+    x = float(x)
+    if math.isinf(x):
+        return "∞" if x > 0 else f"{MINUS}∞"
+    if abs(x) >= 1e6:  # an OR under separation: 6.57 × 10^37, not 38 digits
+        mantissa, exponent = f"{x:.2e}".split("e")
+        return f"{mantissa} × 10^{int(exponent)}".replace("-", MINUS)
+    text = f"{x:.{decimals}f}"
+    if text.startswith("-"):
+        # −0.00 is printed as 0.00
+        text = text[1:] if float(text) == 0 else MINUS + text[1:]
+    return text
+
+
+def format_estimate_ci(est: Any, low: Any, high: Any, decimals: int) -> str:
+    """``est (low–high)``; ``est (low to high)`` when a bound is negative.
+
+    Examples
+    --------
+    >>> format_estimate_ci(0.3393, 0.2211, 0.5206, 2)
+    '0.34 (0.22–0.52)'
+    >>> format_estimate_ci(-0.448, -0.570, -0.306, 3)
+    '−0.448 (−0.570 to −0.306)'
+    """
+    if _missing(est):
+        return ""
+    e = format_number(est, decimals)
+    if _missing(low) or _missing(high):
+        return e
+    sep = " to " if min(float(low), float(high)) < 0 else "–"
+    return f"{e} ({format_number(low, decimals)}{sep}{format_number(high, decimals)})"
+
+
+def format_mean_sd(mean: Any, sd: Any, decimals: int) -> str:
+    """``mean ± SD``.
+
+    Examples
+    --------
+    >>> format_mean_sd(72.2692, 10.4654, 1)
+    '72.3 ± 10.5'
+    """
+    if _missing(mean):
+        return ""
+    return f"{format_number(mean, decimals)} ± {format_number(sd, decimals)}"
+
+
+def format_count_pct(count: Any, pct: Any) -> str:
+    """``n (%)`` with one decimal of the percentage.
+
+    Examples
+    --------
+    >>> format_count_pct(50.0, 64.10256)
+    '50 (64.1)'
+    """
+    if _missing(count):
+        return ""
+    return f"{round(float(count))} ({format_number(pct, 1)})"
+
+
+def format_setting(value: Any, style: Style | None = None) -> str:
+    """A setting in words: no quotes, ``none``, ``yes``/``no``, lists joined by commas.
+
+    Strings holding a Python literal (``"'optimal'"``, ``"('age', 'sex')"``) are read first.
+
+    Examples
+    --------
+    >>> format_setting("('age', 'sex', 'bmi')", Style()), format_setting(None), format_setting(True)
+    ('Age, Sex, BMI', 'none', 'yes')
+    """
+    if isinstance(value, str):
+        try:
+            parsed = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return _name(value, style)
+        if isinstance(parsed, str):
+            return parsed
+        return format_setting(parsed, style)
+    if value is None:
+        return "none"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, Mapping):
+        return "; ".join(f"{_name(k, style)}: {format_setting(v, style)}" for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(format_setting(v, style) for v in value) if value else "none"
+    if isinstance(value, float | np.floating):
+        return f"{float(value):g}"
+    return _name(value, style)
+
+
+def _name(value: Any, style: Style | None) -> str:
+    text = str(value)
+    return style.label(text) if style is not None and style.known(text) else text
+
+
+_NUMERIC_CHARS = set("0123456789.,:()<>=≥≤+-−–±%*×^∞/ \u00a0")
+_NUMERIC_WORDS = re.compile(r"\b(to|SD|e|n|p)\b")
+
+
+def is_numeric_cell(text: str) -> bool:
+    """Whether a formatted cell is a number (or numbers: CI, mean ± SD, n (%), p, df).
+
+    Renderers keep such a cell on one line; other text may wrap between words.
+
+    Examples
+    --------
+    >>> [is_numeric_cell(t) for t in ("−0.448 (−0.570 to −0.306)", "< 0.001", "Age, years")]
+    [True, True, False]
+    """
+    stripped = _NUMERIC_WORDS.sub("", text)
+    return any(c.isdigit() for c in stripped) and set(stripped) <= _NUMERIC_CHARS
+
+
+# -- generic tables (results with no dedicated layout) ------------------------------------------
 THREE_DECIMALS = ("rho", "auc", "icc", "sensitivity", "specificity", "se", "smd", "youden", "diff")
 TWO_DECIMALS = ("or", "mean", "sd", "median", "q1", "q3", "statistic", "chi2", "z", "F", "t")
 INTEGER = ("n", "count", "events", "pair_id")
-
-
-def format_p(p: Any) -> str:
-    """``< 0.001`` below a thousandth, else three decimals; blanks stay blank."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return ""
-    p = float(p)
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def _number(x: float, decimals: int | None) -> str:
-    if math.isnan(x):
-        return ""
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if decimals is None:
-        return f"{x:.4g}"
-    return f"{x:.{decimals}f}"
 
 
 def _rule(column: str) -> str:
@@ -51,14 +310,14 @@ def _rule(column: str) -> str:
         return "2"
     if any(p in THREE_DECIMALS for p in parts) or name.startswith(("sens_", "spec_")):
         return "3"
-    if any(p in TWO_DECIMALS for p in parts):
+    if any(p.lower() in TWO_DECIMALS for p in parts):
         return "2"
     return "g"
 
 
-def format_value(value: Any, rule: str) -> str:
+def format_value(value: Any, rule: str, p_style: str = "default") -> str:
     """One cell by rule ("p", "int", "df", "1", "2", "3", "g")."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return ""
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
@@ -66,32 +325,53 @@ def format_value(value: Any, rule: str) -> str:
         return str(value)
     x = float(value)
     if rule == "p":
-        return format_p(x)
+        return format_p(x, p_style)
     if rule == "int" or (rule == "df" and x.is_integer()):
-        return _number(x, 0)
+        return format_number(x, 0)
     if rule == "df":
-        return _number(x, 1)
-    return _number(x, {"1": 1, "2": 2, "3": 3}.get(rule))
+        return format_number(x, 1)
+    if rule == "g":
+        return f"{x:.4g}".replace("-", MINUS)
+    return format_number(x, int(rule))
 
 
-def format_table(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``table`` with every cell as journal-formatted text.
+def format_table(table: pd.DataFrame, p_style: str = "default") -> pd.DataFrame:
+    """A copy of ``table`` with every cell as text, by column name.
 
-    ``ci_low``/``ci_high`` follow the statistic they belong to: two decimals beside an ``or``
-    column, three beside ``rho``/``auc``/``icc``, else up to four significant digits.
+    p-values in ``p_style``; ORs two decimals; ρ, AUC, ICC, sensitivities, specificities three;
+    counts as integers; ``ci_low``/``ci_high`` as the statistic they belong to; anything else
+    four significant digits.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"auc": [0.8712], "ci_low": [0.81], "p": [1e-9]})
+    >>> format_table(frame).iloc[0].tolist()
+    ['0.871', '0.810', '< 0.001']
     """
     out = pd.DataFrame(index=table.index)
     ci_rule = "2" if "or" in table.columns else "3" if {"rho", "auc", "icc"} & set(table) else "g"
     for column in table.columns:
         rule = ci_rule if column in ("ci_low", "ci_high") else _rule(str(column))
-        out[column] = [format_value(v, rule) for v in table[column].tolist()]
+        out[column] = [format_value(v, rule, p_style) for v in table[column].tolist()]
     return out
 
 
 def markdown_table(table: pd.DataFrame) -> str:
-    """A GitHub-flavoured pipe table (no extra dependency)."""
+    """A GitHub-flavoured pipe table: number columns right-aligned, text columns left.
+
+    Examples
+    --------
+    >>> print(markdown_table(pd.DataFrame({"Indicator": ["VBQ"], "p": ["< 0.001"]})))
+    | Indicator | p |
+    |:---|---:|
+    | VBQ | < 0.001 |
+    """
     cells = table.astype(str).map(lambda s: s.replace("|", "\\|").replace("\n", " "))
-    header = "| " + " | ".join(str(c) for c in table.columns) + " |"
-    rule = "|" + "|".join("---" for _ in table.columns) + "|"
+    header = "| " + " | ".join(str(c).replace("|", "\\|") for c in table.columns) + " |"
+    right = [
+        j > 0 and sum(map(is_numeric_cell, cells[c])) >= max(1, len(cells)) / 2
+        for j, c in enumerate(cells.columns)
+    ]
+    rule = "|" + "|".join("---:" if r else ":---" for r in right) + "|"
     rows = ["| " + " | ".join(row) + " |" for row in cells.to_numpy().tolist()]
     return "\n".join([header, rule, *rows])

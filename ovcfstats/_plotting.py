@@ -1,8 +1,37 @@
-"""Shared plotting plumbing: matplotlib is imported only when a figure is drawn."""
+"""Shared plotting plumbing: matplotlib is imported only when a figure is drawn.
+
+Every figure of the study uses the same colour per indicator (:func:`indicator_color`), and is
+saved by :func:`figure_bytes`: PNG at 300 dpi, SVG with its text kept as editable text.
+"""
 
 from __future__ import annotations
 
+import io
 from typing import Any
+
+#: one colour per indicator in every figure (Okabe–Ito: distinguishable with colour blindness)
+INDICATOR_COLORS = {
+    "t_score": "#0072B2",
+    "hu": "#D55E00",
+    "vbq": "#009E73",
+    "rcsa": "#CC79A7",
+    "fi": "#E69F00",
+}
+_EXTRA_COLORS = ("#56B4E9", "#F0E442", "#000000", "#999999")
+
+#: print resolution of PNG figures
+DPI = 300
+
+
+def indicator_color(name: str, index: int = 0) -> str:
+    """The colour of an indicator; others cycle through the remaining Okabe–Ito colours.
+
+    Examples
+    --------
+    >>> indicator_color("vbq")
+    '#009E73'
+    """
+    return INDICATOR_COLORS.get(name, _EXTRA_COLORS[index % len(_EXTRA_COLORS)])
 
 
 def figure_and_axes(ax: Any = None, figsize: tuple[float, float] = (6.0, 5.0)) -> tuple[Any, Any]:
@@ -17,3 +46,19 @@ def figure_and_axes(ax: Any = None, figsize: tuple[float, float] = (6.0, 5.0)) -
 
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
+
+
+def figure_bytes(fig: Any, fmt: str, dpi: int = DPI) -> bytes:
+    """PNG (``dpi``) or SVG bytes of ``fig``.
+
+    SVG keeps text as ``<text>`` elements (``svg.fonttype = "none"``) so that a journal's
+    editor can change a label; no date and fixed ids, so that the same figure gives the same
+    file.
+    """
+    import matplotlib
+
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None} if fmt == "png" else None
+    with matplotlib.rc_context({"svg.hashsalt": "ovcfstats", "svg.fonttype": "none"}):
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+    return buffer.getvalue()

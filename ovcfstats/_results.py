@@ -104,11 +104,14 @@ class Result:
         """All tables of the result by name, main table first (the report exports each)."""
         return {"table": self.table.copy()}
 
-    def report_tables(self) -> dict[str, pd.DataFrame]:
-        """The tables as a journal prints them (text cells); the report renders these."""
-        from ._format import format_table
+    def report_tables(self, style: Any = None) -> dict[str, pd.DataFrame]:
+        """The main tables as a journal prints them (text cells), by name.
 
-        return {name: format_table(frame) for name, frame in self.tables().items()}
+        ``style`` is an :class:`ovcfstats._format.Style` (labels, units, decimals, p style).
+        """
+        from ._present import present
+
+        return {t.name: t.frame for t in present(self, style).main}
 
     def notes(self) -> list[str]:
         """Lines printed under the tables: conventions, then warnings, then exclusions."""
@@ -119,33 +122,61 @@ class Result:
         return lines
 
     # -- rendering ------------------------------------------------------------------------
-    def summary(self) -> str:
-        """The result as plain text: title, settings, tables, notes."""
-        with pd.option_context("display.width", 120, "display.max_columns", 30):
-            parts = [self.title, "=" * len(self.title)]
-            if self.settings:
-                parts.append(_settings_line(self.settings))
-            for name, frame in self.tables().items():
-                if name != "table":
-                    parts.append(f"\n{name}:")
-                parts.append(frame.to_string(index=False) if len(frame) else "(empty)")
-            parts += self.notes()
+    def summary(self, style: Any = None) -> str:
+        """The result as plain text, laid out as the report prints it.
+
+        Title, settings in words, the main tables, the notes, and one line per appendix table
+        (listings, all forms, coefficients: in ``tables()`` and the report's appendix).
+        """
+        from ._present import present, settings_in_words
+
+        shown = present(self, style)
+        parts = [self.title, "=" * len(self.title)]
+        if self.settings:
+            parts.append("Settings: " + settings_in_words(self.settings, style))
+        for t in shown.main:
+            if len(shown.main) > 1 or t.caption:
+                parts.append(f"\n{t.caption or t.name}:")
+            parts.append(t.frame.to_string(index=False) if len(t.frame) else "(none)")
+        parts += [f"- {n}" for n in shown.notes]
+        parts += [f"Appendix: {t.name} ({len(t.frame)} rows)" for t in shown.appendix]
         return "\n".join(parts)
 
     def __str__(self) -> str:
         return self.summary()
 
+    def __repr__(self) -> str:
+        rows = f"{len(self.table)} row" + ("s" if len(self.table) != 1 else "")
+        extra = [f"{len(self.excluded)} excluded"] if len(self.excluded) else []
+        extra += [f"{len(self.warnings)} warning(s)"] if self.warnings else []
+        return f"<{type(self).__name__}: {self.title}; {', '.join([rows, *extra])}>"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # @dataclass adds a field-by-field __repr__ (nested DataFrames, pages long) unless the
+        # class defines one itself: give every subclass the one-line repr before it runs.
+        super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:
+            cls.__repr__ = Result.__repr__  # type: ignore[method-assign]
+
     def _repr_html_(self) -> str:
         from html import escape
 
+        from ._present import present, settings_in_words
+
+        shown = present(self)
         html = [f"<h4>{escape(self.title)}</h4>"]
         if self.settings:
-            html.append(f"<p><small>{escape(_settings_line(self.settings))}</small></p>")
-        for name, frame in self.tables().items():
-            if name != "table":
-                html.append(f"<p><b>{escape(name)}</b></p>")
-            html.append(frame.to_html(index=False, na_rep=""))
-        html += [f"<p><small>{escape(line)}</small></p>" for line in self.notes()]
+            html.append(f"<p><small>{escape(settings_in_words(self.settings))}</small></p>")
+        for t in shown.main:
+            if len(shown.main) > 1 or t.caption:
+                html.append(f"<p><b>{escape(t.caption or t.name)}</b></p>")
+            html.append(html_table(t.frame))
+        html += [f"<p><small>{escape(line)}</small></p>" for line in shown.notes]
+        html += [
+            f"<p><small>Appendix: {escape(t.name)} ({len(t.frame)} rows) in "
+            "<code>.tables()</code></small></p>"
+            for t in shown.appendix
+        ]
         return "\n".join(html)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
@@ -153,5 +184,38 @@ class Result:
         raise NotImplementedError(f"{type(self).__name__} has no figure.")
 
 
-def _settings_line(settings: Mapping[str, Any]) -> str:
-    return "Settings: " + ", ".join(f"{k}={v!r}" for k, v in settings.items())
+#: three-line table: rules above and below the header and under the last row only
+THREE_LINE_CSS = "border-collapse:collapse;border-top:2px solid #222;border-bottom:2px solid #222"
+
+
+def html_table(frame: pd.DataFrame, css_class: str = "three-line") -> str:
+    """A text-celled table as HTML: numbers right-aligned and unbroken, rules as a journal's.
+
+    Styled inline so that it looks the same in Jupyter and in the report.
+    """
+    from html import escape
+
+    from ._format import is_numeric_cell
+
+    text = frame.astype(str)
+    right = [
+        j > 0 and sum(map(is_numeric_cell, text[c])) >= len(text) / 2
+        for j, c in enumerate(text.columns)
+    ]
+
+    def cell(tag: str, value: str, j: int) -> str:
+        align = "right" if right[j] else "left"
+        rule = "border-bottom:1px solid #222;" if tag == "th" else ""
+        wrap = "white-space:nowrap;" if is_numeric_cell(value) else ""
+        style = f"text-align:{align};padding:2px 8px;{rule}{wrap}"
+        return f'<{tag} style="{style}">{escape(value)}</{tag}>'
+
+    head = "".join(cell("th", str(c), j) for j, c in enumerate(text.columns))
+    body = "".join(
+        "<tr>" + "".join(cell("td", v, j) for j, v in enumerate(row)) + "</tr>"
+        for row in text.to_numpy().tolist()
+    )
+    return (
+        f'<table class="{css_class}" style="{THREE_LINE_CSS}">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ._format import VARIABLES
 from ._validate import DataError
 from .schema import COMORBIDITIES, INDICATORS, LABELS
 
@@ -49,24 +50,14 @@ CHOICES = {
     "boot_seed": "seed of the combined model's bootstrap and cross-validation",
 }
 
-#: unit and expected direction of the paper's variables (label: ``schema.LABELS``)
-DEFAULT_VARIABLES: dict[str, dict[str, Any]] = {
-    "age": {"unit": "years", "decimals": 1},
-    "bmi": {"unit": "kg/m²", "decimals": 2},
-    "t_score": {"unit": "SD", "decimals": 2},
-    "hu": {"unit": "HU", "decimals": 2},
-    "vbq": {"unit": "", "decimals": 2},
-    "rcsa": {"unit": "", "decimals": 3},
-    "fi": {"unit": "%", "decimals": 2},
-}
 VARIABLE_KEYS = ("column", "label", "unit", "decimals", "direction")
 DIRECTIONS = ("auto", "higher", "lower")
 
 
 def _variable(name: str, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    base = {"column": name, "label": LABELS.get(name, name), "unit": "", "decimals": 2}
-    base["direction"] = "auto"
-    base.update(DEFAULT_VARIABLES.get(name, {}))
+    """The report's defaults for ``name`` (label, unit, decimals), then what the file gives."""
+    shown = VARIABLES.get(name, {"label": LABELS.get(name, name), "unit": "", "decimals": 2})
+    base = {"column": name, **shown, "direction": "auto"}
     base.update(dict(given or {}))
     return base
 

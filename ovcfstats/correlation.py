@@ -545,26 +545,31 @@ def plot_heatmap(
             "plot_heatmap(): expected a spearman_matrix() result or a pandas DataFrame; got "
             f"{type(result_or_data).__name__}."
         )
+    from ._format import Style
+
+    style = Style()
     names = list(result.rho.index)
-    shown = [(labels or {}).get(n, n) for n in names]
+    shown = [(labels or {}).get(n, style.label(n)) for n in names]
     k = len(names)
-    fig, ax = figure_and_axes(ax, figsize=(1.2 + 1.1 * k, 0.6 + 1.0 * k))
+    fig, ax = figure_and_axes(ax, figsize=(1.6 + 1.1 * k, 0.9 + 1.0 * k))
     rho = result.rho.to_numpy(dtype=float)
     image = ax.imshow(rho, vmin=-1, vmax=1, cmap=cmap, aspect="auto")
     ax.set_xticks(range(k), shown, rotation=45, ha="right")
     ax.set_yticks(range(k), shown)
+    alpha = float(result.settings.get("alpha", 0.05))
     if annotate:
         p = (result.p_adjusted if result.p_adjusted is not None else result.p).to_numpy()
-        alpha = result.settings.get("alpha", 0.05)
         for i in range(k):
             for j in range(k):
                 if np.isnan(rho[i, j]):
                     continue
                 star = "*" if i != j and p[i, j] < alpha else ""
                 colour = "white" if abs(rho[i, j]) > 0.6 else "black"
-                ax.text(j, i, f"{rho[i, j]:.2f}{star}", ha="center", va="center", color=colour)
+                text = f"{rho[i, j]:.2f}".replace("-", "−") + star
+                ax.text(j, i, text, ha="center", va="center", color=colour)
     label = "Spearman ρ"
     if annotate:
-        label += " (* adjusted p < α)" if result.p_adjusted is not None else " (* p < α)"
+        which = "adjusted p" if result.p_adjusted is not None else "p"
+        label += f" (* {which} < α = {alpha:g})"
     fig.colorbar(image, ax=ax, label=label)
     return fig

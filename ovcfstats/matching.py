@@ -478,16 +478,28 @@ def plot_love(
     ...                    "sex": list("FFFF"), "age": [70, 72, 71, 73]})
     >>> fig = plot_love(match_controls(df))
     >>> fig.axes[0].get_xlabel()
-    'absolute standardised mean difference (smd_treated_sd)'
+    "Absolute standardised mean difference (cases' SD)"
     """
     check_option(convention, ("smd_treated_sd", "smd_pooled_sd"), "plot_love", "convention")
-    fig, ax = figure_and_axes(ax, figsize=(6, 0.5 + 0.4 * result.balance["covariate"].nunique()))
+    from ._format import Style
+
+    style = Style()
+    fig, ax = figure_and_axes(ax, figsize=(6, 1.0 + 0.4 * result.balance["covariate"].nunique()))
     wide = result.balance.pivot(index="covariate", columns="stage", values=convention).abs()
+    wide = wide.reindex(list(dict.fromkeys(result.balance["covariate"])))[::-1]
     y = np.arange(len(wide))
-    for stage, marker in (("before", "o"), ("after", "s")):
-        ax.scatter(wide[stage], y, marker=marker, label=f"{stage} matching", zorder=3)
+    for stage, marker, colour in (("before", "o", "#999999"), ("after", "s", "#000000")):
+        ax.scatter(wide[stage], y, marker=marker, color=colour, label=f"{stage} matching",
+                   zorder=3)
     ax.axvline(threshold, color="grey", linestyle="--", linewidth=1)
-    ax.set_yticks(y, wide.index)
-    ax.set_xlabel(f"absolute standardised mean difference ({convention})")
+    shown = []
+    for cov in wide.index:
+        var, _, level = str(cov).partition("=")
+        shown.append(f"{style.label(var)}: {style.level(var, level)}" if level else
+                     style.heading(var))
+    ax.set_yticks(y, shown)
+    ax.set_xlim(left=-0.02 * max(float(np.nanmax(wide.to_numpy(float))), threshold))
+    denominator = "cases' SD" if convention == "smd_treated_sd" else "pooled SD"
+    ax.set_xlabel(f"Absolute standardised mean difference ({denominator})")
     ax.legend(loc="best")
     return fig

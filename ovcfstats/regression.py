@@ -626,27 +626,77 @@ def plot_forest(
     """
     if not isinstance(result, LogisticResult):
         raise TypeError(f"plot_forest() needs the result of logistic_or(); got {type(result)}.")
-    rows = result.table.assign(label=lambda t: t["indicator"] + " (per " + t["per"] + ")")
-    frame = rows[["label", "or", "ci_low", "ci_high"]]
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+
+    from ._format import Style, format_estimate_ci
+    from ._plotting import indicator_color
+
+    style = Style()
+    table = result.table
+    frame = pd.DataFrame(
+        {
+            "label": [
+                f"{style.heading(v)} (per {str(p).replace('-', '−')})"
+                for v, p in zip(table["indicator"], table["per"], strict=True)
+            ],
+            "name": table["indicator"].astype(str),
+            "or": table["or"],
+            "ci_low": table["ci_low"],
+            "ci_high": table["ci_high"],
+        }
+    )
     if covariates:
         coefs = result.coefficients
-        inds = set(result.table["indicator"])
+        inds = set(table["indicator"])
         extra = coefs[~coefs["term"].isin(inds) & (coefs["term"] != INTERCEPT)]
-        extra = extra.assign(label=extra["term"] + " [" + extra["model"].astype(str) + "]")
-        frame = pd.concat([frame, extra[["label", "or", "ci_low", "ci_high"]]], ignore_index=True)
-    fig, ax = figure_and_axes(ax, figsize=(6.0, 1.0 + 0.45 * len(frame)))
+        extra = extra.assign(
+            label=[
+                f"{style.label(t)} [{style.label(str(m))} model]"
+                for t, m in zip(extra["term"], extra["model"], strict=True)
+            ],
+            name="",
+        )
+        frame = pd.concat(
+            [frame, extra[["label", "name", "or", "ci_low", "ci_high"]]], ignore_index=True
+        )
+    fig, ax = figure_and_axes(ax, figsize=(7.0, 1.2 + 0.45 * len(frame)))
     y = np.arange(len(frame))[::-1]
     finite = frame[["or", "ci_low", "ci_high"]].replace([np.inf, 0.0], np.nan)
-    err = np.vstack(
-        [
-            (finite["or"] - finite["ci_low"]).to_numpy(float),
-            (finite["ci_high"] - finite["or"]).to_numpy(float),
-        ]
-    )
-    ax.errorbar(finite["or"], y, xerr=err, fmt="s", color="black", ecolor="black", capsize=3)
+    for i, row in enumerate(finite.itertuples(index=False)):
+        colour = indicator_color(frame["name"].iloc[i], 3) if frame["name"].iloc[i] else "black"
+        ax.errorbar(
+            row[0],
+            y[i],
+            xerr=[[row[0] - row[1]], [row[2] - row[0]]],
+            fmt="s",
+            color=colour,
+            ecolor=colour,
+            capsize=3,
+        )
     ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
     ax.set_xscale("log")
+    values = finite.to_numpy(float)
+    values = values[np.isfinite(values)]
+    low, high = (values.min(), values.max()) if values.size else (1.0, 1.0)
+    steps = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
+    if high / low > 300:  # over two decades: 1–3–10 steps keep the labels apart
+        steps = (0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300)
+    ticks = [t for t in steps if low / 1.5 <= t <= high * 1.5] or [1]
+    if high / low < 1e5:  # else (separation) matplotlib's powers of ten
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.set_yticks(y, frame["label"])
+    ax.set_ylim(-0.7, len(frame) - 0.3)
     level = 100 * (1 - float(result.settings.get("alpha", 0.05)))
-    ax.set_xlabel(f"odds ratio ({level:g}% CI, {result.table['ci'].iloc[0]})")
+    ci = "profile-likelihood" if table["ci"].iloc[0] == "profile" else "Wald"
+    ax.set_xlabel(f"Adjusted odds ratio ({level:g}% {ci} CI, log scale)")
+    # the numbers beside the bars, as a journal's forest plot prints them
+    transform = ax.get_yaxis_transform()
+    ax.text(1.03, len(frame) - 0.4, f"OR ({level:g}% CI)", transform=transform,
+            fontweight="bold", va="bottom", fontsize="small")
+    for i, row in enumerate(frame.itertuples(index=False)):
+        ax.text(1.03, y[i], format_estimate_ci(row[2], row[3], row[4], 2), transform=transform,
+                va="center", fontsize="small")
     return fig

@@ -570,22 +570,22 @@ def plot_roc(
         if indicators is None:
             raise DataError("plot_roc(): pass `indicators` when plotting from data.")
         result = roc_auc(result, indicators, outcome=outcome, **kwargs)
+    from ._plotting import indicator_color
+
     names = list(indicators) if indicators is not None else list(result.table["indicator"])
     fig, ax = figure_and_axes(ax, figsize=(5.5, 5.5))
-    for name in names:
+    level = f"{100 * (1 - float(result.settings.get('alpha', 0.05))):g}% CI"
+    for i, name in enumerate(names):
         row = result.table.set_index("indicator").loc[name]
         pts = result.curve[result.curve["indicator"] == name]
         text = f"{label(name)}: AUC {row['auc']:.3f} ({row['ci_low']:.3f}–{row['ci_high']:.3f})"
-        (line,) = ax.plot(pts["fpr"], pts["tpr"], drawstyle="default", label=text)
+        colour = indicator_color(name, i)
+        ax.plot(pts["fpr"], pts["tpr"], color=colour, linewidth=1.6, label=text)
         if cutoffs:
-            ax.plot(
-                1 - row["specificity"],
-                row["sensitivity"],
-                "o",
-                color=line.get_color(),
-                markersize=4,
-            )
+            ax.plot(1 - row["specificity"], row["sensitivity"], "o", color=colour, markersize=4)
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
-    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="1 − specificity", ylabel="sensitivity", aspect="equal")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.set(xlim=(0, 1), ylim=(0, 1), aspect="equal")
+    ax.set_xlabel("1 − specificity (false-positive rate)")
+    ax.set_ylabel("Sensitivity (true-positive rate)")
+    ax.legend(loc="lower right", fontsize="small", title=f"AUC ({level})", title_fontsize="small")
     return fig

@@ -109,6 +109,14 @@ def variables_result(config: StudyConfig, present: Any = ()) -> VariablesResult:
     return VariablesResult(table=table.reset_index(drop=True))
 
 
+def _shown(cfg: StudyConfig) -> dict[str, dict[str, Any]]:
+    """The label, unit and decimals of each variable of the study, for the report."""
+    return {
+        name: {k: spec[k] for k in ("label", "unit", "decimals")}
+        for name, spec in cfg.variables.items()
+    }
+
+
 def _progress(callback: Progress, message: str) -> None:
     if callback is not None:
         callback(message)
@@ -129,7 +137,14 @@ class _Run:
         what = f"{step} ({item})" if item else step
         warnings.warn(f"skipped {what}: {reason}", SkippedStepWarning, stacklevel=3)
 
-    def step(self, name: str, key: str, title: str, compute: Callable[[], Result]) -> Any:
+    def step(
+        self,
+        name: str,
+        key: str,
+        title: str,
+        compute: Callable[[], Result],
+        figure_caption: str = "",
+    ) -> Any:
         """Add ``compute()`` under ``key``, or record ``name`` as skipped with the error."""
         try:
             result = compute()
@@ -139,7 +154,7 @@ class _Run:
         except Exception as err:  # one failing step must not take the others with it
             self.skip(name, "", f"unexpected error, please report it: {type(err).__name__}: {err}")
             return None
-        self.report.add(result, title=title, key=key)
+        self.report.add(result, title=title, key=key, figure_caption=figure_caption)
         return result
 
     def finish(self) -> Report:
@@ -313,7 +328,9 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
             run.skip("Table 2 (ORs)", a, "an indicator itself: the ORs are not adjusted for it")
     conditional = (not pairs) if cfg.conditional is None else cfg.conditional
     kind = "Conditional logistic regression" if conditional else "Logistic regression"
-    what = f"adjusted for {', '.join(adjust)}" if adjust else "unadjusted"
+    names = [cfg.variable(a)["label"] for a in adjust]
+    names = [n if n.isupper() else n.lower() for n in names]
+    what = f"adjusted for {', '.join(names)}" if adjust else "unadjusted"
     run.step(
         "Table 2 (ORs)",
         "table2_or",
@@ -352,6 +369,8 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
         lambda: roc_auc(
             data, inds, direction=directions, ci=cfg.roc_ci, seed=cfg.seed, alpha=cfg.alpha
         ),
+        figure_caption=f"ROC curves of the {count} indicators for OVCF, with the AUC "
+        f"({100 * (1 - cfg.alpha):g}% CI) of each and its Youden cut-off (dot).",
     )
     if len(inds) >= 2:
         run.step(
@@ -430,7 +449,7 @@ def _pipeline(
         indicators = derive_indicators(
             patients, measurements, min_vertebrae=cfg.min_vertebrae, fi_weighting=cfg.fi_weighting
         )
-        run.report.add(indicators, title="Indicators per patient", key="indicators")
+        run.report.add(indicators, title="Indicators per patient", key="indicators", appendix=True)
         table = renamed(indicators.table, cfg)
     else:
         table = named(sources[0], lambda: check_patients_table(renamed(data, cfg)))
@@ -518,7 +537,7 @@ def analyze(
         excel = isinstance(measurements, str | Path) and Path(measurements).suffix in (".xlsx",)
         readings = load(measurements, "measurements", sheet if excel else None)
     published = published_table(audit if audit is not None else cfg.audit)
-    report = Report(cfg.title or "Matched case–control study")
+    report = Report(cfg.title or "Matched case–control study", variables=_shown(cfg))
     run = _Run(report, progress)
     report.add(choices(cfg), key="choices")
     report.add(variables_result(cfg, table.columns), key="variables")
@@ -582,7 +601,7 @@ def reproduce(
         "Synthetic data (data/sample/), generated and calibrated to the published tables; "
         "not patient data."
     )
-    report = Report(title, intro=intro if sample else "")
+    report = Report(title, intro=intro if sample else "", variables=_shown(cfg))
     run = _Run(report, progress)
     report.add(choices(cfg), key="choices")
     _pipeline(run, patients, measurements, cfg, None)

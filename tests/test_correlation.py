@@ -161,7 +161,7 @@ def test_heatmap_from_result_and_from_data():
     fig = res.plot()
     assert isinstance(fig, Figure) and res.has_plot
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "-0.89*" in texts and texts.count("1.00") == 3
+    assert "−0.89*" in texts and texts.count("1.00") == 3
     own = Figure()
     ax = own.add_subplot()
     out = plot_heatmap(MTCARS, ["mpg", "wt"], ax=ax, labels={"mpg": "MPG"}, annotate=False)

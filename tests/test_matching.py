@@ -152,7 +152,7 @@ def test_balance_matches_matchit_and_tableone_on_lalonde():
 def test_love_plot_returns_figure():
     res = match_controls(cohort([70, 80], [71, 79, 90]))
     fig = res.plot()
-    assert fig.axes[0].get_xlabel().startswith("absolute standardised")
+    assert fig.axes[0].get_xlabel().startswith("Absolute standardised")
 
 
 @pytest.mark.parametrize(

@@ -85,12 +85,17 @@ def test_exports_reopen(saved):
     from openpyxl import load_workbook
 
     workbook = load_workbook(saved["excel"], read_only=True)
+    assert workbook.sheetnames[0] == "README"
     assert "table1" in workbook.sheetnames and "excluded" in workbook.sheetnames
     doc = Document(str(saved["docx"]))
+    captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
+    for number in ("Table 1.", "Table 2.", "Table 2 (continued).", "Table 3."):
+        assert any(c.startswith(number) for c in captions), number
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-    for number in ("Table 1.", "Table 2.", "Table 3.", "Fig. 5."):
-        assert any(h.startswith(number) for h in headings), number
-    assert len(doc.tables) >= 5 and len(doc.inline_shapes) == 4
+    assert any(h.startswith("Fig. 5.") for h in headings)
+    numbers = [c.split(".")[0] for c in captions if c.startswith("Figure")]
+    assert numbers == ["Figure 1", "Figure 2", "Figure 3", "Figure 4"]
+    assert len(doc.inline_shapes) == 4
     figures = sorted(p.name for p in saved["figures"].iterdir())
     assert "fig5.png" in figures and "fig5.svg" in figures
 
@@ -103,6 +108,7 @@ def test_html_is_self_contained(saved):
 
 
 def test_golden_markdown(report):
+    """The layout of the whole report; its numbers are also checked in test_golden_numbers."""
     text = report.to_markdown("figures")
     if os.environ.get("OVCFSTATS_UPDATE_GOLDEN") == "1":
         GOLDEN.write_text(text, encoding="utf-8")
@@ -187,5 +193,6 @@ def test_cli_options_reach_the_config(tmp_path):
             "--firth", "--or-per", "10", "--method", "nearest"]  # fmt: skip
     assert main(args) == 0
     md = (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
-    assert "| or_method | 'firth' |" in md and "| or_per | 10.0 |" in md
-    assert "| method | 'nearest' |" in md and "| or_model | 'joint' |" in md
+    assert "| or_method | firth |" in md and "| or_per | 10 |" in md
+    assert "| method | nearest |" in md and "| or_model | joint |" in md
+    assert "Firth's penalised likelihood" in md  # the methods paragraph follows the settings

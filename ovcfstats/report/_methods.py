@@ -1,0 +1,214 @@
+"""The "Statistical analysis" paragraph, written from what the results' settings say was done."""
+
+from __future__ import annotations
+
+import platform
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+from .._format import Style, format_setting
+
+if TYPE_CHECKING:
+    from . import Report
+
+REFERENCES = {
+    "icc": "Shrout PE, Fleiss JL. Intraclass correlations: uses in assessing rater reliability. "
+    "Psychol Bull. 1979;86(2):420–8.",
+    "icc_mw": "McGraw KO, Wong SP. Forming inferences about some intraclass correlation "
+    "coefficients. Psychol Methods. 1996;1(1):30–46.",
+    "smd": "Austin PC. Balance diagnostics for comparing the distribution of baseline covariates "
+    "between treatment groups in propensity-score matched samples. Stat Med. "
+    "2009;28(25):3083–107.",
+    "newcombe": "Newcombe RG. Interval estimation for the difference between independent "
+    "proportions. Stat Med. 1998;17(8):873–90.",
+    "bonett": "Bonett DG, Wright TA. Sample size requirements for estimating Pearson, Kendall "
+    "and Spearman correlations. Psychometrika. 2000;65(1):23–8.",
+    "firth": "Firth D. Bias reduction of maximum likelihood estimates. Biometrika. "
+    "1993;80(1):27–38.",
+    "delong": "DeLong ER, DeLong DM, Clarke-Pearson DL. Comparing the areas under two or more "
+    "correlated receiver operating characteristic curves: a nonparametric approach. "
+    "Biometrics. 1988;44(3):837–45.",
+    "youden": "Youden WJ. Index for rating diagnostic tests. Cancer. 1950;3(1):32–5.",
+    "holm": "Holm S. A simple sequentially rejective multiple test procedure. Scand J Stat. "
+    "1979;6(2):65–70.",
+}
+
+TESTS = {
+    "paired_t": "the paired t test",
+    "welch": "Welch's t test",
+    "student": "Student's t test",
+    "wilcoxon_paired": "the Wilcoxon signed-rank test",
+    "wilcoxon_unpaired": "the Mann–Whitney U test",
+    "chi2": "Pearson's χ² test without continuity correction",
+    "fisher": "Fisher's exact test",
+    "mcnemar": "McNemar's test",
+    "bowker": "Bowker's test of symmetry",
+}
+
+
+def _kind(report: Report, name: str) -> list[Any]:
+    return [item.result for item in report.items if type(item.result).__name__ == name]
+
+
+def _cite(used: list[str], key: str) -> str:
+    if key not in used:
+        used.append(key)
+    return f"[{used.index(key) + 1}]"
+
+
+def _level(result: Any) -> str:
+    return f"{100 * (1 - float(result.settings.get('alpha', 0.05))):g}%"
+
+
+def _versions() -> str:
+    names = ("numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "matplotlib")
+    parts = []
+    for name in names:
+        try:
+            parts.append(f"{name} {version(name)}")
+        except PackageNotFoundError:  # pragma: no cover - all are dependencies
+            continue
+    from .. import __version__
+
+    return f"ovcfstats {__version__} (Python {platform.python_version()}; " + ", ".join(parts) + ")"
+
+
+def _cited(report: Report) -> list[str]:
+    used: list[str] = []
+    methods_paragraphs(report, Style(), used)
+    return used
+
+
+def references(report: Report) -> list[str]:
+    """The references the methods paragraph cites, numbered in order of citation."""
+    return [REFERENCES[k] for k in _cited(report)]
+
+
+def methods_paragraphs(report: Report, style: Style, used: list[str] | None = None) -> list[str]:
+    """The "Statistical analysis" section as paragraphs (see the module docstring)."""
+    used = [] if used is None else used
+    sentences: list[str] = []
+    rel = _kind(report, "ReliabilityResult")
+    if rel:
+        kinds = " and ".join(
+            dict.fromkeys(f"{r.settings.get('kind', '')}-rater" for r in rel).keys()
+        )
+        form = rel[0].table["description"].iloc[0] if len(rel[0].table) else ""
+        sentences.append(
+            f"{kinds.capitalize()} reliability of the readings was assessed with the intraclass "
+            f"correlation coefficient {form} {_cite(used, 'icc')}{_cite(used, 'icc_mw')}, "
+            f"with {_level(rel[0])} confidence intervals (CIs) and F tests of ICC = 0."
+        )
+    for m in _kind(report, "MatchResult"):
+        s = m.settings
+        caliper = "; ".join(
+            f"{style.label(k).lower()} within ±{format_setting(v)} {style.info(k)['unit']}".strip()
+            for k, v in (s.get("caliper") or {}).items()
+        )
+        method = {
+            "optimal": "optimal matching (fewest unmatched cases, then the least total distance)",
+            "nearest": "greedy nearest-neighbour matching",
+            "random": "random matching among the eligible controls",
+        }.get(str(s.get("method")), str(s.get("method")))
+        exact = format_setting(s.get("exact"), style).lower()
+        sentences.append(
+            f"Each case was matched 1:{s.get('ratio', 1)} without replacement to a control of "
+            f"the same {exact}" + (f" with {caliper}" if caliper else "") + f", by {method}. "
+            "Balance was checked with standardised mean differences (SMD) before and after "
+            f"matching {_cite(used, 'smd')}."
+        )
+    for g in _kind(report, "GroupComparison"):
+        s = g.settings
+        tests = [TESTS.get(t, t) for t in dict.fromkeys((s.get("tests_used") or {}).values())]
+        summary = "median (Q1–Q3)" if s.get("median") else "mean ± SD"
+        sentences.append(
+            f"Continuous variables are given as {summary} and categorical ones as n (%). "
+            + (
+                "Cases were compared with their matched controls "
+                if s.get("paired")
+                else "Cases were compared with controls "
+            )
+            + "by "
+            + _join(tests)
+            + "; differences of proportions have Newcombe's hybrid score CIs "
+            + f"{_cite(used, 'newcombe')}."
+        )
+    if _kind(report, "SpearmanOutcome") or _kind(report, "SpearmanMatrix"):
+        mats = _kind(report, "SpearmanMatrix")
+        adjust = mats[0].settings.get("adjust") if mats else None
+        sentences.append(
+            "Associations with OVCF and among the indicators were measured with Spearman's "
+            "rank correlation ρ, with p-values from the t approximation and CIs from Fisher's z "
+            f"with the Bonett–Wright variance {_cite(used, 'bonett')}"
+            + (f"; p-values among the indicators adjusted by {adjust}" if adjust else "")
+            + "."
+        )
+    for r in _kind(report, "LogisticResult"):
+        s = r.settings
+        model = (
+            "one model per indicator"
+            if s.get("model") == "separate"
+            else "one model holding all indicators"
+        )
+        kind = (
+            "Conditional logistic regression on the matched pairs"
+            if s.get("conditional")
+            else "Logistic regression"
+        )
+        per = s.get("per")
+        per_text = {"sd": "per standard deviation", "unit": "per unit"}.get(
+            str(per), f"per {format_setting(per)} units"
+        )
+        adjust = _join([_lower(style.label(a)) for a in s.get("adjust") or ()])
+        fit = (
+            f"Firth's penalised likelihood {_cite(used, 'firth')}"
+            if s.get("method") == "firth"
+            else "maximum likelihood"
+        )
+        ci = "profile-likelihood" if s.get("ci") == "profile" else "Wald"
+        sentences.append(
+            f"{kind} ({model}, fitted by {fit}) gave odds ratios (ORs) {per_text} of each "
+            f"indicator"
+            + (f", adjusted for {adjust}" if s.get("adjust") else "")
+            + f", with {_level(r)} {ci} CIs and Wald p-values."
+        )
+    for r in _kind(report, "RocResult"):
+        ci = "DeLong" if r.settings.get("ci") == "delong" else "stratified bootstrap"
+        sentences.append(
+            "Discrimination was measured by the area under the ROC curve (AUC) with "
+            f"{_level(r)} {ci} CIs {_cite(used, 'delong')}; the cut-off maximising Youden's "
+            f"index {_cite(used, 'youden')} is given with exact (Clopper–Pearson) CIs of "
+            "sensitivity and specificity."
+        )
+    for r in _kind(report, "CompareAucResult"):
+        adjust = r.settings.get("adjust")
+        sentences.append(
+            "AUCs were compared pairwise with DeLong's test for correlated ROC curves"
+            + (
+                f", with p-values adjusted by Holm's method {_cite(used, 'holm')}"
+                if adjust == "holm"
+                else f", with p-values adjusted by {adjust}"
+                if adjust
+                else ""
+            )
+            + ", and all together with DeLong's χ² test."
+        )
+    alphas = {float(item.result.settings.get("alpha", 0.05)) for item in report.items}
+    alpha = min(alphas) if alphas else 0.05
+    closing = (
+        f"Tests were two-sided with significance at p < {alpha:g}. "
+        f"Analyses were run with {_versions()}."
+    )
+    paragraphs = [" ".join(sentences), closing] if sentences else [closing]
+    return paragraphs
+
+
+def _lower(text: str) -> str:
+    """``Age`` → ``age`` in running text; acronyms (``BMI``, ``HU``) stay."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

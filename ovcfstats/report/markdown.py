@@ -1,0 +1,44 @@
+"""The report as Markdown: headings, pipe tables, figure links, the appendix at the end."""
+
+from __future__ import annotations
+
+from .._format import markdown_table
+from ._layout import Layout
+
+
+def render(layout: Layout, figure_dir: str | None = None) -> str:
+    """Markdown of ``layout``; figures are linked as ``figure_dir/<key>.png`` when given."""
+    lines = [f"# {layout.title}", ""]
+    if layout.intro:
+        lines += [layout.intro, ""]
+    lines += ["## Contents", ""]
+    lines += [f"- [{title}](#{key})" for key, title in layout.toc()]
+    lines += ["", '<a id="methods"></a>', "", "## Statistical analysis", ""]
+    for paragraph in layout.methods:
+        lines += [paragraph, ""]
+    if layout.references:
+        lines += ["**References**", ""]
+        lines += [f"{i}. {ref}" for i, ref in enumerate(layout.references, 1)]
+        lines.append("")
+    for section in layout.sections:
+        if section.appendix_only:
+            continue
+        lines += [f'<a id="{section.key}"></a>', "", f"## {section.title}", ""]
+        for table in section.shown.main:
+            if table.caption or len(section.shown.main) > 1:
+                lines += [f"**{table.caption or table.name.capitalize()}**", ""]
+            lines += [markdown_table(table.frame) if len(table.frame) else "(none)", ""]
+        if section.figure_caption and figure_dir is not None:
+            lines += [f"![{section.figure_caption}]({figure_dir}/{section.key}.png)", ""]
+            lines += [f"*{section.figure_caption}*", ""]
+        lines += [f"- {note}" for note in section.shown.notes]
+        if section.settings:
+            lines.append(f"- Settings: {section.settings}")
+        lines.append("")
+    if layout.appendix:
+        lines += ['<a id="appendix"></a>', "", "## Appendix", ""]
+        for entry in layout.appendix:
+            lines += [f"### {entry.title}", ""]
+            frame = entry.table.frame
+            lines += [markdown_table(frame) if len(frame) else "(none)", ""]
+    return "\n".join(lines).rstrip() + "\n"
