@@ -22,6 +22,7 @@ from ._format import (
     format_setting,
     format_table,
 )
+from ._layouts_design import LAYOUTS as DESIGN_LAYOUTS
 from ._present import Presentation, Table, _ci_head, _text
 
 
@@ -503,4 +504,5 @@ LAYOUTS: dict[str, Callable[[Any, Style], Presentation]] = {
     "CompareAucResult": _compare_auc,
     "AuditResult": _audit,
     "ReplicationResult": _replication,
+    **DESIGN_LAYOUTS,
 }

@@ -1,0 +1,56 @@
+"""The design statistics as the report prints them (agreement, post-hoc power, combined model)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import pytest
+
+from ovcfstats import OvcfWarning, load_sample
+from ovcfstats._format import Style, format_estimate_ci
+from ovcfstats._layouts_design import _whole
+from ovcfstats._present import present
+from ovcfstats.config import StudyConfig
+from ovcfstats.study import reproduce
+
+
+@pytest.fixture(scope="module")
+def report():
+    patients, measurements = load_sample()
+    cfg = StudyConfig(sample_size=True, combined=("hu", "fi"), n_boot=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OvcfWarning)
+        return reproduce(patients, measurements, config=cfg)
+
+
+def test_agreement_row_prints_the_stored_numbers(report):
+    result = report["agreement_inter"]
+    frame = present(result).main[0].frame
+    hu = result.table.set_index("measure").loc["hu"]
+    row = frame[frame["Measure"] == "HU"].iloc[0]
+    decimals = Style().decimals("hu") + 1
+    assert row["Bias (95% CI)"] == format_estimate_ci(
+        hu["bias"], hu["bias_ci_low"], hu["bias_ci_high"], decimals
+    )
+    assert row["Upper limit (95% CI)"] == format_estimate_ci(
+        hu["loa_upper"], hu["loa_upper_ci_low"], hu["loa_upper_ci_high"], decimals
+    )
+    assert row["Pairs (patients)"] == f"{int(hu['n_pairs'])} ({int(hu['n_subjects'])})"
+
+
+def test_sample_sizes_are_whole_patients_rounded_up(report):
+    result = report["sample_size"]
+    frame = present(result).main[0].frame
+    needed = result.tables()["auc"]["n_cases_needed"]
+    assert list(frame["Cases needed"]) == [str(math.ceil(v)) for v in needed]
+    assert _whole(7.0) == "7" and _whole(7.01) == "8" and _whole(float("nan")) == ""
+
+
+def test_combined_model_keeps_the_intercept_out(report):
+    shown = present(report["combined"])
+    terms = list(shown.appendix[0].frame["Term"])
+    assert terms and "Intercept" not in terms and "HU" in terms
+    validation = shown.main[0].frame.set_index("Statistic")
+    stored = report["combined"].tables()["validation"].set_index("statistic")
+    assert validation.loc["AUC", "Corrected"] == f"{stored.loc['auc', 'corrected']:.3f}"
