@@ -57,6 +57,8 @@ def _icc_frame(t: pd.DataFrame, style: Style, form_column: str | None) -> pd.Dat
 
 def _reliability(result: Any, style: Style) -> Presentation:
     t = result.table
+    if not len(t):  # every measure skipped: the notes say why
+        return Presentation()
     frame = _icc_frame(t, style, None)
     frame.insert(1, "Targets", t["n_targets"].astype(int).astype(str).to_numpy())
     frame = frame.rename(columns={"ICC (95% CI)": f"ICC ({_ci_head(result)})"})

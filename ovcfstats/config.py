@@ -33,7 +33,7 @@ CHOICES = {
     "seed": "seed of random matching",
     "or_per": "OR scale: 'unit', 'sd' (per SD in the analysed sample) or a number",
     "or_model": "'separate' (one model per indicator) or 'joint' (all indicators in one model)",
-    "conditional": "conditional logistic regression on the matched sets (None: only for 1:k)",
+    "conditional": "conditional logistic regression on the matched sets (auto: only for 1:k)",
     "or_ci": "OR CI: 'wald' or 'profile' likelihood",
     "or_method": "'ml' (maximum likelihood) or 'firth' (penalised; finite under separation)",
     "adjust": "covariates of the logistic models (the paper: age, sex and BMI)",
@@ -470,4 +470,5 @@ def template() -> str:
 def settings_table(config: StudyConfig) -> list[tuple[str, str, str]]:
     """(setting, value, meaning) rows for the report."""
     values = asdict(config)
-    return [(k, repr(values[k]), CHOICES[k]) for k in CHOICES]
+    shown = {k: NONE_WORDS.get(k, v) if v is None else v for k, v in values.items()}
+    return [(k, repr(shown[k]), CHOICES[k]) for k in CHOICES]

@@ -59,7 +59,7 @@ def test_analyze_matched_sets_from_excel(matched, tmp_path, capsys):
             "--out", str(tmp_path)]  # fmt: skip
     assert main(args) == 0
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
-    assert "Conditional logistic regression adjusted for bmi" in md
+    assert "Conditional logistic regression adjusted for BMI" in md
     assert "| tbs | Trabecular bone score | ratio | 3 | lower |" in md
     assert "Audit" not in md
     err = capsys.readouterr().err

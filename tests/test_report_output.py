@@ -135,7 +135,7 @@ def test_docx_figures_at_300_dpi(saved):
 
     doc = Document(str(saved["docx"]))
     images = [r for r in doc.part.rels.values() if "image" in r.reltype]
-    assert len(images) == 4
+    assert len(images) == 6  # Bland–Altman (inter, intra), Love, forest, heatmap, ROC
     for rel in images:
         with Image.open(BytesIO(rel.target_part.blob)) as image:
             assert round(image.info["dpi"][0]) == 300
