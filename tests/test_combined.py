@@ -103,20 +103,33 @@ def test_cross_validated_auc_equals_a_scikit_learn_loop(asah):
     assert row["auc_cv"] == pytest.approx(np.mean(aucs), abs=1e-6)
 
 
-def test_decision_curve_equals_dcurves(fitted):
-    import dcurves
+@pytest.fixture(scope="module")
+def dcurves_ref() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """dcurves' net benefit on fixed risks (tests/reference/combined_dcurves.py)."""
+    return (
+        pd.read_csv(REF / "combined_dcurves_inputs.csv"),
+        pd.read_csv(REF / "combined_dcurves.csv"),
+    )
 
+
+def _against_dcurves(dcurves_ref, dataset: str, models=("model", "all", "none")) -> None:
+    inputs, curves = (d[d["dataset"] == dataset] for d in dcurves_ref)
+    thresholds = sorted(curves["threshold"].unique())
+    data = inputs[["case", "risk"]].rename(columns={"risk": "model"}).reset_index(drop=True)
+    ours = decision_curve(data, ["model"], thresholds=thresholds).table
+    for model in models:
+        a = ours[ours["model"] == model].sort_values("threshold")["net_benefit"].to_numpy()
+        b = curves[curves["model"] == model].sort_values("threshold")["net_benefit"].to_numpy()
+        assert len(a) == len(b) == len(thresholds)
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_decision_curve_equals_dcurves(fitted, dcurves_ref):
+    _against_dcurves(dcurves_ref, "asah")
     pred = fitted.predictions.rename(columns={"outcome": "case", "probability": "combined"})
     thresholds = np.arange(1, 100) / 100
-    peer = dcurves.dca(data=pred[["case", "combined"]], outcome="case",
-                       modelnames=["combined"], thresholds=thresholds)  # fmt: skip
-    ours = fitted.decision
-    for model in ("combined", "all", "none"):
-        a = ours[ours["model"] == model]["net_benefit"].to_numpy()
-        b = peer[peer["model"] == model]["net_benefit"].to_numpy()
-        np.testing.assert_allclose(a, b, atol=1e-12)
     direct = decision_curve(pred, ["combined"], thresholds=thresholds, id_col="id").table
-    pd.testing.assert_frame_equal(direct, ours)
+    pd.testing.assert_frame_equal(direct, fitted.decision)
 
 
 def test_reclassification_equals_improve_prob(asah, ref):
@@ -205,18 +218,5 @@ def test_midrank_auc_equals_scikit_learn(scores, rnd):
     assert _auc(s, y) == pytest.approx(roc_auc_score(y, s), abs=1e-12)
 
 
-def test_decision_curve_counts_a_risk_at_the_threshold_as_treated():
-    import dcurves
-
-    d = pd.DataFrame(
-        {"case": [1, 0, 1, 0, 0, 1, 0, 0], "p": [0.2, 0.2, 0.5, 0.5, 0.1, 0.7, 0.3, 0.5]}
-    )
-    thresholds = [0.2, 0.3, 0.5]
-    ours = decision_curve(d, ["p"], thresholds=thresholds).table
-    peer = dcurves.dca(data=d, outcome="case", modelnames=["p"], thresholds=thresholds)
-    for model in ("p", "all"):
-        np.testing.assert_allclose(
-            ours[ours["model"] == model]["net_benefit"].to_numpy(),
-            peer[peer["model"] == model]["net_benefit"].to_numpy(),
-            atol=1e-12,
-        )
+def test_decision_curve_counts_a_risk_at_the_threshold_as_treated(dcurves_ref):
+    _against_dcurves(dcurves_ref, "ties", models=("model", "all"))
