@@ -17,7 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .schema import DISCS, MUSCLES, SIDES, VERTEBRAE
+from .schema import (
+    DISCS,
+    MEASUREMENT_COLUMNS,
+    MUSCLES,
+    SIDES,
+    VERTEBRAE,
+    _text,
+    validate_measurements,
+)
 
 #: the ROIs, one column of :class:`Cells` each: (measure, level, muscle, side)
 SLOTS: tuple[tuple[str, str, str, str], ...] = (
@@ -82,61 +90,100 @@ def from_codes(
     )
 
 
-def from_arrays(
-    n_patients: int,
-    patient: np.ndarray,
-    slot: np.ndarray,
-    total: np.ndarray,
-    n: np.ndarray,
-    blank: np.ndarray,
-    zero: np.ndarray,
-    later: np.ndarray,
-) -> Cells:
-    """Cells from per-(patient, slot) sums and counts (one row per non-empty cell)."""
-    shape = (n_patients, len(SLOTS))
+def groups_from_witness(
+    witness: pd.DataFrame, patients: pd.DataFrame, keys: list[str]
+) -> pd.DataFrame:
+    """Validate the witness rows; per distinct ``keys`` its slot, session and rater code.
 
-    def grid(values: np.ndarray, dtype: type) -> np.ndarray:
-        out = np.zeros(shape, dtype)
-        out[patient, slot] = values
-        return out
+    The validator raises (naming the rows) when a witness row is invalid; otherwise its cleaned
+    copy says how each raw combination of text and session is read.
+    """
+    rows = witness.drop_duplicates().reset_index(drop=True)
+    clean = validate_measurements(rows[list(MEASUREMENT_COLUMNS)], patients)
+    combos = zip(clean["measure"], clean["level"], clean["muscle"], clean["side"], strict=True)
+    groups = rows[keys].copy()
+    groups["slot"] = np.asarray([SLOT.get(c, -1) for c in combos], dtype=np.int16)
+    groups["session"] = clean["session"].to_numpy(dtype=np.int32)
+    groups["rater_code"] = pd.factorize(clean["rater"])[0].astype(np.int32)
+    return groups.drop_duplicates(keys)
 
-    counts = grid(n, np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = grid(np.nan_to_num(total), float) / counts
-    return Cells(
-        mean=mean,
-        n=counts,
-        blank=grid(blank, np.int64),
-        zero=grid(zero, np.int64),
-        later=grid(later, np.int64),
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes of a raw column (missing as one more code) and the number of codes."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes = codes.astype(np.int64)
+    codes[codes < 0] = len(uniques)
+    return codes, len(uniques) + 1
+
+
+def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A raw column as float, and where it holds something that is not a number."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column.to_numpy(dtype=float, na_value=np.nan), np.zeros(len(column), bool)
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return values, np.isnan(values) & column.notna().to_numpy()
+
+
+def _first_per_group(group: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    rows = np.flatnonzero(mask)
+    return rows[np.unique(group[rows], return_index=True)[1]]
+
+
+def cells_pandas(measurements: pd.DataFrame, patients: pd.DataFrame) -> Cells:
+    """Validate and aggregate the readings in memory (``patients`` already validated).
+
+    Validation runs the schema's validator on witness rows (see :mod:`ovcfstats._duckdb`): per
+    distinct raw (measure, level, muscle, side, rater, session), the rows with the smallest and
+    largest value and the first blank and non-numeric rows; unknown patients and duplicate
+    readings are found with integer codes and handed to the validator to be named.
+    """
+    if (
+        not isinstance(measurements, pd.DataFrame)
+        or len(measurements) == 0
+        or any(c not in measurements.columns for c in MEASUREMENT_COLUMNS)
+    ):
+        validate_measurements(measurements, patients)  # raises the contract's error
+    key = np.zeros(len(measurements), np.int64)
+    for col in ("measure", "level", "muscle", "side", "rater", "session"):
+        codes, size = _codes(measurements[col])
+        key = key * size + codes
+    group, _ = pd.factorize(key)
+    value, bad = _numbers(measurements["value"])
+    has = ~np.isnan(value)
+    valued = pd.Series(value[has], index=np.flatnonzero(has))
+    by_group = valued.groupby(group[has])
+    rows = np.unique(
+        np.concatenate(
+            [
+                by_group.idxmin().to_numpy(dtype=np.int64),
+                by_group.idxmax().to_numpy(dtype=np.int64),
+                _first_per_group(group, ~has & ~bad),
+                _first_per_group(group, bad),
+            ]
+        )
     )
+    witness = measurements.iloc[rows][list(MEASUREMENT_COLUMNS)].assign(group=group[rows])
+    groups = groups_from_witness(witness, patients, ["group"]).set_index("group")
+    groups = groups.reindex(np.arange(group.max() + 1))
+    slot = groups["slot"].to_numpy(dtype=np.int64)[group]
+    session = groups["session"].to_numpy(dtype=np.int64)[group]
+    rater = groups["rater_code"].to_numpy(dtype=np.int64)[group]
+    patient = _patient_positions(measurements, patients)
+    reading = ((patient * len(SLOTS) + slot) * (rater.max() + 1) + rater) * (
+        session.max() + 1
+    ) + session
+    dup = pd.Series(reading).duplicated(keep=False).to_numpy()
+    if dup.any():
+        validate_measurements(measurements[dup].head(10))  # names the duplicated readings
+    return from_codes(len(patients), patient, slot, session, np.where(bad, np.nan, value))
 
 
-def slot_codes(measure: pd.Series, level: pd.Series, muscle: pd.Series, side: pd.Series):
-    """The :data:`SLOTS` column of each reading (validated text columns), −1 when unused."""
-    combo = pd.MultiIndex.from_arrays([measure, level, muscle, side])
-    codes = np.asarray(combo.codes, dtype=np.int64)
-    table = np.full([len(lev) for lev in combo.levels], -1, dtype=np.int64)
-    for key, i in SLOT.items():
-        idx = [lev.get_indexer([part])[0] for lev, part in zip(combo.levels, key, strict=True)]
-        if min(idx) >= 0:
-            table[tuple(idx)] = i
-    valid = (codes >= 0).all(axis=0)
-    out = np.full(len(measure), -1, dtype=np.int64)
-    out[valid] = table[tuple(c[valid] for c in codes)]
-    return out
-
-
-def from_frame(measurements: pd.DataFrame, ids: pd.Index) -> Cells:
-    """Cells from a validated ``measurements`` table (the pandas engine)."""
-    patient = ids.get_indexer(measurements["patient_id"])
-    slot = slot_codes(
-        measurements["measure"], measurements["level"], measurements["muscle"], measurements["side"]
-    )
-    return from_codes(
-        len(ids),
-        patient,
-        slot,
-        measurements["session"].to_numpy(),
-        measurements["value"].to_numpy(dtype=float),
-    )
+def _patient_positions(measurements: pd.DataFrame, patients: pd.DataFrame) -> np.ndarray:
+    """Row of ``patients`` of each reading; readings of unknown patients are refused."""
+    codes, uniques = pd.factorize(measurements["patient_id"], use_na_sentinel=False)
+    ids = pd.Index(patients["patient_id"])
+    where = ids.get_indexer(_text(pd.Series(uniques, dtype=object)))
+    position = where[codes]
+    if (position < 0).any():
+        validate_measurements(measurements[position < 0].head(10), patients)
+    return position.astype(np.int64)

@@ -25,10 +25,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._cells import BASE, SLOT, SLOTS, Cells, from_frame
+from ._cells import BASE, SLOT, SLOTS, Cells, cells_pandas
 from ._results import Result, concat_excluded, make_excluded
 from ._validate import DataError, check_option
-from .schema import DISCS, MUSCLES, SIDES, VERTEBRAE, validate_measurements, validate_patients
+from .schema import DISCS, MUSCLES, SIDES, VERTEBRAE, validate_patients
 
 CSF_FALLBACK = ("L3", "L2", "L4")
 #: the indicator each measure feeds
@@ -336,8 +336,7 @@ def derive_indicators(
             from ._duckdb import read_table
 
             measurements = read_table(measurements)
-        ids = pd.Index(pts["patient_id"], name="patient_id")
-        cells = from_frame(validate_measurements(measurements, pts), ids)
+        cells = cells_pandas(measurements, pts)
     derived, excluded = indicators_from_cells(cells, pts, fi_weighting, min_vertebrae)
     table = pd.concat([pts, derived], axis=1)
     settings = {"fi_weighting": fi_weighting, "min_vertebrae": min_vertebrae, "engine": chosen}
