@@ -116,7 +116,7 @@ def _csf(cells: Cells, ids: pd.Index) -> tuple[np.ndarray, np.ndarray, pd.DataFr
         ok = np.isnan(value) & (cells.n[:, col] > 0) & ~zero & (cells.mean[:, col] > 0)
         value[ok], level[ok] = cells.mean[ok, col], lev
         zero_rows += [(i, lev) for i in np.flatnonzero(zero)]
-    zero_rows.sort()
+    zero_rows.sort(key=lambda row: row[0])  # by patient, then in fallback order
     excluded = concat_excluded(
         [
             make_excluded(
