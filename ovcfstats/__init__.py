@@ -32,6 +32,8 @@ _LAZY = {
     "fat_fraction": "indicators",
     "load_sample": "datasets",
     "generate_sample": "datasets",
+    "generate_registry": "datasets",
+    "write_registry": "datasets",
     "icc": "raters",
     "reliability": "raters",
     "match_controls": "matching",
