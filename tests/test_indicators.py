@@ -437,7 +437,7 @@ def test_patients_column_named_like_an_indicator_is_refused_clearly():
 
 
 def test_engine_option_checked():
-    with pytest.raises(ValueError, match="`engine`.*spark"):
+    with pytest.raises(ValueError, match=r"`engine`.*spark"):
         derive([patient()], [reading("P1", "hu", "L1", 1.0)], engine="spark")
 
 
