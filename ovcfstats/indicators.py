@@ -1,19 +1,27 @@
 """Indicators from raw readings (paper, Methods) and the ImageJ fat-fraction step.
 
-Rules (SPEC §2), applied per patient after averaging the raters' first sessions per ROI:
+Rules, applied per patient after averaging the raters' first sessions per ROI:
 
 - ``t_score``, ``hu``: mean over the non-fractured vertebrae of L1–L4 (the paper's "÷ 3" for a
   case with one fractured vertebra; all four for a control).
 - ``vbq``: median SI of the non-fractured L1–L4 vertebrae ÷ SI of CSF at L3, else L2, else L4
-  (the level used is in ``vbq_csf_level``).
+  (the level used is in ``vbq_csf_level``); a CSF reading of 0 is not used (named in
+  ``excluded``) and the next level is taken.
 - ``rcsa``: per disc level, Σ muscle CSA (PM, MF, ES × left, right) ÷ disc CSA; then the mean over
-  the levels that are complete. A level with a missing ROI is left out and listed in ``excluded``.
+  the levels that are complete. A level with a missing ROI or a disc CSA of 0 is left out and
+  listed in ``excluded``.
 - ``fi``: mean ``fat_fraction`` over muscles, sides and levels, equally weighted (the paper's
   "FI averaged on both sides and the slices"), or weighted by the ROI's muscle CSA
   (``fi_weighting="area"``: the fat share of the total muscle area).
 
 At least ``min_vertebrae`` (default 2) non-fractured vertebrae are required for ``t_score``,
-``hu`` and ``vbq``; otherwise the value is NaN with the reason in ``excluded``. Nothing is guessed.
+``hu`` and ``vbq``; otherwise the value is NaN with the reason in ``excluded``. Nothing is guessed,
+and nothing is dropped without a trace: blank session-1 readings and indicators whose readings are
+all in repeat sessions are listed in ``excluded`` too.
+
+The rules run once, on per-patient × ROI arrays (:class:`~ovcfstats._cells.Cells`) that either
+engine fills: pandas in memory (:mod:`ovcfstats._cells`) or DuckDB out of core
+(:mod:`ovcfstats._duckdb`).
 """
 
 from __future__ import annotations
