@@ -108,7 +108,7 @@ def _cohort(base: Path, n: int) -> Path:
     folder = base / f"registry_{n}"
     if not (folder / "measurements.parquet").exists():
         sys.path.insert(0, str(ROOT))
-        from ovcfstats.datasets import write_registry
+        from ovcfstats import write_registry
 
         write_registry(folder, n, fmt="parquet")
     return folder

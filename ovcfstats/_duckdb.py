@@ -109,9 +109,7 @@ def _witness(con: Any) -> pd.DataFrame:
     for kind in ("min", "max", "blank", "bad"):
         part = found[found[f"p_{kind}"].notna()]
         value = part[f"v_{kind}"] if kind != "blank" else pd.Series(np.nan, index=part.index)
-        parts.append(
-            part[[*TEXT, "session_raw"]].assign(patient_id=part[f"p_{kind}"], value=value)
-        )
+        parts.append(part[[*TEXT, "session_raw"]].assign(patient_id=part[f"p_{kind}"], value=value))
     rows = pd.concat(parts, ignore_index=True)
     return rows.assign(session=rows["session_raw"])
 

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from ovcfstats import datasets, derive_indicators, generate_sample, load_sample
-from ovcfstats.datasets import SAMPLE_DIR, _main, generate_registry
+from ovcfstats import _registry, derive_indicators, generate_registry, generate_sample, load_sample
+from ovcfstats.datasets import SAMPLE_DIR, _main
 
 
 def test_csv_files_equal_the_seeded_generator():
@@ -39,7 +39,7 @@ def test_sample_quirks_are_reported_not_hidden():
 
 
 def test_registry_is_seeded_and_does_not_depend_on_how_it_is_written(tmp_path, monkeypatch):
-    monkeypatch.setattr(datasets, "REGISTRY_BLOCK", 200)  # small blocks keep the test fast
+    monkeypatch.setattr(_registry, "REGISTRY_BLOCK", 200)  # small blocks keep the test fast
     blocks = list(generate_registry(500, seed=11))
     assert [len(p) for p, _ in blocks] == [200, 200, 100]
     again = next(generate_registry(200, seed=11))

@@ -14,11 +14,12 @@ from ovcfstats import (
     DataError,
     derive_indicators,
     fat_fraction,
+    generate_registry,
     load_sample,
     validate_measurements,
     validate_patients,
+    write_registry,
 )
-from ovcfstats.datasets import generate_registry, write_registry
 from ovcfstats.schema import MUSCLES, SIDES, VERTEBRAE
 
 try:

@@ -28,8 +28,10 @@ def awkward(patients: pd.DataFrame, measurements: pd.DataFrame) -> tuple:
     p1, p2, p3, p4, p5 = ids[5], ids[100], ids[150], ids[200], ids[250]
     both = (m["patient_id"] == p1) & (m["measure"] == "hu") & (m["level"] == "L4")
     m.loc[both, "value"] = np.nan  # a vertebra blank for every rater
-    gone = (m["patient_id"] == p2) & m["measure"].isin(["hu", "t_score"]) & m["level"].isin(
-        ["L1", "L2", "L3"]
+    gone = (
+        (m["patient_id"] == p2)
+        & m["measure"].isin(["hu", "t_score"])
+        & m["level"].isin(["L1", "L2", "L3"])
     )
     gone |= (m["patient_id"] == p3) & (m["measure"] == "si_csf")
     gone |= (m["patient_id"] == p4) & m["measure"].isin(["csa_disc"]) & (m["level"] == "L2-3")
