@@ -165,6 +165,8 @@ def cells_pandas(measurements: pd.DataFrame, patients: pd.DataFrame) -> Cells:
     witness = measurements.iloc[rows][list(MEASUREMENT_COLUMNS)].assign(group=group[rows])
     groups = groups_from_witness(witness, patients, ["group"]).set_index("group")
     groups = groups.reindex(np.arange(group.max() + 1))
+    if groups["slot"].isna().any():  # every raw combination must have had a witness
+        raise RuntimeError("derive_indicators(): readings left unvalidated (internal error)")
     slot = groups["slot"].to_numpy(dtype=np.int64)[group]
     session = groups["session"].to_numpy(dtype=np.int64)[group]
     rater = groups["rater_code"].to_numpy(dtype=np.int64)[group]

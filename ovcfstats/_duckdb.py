@@ -111,6 +111,8 @@ def _witness(con: Any) -> pd.DataFrame:
         value = part[f"v_{kind}"] if kind != "blank" else pd.Series(np.nan, index=part.index)
         parts.append(part[[*TEXT, "session_raw"]].assign(patient_id=part[f"p_{kind}"], value=value))
     rows = pd.concat(parts, ignore_index=True)
+    if len(rows[[*TEXT, "session_raw"]].drop_duplicates()) != len(found):
+        raise RuntimeError("derive_indicators(): readings left unvalidated (internal error)")
     return rows.assign(session=rows["session_raw"])
 
 

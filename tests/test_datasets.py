@@ -1,5 +1,6 @@
 """The synthetic sample: the CSVs are the generator's output; the paper's counts hold."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -42,6 +43,8 @@ def test_registry_is_seeded_and_does_not_depend_on_how_it_is_written(tmp_path, m
     monkeypatch.setattr(_registry, "REGISTRY_BLOCK", 200)  # small blocks keep the test fast
     blocks = list(generate_registry(500, seed=11))
     assert [len(p) for p, _ in blocks] == [200, 200, 100]
+    first, second = (m["value"].head(1000).to_numpy() for _, m in blocks[:2])
+    assert not np.array_equal(first, second, equal_nan=True)  # each block its own stream
     again = next(generate_registry(200, seed=11))
     pd.testing.assert_frame_equal(blocks[0][1], again[1])
     other = next(generate_registry(300, seed=12))

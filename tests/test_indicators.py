@@ -215,6 +215,7 @@ def test_patient_validation_errors(edit, match):
     ("row", "match"),
     [
         (reading("A", "density", "L1", 1.0), "unknown measures"),
+        (reading("A", "density", "L1", None), "unknown measures"),  # a blank is checked too
         (reading("A", "hu", "L1-2", 1.0), r"levels not valid for 'hu'"),
         (reading("A", "csa_muscle", "L1-2", 1.0, muscle="XX", side="L"), "invalid muscle"),
         (reading("A", "fat_fraction", "L1-2", 1.0, muscle="MF", side=""), "invalid side"),
@@ -326,7 +327,7 @@ def test_duckdb_reads_files_straight_from_disk(tmp_path, fmt):
         (reading("A", "fat_fraction", "L1-2", 1.0, muscle="MF", side=""), "invalid side"),
         (reading("A", "hu", "L1", 1.0, session=0), "sessions"),
         (reading("A", "hu", "L1", 1.0, session=None), "sessions"),
-        (reading("A", "hu", "L1", "abc"), r"non-numeric.*'value'"),
+        (reading("A", "hu", "L4", "abc"), r"non-numeric.*'value'"),
         (reading("Z", "hu", "L1", 1.0), r"not in the patients table.*Z"),
         (reading("A", "hu", "L2", 5.0), "duplicate readings"),
         (reading("A", "hu", "L2", 1.0), "duplicate readings"),
