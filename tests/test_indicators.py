@@ -215,7 +215,6 @@ def test_patient_validation_errors(edit, match):
     ("row", "match"),
     [
         (reading("A", "density", "L1", 1.0), "unknown measures"),
-        (reading("A", "density", "L1", None), "unknown measures"),  # a blank is checked too
         (reading("A", "hu", "L1-2", 1.0), r"levels not valid for 'hu'"),
         (reading("A", "csa_muscle", "L1-2", 1.0, muscle="XX", side="L"), "invalid muscle"),
         (reading("A", "fat_fraction", "L1-2", 1.0, muscle="MF", side=""), "invalid side"),
@@ -322,6 +321,7 @@ def test_duckdb_reads_files_straight_from_disk(tmp_path, fmt):
     ("row", "match"),
     [
         (reading("A", "density", "L1", 1.0), "unknown measures"),
+        (reading("A", "density", "L1", None), "unknown measures"),  # a blank is checked too
         (reading("A", "hu", "L1-2", 1.0), r"levels not valid for 'hu'"),
         (reading("A", "csa_muscle", "L1-2", 1.0, muscle="XX", side="L"), "invalid muscle"),
         (reading("A", "fat_fraction", "L1-2", 1.0, muscle="MF", side=""), "invalid side"),
