@@ -347,7 +347,8 @@ def derive_indicators(
         cells = cells_pandas(measurements, pts)
     derived, excluded = indicators_from_cells(cells, pts, fi_weighting, min_vertebrae)
     table = pd.concat([pts, derived], axis=1)
-    settings = {"fi_weighting": fi_weighting, "min_vertebrae": min_vertebrae, "engine": chosen}
+    # the engine is not a setting of the result: both give the same table
+    settings = {"fi_weighting": fi_weighting, "min_vertebrae": min_vertebrae}
     return IndicatorResult(table=table, excluded=excluded, settings=settings)
 
 
