@@ -169,15 +169,27 @@ def cells_pandas(measurements: pd.DataFrame, patients: pd.DataFrame) -> Cells:
         raise RuntimeError("derive_indicators(): readings left unvalidated (internal error)")
     slot = groups["slot"].to_numpy(dtype=np.int64)[group]
     session = groups["session"].to_numpy(dtype=np.int64)[group]
-    rater = groups["rater_code"].to_numpy(dtype=np.int64)[group]
     patient = _patient_positions(measurements, patients)
-    reading = ((patient * len(SLOTS) + slot) * (rater.max() + 1) + rater) * (
-        session.max() + 1
-    ) + session
-    dup = pd.Series(reading).duplicated(keep=False).to_numpy()
-    if dup.any():
-        validate_measurements(measurements[dup].head(10))  # names the duplicated readings
+    pair = groups.groupby(["rater_code", "session"]).ngroup().to_numpy(dtype=np.int64)[group]
+    dup = _duplicated_cells(patient * (len(SLOTS) + 1) + slot + 1, pair)
+    if dup.any():  # the validator names the duplicated readings
+        validate_measurements(measurements[dup])
     return from_codes(len(patients), patient, slot, session, np.where(bad, np.nan, value))
+
+
+def _duplicated_cells(cell: np.ndarray, pair: np.ndarray) -> np.ndarray:
+    """Rows of the first cells (patient × ROI) holding two readings of one (rater, session)."""
+    if pair.max(initial=0) < 52 and hasattr(np, "bitwise_count"):
+        # one bit per (rater, session) pair, summed per cell: the bits set equal the readings
+        # iff no pair repeats (a repeat carries); exact in float64 below 2**53
+        size = cell.max(initial=0) + 1
+        rows = np.bincount(cell, minlength=size)
+        bits = np.bincount(cell, weights=np.exp2(pair), minlength=size).astype(np.uint64)
+        bad = np.flatnonzero(np.bitwise_count(bits) != rows)
+    else:
+        reading = pd.Series(cell * (pair.max() + 1) + pair)
+        bad = np.unique(cell[reading.duplicated(keep=False).to_numpy()])
+    return np.isin(cell, bad[:3])
 
 
 def _patient_positions(measurements: pd.DataFrame, patients: pd.DataFrame) -> np.ndarray:

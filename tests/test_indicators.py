@@ -20,6 +20,7 @@ from ovcfstats import (
     validate_patients,
     write_registry,
 )
+from ovcfstats._cells import _duplicated_cells
 from ovcfstats.indicators import DUCKDB_ROWS, _choose_engine
 from ovcfstats.schema import MUSCLES, SIDES, VERTEBRAE
 
@@ -477,3 +478,20 @@ def test_engines_agree_and_ignore_row_order(seed, drop, blank, zero):
         ours.excluded.sort_values(key, ignore_index=True),
         shuffled.excluded.sort_values(key, ignore_index=True),
     )
+
+
+@given(
+    cells=st.lists(st.integers(0, 5), min_size=1, max_size=30),
+    pairs=st.lists(st.integers(0, 70), min_size=30, max_size=30),
+)
+def test_duplicate_cells_found_by_bits_and_by_hashing_alike(cells, pairs):
+    cell = np.array(cells)
+    pair = np.array(pairs[: len(cells)])
+    key = pd.Series(cell * 100 + pair)
+    expected = set(cell[key.duplicated(keep=False).to_numpy()])
+    found = set(cell[_duplicated_cells(cell, pair)])
+    assert found == set(sorted(expected)[:3])
+    small = pair % 52  # the bit-mask path
+    key = pd.Series(cell * 100 + small)
+    expected = set(cell[key.duplicated(keep=False).to_numpy()])
+    assert set(cell[_duplicated_cells(cell, small)]) == set(sorted(expected)[:3])
