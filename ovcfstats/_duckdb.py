@@ -163,6 +163,7 @@ def _aggregate(con: Any, n_patients: int, batch: int = 1_000_000) -> Cells:
         FROM (SELECT *, CAST(value_raw AS DOUBLE) AS v FROM src) s
         JOIN groups g USING (measure, level, muscle, side, rater, session_raw)
         JOIN pids p USING (patient_id)
+        WHERE g.slot >= 0
         GROUP BY ALL
         """
     ).to_arrow_reader(batch)
@@ -206,7 +207,8 @@ def cells_duckdb(
     con = duckdb.connect(config={"temp_directory": spill})
     try:
         if memory_limit is not None:
-            con.execute(f"SET memory_limit = '{memory_limit}'")
+            limit = str(memory_limit).replace("'", "''")
+            con.execute(f"SET memory_limit = '{limit}'")
         con.execute("SET preserve_insertion_order = false")
         con.execute("SET enable_progress_bar = false")
         _source(con, measurements)
