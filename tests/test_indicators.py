@@ -495,3 +495,23 @@ def test_duplicate_cells_found_by_bits_and_by_hashing_alike(cells, pairs):
     key = pd.Series(cell * 100 + small)
     expected = set(cell[key.duplicated(keep=False).to_numpy()])
     assert set(cell[_duplicated_cells(cell, small)]) == set(sorted(expected)[:3])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_csv_file_blanks_as_exported_and_ids_as_text(tmp_path, engine):
+    rows = [reading("007", "hu", lev, 10.0) for lev in VERTEBRAE]
+    rows += [reading("7", "hu", lev, 20.0) for lev in VERTEBRAE]
+    path = tmp_path / "readings.csv"
+    text = pd.DataFrame(rows).astype({"value": object})
+    text.loc[0, "value"], text.loc[5, "value"] = "#N/A", "NA"  # blanks as Excel and R write them
+    text.to_csv(path, index=False)
+    patients = pd.DataFrame([patient("007", case=0), patient("7", case=0)])
+    res = derive_indicators(patients, path, engine=engine)
+    assert res.table["hu"].tolist() == [10.0, 20.0]
+    assert res.table["n_vertebrae_hu"].tolist() == [3, 3]
+    blank = res.excluded[res.excluded["reason"].str.contains("blank")]
+    assert blank["reason"].tolist() == [
+        "1 blank session-1 reading of hu L1 left out; the ROI has no reading",
+        "1 blank session-1 reading of hu L2 left out; the ROI has no reading",
+    ]
+    assert blank["id"].tolist() == ["007", "7"]
