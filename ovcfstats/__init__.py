@@ -32,6 +32,8 @@ _LAZY = {
     "fat_fraction": "indicators",
     "load_sample": "datasets",
     "generate_sample": "datasets",
+    "generate_registry": "_registry",
+    "write_registry": "_registry",
     "icc": "raters",
     "reliability": "raters",
     "match_controls": "matching",

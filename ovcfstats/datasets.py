@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from ._calibration import INDICATORS, IndicatorTargets, _group_scores, _scale, calibrated_indicators
+from ._registry import MUSCLE_SHARE, RATER_SD, SEED, write_registry
 from .schema import DISCS, MUSCLES, SIDES, VERTEBRAE
 
-SEED = 20240615
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 #: Paper Table 1 and Fig. 4 counts for the cases, and Table 1 targets for the matched groups.
@@ -47,17 +47,6 @@ CASE_COUNTS = {
 CONTROL_COUNTS = {"hypertension": 35, "diabetes": 37, "hyperlipidemia": 38}
 AGE = {"cases": (72.21, 10.53), "controls": (71.57, 9.42)}
 BMI = {"cases": (22.79, 3.08), "controls": (22.91, 2.86)}
-#: share of the total muscle CSA of one side at one level: PM, MF, ES
-MUSCLE_SHARE = {"PM": 0.35, "MF": 0.2, "ES": 0.45}
-#: rater error SD per measure (ICC > 0.8 by construction)
-RATER_SD = {
-    "hu": 2.0,
-    "si_vertebra": 8.0,
-    "si_csf": 3.0,
-    "csa_muscle": 15.0,
-    "csa_disc": 20.0,
-    "fat_fraction": 0.6,
-}
 
 
 def _exact_counts(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
@@ -309,5 +298,27 @@ def write_sample(directory: Path = SAMPLE_DIR, seed: int = SEED) -> None:
     measurements.to_csv(directory / "measurements.csv", index=False)
 
 
+def _main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m ovcfstats.datasets",
+        description="Without options: regenerate data/sample/. With --patients: write a "
+        "registry-size synthetic cohort.",
+    )
+    parser.add_argument("--patients", type=int, help="patients in a registry-size cohort")
+    parser.add_argument("--parquet", action="store_true", help="write Parquet (default CSV)")
+    parser.add_argument("--out", type=Path, default=Path("registry"), help="output directory")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"master seed (default {SEED})")
+    args = parser.parse_args(argv)
+    if args.patients is None:
+        write_sample(seed=args.seed)
+        return
+    files = write_registry(
+        args.out, args.patients, fmt="parquet" if args.parquet else "csv", seed=args.seed
+    )
+    print("wrote", *files)
+
+
 if __name__ == "__main__":
-    write_sample()
+    _main()
