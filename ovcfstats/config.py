@@ -48,6 +48,7 @@ CHOICES = {
     "combined": "indicators of a combined logistic model (validated by bootstrap; empty: none)",
     "n_boot": "bootstrap resamples of the combined model's optimism correction",
     "boot_seed": "seed of the combined model's bootstrap and cross-validation",
+    "ranges": "plausible ranges overridden for this study (name -> [low, high], or 'off')",
 }
 
 VARIABLE_KEYS = ("column", "label", "unit", "decimals", "direction")
@@ -112,6 +113,7 @@ class StudyConfig:
     combined: tuple[str, ...] = ()
     n_boot: int = 200
     boot_seed: int | None = 1
+    ranges: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         names = ("indicators", "exact", "adjust", "combined")
@@ -135,6 +137,7 @@ class StudyConfig:
                     f"StudyConfig(): variables.{name}.direction must be one of "
                     f"{', '.join(DIRECTIONS)}; got {spec['direction']!r}."
                 )
+        _check_ranges(self.ranges)
         if not isinstance(self.n_boot, int) or isinstance(self.n_boot, bool) or self.n_boot < 10:
             raise DataError(
                 f"StudyConfig(): n_boot ([design] n_boot) must be a whole number ≥ 10; got "
@@ -224,6 +227,8 @@ class StudyConfig:
                         kwargs[name] = _from_toml_value(name, section[sub])
             elif key == "indicators":
                 kwargs.update(_indicators(data[key]))
+            elif key == "ranges":
+                kwargs["ranges"] = _ranges(data[key])
             elif key == "variables":
                 more = _indicators(data[key])["variables"]
                 kwargs["variables"] = {**more, **kwargs.get("variables", {})}
@@ -246,6 +251,18 @@ OPTIONS: dict[str, tuple[Any, ...]] = {
     "fi_weighting": ("equal", "area"),
     "conditional": (None, True, False),
 }
+
+
+def _check_ranges(ranges: Mapping[str, Any]) -> None:
+    from .schema import RANGES, resolve_ranges
+
+    unknown = sorted(set(ranges) - set(RANGES))
+    if unknown:
+        raise DataError(_unknown("StudyConfig", "[ranges]", unknown, RANGES))
+    try:
+        resolve_ranges(ranges, "StudyConfig")
+    except ValueError as err:
+        raise DataError(f"study file [ranges]: {err}") from None
 
 
 def _number(value: Any) -> bool:
@@ -274,6 +291,7 @@ SECTIONS: dict[str, Any] = {
     "title": "title",
     "alpha": "alpha",
     "audit": "audit",
+    "ranges": "ranges",
     "indicators": "indicators",
     "variables": "variables",
     "table1": {"variables": "table1", "tests": "tests"},
@@ -346,6 +364,13 @@ def _from_toml_value(name: str, value: Any) -> Any:
     return value
 
 
+def _ranges(table: Any) -> dict[str, Any]:
+    """``{name: [low, high] | "off"}`` of the study file -> ``{name: (low, high) | None}``."""
+    if not isinstance(table, Mapping):
+        raise DataError('study file: ranges is a table, e.g. ranges = { hu = [-1024, 4000] }.')
+    return {str(k): None if v == "off" else tuple(v) for k, v in table.items()}
+
+
 def _indicators(section: Any) -> dict[str, Any]:
     if not isinstance(section, Mapping) or not section:
         raise DataError(
@@ -412,6 +437,8 @@ def _render(config: StudyConfig) -> str:
         f"title = {_toml(v['title'])}  # report title (empty: a default title)",
         f"alpha = {_toml(config.alpha)}  # 1 - confidence level of every CI",
         f"audit = {_toml(v['audit'])}  # a CSV of a paper's printed numbers to audit (empty: none)",
+        "# plausible ranges to override, e.g. { hu = [-1024, 4000], bmi = \"off\" } (see README)",
+        f"ranges = {_toml({k: 'off' if r is None else list(r) for k, r in config.ranges.items()})}",
         "",
         "# One [indicators.NAME] table per indicator, in report order. column: the column of your",
         "# table holding it; direction: expected side in cases (higher, lower or auto).",

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -146,6 +147,36 @@ def resolve_ranges(ranges: Mapping[str, Any] | None, func: str) -> dict[str, Ran
         old = RANGES.get(name)
         out[name] = Range(low, high, old.unit if old else "", "given by the caller")
     return out
+
+
+@contextmanager
+def ranges_in_force(ranges: Mapping[str, Any] | None) -> Iterator[None]:
+    """Within the block, every check uses :data:`RANGES` overridden by ``ranges``.
+
+    The study pipeline uses this for the study file's ``[ranges]``, so that validation and the
+    indicator engines (which validate too) apply the same limits. Restored on exit.
+
+    Examples
+    --------
+    >>> from ovcfstats.schema import RANGES, ranges_in_force
+    >>> with ranges_in_force({"hu": (-1024, 4000)}):
+    ...     RANGES["hu"].high
+    4000.0
+    >>> RANGES["hu"].high
+    3071
+    """
+    if not ranges:
+        yield
+        return
+    resolved = resolve_ranges(ranges, "ranges_in_force")
+    saved = dict(RANGES)
+    RANGES.clear()
+    RANGES.update(resolved)
+    try:
+        yield
+    finally:
+        RANGES.clear()
+        RANGES.update(saved)
 
 
 def _check_range(

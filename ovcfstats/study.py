@@ -450,11 +450,25 @@ def _pipeline(
     matched_by: str | None,
     sources: tuple[Any, Any] = (None, None),
 ) -> None:
+    from .schema import ranges_in_force
+
+    with ranges_in_force(cfg.ranges):  # the study file's [ranges] hold for every step
+        _steps(run, data, measurements, cfg, matched_by, sources)
+
+
+def _steps(
+    run: _Run,
+    data: pd.DataFrame,
+    measurements: pd.DataFrame | None,
+    cfg: StudyConfig,
+    matched_by: str | None,
+    sources: tuple[Any, Any],
+) -> None:
     from . import derive_indicators, validate_measurements, validate_patients
 
     if measurements is not None:
         patients = named(sources[0], lambda: validate_patients(data))
-        named(sources[1], lambda: validate_measurements(measurements, patients))
+        measurements = named(sources[1], lambda: validate_measurements(measurements, patients))
         _progress(run.progress, "reliability (ICC)")
         _reliability(run, measurements, cfg)
         _progress(run.progress, "indicators")

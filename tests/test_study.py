@@ -504,3 +504,21 @@ def test_design_keys_round_trip_through_the_study_file(tmp_path):
     assert StudyConfig.from_toml(path) == cfg
     with pytest.raises(DataError, match="n_boot"):
         StudyConfig(n_boot=3)
+
+
+def test_study_file_ranges_hold_for_validation_and_indicators(raw):
+    from ovcfstats.schema import RANGES
+
+    p, m = raw
+    m = m.copy()
+    row = m.index[(m["measure"] == "hu") & (m["session"] == 1)][0]
+    m.loc[row, "value"] = 3500.0  # beyond the 12-bit CT scale: refused by default
+    with pytest.raises(DataError, match="hu"):
+        _quiet(p, m)
+    report, _ = _quiet(p, m, config=StudyConfig(ranges={"hu": (-1024, 4000)}))
+    who = m.loc[row, "patient_id"]
+    hu = report["indicators"].table.set_index("patient_id").loc[who, "hu"]
+    assert hu > 500  # the reading was used, not dropped
+    assert RANGES["hu"].high == 3071  # restored after the run
+    with pytest.raises(DataError, match="Did you mean 'hu'"):
+        StudyConfig(ranges={"hu_": (0, 1)})
