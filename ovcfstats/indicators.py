@@ -36,7 +36,7 @@ import pandas as pd
 from ._cells import BASE, SLOT, SLOTS, Cells, cells_pandas
 from ._results import Result, concat_excluded, make_excluded
 from ._validate import DataError, check_option
-from .schema import DISCS, MUSCLES, SIDES, VERTEBRAE, validate_patients
+from .schema import DISCS, INDICATORS, MUSCLES, SIDES, VERTEBRAE, validate_patients
 
 CSF_FALLBACK = ("L3", "L2", "L4")
 #: the indicator each measure feeds
@@ -246,8 +246,21 @@ def indicators_from_cells(
     parts.append(exc)
     values["fi"], values["n_rois_fi"], exc = _fi(cells, ids, fi_weighting)
     parts += [exc, _dropped_readings(cells, ids, fractured)]
+    for name in INDICATORS:
+        values[name] = _settle(values[name])
     derived = pd.DataFrame({k: values[k] for k in DERIVED})
     return derived, concat_excluded(parts)
+
+
+def _settle(x: np.ndarray) -> np.ndarray:
+    """Round to 10 decimals: means that are equal are equal doubles.
+
+    A sum's last bits depend on the order of its terms (data order, ROI order, DuckDB's), so two
+    patients with the same exact mean could differ by 1e-15 and a tie in a rank statistic (AUC,
+    Spearman, Wilcoxon) would be broken by round-off, differently per engine. The indicators are
+    of order 0.1-1000 from readings with a few decimals: 10 decimals keep every real difference.
+    """
+    return np.round(np.asarray(x, dtype=float), 10)
 
 
 def _check_clash(patients: pd.DataFrame, func: str) -> None:
