@@ -166,7 +166,7 @@ def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
     """Semicolon files from European Excel write ``1,5`` for 1.5: convert such text columns."""
     for col in frame.columns:
         s = frame[col]
-        if is_id_column(col) or s.dtype != object:
+        if is_id_column(col) or not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
             continue
         values = s.dropna().astype(str)
         commas = values.str.contains(",").any()
@@ -226,9 +226,9 @@ def _read_excel(
                 f"{FUNC}(): {path} has no sheet {sheet!r}; its sheets are "
                 f"{', '.join(repr(n) for n in names)}. Choose one with --sheet / sheet=."
             )
-        header = book.parse(sheet, nrows=0).columns
+        header = pd.read_excel(book, sheet_name=sheet, nrows=0).columns
         dtype = {c: str for c in header if is_id_column(c) or c in text_columns}
-        return book.parse(sheet, dtype=dtype, na_values=["#N/A", "NA", "N/A"])
+        return pd.read_excel(book, sheet_name=sheet, dtype=dtype, na_values=["#N/A", "NA", "N/A"])
 
 
 def _read_spss(path: Path) -> pd.DataFrame:

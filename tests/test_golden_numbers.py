@@ -80,7 +80,7 @@ def data() -> pd.DataFrame:
 def pairs(data) -> pd.DataFrame:
     cases = data[data["case"] == 1].set_index("pair_id")
     controls = data[data["case"] == 0].set_index("pair_id")
-    return cases.join(controls, lsuffix="_1", rsuffix="_0")
+    return cases.add_suffix("_1").join(controls.add_suffix("_0"))
 
 
 def _table(golden, prefix: str, index: int = 0) -> pd.DataFrame:
