@@ -23,7 +23,7 @@ reproduce: $(VENV)/.installed
 	$(BIN)/ovcfstats reproduce --out $(OUT)
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check ovcfstats tests benchmarks
+	$(BIN)/ruff check ovcfstats tests benchmarks tools
 	MPLBACKEND=Agg $(BIN)/python -m pytest
 
 $(VENV)/.installed-notebook: pyproject.toml | $(BIN)/python

@@ -208,6 +208,9 @@ def _reliability(run: _Run, measurements: pd.DataFrame, cfg: StudyConfig) -> Non
                 lambda ok=ok, kind=kind: agreement_section(
                     measurements, measures=ok, kind=kind, alpha=alpha
                 ),
+                figure_caption=f"Bland–Altman plots of the {kind}-rater readings per measure: "
+                "difference against mean, with the bias and the limits of agreement (dashed) "
+                f"and their {100 * (1 - alpha):g}% confidence intervals (shaded).",
             )
 
 

@@ -429,7 +429,8 @@ def plot_bland_altman(
         ]
         ax.axhspan(lo, hi, color=color, alpha=0.12, lw=0)
         ax.axhline(est, color=color, lw=1.4, ls="-" if stat == "bias" else "--")
-        ax.annotate(f"{label} {est:.3g}", xy=(1, est), xycoords=("axes fraction", "data"),
+        text = f"{label} {est:.3g}".replace("-", "−")
+        ax.annotate(text, xy=(1, est), xycoords=("axes fraction", "data"),
                     xytext=(-4, 3), textcoords="offset points", ha="right", fontsize=8, color=color,
                     bbox={"fc": "white", "ec": "none", "alpha": 0.75, "pad": 1})  # fmt: skip
     ax.axhline(0, color="0.6", lw=0.8, ls=":")

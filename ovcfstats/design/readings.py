@@ -52,10 +52,10 @@ class AgreementResult(Result):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """One Bland–Altman panel per measure (``ax`` is ignored: the figure has a grid)."""
-        from .._format import variable_info
+        from .._format import Style
         from .._plotting import figure_and_axes
 
-        info = variable_info()
+        style = Style()
         names = list(self.details)
         cols = min(3, len(names)) or 1
         rows = int(np.ceil(len(names) / cols)) or 1
@@ -63,9 +63,7 @@ class AgreementResult(Result):
         fig.clear()
         for i, name in enumerate(names):
             panel = fig.add_subplot(rows, cols, i + 1)
-            spec = info.get(name, {"label": name, "unit": ""})
-            title = spec["label"] + (f", {spec['unit']}" if spec["unit"] else "")
-            plot_bland_altman(self.details[name], ax=panel, title=title, **kwargs)
+            plot_bland_altman(self.details[name], ax=panel, title=style.heading(name), **kwargs)
         return fig
 
 
