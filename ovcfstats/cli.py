@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import textwrap
+import time
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -318,8 +319,11 @@ def _run(args: argparse.Namespace) -> int:
         args.sheet = int(sheet)
     _out_dir(args.out)
 
-    def progress(step: str) -> None:
-        print(f"ovcfstats: {step}", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+
+    def progress(step: str) -> None:  # one line per step, with the time since the start
+        seconds = time.perf_counter() - start
+        print(f"ovcfstats: {step} [{seconds:.1f} s]", file=sys.stderr, flush=True)
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", OvcfWarning)
