@@ -54,3 +54,16 @@ def test_combined_model_keeps_the_intercept_out(report):
     validation = shown.main[0].frame.set_index("Statistic")
     stored = report["combined"].tables()["validation"].set_index("statistic")
     assert validation.loc["AUC", "Corrected"] == f"{stored.loc['auc', 'corrected']:.3f}"
+
+
+def test_methods_state_the_design_sections(report):
+    text = report.methods()
+    for phrase in (
+        "Post hoc, the power at the observed AUCs", "Obuchowski's variance",
+        "A combined logistic model of HU, FI, age and BMI", "20 bootstrap resamples",
+        "5×10-fold cross-validation", "decision curves",
+    ):  # fmt: skip
+        assert phrase in text, phrase
+    references = report.layout().references
+    assert any(r.startswith("Harrell FE") for r in references)
+    assert any(r.startswith("Vickers AJ") for r in references)

@@ -274,9 +274,10 @@ def test_methods_paragraph_says_what_was_done(report):
         "optimal matching", "the paired t test", "Pearson's χ² test without continuity",
         "Spearman's rank correlation", "per standard deviation", "adjusted for age, sex and BMI",
         "95% Wald CIs", "DeLong CIs", "Holm's method", "p < 0.05", f"numpy {numpy.__version__}",
+        "Bland–Altman bias", "exact CIs of the limits", "Lin's concordance correlation",
     ):  # fmt: skip
         assert phrase in text, phrase
-    assert "[8]" in text and len(report.layout().references) == 8
+    assert "[12]" in text and len(report.layout().references) == 12
 
 
 # -- figures --------------------------------------------------------------------------------------

@@ -31,6 +31,23 @@ REFERENCES = {
     "youden": "Youden WJ. Index for rating diagnostic tests. Cancer. 1950;3(1):32–5.",
     "holm": "Holm S. A simple sequentially rejective multiple test procedure. Scand J Stat. "
     "1979;6(2):65–70.",
+    "bland_altman": "Bland JM, Altman DG. Statistical methods for assessing agreement between "
+    "two methods of clinical measurement. Lancet. 1986;1(8476):307–10.",
+    "carkeet": "Carkeet A. Exact parametric confidence intervals for Bland-Altman limits of "
+    "agreement. Optom Vis Sci. 2015;92(3):e71–80.",
+    "zou": "Zou GY. Confidence interval estimation for the Bland-Altman limits of agreement "
+    "with multiple observations per individual. Stat Methods Med Res. 2013;22(6):630–42.",
+    "lin": "Lin LI. A concordance correlation coefficient to evaluate reproducibility. "
+    "Biometrics. 1989;45(1):255–68.",
+    "obuchowski": "Obuchowski NA, McClish DK. Sample size determination for diagnostic accuracy "
+    "studies involving binormal ROC curve indices. Stat Med. 1997;16(13):1529–42.",
+    "hanley": "Hanley JA, McNeil BJ. The meaning and use of the area under a receiver operating "
+    "characteristic (ROC) curve. Radiology. 1982;143(1):29–36.",
+    "harrell": "Harrell FE, Lee KL, Mark DB. Multivariable prognostic models: issues in "
+    "developing models, evaluating assumptions and adequacy, and measuring and reducing errors. "
+    "Stat Med. 1996;15(4):361–87.",
+    "vickers": "Vickers AJ, Elkin EB. Decision curve analysis: a novel method for evaluating "
+    "prediction models. Med Decis Making. 2006;26(6):565–74.",
 }
 
 TESTS = {
@@ -43,6 +60,10 @@ TESTS = {
     "fisher": "Fisher's exact test",
     "mcnemar": "McNemar's test",
     "bowker": "Bowker's test of symmetry",
+    "chi2_yates": "Pearson's χ² test with Yates' continuity correction",
+    "wilcoxon_paired_exact": "the exact Wilcoxon signed-rank test",
+    "wilcoxon_unpaired_exact": "the exact Mann–Whitney U test",
+    "clogit": "the conditional-logistic score test stratified by matched set",
 }
 
 
@@ -99,6 +120,15 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
             f"correlation coefficient {form} {_cite(used, 'icc')}{_cite(used, 'icc_mw')}, "
             f"with {_level(rel[0])} confidence intervals (CIs) and F tests of ICC = 0."
         )
+    if _kind(report, "AgreementResult"):
+        sentences.append(
+            "Agreement between readings was described by the Bland–Altman bias and 95% limits "
+            f"of agreement {_cite(used, 'bland_altman')} with exact CIs of the limits "
+            f"{_cite(used, 'carkeet')} (with several regions per patient, Zou's intervals "
+            f"{_cite(used, 'zou')}), a regression of the difference on the mean for "
+            "proportional bias, and Lin's concordance correlation coefficient "
+            f"{_cite(used, 'lin')}."
+        )
     for m in _kind(report, "MatchResult"):
         s = m.settings
         caliper = "; ".join(
@@ -151,7 +181,7 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
             else "one model holding all indicators"
         )
         kind = (
-            "Conditional logistic regression on the matched pairs"
+            "Conditional logistic regression on the matched sets"
             if s.get("conditional")
             else "Logistic regression"
         )
@@ -192,6 +222,25 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
                 else ""
             )
             + ", and all together with DeLong's χ² test."
+        )
+    for r in _kind(report, "SampleSizeResult"):
+        variance = "Obuchowski's" if r.settings.get("variance") == "obuchowski" else "Hanley–McNeil"
+        ref = "obuchowski" if r.settings.get("variance") == "obuchowski" else "hanley"
+        sentences.append(
+            f"Post hoc, the power at the observed AUCs (against 0.5, {variance} variance "
+            f"{_cite(used, ref)}) and at the observed ORs per SD (score test of the matched "
+            "sets), and the smallest effects the sample detects with power "
+            f"{format_setting(r.settings.get('target_power', 0.8))}, are reported."
+        )
+    for r in _kind(report, "CombinedModelResult"):
+        s = r.settings
+        predictors = _join([_lower(style.label(p)) for p in s.get("predictors") or ()])
+        sentences.append(
+            f"A combined logistic model of {predictors} was validated internally by "
+            f"{s.get('n_boot_used', s.get('n_boot'))} bootstrap resamples (optimism-corrected "
+            f"AUC and calibration slope and intercept {_cite(used, 'harrell')}) and "
+            f"{s.get('cv_repeats')}×{s.get('cv_folds')}-fold cross-validation; its clinical "
+            f"value was shown by decision curves {_cite(used, 'vickers')}."
         )
     alphas = {float(item.result.settings.get("alpha", 0.05)) for item in report.items}
     alpha = min(alphas) if alphas else 0.05
