@@ -263,7 +263,7 @@ MUTANTS: list[Mutant] = [
     ),
     # -- stable modules of other steps -----------------------------------------------------------
     Mutant(
-        "ovcfstats/raters.py",
+        "ovcfstats/_icc.py",
         "df_r, df_c, df_e = n - 1, k - 1, (n - 1) * (k - 1)",
         "df_r, df_c, df_e = n - 1, k - 1, n * (k - 1)",
         ("tests/test_reliability.py",),
@@ -277,9 +277,9 @@ MUTANTS: list[Mutant] = [
         "strict caliper boundary",
     ),
     Mutant(
-        "ovcfstats/regression.py",
-        "z = norm.ppf(1 - alpha / 2)",
-        "z = norm.ppf(1 - alpha)",
+        "ovcfstats/_logit_fit.py",
+        "z = ndtri(1 - alpha / 2)",
+        "z = ndtri(1 - alpha)",
         ("tests/test_regression.py",),
         "one-sided quantile in the Wald CI",
     ),
