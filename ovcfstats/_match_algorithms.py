@@ -7,6 +7,8 @@ validates the input, splits it into exact strata and assembles the result.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 
@@ -19,20 +21,82 @@ def distance_matrix(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray) 
 
 
 def optimal(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: int):
-    from scipy.optimize import linear_sum_assignment
+    """Most pairs, then the smallest total distance, on a sparse graph of caliper edges.
 
-    near = (np.abs(case_x[:, None, 0] - ctrl_x[None, :, 0]) <= widths[0] * (1 + 1e-12)).any(axis=0)
-    cand = np.flatnonzero(near)
-    if cand.size == 0:
+    Each case is repeated ``ratio`` times (slots). Only controls within the caliper are edges, and
+    of those only each case's ``ratio × (cases within two calipers)`` nearest: a slot matched
+    further away leaves one of its nearer controls free (fewer rival slots than nearer
+    controls), and moving to it keeps the pairs and does not add distance, so some optimum
+    uses kept edges only. Every slot also has its own "unmatched" column costing more than any
+    set of real pairs, which turns "most pairs, then least distance" into one full minimum-
+    weight matching (real edges weigh 1 + distance: explicit, never a zero entry).
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    rows, cols, dist = _caliper_edges(case_x, ctrl_x, widths, ratio)
+    if rows.size == 0:
         return np.empty(0, int), np.empty(0, int)
-    dist = distance_matrix(case_x, ctrl_x[cand], widths)
-    dist = np.repeat(dist, ratio, axis=0)
-    feasible = np.isfinite(dist)
-    # An infeasible edge costs more than any set of feasible ones: pairs are maximised first.
-    big = (np.nanmax(np.where(feasible, dist, 0.0)) + 1.0) * (dist.shape[0] + 1)
-    rows, cols = linear_sum_assignment(np.where(feasible, dist, big))
-    keep = feasible[rows, cols]
-    return rows[keep] // ratio, cand[cols[keep]]
+    used, cols = np.unique(cols, return_inverse=True)
+    n_slot = len(case_x) * ratio
+    big = n_slot * (2.0 + widths.size) + 1.0
+    slot = (rows[None, :] * ratio + np.arange(ratio)[:, None]).ravel()
+    graph = csr_matrix(
+        (
+            np.r_[np.tile(1.0 + dist, ratio), np.full(n_slot, big)],
+            (
+                np.r_[slot, np.arange(n_slot)],
+                np.r_[np.tile(cols, ratio), used.size + np.arange(n_slot)],
+            ),
+        ),
+        shape=(n_slot, used.size + n_slot),
+    )
+    match = min_weight_full_bipartite_matching(graph)[1]
+    real = np.flatnonzero(match < used.size)
+    return real // ratio, used[match[real]]
+
+
+def _caliper_edges(case_x, ctrl_x, widths, ratio, chunk=2_000_000):
+    """(case, control, distance) of the kept caliper edges; see :func:`optimal`."""
+    order = np.argsort(ctrl_x[:, 0], kind="stable")
+    values = ctrl_x[order, 0]
+    x = case_x[:, 0]
+    tol = widths[0] * (1 + 1e-12)
+    lows = np.searchsorted(values, x - tol, "left")
+    highs = np.searchsorted(values, x + tol, "right")
+    sorted_x, reach = np.sort(x), 2 * tol * (1 + 1e-9)
+    keep = ratio * (
+        np.searchsorted(sorted_x, x + reach, "right") - np.searchsorted(sorted_x, x - reach, "left")
+    )
+    if case_x.shape[1] == 1:  # the nearest controls are a run of sorted values around the case
+        inserts = np.searchsorted(values, x, "left")
+        lows, highs = np.maximum(lows, inserts - keep), np.minimum(highs, inserts + keep)
+    sizes = np.maximum(highs - lows, 0)
+    ends = np.cumsum(sizes)  # cases in pieces of about `chunk` window entries: bounded memory
+    cuts = np.unique(np.r_[0, np.searchsorted(ends, np.arange(chunk, ends[-1], chunk)), len(x)])
+    parts = [
+        _window_edges(case_x, ctrl_x, order, widths, lows, sizes, keep, a, b)
+        for a, b in pairwise(cuts)
+    ]
+    return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
+
+
+def _window_edges(case_x, ctrl_x, order, widths, lows, sizes, keep, first, last):
+    """Edges of cases first..last-1: feasible window controls, the nearest ``keep`` of each."""
+    n = sizes[first:last]
+    rows = np.repeat(np.arange(first, last), n)
+    pos = np.arange(n.sum()) + np.repeat(lows[first:last] - (np.cumsum(n) - n), n)
+    cols = order[pos]
+    diff = np.abs(case_x[rows] - ctrl_x[cols]) / widths
+    ok = (diff <= 1 + 1e-12).all(axis=1)
+    rows, cols, dist = rows[ok], cols[ok], diff[ok].sum(axis=1)
+    if case_x.shape[1] > 1:  # several variables: rank each case's feasible controls by distance
+        by = np.lexsort((dist, rows))
+        rows, cols, dist = rows[by], cols[by], dist[by]
+        start = np.searchsorted(rows, rows, "left")
+        near = np.arange(rows.size) - start < keep[rows]
+        rows, cols, dist = rows[near], cols[near], dist[near]
+    return rows, cols, dist
 
 
 def greedy(

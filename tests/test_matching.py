@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ovcfstats import DataError, OvcfWarning, match_controls
+from ovcfstats._match_algorithms import _caliper_edges, optimal
 from ovcfstats.matching import balance_table
 
 REF = Path(__file__).parent / "reference"
@@ -335,3 +336,140 @@ def test_ids_are_matched_as_text():
     assert res.matched["patient_id"].tolist() == ["007", "7"]
     numeric = df.assign(patient_id=[1, 2, 3])
     assert match_controls(numeric).pairs["control_id"].tolist() == ["2"]
+
+
+# -- sparse optimal solver == the dense assignment it replaced ---------------------------------
+
+
+def dense_optimal(case_x, ctrl_x, widths, ratio):
+    """The former solver: a dense case-slot × control cost matrix, infeasible pairs penalised."""
+    from scipy.optimize import linear_sum_assignment
+
+    diff = np.abs(case_x[:, None, :] - ctrl_x[None, :, :]) / widths
+    dist = diff.sum(axis=2)
+    dist[(diff > 1 + 1e-12).any(axis=2)] = np.inf
+    dist = np.repeat(dist, ratio, axis=0)
+    feasible = np.isfinite(dist)
+    big = (np.nanmax(np.where(feasible, dist, 0.0)) + 1.0) * (dist.shape[0] + 1)
+    rows, cols = linear_sum_assignment(np.where(feasible, dist, big))
+    keep = feasible[rows, cols]
+    return rows[keep] // ratio, cols[keep]
+
+
+def _objective(case_x, ctrl_x, widths, ci, ki):
+    assert len(set(ki.tolist())) == len(ki)  # a control is used once
+    diff = np.abs(case_x[ci] - ctrl_x[ki]) / widths
+    assert (diff <= 1 + 1e-12).all()  # every pair within every caliper
+    return len(ci), diff.sum()
+
+
+def _compare(case_x, ctrl_x, widths, ratio):
+    fast = optimal(case_x, ctrl_x, widths, ratio)
+    slow = dense_optimal(case_x, ctrl_x, widths, ratio)
+    assert np.bincount(fast[0], minlength=len(case_x)).max(initial=0) <= ratio
+    n_fast, d_fast = _objective(case_x, ctrl_x, widths, *fast)
+    n_slow, d_slow = _objective(case_x, ctrl_x, widths, *slow)
+    assert n_fast == n_slow  # as many pairs
+    assert d_fast == pytest.approx(d_slow, abs=1e-9)  # and as little total distance
+    return fast, slow
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(0, 12), min_size=1, max_size=12),
+    st.lists(st.integers(0, 12), min_size=1, max_size=30),
+    st.lists(st.integers(0, 4), min_size=42, max_size=42),
+    st.sampled_from([1.0, 2.0, 3.5]),
+    st.integers(1, 3),
+    st.booleans(),
+)
+def test_sparse_optimal_equals_dense_on_random_tied_inputs(cases, ctrls, bmi, width, ratio, two):
+    # whole numbers: many ties and equally good matchings; the objective must agree
+    case_x = np.array(cases, float)[:, None]
+    ctrl_x = np.array(ctrls, float)[:, None]
+    widths = np.array([width])
+    if two:
+        case_x = np.c_[case_x, bmi[: len(cases)]]
+        ctrl_x = np.c_[ctrl_x, bmi[len(cases) : len(cases) + len(ctrls)]]
+        widths = np.array([width, 2.0])
+    _compare(case_x, ctrl_x, widths, ratio)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("ratio", [1, 2])
+def test_sparse_optimal_equals_dense_on_crowded_continuous_inputs(seed, ratio):
+    # crowded, so that the kept-edge bound prunes. Pairs themselves may differ: with |Δ|
+    # distances, two cases with both controls on the same side can swap them at equal total.
+    rng = np.random.default_rng(seed)
+    case_x = rng.uniform(60, 70, (40, 1))
+    ctrl_x = rng.uniform(58, 72, (500, 1))
+    widths = np.array([1.5])
+    _compare(case_x, ctrl_x, widths, ratio)
+    assert len(_caliper_edges(case_x, ctrl_x, widths, ratio)[0]) < (
+        (np.abs(case_x - ctrl_x.T) <= 1.5).sum()
+    )
+    two = np.c_[case_x, rng.uniform(20, 30, 40)], np.c_[ctrl_x, rng.uniform(20, 30, 500)]
+    _compare(*two, np.array([1.5, 3.0]), ratio)
+
+
+def test_sparse_graph_keeps_only_the_needed_nearest_edges():
+    # 3 cases far apart, 200 controls each within the caliper: 1 rival slot -> 1-2 edges each
+    case_x = np.array([[10.0], [30.0], [50.0]])
+    ctrl_x = np.r_[
+        9.0 + np.linspace(0, 2, 200), 29.0 + np.linspace(0, 2, 200), 49.5 + np.zeros(200)
+    ]
+    widths = np.array([1.0])
+    rows, _, dist = _caliper_edges(case_x, ctrl_x[:, None], widths, 1)
+    assert len(rows) <= 6
+    assert np.allclose(np.sort(dist[rows == 0])[0], 0.0050251256, atol=1e-9)
+    ci, ki = optimal(case_x, ctrl_x[:, None], widths, 1)
+    assert np.abs(case_x[ci, 0] - ctrl_x[ki]).tolist() == pytest.approx([1 / 199, 1 / 199, 0.5])
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 10**9])
+def test_edges_do_not_depend_on_the_chunk_size(chunk):
+    rng = np.random.default_rng(3)
+    case_x, ctrl_x = rng.uniform(0, 10, (30, 2)), rng.uniform(0, 10, (90, 2))
+    widths = np.array([2.0, 3.0])
+    whole = _caliper_edges(case_x, ctrl_x, widths, 2, chunk=10**9)
+    parts = _caliper_edges(case_x, ctrl_x, widths, 2, chunk=chunk)
+    for a, b in zip(whole, parts, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans(),
+            st.sampled_from(["F", "M", "f", " F "]),
+            st.one_of(st.none(), st.integers(60, 75)),
+        ),
+        min_size=2,
+        max_size=40,
+    ),
+    st.integers(1, 2),
+)
+def test_match_controls_optimal_equals_dense_with_awkward_input(rows, ratio):
+    # text IDs with leading zeros, lower-case/padded sex codes, blank ages
+    df = pd.DataFrame(rows, columns=["case", "sex", "age"])
+    df.insert(0, "patient_id", [f"{i:03d}" for i in range(len(df))])
+    df["case"] = df["case"].astype(int)
+    df["age"] = df["age"].astype(float)
+    if df["case"].nunique() < 2:
+        return
+    try:
+        res = match_controls(df, caliper={"age": 2}, ratio=ratio)
+    except DataError:
+        return
+    best = 0.0
+    data = df.set_index("patient_id")
+    for _key, grp in data.dropna(subset=["age"]).groupby(data["sex"].astype(str)):
+        cx = grp.loc[grp["case"] == 1, ["age"]].to_numpy(float)
+        kx = grp.loc[grp["case"] == 0, ["age"]].to_numpy(float)
+        if len(cx) and len(kx):
+            ci, ki = dense_optimal(cx, kx, np.array([2.0]), ratio)
+            best += len(ci) * 1e6 + np.abs(cx[ci] - kx[ki]).sum()
+    got = res.pairs
+    assert len(got) * 1e6 + got["dist_age"].sum() == pytest.approx(best, abs=1e-6)
+    assert (got["case_id"].map(data["sex"]) == got["control_id"].map(data["sex"])).all()
