@@ -23,54 +23,86 @@ def distance_matrix(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray) 
 def optimal(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: int):
     """Most pairs, then the smallest total distance, on a sparse graph of caliper edges.
 
-    Each case is repeated ``ratio`` times (slots). Only controls within the caliper are edges, and
-    of those only each case's ``ratio × (cases within two calipers)`` nearest: a slot matched
-    further away leaves one of its nearer controls free (fewer rival slots than nearer
-    controls), and moving to it keeps the pairs and does not add distance, so some optimum
-    uses kept edges only. Every slot also has its own "unmatched" column costing more than any
-    set of real pairs, which turns "most pairs, then least distance" into one full minimum-
-    weight matching (real edges weigh 1 + distance: explicit, never a zero entry).
+    Each case is repeated ``ratio`` times (slots) and every slot has its own "unmatched" column
+    costing more than any set of real pairs: "most pairs, then least distance" becomes one full
+    minimum-weight bipartite matching (real edges weigh 1 + distance, never a zero entry).
+
+    Only caliper edges that some optimum needs are built. A slot matched further away than a
+    free control could move to it without losing a pair or adding distance, so the nearer
+    controls are all taken by rival slots and their number bounds how far a slot must look:
+
+    - several variables: rivals are slots of cases within two calipers (in the first
+      variable); each case keeps that many of its nearest feasible controls.
+    - one variable: some optimum is also non-crossing (a lower case never has a higher control
+      than a higher case: swapping such pairs keeps both within the caliper and never adds
+      distance) and, among equal control values, gives the lowest indices to cases below the
+      value and the highest to cases above it. Then the controls between a case and its control
+      above it are held by slots of cases up to one caliper below the case, and vice versa; the
+      kept edges are a run of sorted controls of that many on each side.
     """
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-    rows, cols, dist = _caliper_edges(case_x, ctrl_x, widths, ratio)
+    order, rows, pos, dist = _caliper_edges(case_x, ctrl_x, widths, ratio)
     if rows.size == 0:
         return np.empty(0, int), np.empty(0, int)
-    used, cols = np.unique(cols, return_inverse=True)
     n_slot = len(case_x) * ratio
-    big = n_slot * (2.0 + widths.size) + 1.0
-    slot = (rows[None, :] * ratio + np.arange(ratio)[:, None]).ravel()
     graph = csr_matrix(
-        (
-            np.r_[np.tile(1.0 + dist, ratio), np.full(n_slot, big)],
-            (
-                np.r_[slot, np.arange(n_slot)],
-                np.r_[np.tile(cols, ratio), used.size + np.arange(n_slot)],
-            ),
-        ),
-        shape=(n_slot, used.size + n_slot),
+        _slot_rows(rows, pos, dist, len(case_x), ratio, widths.size),
+        shape=(n_slot, n_slot + len(ctrl_x)),
     )
     match = min_weight_full_bipartite_matching(graph)[1]
-    real = np.flatnonzero(match < used.size)
-    return real // ratio, used[match[real]]
+    got = np.flatnonzero(match >= n_slot)
+    return got // ratio, order[match[got] - n_slot]
+
+
+def _slot_rows(rows, pos, dist, n_case, ratio, n_var):
+    """CSR ``(data, indices, indptr)``, one row per slot: its unmatched column (0..n_slot-1)
+    first, then its case's edges (column n_slot + sorted control position, ascending)."""
+    n_slot = n_case * ratio
+    per_case = np.bincount(rows, minlength=n_case)
+    indptr = np.zeros(n_slot + 1, np.int64)
+    np.cumsum(np.repeat(per_case, ratio) + 1, out=indptr[1:])
+    own = np.zeros(indptr[-1], bool)
+    own[indptr[:-1]] = True
+    if ratio > 1:  # each slot repeats its case's edges
+        start = np.repeat(np.cumsum(per_case) - per_case, ratio)
+        size = np.repeat(per_case, ratio)
+        take = np.arange(size.sum()) + np.repeat(start - (np.cumsum(size) - size), size)
+        pos, dist = pos[take], dist[take]
+    indices = np.empty(indptr[-1], np.int32)
+    indices[own] = np.arange(n_slot)
+    indices[~own] = pos + n_slot
+    data = np.empty(indptr[-1])
+    data[own] = n_slot * (2.0 + n_var) + 1.0  # more than any set of real pairs weighs
+    data[~own] = 1.0 + dist
+    return data, indices, indptr.astype(np.int32)
 
 
 def _caliper_edges(case_x, ctrl_x, widths, ratio, chunk=2_000_000):
-    """(case, control, distance) of the kept caliper edges; see :func:`optimal`."""
+    """Controls' sort order and the kept caliper edges (case, sorted position, distance).
+
+    Edges come by case, and by position within a case; see :func:`optimal`.
+    """
     order = np.argsort(ctrl_x[:, 0], kind="stable")
     values = ctrl_x[order, 0]
     x = case_x[:, 0]
     tol = widths[0] * (1 + 1e-12)
     lows = np.searchsorted(values, x - tol, "left")
     highs = np.searchsorted(values, x + tol, "right")
-    sorted_x, reach = np.sort(x), 2 * tol * (1 + 1e-9)
-    keep = ratio * (
-        np.searchsorted(sorted_x, x + reach, "right") - np.searchsorted(sorted_x, x - reach, "left")
-    )
-    if case_x.shape[1] == 1:  # the nearest controls are a run of sorted values around the case
+    sorted_x, reach = np.sort(x), tol * (1 + 1e-9)  # counting a rival too many is harmless
+
+    def cases_within(lo, hi):
+        return np.searchsorted(sorted_x, hi, "right") - np.searchsorted(sorted_x, lo, "left")
+
+    if case_x.shape[1] == 1:
         inserts = np.searchsorted(values, x, "left")
-        lows, highs = np.maximum(lows, inserts - keep), np.minimum(highs, inserts + keep)
+        left = ratio * cases_within(x, x + reach)  # rival slots of controls below the case
+        right = ratio * cases_within(x - reach, x)
+        keep = left + right
+        lows, highs = np.maximum(lows, inserts - left), np.minimum(highs, inserts + right)
+    else:
+        keep = ratio * cases_within(x - 2 * reach, x + 2 * reach)
     sizes = np.maximum(highs - lows, 0)
     ends = np.cumsum(sizes)  # cases in pieces of about `chunk` window entries: bounded memory
     cuts = np.unique(np.r_[0, np.searchsorted(ends, np.arange(chunk, ends[-1], chunk)), len(x)])
@@ -78,7 +110,7 @@ def _caliper_edges(case_x, ctrl_x, widths, ratio, chunk=2_000_000):
         _window_edges(case_x, ctrl_x, order, widths, lows, sizes, keep, a, b)
         for a, b in pairwise(cuts)
     ]
-    return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
+    return order, *(np.concatenate(p) for p in zip(*parts, strict=True))
 
 
 def _window_edges(case_x, ctrl_x, order, widths, lows, sizes, keep, first, last):
@@ -86,17 +118,20 @@ def _window_edges(case_x, ctrl_x, order, widths, lows, sizes, keep, first, last)
     n = sizes[first:last]
     rows = np.repeat(np.arange(first, last), n)
     pos = np.arange(n.sum()) + np.repeat(lows[first:last] - (np.cumsum(n) - n), n)
-    cols = order[pos]
-    diff = np.abs(case_x[rows] - ctrl_x[cols]) / widths
-    ok = (diff <= 1 + 1e-12).all(axis=1)
-    rows, cols, dist = rows[ok], cols[ok], diff[ok].sum(axis=1)
+    if case_x.shape[1] == 1:
+        dist = np.abs(case_x[rows, 0] - ctrl_x[order[pos], 0]) / widths[0]
+        ok = dist <= 1 + 1e-12
+    else:
+        diff = np.abs(case_x[rows] - ctrl_x[order[pos]]) / widths
+        ok, dist = (diff <= 1 + 1e-12).all(axis=1), diff.sum(axis=1)
+    if not ok.all():
+        rows, pos, dist = rows[ok], pos[ok], dist[ok]
     if case_x.shape[1] > 1:  # several variables: rank each case's feasible controls by distance
         by = np.lexsort((dist, rows))
-        rows, cols, dist = rows[by], cols[by], dist[by]
-        start = np.searchsorted(rows, rows, "left")
-        near = np.arange(rows.size) - start < keep[rows]
-        rows, cols, dist = rows[near], cols[near], dist[near]
-    return rows, cols, dist
+        start = np.searchsorted(rows[by], rows[by], "left")
+        near = np.sort(by[np.arange(rows.size) - start < keep[rows[by]]])
+        rows, pos, dist = rows[near], pos[near], dist[near]
+    return rows, pos, dist
 
 
 def greedy(

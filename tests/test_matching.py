@@ -405,7 +405,7 @@ def test_sparse_optimal_equals_dense_on_crowded_continuous_inputs(seed, ratio):
     ctrl_x = rng.uniform(58, 72, (500, 1))
     widths = np.array([1.5])
     _compare(case_x, ctrl_x, widths, ratio)
-    assert len(_caliper_edges(case_x, ctrl_x, widths, ratio)[0]) < (
+    assert len(_caliper_edges(case_x, ctrl_x, widths, ratio)[1]) < (
         (np.abs(case_x - ctrl_x.T) <= 1.5).sum()
     )
     two = np.c_[case_x, rng.uniform(20, 30, 40)], np.c_[ctrl_x, rng.uniform(20, 30, 500)]
@@ -419,7 +419,7 @@ def test_sparse_graph_keeps_only_the_needed_nearest_edges():
         9.0 + np.linspace(0, 2, 200), 29.0 + np.linspace(0, 2, 200), 49.5 + np.zeros(200)
     ]
     widths = np.array([1.0])
-    rows, _, dist = _caliper_edges(case_x, ctrl_x[:, None], widths, 1)
+    _, rows, _, dist = _caliper_edges(case_x, ctrl_x[:, None], widths, 1)
     assert len(rows) <= 6
     assert np.allclose(np.sort(dist[rows == 0])[0], 0.0050251256, atol=1e-9)
     ci, ki = optimal(case_x, ctrl_x[:, None], widths, 1)
