@@ -20,7 +20,46 @@ def distance_matrix(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray) 
     return dist
 
 
+# Strata up to this many case-slot × candidate cells are solved densely, as they always were:
+# among equally good matchings the solvers may pick different pairs, and the dense choice is
+# kept wherever it is cheap (every published and sample result). Larger strata go sparse.
+DENSE_CELLS = 1_000_000
+
+
 def optimal(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: int):
+    """The most pairs, then the smallest total distance (dense or sparse solver by size)."""
+    near = _near_first_variable(case_x, ctrl_x, widths)
+    if len(case_x) * ratio * near.sum() <= DENSE_CELLS:
+        return dense_optimal(case_x, ctrl_x, widths, ratio)
+    return sparse_optimal(case_x, ctrl_x, widths, ratio)
+
+
+def _near_first_variable(case_x, ctrl_x, widths):
+    """Controls within the caliper of some case in the first variable."""
+    cases, tol = np.sort(case_x[:, 0]), widths[0] * (1 + 1e-12)
+    y = ctrl_x[:, 0]
+    return np.searchsorted(cases, y + tol, "right") > np.searchsorted(cases, y - tol, "left")
+
+
+def dense_optimal(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: int):
+    """Dense case-slot × candidate costs; an infeasible pair costs more than all feasible ones."""
+    from scipy.optimize import linear_sum_assignment
+
+    near = (np.abs(case_x[:, None, 0] - ctrl_x[None, :, 0]) <= widths[0] * (1 + 1e-12)).any(axis=0)
+    cand = np.flatnonzero(near)
+    if cand.size == 0:
+        return np.empty(0, int), np.empty(0, int)
+    dist = distance_matrix(case_x, ctrl_x[cand], widths)
+    dist = np.repeat(dist, ratio, axis=0)
+    feasible = np.isfinite(dist)
+    # An infeasible edge costs more than any set of feasible ones: pairs are maximised first.
+    big = (np.nanmax(np.where(feasible, dist, 0.0)) + 1.0) * (dist.shape[0] + 1)
+    rows, cols = linear_sum_assignment(np.where(feasible, dist, big))
+    keep = feasible[rows, cols]
+    return rows[keep] // ratio, cand[cols[keep]]
+
+
+def sparse_optimal(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: int):
     """Most pairs, then the smallest total distance, on a sparse graph of caliper edges.
 
     Each case is repeated ``ratio`` times (slots) and every slot has its own "unmatched" column

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ovcfstats import DataError, OvcfWarning, match_controls
-from ovcfstats._match_algorithms import _caliper_edges, optimal
+from ovcfstats import DataError, OvcfWarning, _match_algorithms, match_controls
+from ovcfstats._match_algorithms import _caliper_edges, dense_optimal, sparse_optimal
 from ovcfstats.matching import balance_table
 
 REF = Path(__file__).parent / "reference"
@@ -338,22 +338,7 @@ def test_ids_are_matched_as_text():
     assert match_controls(numeric).pairs["control_id"].tolist() == ["2"]
 
 
-# -- sparse optimal solver == the dense assignment it replaced ---------------------------------
-
-
-def dense_optimal(case_x, ctrl_x, widths, ratio):
-    """The former solver: a dense case-slot × control cost matrix, infeasible pairs penalised."""
-    from scipy.optimize import linear_sum_assignment
-
-    diff = np.abs(case_x[:, None, :] - ctrl_x[None, :, :]) / widths
-    dist = diff.sum(axis=2)
-    dist[(diff > 1 + 1e-12).any(axis=2)] = np.inf
-    dist = np.repeat(dist, ratio, axis=0)
-    feasible = np.isfinite(dist)
-    big = (np.nanmax(np.where(feasible, dist, 0.0)) + 1.0) * (dist.shape[0] + 1)
-    rows, cols = linear_sum_assignment(np.where(feasible, dist, big))
-    keep = feasible[rows, cols]
-    return rows[keep] // ratio, cols[keep]
+# -- sparse optimal solver == the dense assignment (still used for small strata) --------------
 
 
 def _objective(case_x, ctrl_x, widths, ci, ki):
@@ -364,7 +349,7 @@ def _objective(case_x, ctrl_x, widths, ci, ki):
 
 
 def _compare(case_x, ctrl_x, widths, ratio):
-    fast = optimal(case_x, ctrl_x, widths, ratio)
+    fast = sparse_optimal(case_x, ctrl_x, widths, ratio)
     slow = dense_optimal(case_x, ctrl_x, widths, ratio)
     assert np.bincount(fast[0], minlength=len(case_x)).max(initial=0) <= ratio
     n_fast, d_fast = _objective(case_x, ctrl_x, widths, *fast)
@@ -422,7 +407,7 @@ def test_sparse_graph_keeps_only_the_needed_nearest_edges():
     _, rows, _, dist = _caliper_edges(case_x, ctrl_x[:, None], widths, 1)
     assert len(rows) <= 6
     assert np.allclose(np.sort(dist[rows == 0])[0], 0.0050251256, atol=1e-9)
-    ci, ki = optimal(case_x, ctrl_x[:, None], widths, 1)
+    ci, ki = sparse_optimal(case_x, ctrl_x[:, None], widths, 1)
     assert np.abs(case_x[ci, 0] - ctrl_x[ki]).tolist() == pytest.approx([1 / 199, 1 / 199, 0.5])
 
 
@@ -451,17 +436,21 @@ def test_edges_do_not_depend_on_the_chunk_size(chunk):
     st.integers(1, 2),
 )
 def test_match_controls_optimal_equals_dense_with_awkward_input(rows, ratio):
-    # text IDs with leading zeros, lower-case/padded sex codes, blank ages
+    # text IDs with leading zeros, lower-case/padded sex codes, blank ages; sparse solver forced
     df = pd.DataFrame(rows, columns=["case", "sex", "age"])
     df.insert(0, "patient_id", [f"{i:03d}" for i in range(len(df))])
     df["case"] = df["case"].astype(int)
     df["age"] = df["age"].astype(float)
     if df["case"].nunique() < 2:
         return
+    dense_cells = _match_algorithms.DENSE_CELLS
+    _match_algorithms.DENSE_CELLS = 0
     try:
         res = match_controls(df, caliper={"age": 2}, ratio=ratio)
     except DataError:
         return
+    finally:
+        _match_algorithms.DENSE_CELLS = dense_cells
     best = 0.0
     data = df.set_index("patient_id")
     for _key, grp in data.dropna(subset=["age"]).groupby(data["sex"].astype(str)):
@@ -473,3 +462,23 @@ def test_match_controls_optimal_equals_dense_with_awkward_input(rows, ratio):
     got = res.pairs
     assert len(got) * 1e6 + got["dist_age"].sum() == pytest.approx(best, abs=1e-6)
     assert (got["case_id"].map(data["sex"]) == got["control_id"].map(data["sex"])).all()
+
+
+def test_small_strata_keep_the_dense_choice_among_equally_good_matchings(monkeypatch):
+    # A and B are both 1 from C: the dense solver pairs A; forced sparse, either is optimal
+    df = cohort([70, 72], [71, 75])
+    assert match_controls(df).pairs["case_id"].tolist() == ["C0"]
+    monkeypatch.setattr(_match_algorithms, "DENSE_CELLS", 0)
+    sparse = match_controls(df).pairs
+    assert len(sparse) == 1 and sparse["distance"].sum() == 0.5
+
+
+def test_large_strata_use_the_sparse_solver(monkeypatch):
+    calls = []
+    monkeypatch.setattr(_match_algorithms, "DENSE_CELLS", 9)
+    monkeypatch.setattr(
+        _match_algorithms, "sparse_optimal", lambda *a: calls.append(a) or dense_optimal(*a)
+    )
+    match_controls(cohort([70, 72], [71, 75, 73, 69, 70, 74]))
+    match_controls(cohort([70, 72], [71, 75, 73, 69]))
+    assert len(calls) == 1  # 2 cases x 5 candidates > 9 cells; 2 x 3 (75 is too far) is not
