@@ -31,7 +31,75 @@ def optimal(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: i
     near = _near_first_variable(case_x, ctrl_x, widths)
     if len(case_x) * ratio * near.sum() <= DENSE_CELLS:
         return dense_optimal(case_x, ctrl_x, widths, ratio)
-    return sparse_optimal(case_x, ctrl_x, widths, ratio)
+    grouped = grouped_optimal(case_x, ctrl_x, widths, ratio)
+    return grouped if grouped is not None else sparse_optimal(case_x, ctrl_x, widths, ratio)
+
+
+def grouped_optimal(case_x, ctrl_x, widths, ratio, max_edges=200_000):
+    """Optimal matching of heavily tied values (whole-year ages) as a transportation problem.
+
+    Cases with equal values are interchangeable, and so are controls: the pairs between value
+    groups are found by two linear programs (HiGHS simplex; the network matrix makes its basic
+    solutions whole numbers): the most pairs, then the least distance with that many pairs.
+    They are then dealt to the group members in data order, one control per case per round.
+    None when values are too varied for this to pay (the sparse solver then takes over).
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix, vstack
+
+    case_val, case_grp, case_n = np.unique(case_x, axis=0, return_inverse=True, return_counts=True)
+    ctrl_val, ctrl_grp, ctrl_n = np.unique(ctrl_x, axis=0, return_inverse=True, return_counts=True)
+    if 4 * len(case_val) > len(case_x):
+        return None
+    # every caliper edge between groups: a "ratio" of len(ctrl_val) keeps them all
+    order, eg, pos, dist = _caliper_edges(case_val, ctrl_val, widths, len(ctrl_val))
+    eh = order[pos]
+    if eg.size == 0 or eg.size > max_edges:
+        return None if eg.size else (np.empty(0, int), np.empty(0, int))
+    edge = np.arange(eg.size)
+    ones = np.ones(eg.size)
+    a_ub = vstack(
+        [
+            coo_matrix((ones, (eg, edge)), shape=(len(case_val), eg.size)),
+            coo_matrix((ones, (eh, edge)), shape=(len(ctrl_val), eg.size)),
+        ]
+    ).tocsr()
+    b_ub = np.r_[ratio * case_n, ctrl_n].astype(float)
+    most = linprog(-ones, A_ub=a_ub, b_ub=b_ub, method="highs-ds")
+    if most.status != 0:
+        return None
+    n_pairs = round(-most.fun)
+    least = linprog(
+        dist, A_ub=a_ub, b_ub=b_ub, A_eq=ones[None, :], b_eq=[n_pairs], method="highs-ds"
+    )
+    flow = np.rint(least.x) if least.status == 0 else None
+    if flow is None or np.abs(flow - least.x).max() > 1e-6 or flow.sum() != n_pairs:
+        return None
+    return _deal(flow.astype(int), eg, eh, case_grp.ravel(), ctrl_grp.ravel(), case_n, ctrl_n)
+
+
+def _deal(flow, eg, eh, case_grp, ctrl_grp, case_n, ctrl_n):
+    """Case and control positions for group-to-group pair counts ``flow`` (edges eg -> eh)."""
+    cases = np.argsort(case_grp, kind="stable")  # members of each group, in data order
+    ctrls = np.argsort(ctrl_grp, kind="stable")
+    case_first, ctrl_first = np.cumsum(case_n) - case_n, np.cumsum(ctrl_n) - ctrl_n
+
+    def offsets(by):  # where each edge's pairs start among its group's pairs
+        order = np.lexsort((np.arange(by.size), by))
+        start = np.empty(by.size, int)
+        cum = np.cumsum(flow[order])
+        start[order] = (
+            cum - flow[order] - (cum - flow[order])[np.searchsorted(by[order], by[order])]
+        )
+        return start
+
+    case_off, ctrl_off = offsets(eg), offsets(eh)
+    unit = np.repeat(np.arange(flow.size), flow)
+    k = np.arange(unit.size) - np.repeat(np.cumsum(flow) - flow, flow)
+    slot = case_off[unit] + k  # round slot // size, case slot % size of the group
+    ci = cases[case_first[eg[unit]] + slot % case_n[eg[unit]]]
+    ki = ctrls[ctrl_first[eh[unit]] + ctrl_off[unit] + k]
+    return ci, ki
 
 
 def _near_first_variable(case_x, ctrl_x, widths):

@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ovcfstats import DataError, OvcfWarning, _match_algorithms, match_controls
-from ovcfstats._match_algorithms import _caliper_edges, dense_optimal, sparse_optimal
+from ovcfstats._match_algorithms import (
+    _caliper_edges,
+    dense_optimal,
+    grouped_optimal,
+    sparse_optimal,
+)
 from ovcfstats.matching import balance_table
 
 REF = Path(__file__).parent / "reference"
@@ -482,3 +487,41 @@ def test_large_strata_use_the_sparse_solver(monkeypatch):
     match_controls(cohort([70, 72], [71, 75, 73, 69, 70, 74]))
     match_controls(cohort([70, 72], [71, 75, 73, 69]))
     assert len(calls) == 1  # 2 cases x 5 candidates > 9 cells; 2 x 3 (75 is too far) is not
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(0, 8), min_size=4, max_size=60),
+    st.lists(st.integers(0, 8), min_size=1, max_size=80),
+    st.lists(st.integers(0, 2), min_size=140, max_size=140),
+    st.sampled_from([1.0, 2.0]),
+    st.integers(1, 3),
+    st.booleans(),
+)
+def test_grouped_optimal_equals_dense_on_whole_numbers(cases, ctrls, bmi, width, ratio, two):
+    case_x = np.array(cases, float)[:, None]
+    ctrl_x = np.array(ctrls, float)[:, None]
+    widths = np.array([width])
+    if two:
+        case_x = np.c_[case_x, bmi[: len(cases)]]
+        ctrl_x = np.c_[ctrl_x, bmi[len(cases) : len(cases) + len(ctrls)]]
+        widths = np.array([width, 1.0])
+    got = grouped_optimal(case_x, ctrl_x, widths, ratio)
+    if got is None:  # values too varied for groups
+        assert 4 * len(np.unique(case_x, axis=0)) > len(case_x)
+        return
+    assert np.bincount(got[0], minlength=len(case_x)).max(initial=0) <= ratio
+    slow = dense_optimal(case_x, ctrl_x, widths, ratio)
+    n_fast, d_fast = _objective(case_x, ctrl_x, widths, *got)
+    n_slow, d_slow = _objective(case_x, ctrl_x, widths, *slow)
+    assert n_fast == n_slow
+    assert d_fast == pytest.approx(d_slow, abs=1e-9)
+
+
+def test_grouped_optimal_deals_pairs_to_earlier_cases_first():
+    # 8 cases aged 70 and 2 controls aged 71: the first two cases (data order) get them
+    case_x, ctrl_x = np.full((8, 1), 70.0), np.array([[71.0], [71.0], [90.0]])
+    ci, ki = grouped_optimal(case_x, ctrl_x, np.array([2.0]), 1)
+    assert ci.tolist() == [0, 1] and ki.tolist() == [0, 1]
+    ci, ki = grouped_optimal(case_x[:4], np.full((20, 1), 70.0), np.array([2.0]), 3)
+    assert np.bincount(ci).tolist() == [3, 3, 3, 3] and len(set(ki.tolist())) == 12
