@@ -7,6 +7,8 @@ validates the input, splits it into exact strata and assembles the result.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 
@@ -18,7 +20,106 @@ def distance_matrix(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray) 
     return dist
 
 
+# Strata up to this many case-slot × candidate cells are solved densely, as they always were:
+# among equally good matchings the solvers may pick different pairs, and the dense choice is
+# kept wherever it is cheap (every published and sample result). Larger strata go sparse.
+DENSE_CELLS = 1_000_000
+
+
 def optimal(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: int):
+    """The most pairs, then the smallest total distance (dense or sparse solver by size)."""
+    near = _near_first_variable(case_x, ctrl_x, widths)
+    if len(case_x) * ratio * near.sum() <= DENSE_CELLS:
+        return dense_optimal(case_x, ctrl_x, widths, ratio)
+    grouped = grouped_optimal(case_x, ctrl_x, widths, ratio)
+    return grouped if grouped is not None else sparse_optimal(case_x, ctrl_x, widths, ratio)
+
+
+def grouped_optimal(case_x, ctrl_x, widths, ratio, max_edges=200_000):
+    """Optimal matching of heavily tied values (whole-year ages) as a transportation problem.
+
+    Cases with equal values are interchangeable, and so are controls: the pairs between value
+    groups are found by two linear programs (HiGHS simplex; the network matrix makes its basic
+    solutions whole numbers): the most pairs, then the least distance with that many pairs.
+    They are then dealt to the group members in data order, one control per case per round.
+    None when values are too varied for this to pay (the sparse solver then takes over).
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix, vstack
+
+    case_val, case_grp, case_n = _groups(case_x)
+    ctrl_val, ctrl_grp, ctrl_n = _groups(ctrl_x)
+    if 4 * len(case_val) > len(case_x):
+        return None
+    # every caliper edge between groups: a "ratio" of len(ctrl_val) keeps them all
+    order, eg, pos, dist = _caliper_edges(case_val, ctrl_val, widths, len(ctrl_val))
+    eh = order[pos]
+    if eg.size == 0 or eg.size > max_edges:
+        return None if eg.size else (np.empty(0, int), np.empty(0, int))
+    edge = np.arange(eg.size)
+    ones = np.ones(eg.size)
+    a_ub = vstack(
+        [
+            coo_matrix((ones, (eg, edge)), shape=(len(case_val), eg.size)),
+            coo_matrix((ones, (eh, edge)), shape=(len(ctrl_val), eg.size)),
+        ]
+    ).tocsr()
+    b_ub = np.r_[ratio * case_n, ctrl_n].astype(float)
+    most = linprog(-ones, A_ub=a_ub, b_ub=b_ub, method="highs-ds")
+    if most.status != 0:
+        return None
+    n_pairs = round(-most.fun)
+    least = linprog(
+        dist, A_ub=a_ub, b_ub=b_ub, A_eq=ones[None, :], b_eq=[n_pairs], method="highs-ds"
+    )
+    flow = np.rint(least.x) if least.status == 0 else None
+    if flow is None or np.abs(flow - least.x).max() > 1e-6 or flow.sum() != n_pairs:
+        return None
+    return _deal(flow.astype(int), eg, eh, case_grp, ctrl_grp, case_n, ctrl_n)
+
+
+def _groups(x):
+    """Distinct rows, each row's group and the group sizes (1-D unique: far faster)."""
+    if x.shape[1] == 1:
+        val, grp, n = np.unique(x[:, 0], return_inverse=True, return_counts=True)
+        return val[:, None], grp, n
+    val, grp, n = np.unique(x, axis=0, return_inverse=True, return_counts=True)
+    return val, grp.ravel(), n
+
+
+def _deal(flow, eg, eh, case_grp, ctrl_grp, case_n, ctrl_n):
+    """Case and control positions for group-to-group pair counts ``flow`` (edges eg -> eh)."""
+    cases = np.argsort(case_grp, kind="stable")  # members of each group, in data order
+    ctrls = np.argsort(ctrl_grp, kind="stable")
+    case_first, ctrl_first = np.cumsum(case_n) - case_n, np.cumsum(ctrl_n) - ctrl_n
+
+    def offsets(by):  # where each edge's pairs start among its group's pairs
+        order = np.lexsort((np.arange(by.size), by))
+        start = np.empty(by.size, int)
+        cum = np.cumsum(flow[order])
+        start[order] = (
+            cum - flow[order] - (cum - flow[order])[np.searchsorted(by[order], by[order])]
+        )
+        return start
+
+    case_off, ctrl_off = offsets(eg), offsets(eh)
+    unit = np.repeat(np.arange(flow.size), flow)
+    k = np.arange(unit.size) - np.repeat(np.cumsum(flow) - flow, flow)
+    slot = case_off[unit] + k  # round slot // size, case slot % size of the group
+    ci = cases[case_first[eg[unit]] + slot % case_n[eg[unit]]]
+    ki = ctrls[ctrl_first[eh[unit]] + ctrl_off[unit] + k]
+    return ci, ki
+
+
+def _near_first_variable(case_x, ctrl_x, widths):
+    """Controls within the caliper of some case in the first variable."""
+    cases, tol = np.sort(case_x[:, 0]), widths[0] * (1 + 1e-12)
+    y = ctrl_x[:, 0]
+    return np.searchsorted(cases, y + tol, "right") > np.searchsorted(cases, y - tol, "left")
+
+
+def dense_optimal(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: int):
+    """Dense case-slot × candidate costs; an infeasible pair costs more than all feasible ones."""
     from scipy.optimize import linear_sum_assignment
 
     near = (np.abs(case_x[:, None, 0] - ctrl_x[None, :, 0]) <= widths[0] * (1 + 1e-12)).any(axis=0)
@@ -33,6 +134,120 @@ def optimal(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: i
     rows, cols = linear_sum_assignment(np.where(feasible, dist, big))
     keep = feasible[rows, cols]
     return rows[keep] // ratio, cand[cols[keep]]
+
+
+def sparse_optimal(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray, ratio: int):
+    """Most pairs, then the smallest total distance, on a sparse graph of caliper edges.
+
+    Each case is repeated ``ratio`` times (slots) and every slot has its own "unmatched" column
+    costing more than any set of real pairs: "most pairs, then least distance" becomes one full
+    minimum-weight bipartite matching (real edges weigh 1 + distance, never a zero entry).
+
+    Only caliper edges that some optimum needs are built. A slot matched further away than a
+    free control could move to it without losing a pair or adding distance, so the nearer
+    controls are all taken by rival slots and their number bounds how far a slot must look:
+
+    - several variables: rivals are slots of cases within two calipers (in the first
+      variable); each case keeps that many of its nearest feasible controls.
+    - one variable: some optimum is also non-crossing (a lower case never has a higher control
+      than a higher case: swapping such pairs keeps both within the caliper and never adds
+      distance) and, among equal control values, gives the lowest indices to cases below the
+      value and the highest to cases above it. Then the controls between a case and its control
+      above it are held by slots of cases up to one caliper below the case, and vice versa; the
+      kept edges are a run of sorted controls of that many on each side.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    order, rows, pos, dist = _caliper_edges(case_x, ctrl_x, widths, ratio)
+    if rows.size == 0:
+        return np.empty(0, int), np.empty(0, int)
+    n_slot = len(case_x) * ratio
+    graph = csr_matrix(
+        _slot_rows(rows, pos, dist, len(case_x), ratio, widths.size),
+        shape=(n_slot, n_slot + len(ctrl_x)),
+    )
+    match = min_weight_full_bipartite_matching(graph)[1]
+    got = np.flatnonzero(match >= n_slot)
+    return got // ratio, order[match[got] - n_slot]
+
+
+def _slot_rows(rows, pos, dist, n_case, ratio, n_var):
+    """CSR ``(data, indices, indptr)``, one row per slot: its unmatched column (0..n_slot-1)
+    first, then its case's edges (column n_slot + sorted control position, ascending)."""
+    n_slot = n_case * ratio
+    per_case = np.bincount(rows, minlength=n_case)
+    indptr = np.zeros(n_slot + 1, np.int64)
+    np.cumsum(np.repeat(per_case, ratio) + 1, out=indptr[1:])
+    own = np.zeros(indptr[-1], bool)
+    own[indptr[:-1]] = True
+    if ratio > 1:  # each slot repeats its case's edges
+        start = np.repeat(np.cumsum(per_case) - per_case, ratio)
+        size = np.repeat(per_case, ratio)
+        take = np.arange(size.sum()) + np.repeat(start - (np.cumsum(size) - size), size)
+        pos, dist = pos[take], dist[take]
+    indices = np.empty(indptr[-1], np.int32)
+    indices[own] = np.arange(n_slot)
+    indices[~own] = pos + n_slot
+    data = np.empty(indptr[-1])
+    data[own] = n_slot * (2.0 + n_var) + 1.0  # more than any set of real pairs weighs
+    data[~own] = 1.0 + dist
+    return data, indices, indptr.astype(np.int32)
+
+
+def _caliper_edges(case_x, ctrl_x, widths, ratio, chunk=2_000_000):
+    """Controls' sort order and the kept caliper edges (case, sorted position, distance).
+
+    Edges come by case, and by position within a case; see :func:`optimal`.
+    """
+    order = np.argsort(ctrl_x[:, 0], kind="stable")
+    values = ctrl_x[order, 0]
+    x = case_x[:, 0]
+    tol = widths[0] * (1 + 1e-12)
+    lows = np.searchsorted(values, x - tol, "left")
+    highs = np.searchsorted(values, x + tol, "right")
+    sorted_x, reach = np.sort(x), tol * (1 + 1e-9)  # counting a rival too many is harmless
+
+    def cases_within(lo, hi):
+        return np.searchsorted(sorted_x, hi, "right") - np.searchsorted(sorted_x, lo, "left")
+
+    if case_x.shape[1] == 1:
+        inserts = np.searchsorted(values, x, "left")
+        left = ratio * cases_within(x, x + reach)  # rival slots of controls below the case
+        right = ratio * cases_within(x - reach, x)
+        keep = left + right
+        lows, highs = np.maximum(lows, inserts - left), np.minimum(highs, inserts + right)
+    else:
+        keep = ratio * cases_within(x - 2 * reach, x + 2 * reach)
+    sizes = np.maximum(highs - lows, 0)
+    ends = np.cumsum(sizes)  # cases in pieces of about `chunk` window entries: bounded memory
+    cuts = np.unique(np.r_[0, np.searchsorted(ends, np.arange(chunk, ends[-1], chunk)), len(x)])
+    parts = [
+        _window_edges(case_x, ctrl_x, order, widths, lows, sizes, keep, a, b)
+        for a, b in pairwise(cuts)
+    ]
+    return order, *(np.concatenate(p) for p in zip(*parts, strict=True))
+
+
+def _window_edges(case_x, ctrl_x, order, widths, lows, sizes, keep, first, last):
+    """Edges of cases first..last-1: feasible window controls, the nearest ``keep`` of each."""
+    n = sizes[first:last]
+    rows = np.repeat(np.arange(first, last), n)
+    pos = np.arange(n.sum()) + np.repeat(lows[first:last] - (np.cumsum(n) - n), n)
+    if case_x.shape[1] == 1:
+        dist = np.abs(case_x[rows, 0] - ctrl_x[order[pos], 0]) / widths[0]
+        ok = dist <= 1 + 1e-12
+    else:
+        diff = np.abs(case_x[rows] - ctrl_x[order[pos]]) / widths
+        ok, dist = (diff <= 1 + 1e-12).all(axis=1), diff.sum(axis=1)
+    if not ok.all():
+        rows, pos, dist = rows[ok], pos[ok], dist[ok]
+    if case_x.shape[1] > 1:  # several variables: rank each case's feasible controls by distance
+        by = np.lexsort((dist, rows))
+        start = np.searchsorted(rows[by], rows[by], "left")
+        near = np.sort(by[np.arange(rows.size) - start < keep[rows[by]]])
+        rows, pos, dist = rows[near], pos[near], dist[near]
+    return rows, pos, dist
 
 
 def greedy(

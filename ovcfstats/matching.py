@@ -2,10 +2,15 @@
 
 Methods (within each stratum of the ``exact`` variables):
 
-- ``"optimal"``: the largest number of pairs, then the smallest total distance
-  (``scipy.optimize.linear_sum_assignment`` on a cost matrix where a pair outside the caliper costs
-  more than any feasible assignment, so that it is used only when nothing else is left — and then
-  dropped).
+- ``"optimal"``: the largest number of pairs, then the smallest total distance. Small strata
+  (≤ 10⁶ case × candidate cells): ``scipy.optimize.linear_sum_assignment`` on a cost matrix where
+  a pair outside the caliper costs more than any feasible assignment, so that it is used only
+  when nothing else is left — and then dropped. Larger strata never build that matrix: heavily
+  tied values (whole-year ages) are matched as a transportation problem between value groups
+  (two HiGHS linear programs), others as a minimum-weight full matching on a sparse graph of
+  the caliper edges that an optimum can need (``scipy.sparse.csgraph``). All give the same
+  number of pairs and the same total distance; when several matchings are equally good, which
+  one is returned may differ between the solvers (the small-strata choice is as before).
 - ``"nearest"``: greedy, cases in data order (MatchIt's ``m.order = "data"``); each case takes the
   closest unused control within the caliper. Equally close controls (``ties="lower"``, the
   default): the lower value, then the first in data order. ``ties="matchit"`` reproduces

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ovcfstats import DataError, OvcfWarning, match_controls
+from ovcfstats import DataError, OvcfWarning, _match_algorithms, match_controls
+from ovcfstats._match_algorithms import (
+    _caliper_edges,
+    dense_optimal,
+    grouped_optimal,
+    sparse_optimal,
+)
 from ovcfstats.matching import balance_table
 
 REF = Path(__file__).parent / "reference"
@@ -335,3 +341,187 @@ def test_ids_are_matched_as_text():
     assert res.matched["patient_id"].tolist() == ["007", "7"]
     numeric = df.assign(patient_id=[1, 2, 3])
     assert match_controls(numeric).pairs["control_id"].tolist() == ["2"]
+
+
+# -- sparse optimal solver == the dense assignment (still used for small strata) --------------
+
+
+def _objective(case_x, ctrl_x, widths, ci, ki):
+    assert len(set(ki.tolist())) == len(ki)  # a control is used once
+    diff = np.abs(case_x[ci] - ctrl_x[ki]) / widths
+    assert (diff <= 1 + 1e-12).all()  # every pair within every caliper
+    return len(ci), diff.sum()
+
+
+def _compare(case_x, ctrl_x, widths, ratio):
+    fast = sparse_optimal(case_x, ctrl_x, widths, ratio)
+    slow = dense_optimal(case_x, ctrl_x, widths, ratio)
+    assert np.bincount(fast[0], minlength=len(case_x)).max(initial=0) <= ratio
+    n_fast, d_fast = _objective(case_x, ctrl_x, widths, *fast)
+    n_slow, d_slow = _objective(case_x, ctrl_x, widths, *slow)
+    assert n_fast == n_slow  # as many pairs
+    assert d_fast == pytest.approx(d_slow, abs=1e-9)  # and as little total distance
+    return fast, slow
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(0, 12), min_size=1, max_size=12),
+    st.lists(st.integers(0, 12), min_size=1, max_size=30),
+    st.lists(st.integers(0, 4), min_size=42, max_size=42),
+    st.sampled_from([1.0, 2.0, 3.5]),
+    st.integers(1, 3),
+    st.booleans(),
+)
+def test_sparse_optimal_equals_dense_on_random_tied_inputs(cases, ctrls, bmi, width, ratio, two):
+    # whole numbers: many ties and equally good matchings; the objective must agree
+    case_x = np.array(cases, float)[:, None]
+    ctrl_x = np.array(ctrls, float)[:, None]
+    widths = np.array([width])
+    if two:
+        case_x = np.c_[case_x, bmi[: len(cases)]]
+        ctrl_x = np.c_[ctrl_x, bmi[len(cases) : len(cases) + len(ctrls)]]
+        widths = np.array([width, 2.0])
+    _compare(case_x, ctrl_x, widths, ratio)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("ratio", [1, 2])
+def test_sparse_optimal_equals_dense_on_crowded_continuous_inputs(seed, ratio):
+    # crowded, so that the kept-edge bound prunes. Pairs themselves may differ: with |Δ|
+    # distances, two cases with both controls on the same side can swap them at equal total.
+    rng = np.random.default_rng(seed)
+    case_x = rng.uniform(60, 70, (40, 1))
+    ctrl_x = rng.uniform(58, 72, (500, 1))
+    widths = np.array([1.5])
+    _compare(case_x, ctrl_x, widths, ratio)
+    assert len(_caliper_edges(case_x, ctrl_x, widths, ratio)[1]) < (
+        (np.abs(case_x - ctrl_x.T) <= 1.5).sum()
+    )
+    two = np.c_[case_x, rng.uniform(20, 30, 40)], np.c_[ctrl_x, rng.uniform(20, 30, 500)]
+    _compare(*two, np.array([1.5, 3.0]), ratio)
+
+
+def test_sparse_graph_keeps_only_the_needed_nearest_edges():
+    # 3 cases far apart, 200 controls each within the caliper: 1 rival slot -> 1-2 edges each
+    case_x = np.array([[10.0], [30.0], [50.0]])
+    ctrl_x = np.r_[
+        9.0 + np.linspace(0, 2, 200), 29.0 + np.linspace(0, 2, 200), 49.5 + np.zeros(200)
+    ]
+    widths = np.array([1.0])
+    _, rows, _, dist = _caliper_edges(case_x, ctrl_x[:, None], widths, 1)
+    assert len(rows) <= 6
+    assert np.allclose(np.sort(dist[rows == 0])[0], 0.0050251256, atol=1e-9)
+    ci, ki = sparse_optimal(case_x, ctrl_x[:, None], widths, 1)
+    assert np.abs(case_x[ci, 0] - ctrl_x[ki]).tolist() == pytest.approx([1 / 199, 1 / 199, 0.5])
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 10**9])
+def test_edges_do_not_depend_on_the_chunk_size(chunk):
+    rng = np.random.default_rng(3)
+    case_x, ctrl_x = rng.uniform(0, 10, (30, 2)), rng.uniform(0, 10, (90, 2))
+    widths = np.array([2.0, 3.0])
+    whole = _caliper_edges(case_x, ctrl_x, widths, 2, chunk=10**9)
+    parts = _caliper_edges(case_x, ctrl_x, widths, 2, chunk=chunk)
+    for a, b in zip(whole, parts, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans(),
+            st.sampled_from(["F", "M", "f", " F "]),
+            st.one_of(st.none(), st.integers(60, 75)),
+        ),
+        min_size=2,
+        max_size=40,
+    ),
+    st.integers(1, 2),
+)
+def test_match_controls_optimal_equals_dense_with_awkward_input(rows, ratio):
+    # text IDs with leading zeros, lower-case/padded sex codes, blank ages; sparse solver forced
+    df = pd.DataFrame(rows, columns=["case", "sex", "age"])
+    df.insert(0, "patient_id", [f"{i:03d}" for i in range(len(df))])
+    df["case"] = df["case"].astype(int)
+    df["age"] = df["age"].astype(float)
+    if df["case"].nunique() < 2:
+        return
+    dense_cells = _match_algorithms.DENSE_CELLS
+    _match_algorithms.DENSE_CELLS = 0
+    try:
+        res = match_controls(df, caliper={"age": 2}, ratio=ratio)
+    except DataError:
+        return
+    finally:
+        _match_algorithms.DENSE_CELLS = dense_cells
+    best = 0.0
+    data = df.set_index("patient_id")
+    for _key, grp in data.dropna(subset=["age"]).groupby(data["sex"].astype(str)):
+        cx = grp.loc[grp["case"] == 1, ["age"]].to_numpy(float)
+        kx = grp.loc[grp["case"] == 0, ["age"]].to_numpy(float)
+        if len(cx) and len(kx):
+            ci, ki = dense_optimal(cx, kx, np.array([2.0]), ratio)
+            best += len(ci) * 1e6 + np.abs(cx[ci] - kx[ki]).sum()
+    got = res.pairs
+    assert len(got) * 1e6 + got["dist_age"].sum() == pytest.approx(best, abs=1e-6)
+    assert (got["case_id"].map(data["sex"]) == got["control_id"].map(data["sex"])).all()
+
+
+def test_small_strata_keep_the_dense_choice_among_equally_good_matchings(monkeypatch):
+    # A and B are both 1 from C: the dense solver pairs A; forced sparse, either is optimal
+    df = cohort([70, 72], [71, 75])
+    assert match_controls(df).pairs["case_id"].tolist() == ["C0"]
+    monkeypatch.setattr(_match_algorithms, "DENSE_CELLS", 0)
+    sparse = match_controls(df).pairs
+    assert len(sparse) == 1 and sparse["distance"].sum() == 0.5
+
+
+def test_large_strata_use_the_sparse_solver(monkeypatch):
+    calls = []
+    monkeypatch.setattr(_match_algorithms, "DENSE_CELLS", 9)
+    monkeypatch.setattr(
+        _match_algorithms, "sparse_optimal", lambda *a: calls.append(a) or dense_optimal(*a)
+    )
+    match_controls(cohort([70, 72], [71, 75, 73, 69, 70, 74]))
+    match_controls(cohort([70, 72], [71, 75, 73, 69]))
+    assert len(calls) == 1  # 2 cases x 5 candidates > 9 cells; 2 x 3 (75 is too far) is not
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(0, 8), min_size=4, max_size=60),
+    st.lists(st.integers(0, 8), min_size=1, max_size=80),
+    st.lists(st.integers(0, 2), min_size=140, max_size=140),
+    st.sampled_from([1.0, 2.0]),
+    st.integers(1, 3),
+    st.booleans(),
+)
+def test_grouped_optimal_equals_dense_on_whole_numbers(cases, ctrls, bmi, width, ratio, two):
+    case_x = np.array(cases, float)[:, None]
+    ctrl_x = np.array(ctrls, float)[:, None]
+    widths = np.array([width])
+    if two:
+        case_x = np.c_[case_x, bmi[: len(cases)]]
+        ctrl_x = np.c_[ctrl_x, bmi[len(cases) : len(cases) + len(ctrls)]]
+        widths = np.array([width, 1.0])
+    got = grouped_optimal(case_x, ctrl_x, widths, ratio)
+    if got is None:  # values too varied for groups
+        assert 4 * len(np.unique(case_x, axis=0)) > len(case_x)
+        return
+    assert np.bincount(got[0], minlength=len(case_x)).max(initial=0) <= ratio
+    slow = dense_optimal(case_x, ctrl_x, widths, ratio)
+    n_fast, d_fast = _objective(case_x, ctrl_x, widths, *got)
+    n_slow, d_slow = _objective(case_x, ctrl_x, widths, *slow)
+    assert n_fast == n_slow
+    assert d_fast == pytest.approx(d_slow, abs=1e-9)
+
+
+def test_grouped_optimal_deals_pairs_to_earlier_cases_first():
+    # 8 cases aged 70 and 2 controls aged 71: the first two cases (data order) get them
+    case_x, ctrl_x = np.full((8, 1), 70.0), np.array([[71.0], [71.0], [90.0]])
+    ci, ki = grouped_optimal(case_x, ctrl_x, np.array([2.0]), 1)
+    assert ci.tolist() == [0, 1] and ki.tolist() == [0, 1]
+    ci, ki = grouped_optimal(case_x[:4], np.full((20, 1), 70.0), np.array([2.0]), 3)
+    assert np.bincount(ci).tolist() == [3, 3, 3, 3] and len(set(ki.tolist())) == 12
