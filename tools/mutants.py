@@ -270,11 +270,18 @@ MUTANTS: list[Mutant] = [
         "residual df of the two-way ICC",
     ),
     Mutant(
-        "ovcfstats/matching.py",
-        "in_cal = np.abs(kx - cx[pos]) <= widths * (1 + 1e-12)",
-        "in_cal = np.abs(kx - cx[pos]) < widths",
+        "ovcfstats/_match_algorithms.py",
+        "tol = widths[0] * (1 + 1e-12)\n    lows = np.searchsorted(values, case_x",
+        "tol = widths[0] * (1 - 1e-12)\n    lows = np.searchsorted(values, case_x",
         ("tests/test_matching.py",),
-        "strict caliper boundary",
+        "strict upper caliper boundary of nearest/random matching",
+    ),
+    Mutant(
+        "ovcfstats/_match_algorithms.py",
+        "dist[(diff > 1 + 1e-12).any(axis=2)] = np.inf",
+        "dist[(diff >= 1).any(axis=2)] = np.inf",
+        ("tests/test_matching.py",),
+        "strict caliper boundary of optimal matching",
     ),
     Mutant(
         "ovcfstats/_logit_fit.py",
