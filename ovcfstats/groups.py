@@ -81,6 +81,7 @@ from ._matched_sets import (
 from ._results import (
     Result,
     concat_excluded,
+    empty_excluded,
     make_excluded,
 )
 from ._validate import (
@@ -206,7 +207,12 @@ def _mean_sd(r: pd.Series, g: str, digits: int, median: bool) -> str:
 
 def _check_group(data: pd.DataFrame, group: str, id_col: str | None) -> np.ndarray:
     """0/1 group array; exactly two levels, 1 = case."""
-    levels = pd.unique(data[group].dropna())
+    col = data[group]
+    if col.dtype.kind in "iu":  # numpy integers (no missing values): two reductions settle it
+        x = col.to_numpy()
+        if x.size and x.min() == 0 and x.max() == 1:
+            return x.astype(int)
+    levels = pd.unique(col.dropna())
     if len(levels) != 2:
         shown = ", ".join(repr(v) for v in sorted(levels, key=str)[:6])
         raise DataError(
@@ -217,8 +223,23 @@ def _check_group(data: pd.DataFrame, group: str, id_col: str | None) -> np.ndarr
     return check_binary_outcome(data, group, FUNC, id_col)
 
 
-def _is_continuous(data: pd.DataFrame, var: str, test: str | None, categorical: set[str]) -> bool:
-    """Decide the kind of ``var`` from its test, ``categorical=``, then its values."""
+def _numbers(col: pd.Series) -> np.ndarray | None:
+    """A numeric (not bool) column as float64 with NaN for missing, else None; converted once
+    per variable and shared by the kind decision, the validation and the level codes."""
+    if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
+        return None
+    return col.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _is_continuous(
+    data: pd.DataFrame,
+    var: str,
+    test: str | None,
+    categorical: set[str],
+    x: np.ndarray | None = None,
+) -> bool:
+    """Decide the kind of ``var`` from its test, ``categorical=``, then its values (``x``:
+    the column from :func:`_numbers`)."""
     if test in CONTINUOUS_TESTS:
         if var in categorical:
             raise DataError(
@@ -232,7 +253,8 @@ def _is_continuous(data: pd.DataFrame, var: str, test: str | None, categorical: 
     if pd.api.types.is_bool_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype):
         return False
     if pd.api.types.is_numeric_dtype(col):
-        return not _zero_one(col.to_numpy(dtype=float, na_value=np.nan))
+        x = _numbers(col) if x is None else x
+        return not _zero_one(x, integral=col.dtype.kind in "iu")
     present = col.dropna()
     numbers = pd.to_numeric(present, errors="coerce")
     # A mostly numeric text column (e.g. BMI with a stray "n/a") is a typo'd number, not a
@@ -255,6 +277,10 @@ def _analysed(
     id_col: str | None,
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Row positions of analysed cases and controls (aligned by pair) and the excluded rows."""
+    if not missing.any():  # nothing to drop: every row (pair) is analysed
+        if pairs is None:
+            return np.flatnonzero(grp == 1), np.flatnonzero(grp == 0), empty_excluded()
+        return pairs[0], pairs[1], empty_excluded()
     if pairs is None:
         keep = ~missing
         excluded = make_excluded(
@@ -392,7 +418,9 @@ def compare_groups(
 
     frame = data
     idc = id_column(frame, id_col)
-    if idc is not None and frame[idc].duplicated().any():
+    # is_unique: one hash pass with no boolean array (duplicated() builds one, twice as slow
+    # on pandas 3 strings); the rows are located only when there are duplicates
+    if idc is not None and not frame[idc].is_unique:
         dup = frame[idc].duplicated(keep=False)
         raise DataError(
             f"{FUNC}(): duplicate IDs in column '{idc}' "
@@ -413,12 +441,15 @@ def compare_groups(
     tests_used: dict[str, str] = {}
     for var in variables:
         test = tests.get(var)
-        continuous = _is_continuous(frame, var, test, categorical_set)
+        x = _numbers(frame[var])
+        continuous = _is_continuous(frame, var, test, categorical_set, x)
         if continuous:
-            values = check_numeric(frame, var, FUNC, idc)
+            if x is None or np.isinf(x).any():  # text column, or infinite values to report
+                x = check_numeric(frame, var, FUNC, idc)
+            values = x
             missing = np.isnan(values)
         else:
-            missing = frame[var].isna().to_numpy()
+            missing = np.isnan(x) if x is not None else frame[var].isna().to_numpy()
         if sets:
             rows_used, exc = _analysed_sets(frame, var, missing, grp, codes, pair, idc)
             pos1, pos0 = (np.flatnonzero(rows_used & (grp == g)) for g in (1, 0))
@@ -450,7 +481,7 @@ def compare_groups(
         else:
             test = test or ("clogit" if sets else "chi2")
             col = frame[var]
-            values_c, levels, shown = _level_codes(col, missing)
+            values_c, levels, shown = _level_codes(col, missing, x)
             v1, v0 = values_c[pos1], values_c[pos0]
             if test == "clogit":
                 dummies = np.column_stack(
