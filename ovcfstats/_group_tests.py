@@ -209,9 +209,9 @@ def _quartiles(x: np.ndarray) -> tuple[float, float, float]:
     return float(med), float(q1), float(q3)
 
 
-def _levels(col: pd.Series, values: pd.Series) -> tuple[list[Any], list[Any]]:
-    """All levels of the analysed values (for the test) and the levels shown as rows."""
-    present = list(pd.unique(values.dropna()))
+def _levels(col: pd.Series, present: list[Any]) -> tuple[list[Any], list[Any]]:
+    """All levels of the column's values ``present`` (for the test) and the levels shown as
+    rows."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         levels = [v for v in col.cat.categories if v in present]
     else:
@@ -327,7 +327,8 @@ def _level_codes(
             return np.where(missing, -1, x).astype(np.int64), [0, 1], [(1, 1)]
     values, uniques = pd.factorize(col)
     lookup = {v: i for i, v in enumerate(uniques)}
-    levels, shown = _levels(col, col[~missing])
+    # factorize's uniques: the non-missing values in order of first appearance
+    levels, shown = _levels(col, list(uniques))
     # a level absent from the data (a 0/1 variable that is all 0) gets its own unused code
     code = {lv: lookup.get(lv, -2 - i) for i, lv in enumerate(dict.fromkeys([*levels, *shown]))}
     return values, [code[lv] for lv in levels], [(code[lv], lv) for lv in shown]

@@ -157,18 +157,23 @@ def _analysed_sets(
     """Rows analysed for ``var`` in 1:k sets (sets keeping their case and ≥ 1 control)."""
     used = informative(codes, grp.astype(float), ~missing)
     lost = ~missing & ~used
-    ids = np.asarray(row_ids(data, None, id_col), dtype=object)
-    set_ids = data[pair].to_numpy(dtype=object)
+    dropped = np.flatnonzero(missing | lost)
+    if not dropped.size:
+        return used, make_excluded([], var, [])
+    # IDs and set ids of the dropped rows only (not a conversion of the whole columns)
+    source = data[id_col] if id_col is not None and id_col in data.columns else data.index
+    ids = list(pd.Series(source).iloc[dropped])
+    set_ids = data[pair].iloc[dropped].to_numpy(dtype=object)
     case_missing = np.bincount(codes, weights=missing & (grp == 1), minlength=codes.max() + 1)
     reasons = [
         f"missing {var}"
         if missing[i]
-        else f"set {set_ids[i]}: its case missing {var}"
+        else f"set {set_id}: its case missing {var}"
         if case_missing[codes[i]]
-        else f"set {set_ids[i]}: no control with {var}"
-        for i in np.flatnonzero(missing | lost)
+        else f"set {set_id}: no control with {var}"
+        for i, set_id in zip(dropped, set_ids, strict=True)
     ]
-    return used, make_excluded(list(ids[missing | lost]), var, reasons)
+    return used, make_excluded(ids, var, reasons)
 
 
 def _score_row(
@@ -184,7 +189,9 @@ def _score_row(
     if not rows.size:
         warn(notes, f"{FUNC}(): '{var}': no complete set; no test.", SmallSampleWarning)
         return out
-    recoded = np.unique(codes[rows], return_inverse=True)[1]
+    # sets renumbered 0..S'−1 in order (np.unique's inverse, without its sort)
+    present = np.bincount(codes[rows]) > 0
+    recoded = (np.cumsum(present) - 1)[codes[rows]]
     stat, df, p = score_test(x[rows], recoded, grp[rows].astype(float))
     if df == 0:
         warn(

@@ -255,13 +255,20 @@ def _is_continuous(
     if pd.api.types.is_numeric_dtype(col):
         x = _numbers(col) if x is None else x
         return not _zero_one(x, integral=col.dtype.kind in "iu")
-    present = col.dropna()
-    numbers = pd.to_numeric(present, errors="coerce")
     # A mostly numeric text column (e.g. BMI with a stray "n/a") is a typo'd number, not a
-    # category; check_numeric then names the offending rows.
-    return bool(len(present)) and bool(
-        numbers.notna().mean() >= NUMERIC_LIKE
-        and not np.isin(numbers.dropna().to_numpy(dtype=float), (0.0, 1.0)).all()
+    # category; check_numeric then names the offending rows. Each distinct value is converted
+    # once (to_numeric works value by value) and weighted by how often it occurs.
+    codes, uniques = pd.factorize(col)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    if not counts.sum():
+        return False
+    numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
+    number = ~np.isnan(numbers)
+    return bool(
+        counts[number].sum() / counts.sum() >= NUMERIC_LIKE
+        and not np.isin(numbers[number], (0.0, 1.0)).all()
     )
 
 
