@@ -315,15 +315,16 @@ def _level_codes(
 ) -> tuple[np.ndarray, list[int], list[tuple[int, Any]]]:
     """Integer codes of a categorical column (−1 missing), the codes of its levels, and the
     (code, label) of the levels shown as rows. Codes make the counting O(n) integer work.
-    ``x``: the column as float when already converted (numeric columns)."""
+    ``x``: the column's numbers when already converted (float, or a numpy integer column's
+    own array)."""
     numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
     if numeric:
         if x is None:
             x = col.to_numpy(dtype=float, na_value=np.nan)
-        if _zero_one(x):
+        if _zero_one(x, integral=x.dtype.kind in "iu"):
             # 0/1 fast path: the value is its own code (level 1 shown)
             if not missing.any():
-                return x.astype(np.int64), [0, 1], [(1, 1)]
+                return x.astype(np.int64, copy=False), [0, 1], [(1, 1)]
             return np.where(missing, -1, x).astype(np.int64), [0, 1], [(1, 1)]
     values, uniques = pd.factorize(col)
     lookup = {v: i for i, v in enumerate(uniques)}

@@ -73,6 +73,21 @@ def score_test(x: np.ndarray, codes: np.ndarray, is_case: np.ndarray) -> tuple[f
 # -- Table 1 on matched pairs and sets ----------------------------------------------------------
 
 
+def _factorize(ids: pd.Series) -> tuple[np.ndarray, Any]:
+    """``pd.factorize(ids)``: codes in order of first appearance (no sort of 10⁶ ids). Integer
+    ids already in ascending order over a compact range (data sorted by pair) get the same
+    codes and uniques from one ``bincount`` instead of a hash table."""
+    x = ids.to_numpy()
+    if x.dtype.kind in "iu" and x.size > 1:
+        lo, hi = int(x[0]), int(x[-1])
+        if 0 <= hi - lo < 4 * x.size and bool((x[1:] >= x[:-1]).all()):
+            dense = (x - x[0]).astype(np.intp)
+            present = np.bincount(dense) > 0
+            codes = (np.cumsum(present) - 1)[dense]
+            return codes, np.flatnonzero(present).astype(x.dtype) + x[0]
+    return pd.factorize(ids)
+
+
 def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None) -> np.ndarray:
     """Code 0..S−1 of each row's pair or set; validated: one case and ≥ 1 control per set."""
     ids = data[pair]
@@ -83,7 +98,7 @@ def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | Non
             "matched analysis needs its pair or set id; drop unmatched patients or pass "
             "pair=None."
         )
-    codes, uniques = pd.factorize(ids)  # in order of appearance: no sort of 10⁶ ids
+    codes, uniques = _factorize(ids)
     size = np.bincount(codes)
     cases = np.bincount(codes, weights=grp)
 

@@ -224,10 +224,13 @@ def _check_group(data: pd.DataFrame, group: str, id_col: str | None) -> np.ndarr
 
 
 def _numbers(col: pd.Series) -> np.ndarray | None:
-    """A numeric (not bool) column as float64 with NaN for missing, else None; converted once
-    per variable and shared by the kind decision, the validation and the level codes."""
+    """A numeric (not bool) column as float64 with NaN for missing (a numpy integer column,
+    which cannot hold missing values, as it is), else None; converted once per variable and
+    shared by the kind decision, the validation and the level codes."""
     if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
         return None
+    if col.dtype.kind in "iu":
+        return col.to_numpy()
     return col.to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -450,13 +453,16 @@ def compare_groups(
         test = tests.get(var)
         x = _numbers(frame[var])
         continuous = _is_continuous(frame, var, test, categorical_set, x)
+        integers = x is not None and x.dtype.kind in "iu"
         if continuous:
-            if x is None or np.isinf(x).any():  # text column, or infinite values to report
+            if x is None or (not integers and np.isinf(x).any()):  # text, or infinite values
                 x = check_numeric(frame, var, FUNC, idc)
-            values = x
-            missing = np.isnan(values)
+            values = x.astype(float, copy=False)
+            missing = np.zeros(len(x), dtype=bool) if integers else np.isnan(values)
+        elif x is not None:
+            missing = np.zeros(len(x), dtype=bool) if integers else np.isnan(x)
         else:
-            missing = np.isnan(x) if x is not None else frame[var].isna().to_numpy()
+            missing = frame[var].isna().to_numpy()
         if sets:
             rows_used, exc = _analysed_sets(frame, var, missing, grp, codes, pair, idc)
             pos1, pos0 = (np.flatnonzero(rows_used & (grp == g)) for g in (1, 0))

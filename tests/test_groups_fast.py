@@ -14,6 +14,7 @@ from scipy import stats
 
 from ovcfstats import DataError, compare_groups
 from ovcfstats._group_tests import _counter, _zero_one
+from ovcfstats._matched_sets import _factorize
 
 REL = 1e-10  # same rows, possibly summed in another order
 
@@ -156,6 +157,22 @@ def test_id_kind_and_row_order_do_not_change_the_numbers(seed, n_pairs, blanks):
 def test_zero_one_matches_the_elementwise_check(values):
     x = np.array(values, dtype=float)
     assert _zero_one(x) == bool(((x == 0) | (x == 1) | np.isnan(x)).all())
+
+
+@given(
+    st.lists(st.integers(-5, 40), min_size=0, max_size=30),
+    st.booleans(),
+    st.sampled_from(["int64", "int32", "uint16"]),
+)
+def test_pair_codes_equal_pandas_factorize(ids, ascending, dtype):
+    """Sorted integer ids take the bincount path; anything else pandas'. Same codes either way."""
+    x = np.sort(np.abs(ids)) if ascending else np.abs(np.array(ids, dtype=np.int64))
+    series = pd.Series(np.asarray(x, dtype=np.int64).astype(dtype))
+    codes, uniques = _factorize(series)
+    want_codes, want_uniques = pd.factorize(series)
+    np.testing.assert_array_equal(codes, want_codes)
+    np.testing.assert_array_equal(uniques, want_uniques)
+    assert uniques.dtype == want_uniques.dtype
 
 
 @given(st.lists(st.integers(0, 6), max_size=30), st.integers(-3, 9))
