@@ -69,9 +69,20 @@ CONVENTIONS = {
 }
 
 
-def _zero_one(x: np.ndarray) -> bool:
-    """Only 0, 1 and missing values."""
-    return bool(((x == 0) | (x == 1) | np.isnan(x)).all())
+def _zero_one(x: np.ndarray, integral: bool = False) -> bool:
+    """Only 0, 1 and missing values (``integral``: ``x`` came from an integer column).
+
+    Two reductions (NaN-ignoring ``fmin``/``fmax``) settle most columns; only values within
+    [0, 1] of a non-integer column are compared element by element.
+    """
+    if not x.size:
+        return True
+    lo, hi = np.fmin.reduce(x), np.fmax.reduce(x)
+    if np.isnan(lo):  # all missing
+        return True
+    if lo < 0 or hi > 1:
+        return False
+    return integral or bool(((x == 0) | (x == 1) | np.isnan(x)).all())
 
 
 def _continuous(
@@ -198,9 +209,9 @@ def _quartiles(x: np.ndarray) -> tuple[float, float, float]:
     return float(med), float(q1), float(q3)
 
 
-def _levels(col: pd.Series, values: pd.Series) -> tuple[list[Any], list[Any]]:
-    """All levels of the analysed values (for the test) and the levels shown as rows."""
-    present = list(pd.unique(values.dropna()))
+def _levels(col: pd.Series, present: list[Any]) -> tuple[list[Any], list[Any]]:
+    """All levels of the column's values ``present`` (for the test) and the levels shown as
+    rows."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         levels = [v for v in col.cat.categories if v in present]
     else:
@@ -228,7 +239,8 @@ def _categorical(
     from statsmodels.stats.proportion import confint_proportions_2indep
 
     n1, n0 = len(v1), len(v0)
-    table = np.array([[np.sum(v1 == lv), np.sum(v0 == lv)] for lv in levels], dtype=float)
+    count1, count0 = _counter(v1), _counter(v0)
+    table = np.array([[count1(lv), count0(lv)] for lv in levels], dtype=float)
     # v1, v0, levels: integer codes of the levels; shown: (code, label) of the rows to show
     key = test
     common: dict[str, Any] = {"test": LABELS[key]}
@@ -273,7 +285,7 @@ def _categorical(
         key = common.pop("_key")
     rows = []
     for lv, label in shown:
-        row = {**_level_row(v1, v0, lv, label), "_key": key, **common}
+        row = {**_level_row(v1, v0, lv, label, (count1, count0)), "_key": key, **common}
         c1, c0 = row["count_1"], row["count_0"]
         if fisher_or:
             row["odds_ratio"], row["or_ci_low"], row["or_ci_high"] = fisher_conditional_or(
@@ -290,28 +302,47 @@ def _categorical(
     return rows
 
 
+def _counter(codes: np.ndarray) -> Any:
+    """Count of each level code in ``codes`` (all >= 0) from one ``bincount`` pass."""
+    if codes.size and codes.min() < 0:  # not expected (analysed rows have a level)
+        return lambda lv: int(np.sum(codes == lv))
+    counts = np.bincount(codes) if codes.size else np.zeros(0, dtype=np.int64)
+    return lambda lv: int(counts[lv]) if 0 <= lv < counts.size else 0
+
+
 def _level_codes(
-    col: pd.Series, missing: np.ndarray
+    col: pd.Series, missing: np.ndarray, x: np.ndarray | None = None
 ) -> tuple[np.ndarray, list[int], list[tuple[int, Any]]]:
     """Integer codes of a categorical column (−1 missing), the codes of its levels, and the
-    (code, label) of the levels shown as rows. Codes make the counting O(n) integer work."""
+    (code, label) of the levels shown as rows. Codes make the counting O(n) integer work.
+    ``x``: the column's numbers when already converted (float, or a numpy integer column's
+    own array)."""
     numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
-    if numeric and _zero_one(x := col.to_numpy(dtype=float, na_value=np.nan)):
-        # 0/1 fast path: the value is its own code (level 1 shown)
-        return np.where(np.isnan(x), -1, x).astype(np.int64), [0, 1], [(1, 1)]
+    if numeric:
+        if x is None:
+            x = col.to_numpy(dtype=float, na_value=np.nan)
+        if _zero_one(x, integral=x.dtype.kind in "iu"):
+            # 0/1 fast path: the value is its own code (level 1 shown)
+            if not missing.any():
+                return x.astype(np.int64, copy=False), [0, 1], [(1, 1)]
+            return np.where(missing, -1, x).astype(np.int64), [0, 1], [(1, 1)]
     values, uniques = pd.factorize(col)
     lookup = {v: i for i, v in enumerate(uniques)}
-    levels, shown = _levels(col, col[~missing])
+    # factorize's uniques: the non-missing values in order of first appearance
+    levels, shown = _levels(col, list(uniques))
     # a level absent from the data (a 0/1 variable that is all 0) gets its own unused code
     code = {lv: lookup.get(lv, -2 - i) for i, lv in enumerate(dict.fromkeys([*levels, *shown]))}
     return values, [code[lv] for lv in levels], [(code[lv], lv) for lv in shown]
 
 
-def _level_row(v1: np.ndarray, v0: np.ndarray, lv: Any, label: Any) -> dict[str, Any]:
+def _level_row(
+    v1: np.ndarray, v0: np.ndarray, lv: Any, label: Any, counters: Any = None
+) -> dict[str, Any]:
     """Counts, percentages, difference of proportions and SMD of level ``lv`` (shown as
-    ``label``)."""
+    ``label``); ``counters``: the ``_counter`` of ``v1`` and ``v0`` when already built."""
     n1, n0 = len(v1), len(v0)
-    c1, c0 = float(np.sum(v1 == lv)), float(np.sum(v0 == lv))
+    count1, count0 = counters or (_counter(v1), _counter(v0))
+    c1, c0 = float(count1(lv)), float(count0(lv))
     p1 = c1 / n1 if n1 else np.nan
     p0 = c0 / n0 if n0 else np.nan
     var_pool = (p1 * (1 - p1) + p0 * (1 - p0)) / 2

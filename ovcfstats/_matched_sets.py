@@ -73,6 +73,21 @@ def score_test(x: np.ndarray, codes: np.ndarray, is_case: np.ndarray) -> tuple[f
 # -- Table 1 on matched pairs and sets ----------------------------------------------------------
 
 
+def _factorize(ids: pd.Series) -> tuple[np.ndarray, Any]:
+    """``pd.factorize(ids)``: codes in order of first appearance (no sort of 10⁶ ids). Integer
+    ids already in ascending order over a compact range (data sorted by pair) get the same
+    codes and uniques from one ``bincount`` instead of a hash table."""
+    x = ids.to_numpy()
+    if x.dtype.kind in "iu" and x.size > 1:
+        lo, hi = int(x[0]), int(x[-1])
+        if 0 <= hi - lo < 4 * x.size and bool((x[1:] >= x[:-1]).all()):
+            dense = (x - x[0]).astype(np.intp)
+            present = np.bincount(dense) > 0
+            codes = (np.cumsum(present) - 1)[dense]
+            return codes, np.flatnonzero(present).astype(x.dtype) + x[0]
+    return pd.factorize(ids)
+
+
 def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None) -> np.ndarray:
     """Code 0..S−1 of each row's pair or set; validated: one case and ≥ 1 control per set."""
     ids = data[pair]
@@ -83,7 +98,7 @@ def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | Non
             "matched analysis needs its pair or set id; drop unmatched patients or pass "
             "pair=None."
         )
-    codes, uniques = pd.factorize(ids)  # in order of appearance: no sort of 10⁶ ids
+    codes, uniques = _factorize(ids)
     size = np.bincount(codes)
     cases = np.bincount(codes, weights=grp)
 
@@ -157,18 +172,23 @@ def _analysed_sets(
     """Rows analysed for ``var`` in 1:k sets (sets keeping their case and ≥ 1 control)."""
     used = informative(codes, grp.astype(float), ~missing)
     lost = ~missing & ~used
-    ids = np.asarray(row_ids(data, None, id_col), dtype=object)
-    set_ids = data[pair].to_numpy(dtype=object)
+    dropped = np.flatnonzero(missing | lost)
+    if not dropped.size:
+        return used, make_excluded([], var, [])
+    # IDs and set ids of the dropped rows only (not a conversion of the whole columns)
+    source = data[id_col] if id_col is not None and id_col in data.columns else data.index
+    ids = list(pd.Series(source).iloc[dropped])
+    set_ids = data[pair].iloc[dropped].to_numpy(dtype=object)
     case_missing = np.bincount(codes, weights=missing & (grp == 1), minlength=codes.max() + 1)
     reasons = [
         f"missing {var}"
         if missing[i]
-        else f"set {set_ids[i]}: its case missing {var}"
+        else f"set {set_id}: its case missing {var}"
         if case_missing[codes[i]]
-        else f"set {set_ids[i]}: no control with {var}"
-        for i in np.flatnonzero(missing | lost)
+        else f"set {set_id}: no control with {var}"
+        for i, set_id in zip(dropped, set_ids, strict=True)
     ]
-    return used, make_excluded(list(ids[missing | lost]), var, reasons)
+    return used, make_excluded(ids, var, reasons)
 
 
 def _score_row(
@@ -184,7 +204,9 @@ def _score_row(
     if not rows.size:
         warn(notes, f"{FUNC}(): '{var}': no complete set; no test.", SmallSampleWarning)
         return out
-    recoded = np.unique(codes[rows], return_inverse=True)[1]
+    # sets renumbered 0..S'−1 in order (np.unique's inverse, without its sort)
+    present = np.bincount(codes[rows]) > 0
+    recoded = (np.cumsum(present) - 1)[codes[rows]]
     stat, df, p = score_test(x[rows], recoded, grp[rows].astype(float))
     if df == 0:
         warn(

@@ -59,6 +59,14 @@ import numpy as np
 import pandas as pd
 
 from ._format import format_p
+from ._group_rows import (
+    CATEGORICAL_TESTS,
+    CONTINUOUS_TESTS,
+    _analysed,
+    _check_group,
+    _is_continuous,
+    _numbers,
+)
 from ._group_tests import (
     CONVENTIONS,
     FUNC,
@@ -68,7 +76,6 @@ from ._group_tests import (
     _level_codes,
     _level_row,
     _quartiles,
-    _zero_one,
 )
 from ._matched_sets import (
     _analysed_sets,
@@ -81,11 +88,9 @@ from ._matched_sets import (
 from ._results import (
     Result,
     concat_excluded,
-    make_excluded,
 )
 from ._validate import (
     DataError,
-    check_binary_outcome,
     check_columns,
     check_frame,
     check_numeric,
@@ -95,13 +100,7 @@ from ._validate import (
     row_ids,
 )
 
-CONTINUOUS_TESTS = ("paired_t", "welch", "student", "wilcoxon")
-CATEGORICAL_TESTS = ("chi2", "fisher", "mcnemar")
 TESTS = (*CONTINUOUS_TESTS, *CATEGORICAL_TESTS, "clogit")
-
-#: Share of numbers among an object column's values above which it is taken as a numeric
-#: column with a few typos (and rejected naming them) rather than as a categorical one.
-NUMERIC_LIKE = 0.8
 
 
 @dataclass(frozen=True, eq=False)
@@ -199,87 +198,6 @@ def _mean_sd(r: pd.Series, g: str, digits: int, median: bool) -> str:
             f"[{r[f'q1_{g}']:.{digits}f}, {r[f'q3_{g}']:.{digits}f}]"
         )
     return text
-
-
-# -- input -----------------------------------------------------------------------------------
-
-
-def _check_group(data: pd.DataFrame, group: str, id_col: str | None) -> np.ndarray:
-    """0/1 group array; exactly two levels, 1 = case."""
-    levels = pd.unique(data[group].dropna())
-    if len(levels) != 2:
-        shown = ", ".join(repr(v) for v in sorted(levels, key=str)[:6])
-        raise DataError(
-            f"{FUNC}(): group column '{group}' must have exactly two levels (1 = case, "
-            f"0 = control); found {len(levels)}: {shown}. Keep only the two groups to compare "
-            "and code them 0/1."
-        )
-    return check_binary_outcome(data, group, FUNC, id_col)
-
-
-def _is_continuous(data: pd.DataFrame, var: str, test: str | None, categorical: set[str]) -> bool:
-    """Decide the kind of ``var`` from its test, ``categorical=``, then its values."""
-    if test in CONTINUOUS_TESTS:
-        if var in categorical:
-            raise DataError(
-                f"{FUNC}(): '{var}' is listed in `categorical` but its test {test!r} is for "
-                "continuous variables. Remove it from one of the two."
-            )
-        return True
-    if test in CATEGORICAL_TESTS or var in categorical:
-        return False
-    col = data[var]
-    if pd.api.types.is_bool_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype):
-        return False
-    if pd.api.types.is_numeric_dtype(col):
-        return not _zero_one(col.to_numpy(dtype=float, na_value=np.nan))
-    present = col.dropna()
-    numbers = pd.to_numeric(present, errors="coerce")
-    # A mostly numeric text column (e.g. BMI with a stray "n/a") is a typo'd number, not a
-    # category; check_numeric then names the offending rows.
-    return bool(len(present)) and bool(
-        numbers.notna().mean() >= NUMERIC_LIKE
-        and not np.isin(numbers.dropna().to_numpy(dtype=float), (0.0, 1.0)).all()
-    )
-
-
-# -- per-variable analyses ---------------------------------------------------------------------
-
-
-def _analysed(
-    data: pd.DataFrame,
-    var: str,
-    missing: np.ndarray,
-    grp: np.ndarray,
-    pairs: tuple[np.ndarray, np.ndarray] | None,
-    id_col: str | None,
-) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Row positions of analysed cases and controls (aligned by pair) and the excluded rows."""
-    if pairs is None:
-        keep = ~missing
-        excluded = make_excluded(
-            _ids_at(data, np.flatnonzero(missing), id_col), var, f"missing {var}"
-        )
-        return np.flatnonzero(keep & (grp == 1)), np.flatnonzero(keep & (grp == 0)), excluded
-    case, ctrl = pairs
-    bad = missing[case] | missing[ctrl]
-    rows, reasons = [], []
-    if bad.any():
-        who = np.column_stack([case[bad], ctrl[bad]])
-        ids = np.asarray(_ids_at(data, who.ravel(), id_col), dtype=object).reshape(-1, 2)
-        for (c, k), (id_c, id_k) in zip(who, ids, strict=True):
-            for me, mine, theirs in ((c, id_c, id_k), (k, id_k, id_c)):
-                rows.append(mine)
-                reasons.append(
-                    f"missing {var}" if missing[me] else f"pair partner {theirs} missing {var}"
-                )
-    return case[~bad], ctrl[~bad], make_excluded(rows, var, reasons)
-
-
-def _ids_at(data: pd.DataFrame, positions: np.ndarray, id_col: str | None) -> list:
-    """IDs of the rows at ``positions`` (without converting the whole ID column)."""
-    source = data[id_col] if id_col is not None and id_col in data.columns else data.index
-    return list(pd.Series(source).iloc[positions]) if len(positions) else []
 
 
 # -- public ----------------------------------------------------------------------------------
@@ -392,7 +310,9 @@ def compare_groups(
 
     frame = data
     idc = id_column(frame, id_col)
-    if idc is not None and frame[idc].duplicated().any():
+    # is_unique: one hash pass with no boolean array (duplicated() builds one, twice as slow
+    # on pandas 3 strings); the rows are located only when there are duplicates
+    if idc is not None and not frame[idc].is_unique:
         dup = frame[idc].duplicated(keep=False)
         raise DataError(
             f"{FUNC}(): duplicate IDs in column '{idc}' "
@@ -413,10 +333,16 @@ def compare_groups(
     tests_used: dict[str, str] = {}
     for var in variables:
         test = tests.get(var)
-        continuous = _is_continuous(frame, var, test, categorical_set)
+        x = _numbers(frame[var])
+        continuous = _is_continuous(frame, var, test, categorical_set, x)
+        integers = x is not None and x.dtype.kind in "iu"
         if continuous:
-            values = check_numeric(frame, var, FUNC, idc)
-            missing = np.isnan(values)
+            if x is None or (not integers and np.isinf(x).any()):  # text, or infinite values
+                x = check_numeric(frame, var, FUNC, idc)
+            values = x.astype(float, copy=False)
+            missing = np.zeros(len(x), dtype=bool) if integers else np.isnan(values)
+        elif x is not None:
+            missing = np.zeros(len(x), dtype=bool) if integers else np.isnan(x)
         else:
             missing = frame[var].isna().to_numpy()
         if sets:
@@ -450,7 +376,7 @@ def compare_groups(
         else:
             test = test or ("clogit" if sets else "chi2")
             col = frame[var]
-            values_c, levels, shown = _level_codes(col, missing)
+            values_c, levels, shown = _level_codes(col, missing, x)
             v1, v0 = values_c[pos1], values_c[pos0]
             if test == "clogit":
                 dummies = np.column_stack(
