@@ -118,46 +118,120 @@ def _roi_label(frame: pd.DataFrame) -> pd.Series:
     return roi.where(~has_side, roi + " " + frame["side"].astype(str))
 
 
-def _design(m: pd.DataFrame, measure: str, kind: str) -> tuple[pd.DataFrame, list[str], str, str]:
-    """Rows of one measure for the design, the target key, the column name — or why not."""
-    rows = m[(m["measure"] == measure) & (m["rater"] != "")]
-    none = rows.iloc[:0]
-    if rows.empty:
-        return none, [], "", "no readings by a named rater"
-    if kind == "inter":
-        part = rows[rows["session"] == 1]
-        if part["rater"].nunique() < 2:
-            who = ", ".join(sorted(part["rater"].unique())) or "none"
-            return (
-                none,
-                [],
-                "",
-                f"first-session readings by one rater only ({who}); inter-rater reliability "
-                "needs at least 2 raters",
-            )
-        return part, list(ROI_KEY), "rater", ""
-    # intra: ROIs re-read (session 2) by a rater, paired with that rater's session 1
-    repeat = rows.loc[rows["session"] == 2, [*ROI_KEY, "rater"]].drop_duplicates()
-    if repeat.empty:
-        return (
-            none,
-            [],
-            "",
-            "no repeat readings (session 2); intra-rater reliability needs a second session by "
-            "the same rater",
+@dataclass(frozen=True)
+class _Codes:
+    """The validated readings as integer codes, built once for every measure of a call.
+
+    Each text column is factorized with sorted labels, so that comparing codes orders
+    targets exactly as sorting the labels would (the order of the old groupby on strings).
+    """
+
+    measure: np.ndarray
+    measures: pd.Index
+    rater: np.ndarray
+    raters: pd.Index
+    session: np.ndarray
+    value: np.ndarray
+    patient: np.ndarray
+    roi: np.ndarray  # (patient, level, muscle, side): one region of interest
+
+    @classmethod
+    def of(cls, m: pd.DataFrame) -> _Codes:
+        measure, measures = pd.factorize(m["measure"], sort=True)
+        rater, raters = pd.factorize(m["rater"], sort=True)
+        parts = [pd.factorize(m[c], sort=True) for c in ROI_KEY if c != "measure"]
+        return cls(
+            measure=measure,
+            measures=pd.Index(measures),
+            rater=rater,
+            raters=pd.Index(raters),
+            session=m["session"].to_numpy(),
+            value=m["value"].to_numpy(dtype=float),
+            patient=parts[0][0],
+            roi=_combine([c for c, _ in parts], [len(u) for _, u in parts]),
         )
-    part = rows[rows["session"].isin([1, 2])].merge(repeat, on=[*ROI_KEY, "rater"])
-    return part, [*ROI_KEY, "rater"], "session", ""
+
+    def rated(self, measure: str) -> np.ndarray:
+        """Row positions of one measure's readings by a named rater."""
+        if measure not in self.measures:
+            return np.empty(0, dtype=np.intp)
+        rows = self.measure == self.measures.get_loc(measure)
+        if "" in self.raters:
+            rows &= self.rater != self.raters.get_loc("")
+        return np.flatnonzero(rows)
 
 
-def _per_patient(wide: Wide, first: pd.DataFrame, kind: str) -> tuple[np.ndarray, np.ndarray]:
+def _combine(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
+    """One int64 code per row for several sorted code columns, in their lexicographic order."""
+    key = np.asarray(codes[0], dtype=np.int64)
+    for c, size in zip(codes[1:], sizes[1:], strict=True):
+        if (int(key.max(initial=0)) + 1) * size >= 2**62:  # compact first: no overflow
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64).ravel()
+        key = key * size + c
+    return key
+
+
+@dataclass(frozen=True)
+class _Design:
+    """One measure's n × k layout: rows used, target and column codes and labels."""
+
+    rows: np.ndarray  # row positions (into the validated table) used
+    t_codes: np.ndarray
+    first: np.ndarray  # one row position per target, in target order (for IDs and ROIs)
+    r_codes: np.ndarray
+    r_labels: np.ndarray
+    column: str
+
+
+def _design(c: _Codes, measure: str, kind: str) -> _Design | str:
+    """The layout of one measure — or why there is none."""
+    rows = c.rated(measure)
+    if not len(rows):
+        return "no readings by a named rater"
+    session = c.session[rows]
+    if kind == "inter":
+        part = rows[session == 1]
+        present = np.unique(c.rater[part])
+        if len(present) < 2:
+            who = ", ".join(map(str, c.raters[present])) or "none"
+            return (
+                f"first-session readings by one rater only ({who}); inter-rater reliability "
+                "needs at least 2 raters"
+            )
+        key = c.roi[part]
+        r_codes = np.searchsorted(present, c.rater[part])
+        r_labels = np.asarray(c.raters[present], dtype=object)
+        column = "rater"
+    else:
+        # intra: ROIs re-read (session 2) by a rater, paired with that rater's session 1
+        keyed = _combine([c.roi[rows], c.rater[rows]], [0, len(c.raters)])
+        repeat = np.unique(keyed[session == 2])
+        if not len(repeat):
+            return (
+                "no repeat readings (session 2); intra-rater reliability needs a second session "
+                "by the same rater"
+            )
+        pos = np.minimum(np.searchsorted(repeat, keyed), len(repeat) - 1)
+        use = ((session == 1) | (session == 2)) & (repeat[pos] == keyed)
+        part, key = rows[use], keyed[use]
+        present = np.unique(c.session[part])
+        r_codes = np.searchsorted(present, c.session[part])
+        r_labels = np.asarray([f"session {s}" for s in present], dtype=object)
+        column = "session"
+    _, first, t_codes = np.unique(key, return_index=True, return_inverse=True)
+    return _Design(part, t_codes.ravel(), part[first], r_codes, r_labels, column)
+
+
+def _per_patient(
+    wide: Wide, c: _Codes, design: _Design, kind: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Complete ROI rows averaged per patient (× rater for intra); also the ROIs per target."""
-    kept = first.iloc[wide.targets.astype(int)]
-    keys = ["patient_id"] + (["rater"] if kind == "intra" else [])
-    codes = kept.groupby(keys, sort=True).ngroup().to_numpy()
+    kept = design.first[wide.targets.astype(int)]
+    keys = [c.patient[kept]] + ([c.rater[kept]] if kind == "intra" else [])
+    group = _combine(keys, [0, len(c.raters)][: len(keys)])
+    codes = np.unique(group, return_inverse=True)[1].ravel()
     counts = np.bincount(codes)
-    sums = np.zeros((len(counts), wide.y.shape[1]))
-    np.add.at(sums, codes, wide.y)
+    sums = np.column_stack([np.bincount(codes, weights=col) for col in wide.y.T])
     return sums / counts[:, None], counts
 
 
@@ -303,24 +377,20 @@ def reliability(
         warn(notes, f"{measure}: {kind}-rater ICC skipped — {reason}.", SmallSampleWarning)
         excluded.append(make_excluded([SKIPPED_ID], measure, f"ICC skipped: {reason}"))
 
+    codes = _Codes.of(m)
     for measure in measures:
-        part, key, column, reason = _design(m, measure, kind)
-        if reason:
-            skip(measure, units, reason)
+        design = _design(codes, measure, kind)
+        if isinstance(design, str):
+            skip(measure, units, design)
             continue
-        t_codes = part.groupby(key, sort=True).ngroup().to_numpy()
-        _, first_pos = np.unique(t_codes, return_index=True)
-        first = part.iloc[first_pos]  # one row per target, in code order (for IDs and ROIs)
-        t_labels = np.arange(len(first), dtype=object)
-        r_codes, r_labels = pd.factorize(part[column], sort=True)
-        r_names = np.asarray([f"{column} {r}" for r in r_labels], dtype=object)
+        column = design.column
         try:
             wide = widen(
-                t_codes,
-                t_labels,
-                r_codes,
-                r_names if kind == "intra" else np.asarray(r_labels, dtype=object),
-                part["value"].to_numpy(dtype=float),
+                design.t_codes,
+                np.arange(len(design.first)),
+                design.r_codes,
+                design.r_labels,
+                codes.value[design.rows],
                 func=func,
                 target_name=f"{measure} target",
                 rater_name=column,
@@ -330,7 +400,7 @@ def reliability(
         except DataError as err:  # too few complete targets
             skip(measure, units, str(err).removeprefix(f"{func}(): ").rstrip("."))
             continue
-        dropped = first.iloc[wide.incomplete.astype(int)] if len(wide.incomplete) else first[:0]
+        dropped = m.iloc[design.first[wide.incomplete.astype(int)]]
         roi = _roi_label(dropped)
         if kind == "intra":
             roi = roi + " (rater " + dropped["rater"].astype(str) + ")"
@@ -340,7 +410,7 @@ def reliability(
             if u == "roi":
                 y, n_rois = wide.y, len(wide.y)
             else:
-                y, per = _per_patient(wide, first, kind)
+                y, per = _per_patient(wide, codes, design, kind)
                 n_rois = int(per.sum())
                 if len(y) < 2:
                     skip(
