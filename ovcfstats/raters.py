@@ -9,6 +9,8 @@ the region of interest or the patient (the mean of the patient's ROIs).
 
 from __future__ import annotations
 
+import warnings
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -141,13 +143,13 @@ class _Codes:
         rater, raters = pd.factorize(m["rater"], sort=True)
         parts = [pd.factorize(m[c], sort=True) for c in ROI_KEY if c != "measure"]
         return cls(
-            measure=measure,
+            measure=measure.astype(np.int32),
             measures=pd.Index(measures),
-            rater=rater,
+            rater=rater.astype(np.int32),
             raters=pd.Index(raters),
             session=m["session"].to_numpy(),
             value=m["value"].to_numpy(dtype=float),
-            patient=parts[0][0],
+            patient=parts[0][0].astype(np.int32),
             roi=_combine([c for c, _ in parts], [len(u) for _, u in parts]),
         )
 
@@ -159,6 +161,79 @@ class _Codes:
         if "" in self.raters:
             rows &= self.rater != self.raters.get_loc("")
         return np.flatnonzero(rows)
+
+
+#: the table last validated by :func:`reliability`, kept for one reuse: [weak reference to
+#: it, a shallow copy sharing its data, the validation warnings, the validated table, codes]
+_LAST: list = []
+
+
+def _validated(measurements: pd.DataFrame) -> tuple[pd.DataFrame, _Codes]:
+    """``validate_measurements`` and the codes, computed once for two calls on one table.
+
+    The inter- and intra-rater tables are two calls on the same readings; the second reuses
+    the first's validation when the very same, unmodified DataFrame comes back (once, so that
+    the validated copy is not kept for longer). Unmodified is proven, not assumed: with pandas'
+    copy-on-write (always on from pandas 3) any in-place change of the table first copies the
+    data it shares with the kept shallow copy, so every column must still hold the same
+    buffer. Without copy-on-write nothing is reused.
+    """
+    from .schema import validate_measurements
+
+    last = _LAST[:]
+    _LAST.clear()
+    if last and last[0]() is measurements and _unchanged(measurements, last[1]):
+        for w in last[2]:  # the same warnings as the first validation
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return last[3], last[4]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = validate_measurements(measurements)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    codes = _Codes.of(m)
+    if _copy_on_write():
+
+        def forget(ref: weakref.ref) -> None:  # the table is gone: so is what it was kept for
+            if _LAST and _LAST[0] is ref:
+                _LAST.clear()
+
+        ref = weakref.ref(measurements, forget)
+        _LAST.extend([ref, measurements.copy(deep=False), caught, m, codes])
+    return m, codes
+
+
+def _copy_on_write() -> bool:
+    """Whether pandas copies shared data before an in-place change (always from pandas 3)."""
+    major = int(pd.__version__.split(".")[0])
+    return major >= 3 or pd.get_option("mode.copy_on_write") is True
+
+
+def _data(column: pd.Series) -> object:
+    """A column's data: its Arrow array, or a NumPy array (a view, or a copy for other types)."""
+    arr = column.array
+    return arr.__arrow_array__() if hasattr(arr, "__arrow_array__") else column.to_numpy()
+
+
+def _same_data(a: object, b: object) -> bool:
+    """Both alive here, so equal addresses mean the same memory (copies never match)."""
+    if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray):
+        return a is b
+    fa, fb = a.__array_interface__, b.__array_interface__
+    keys = ("data", "shape", "strides", "typestr")
+    return all(fa.get(k) == fb.get(k) for k in keys)
+
+
+def _unchanged(frame: pd.DataFrame, snapshot: pd.DataFrame) -> bool:
+    """True when ``frame`` still shares every column's data with its shallow ``snapshot``."""
+    same_layout = (
+        frame.columns.is_unique
+        and list(frame.columns) == list(snapshot.columns)
+        and frame.dtypes.equals(snapshot.dtypes)
+    )
+    return same_layout and all(
+        _same_data(_data(frame[c]), _data(snapshot[c])) for c in frame.columns
+    )
 
 
 def _combine(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
@@ -347,7 +422,7 @@ def reliability(
     >>> res.excluded["reason"].tolist()
     ['L1: one rating only, 1 of 2 missing (R2)']
     """
-    from .schema import MEASURES, validate_measurements
+    from .schema import MEASURES
 
     func = "reliability"
     check_frame(measurements, func, "measurements")
@@ -367,7 +442,7 @@ def reliability(
                 f"{func}(): no readings by a named rater for measure '{measure}' in column "
                 "'measure' (the DXA read-out has no rater). Remove it from `measures=`."
             )
-    m = validate_measurements(measurements)
+    m, codes = _validated(measurements)
     units = ("roi", "patient") if unit == "both" else (unit,)
     rows, details, excluded, notes, skipped = [], [], [], [], []
 
@@ -377,7 +452,6 @@ def reliability(
         warn(notes, f"{measure}: {kind}-rater ICC skipped — {reason}.", SmallSampleWarning)
         excluded.append(make_excluded([SKIPPED_ID], measure, f"ICC skipped: {reason}"))
 
-    codes = _Codes.of(m)
     for measure in measures:
         design = _design(codes, measure, kind)
         if isinstance(design, str):
