@@ -625,3 +625,123 @@ def test_the_degenerate_answer_is_the_limit_of_near_perfect_agreement():
         out.append((table.set_index("type")[["icc", "ci_low", "ci_high"]], v))
     assert out[1][1] == pytest.approx(out[0][1], rel=1e-6)  # Satterthwaite's v -> k - 1
     np.testing.assert_allclose(out[1][0].to_numpy(), out[0][0].to_numpy(), rtol=1e-6)
+
+
+# -- the matrices built on integer codes equal the pandas pivot on labels -------------------------
+
+
+def _messy_readings(draw_ids, values, blanks, kind_rows):
+    """Readings of hu (no ROI) and csa_muscle (muscle × side) by 2–3 raters, 1–2 sessions."""
+    rows = []
+    for (pid, level, muscle, side, rater, session), value, blank in zip(
+        kind_rows, values, blanks, strict=False
+    ):
+        rows.append(
+            (draw_ids[pid], level, muscle, side, rater, session, np.nan if blank else value)
+        )
+    m = pd.DataFrame(
+        rows, columns=["patient_id", "level", "muscle", "side", "rater", "session", "value"]
+    )
+    m["measure"] = np.where(m["muscle"] == "", "hu", "csa_muscle")
+    disc = m["level"].map({"L1": "L1-2", "L2": "L2-3"})
+    m["level"] = m["level"].where(m["muscle"] == "", disc)  # muscles are read at disc levels
+    return m
+
+
+@st.composite
+def messy_tables(draw):
+    ids = draw(
+        st.lists(
+            st.sampled_from(["P1", "p 2", "10", "2", "Pa", "ß-7"]),
+            min_size=3,
+            max_size=6,
+            unique=True,
+        )
+    )
+    cells = st.tuples(
+        st.integers(0, len(ids) - 1),
+        st.sampled_from(["L1", "L2"]),
+        st.sampled_from(["", "PM", "ES"]),
+        st.sampled_from(["L", "R"]),
+        st.sampled_from(["R1", "r2", " R3 "]),
+        st.sampled_from([1, 1, 2]),
+    )
+    keys = draw(st.lists(cells, min_size=4, max_size=60))
+    keys = list(dict.fromkeys((p, lv, mu, sd if mu else "", r, s) for p, lv, mu, sd, r, s in keys))
+    values = draw(st.lists(st.floats(1, 100), min_size=len(keys), max_size=len(keys)))
+    blanks = draw(st.lists(st.booleans(), min_size=len(keys), max_size=len(keys)))
+    return _messy_readings(ids, values, [b and i % 3 == 0 for i, b in enumerate(blanks)], keys)
+
+
+def _clean(m):
+    return m.assign(rater=m["rater"].str.strip().str.upper())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    m=messy_tables(),
+    kind=st.sampled_from(["inter", "intra"]),
+    unit=st.sampled_from(ovcfstats.raters.UNITS),
+)
+def test_codes_give_the_pivot_matrices_on_messy_input(m, kind, unit):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = reliability(m, measures=["hu", "csa_muscle"], kind=kind, unit=unit)
+    clean = _clean(m)
+    for row in res.table.itertuples():
+        build = roi_matrix if row.unit == "roi" else patient_matrix
+        y = build(clean, row.measure, kind)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            direct = run(y).table.set_index("type").loc["ICC2"]
+        assert row.n_targets == len(y)
+        for col in COLUMNS:
+            assert getattr(row, col) == pytest.approx(direct[col], rel=1e-12, nan_ok=True), col
+    dropped = res.excluded[res.excluded["id"] != "(all targets)"]
+    for measure, n in dropped.groupby("variable").size().items():
+        assert res.table.set_index(["measure", "unit"])["n_excluded"].loc[measure].eq(n).all()
+
+
+def test_codes_order_targets_and_excluded_ids_as_sorted_labels():
+    # text IDs sort as text ("10" < "2"), blanks are excluded with their ROI, in ID order
+    m = pd.DataFrame(
+        {
+            "patient_id": ["2", "2", "10", "10", "P3", "P3", "P4", "P4"],
+            "level": ["L1"] * 8,
+            "rater": ["R1", " r2", "R1", "R2", "R1", "R2", "R1", "R2"],
+            "session": 1,
+            "value": [1.0, 2.0, np.nan, 3.0, 5.0, 5.5, 7.0, 9.0],
+        }
+    ).assign(measure="hu", muscle="", side="")
+    extra = m.iloc[[1]].assign(patient_id="1", value=np.nan)
+    res = reliability(pd.concat([extra, m], ignore_index=True), measures=["hu"])
+    assert res.excluded["id"].tolist() == ["1", "10"]
+    assert res.excluded["reason"].tolist() == [
+        "L1: incomplete ratings: 0 of 2 (missing R1, R2)",  # its only reading is blank
+        "L1: one rating only, 1 of 2 missing (R1)",
+    ]
+    y = np.array([[1.0, 2.0], [5.0, 5.5], [7.0, 9.0]])
+    assert res.table.loc[0, "icc"] == pytest.approx(run(y).form("ICC2")["icc"], rel=1e-12)
+
+
+def test_a_changed_table_is_validated_again(sample_measurements):
+    m = sample_measurements.copy()
+    first = reliability(m, measures=["hu"], kind="inter")
+    again = reliability(m, measures=["hu"], kind="inter")
+    pd.testing.assert_frame_equal(first.table, again.table)
+    hu = m.index[m["measure"] == "hu"][0]
+    m.loc[hu, "value"] = m.loc[hu, "value"] + 50.0  # in place, after a first call
+    changed = reliability(m, measures=["hu"], kind="inter")
+    assert changed.table.loc[0, "icc"] != first.table.loc[0, "icc"]
+    m.loc[hu, "value"] = -5000.0  # below the CT scale
+    with pytest.raises(DataError, match="value"):
+        reliability(m, measures=["hu"], kind="intra")
+
+
+def test_validation_warnings_come_back_on_every_call(sample_measurements):
+    m = sample_measurements
+    ff = m["measure"] == "fat_fraction"
+    m = m.assign(value=m["value"].where(~ff, m["value"] / 100))
+    for kind in ("inter", "intra"):
+        with pytest.warns(ovcfstats.ImplausibleValueWarning, match="proportions|0–1"):
+            reliability(m, measures=["fat_fraction"], kind=kind)
