@@ -745,3 +745,23 @@ def test_validation_warnings_come_back_on_every_call(sample_measurements):
     for kind in ("inter", "intra"):
         with pytest.warns(ovcfstats.ImplausibleValueWarning, match="proportions|0–1"):
             reliability(m, measures=["fat_fraction"], kind=kind)
+
+
+def test_intra_per_patient_targets_are_patient_and_rater_and_later_sessions_unused():
+    rng = np.random.default_rng(3)
+    rows = [
+        (pid, level, rater, session, float(rng.normal(100, 20)))
+        for pid in ("P1", "P2", "P3")
+        for level in ("L1", "L2")
+        for rater in ("R1", "R2")
+        for session in (1, 2, 3)
+    ]
+    m = pd.DataFrame(rows, columns=["patient_id", "level", "rater", "session", "value"])
+    m = m.assign(measure="hu", muscle="", side="")
+    res = reliability(m, measures=["hu"], kind="intra", unit="both").table.set_index("unit")
+    two = m[m["session"] < 3]
+    for unit, build in (("roi", roi_matrix), ("patient", patient_matrix)):
+        y = build(two, "hu", "intra")
+        assert res.loc[unit, "n_targets"] == len(y) == (12 if unit == "roi" else 6)
+        for col in COLUMNS:
+            assert res.loc[unit, col] == pytest.approx(run(y).form("ICC2")[col], rel=1e-12), col
