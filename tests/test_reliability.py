@@ -765,3 +765,15 @@ def test_intra_per_patient_targets_are_patient_and_rater_and_later_sessions_unus
         assert res.loc[unit, "n_targets"] == len(y) == (12 if unit == "roi" else 6)
         for col in COLUMNS:
             assert res.loc[unit, col] == pytest.approx(run(y).form("ICC2")[col], rel=1e-12), col
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from(["P10", "P2", "p2", "", "ß", "P1", "10", "2"]), min_size=1))
+def test_codes_are_numbered_like_a_sorted_factorize(labels):
+    from ovcfstats.raters import _factorize
+
+    for column in (pd.Series(labels, dtype=object), pd.Series(labels, dtype="string")):
+        codes, uniques = _factorize(column)
+        want_codes, want_uniques = pd.factorize(column, sort=True)
+        np.testing.assert_array_equal(codes, want_codes)
+        assert list(uniques) == list(want_uniques)
