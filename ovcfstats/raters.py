@@ -306,8 +306,20 @@ def _design(c: _Codes, measure: str, kind: str) -> _Design | str:
         r_codes = np.searchsorted(present, c.session[part])
         r_labels = np.asarray([f"session {s}" for s in present], dtype=object)
         column = "session"
-    _, first, t_codes = np.unique(key, return_index=True, return_inverse=True)
-    return _Design(part, t_codes.ravel(), part[first], r_codes, r_labels, column)
+    t_codes, first = _sorted_groups(key)
+    return _Design(part, t_codes, part[first], r_codes, r_labels, column)
+
+
+def _sorted_groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True, return_index=True)`` by hashing: the codes (in
+    sorted key order) and each group's first position; only the distinct keys are sorted."""
+    codes, uniques = pd.factorize(key)
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
+    codes = rank[codes]
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(key) - 1, -1, -1)  # the last write is the first row
+    return codes, first
 
 
 def _per_patient(

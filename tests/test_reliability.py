@@ -777,3 +777,14 @@ def test_codes_are_numbered_like_a_sorted_factorize(labels):
         want_codes, want_uniques = pd.factorize(column, sort=True)
         np.testing.assert_array_equal(codes, want_codes)
         assert list(uniques) == list(want_uniques)
+
+
+@settings(max_examples=50, deadline=None)
+@given(arrays(np.int64, st.integers(1, 60), elements=st.integers(-5, 2**40)))
+def test_sorted_groups_are_numpy_unique(key):
+    from ovcfstats.raters import _sorted_groups
+
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    codes, got_first = _sorted_groups(key)
+    np.testing.assert_array_equal(codes, inverse.ravel())
+    np.testing.assert_array_equal(got_first, first)
