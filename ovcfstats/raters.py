@@ -136,12 +136,14 @@ class _Codes:
     value: np.ndarray
     patient: np.ndarray
     roi: np.ndarray  # (patient, level, muscle, side): one region of interest
+    sizes: dict[str, int]  # number of distinct patients and ROI codes
 
     @classmethod
     def of(cls, m: pd.DataFrame) -> _Codes:
         measure, measures = _factorize(m["measure"])
         rater, raters = _factorize(m["rater"])
         parts = [_factorize(m[c]) for c in ROI_KEY if c != "measure"]
+        roi, roi_size = _combine([c for c, _ in parts], [len(u) for _, u in parts])
         return cls(
             measure=measure.astype(np.int32),
             measures=pd.Index(measures),
@@ -150,7 +152,8 @@ class _Codes:
             session=m["session"].to_numpy(),
             value=m["value"].to_numpy(dtype=float),
             patient=parts[0][0].astype(np.int32),
-            roi=_combine([c for c, _ in parts], [len(u) for _, u in parts]),
+            roi=roi,
+            sizes={"patient": len(parts[0][1]), "roi": roi_size},
         )
 
     def rated(self, measure: str) -> np.ndarray:
@@ -249,14 +252,16 @@ def _factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return rank[codes], labels[order]
 
 
-def _combine(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
-    """One int64 code per row for several sorted code columns, in their lexicographic order."""
-    key = np.asarray(codes[0], dtype=np.int64)
+def _combine(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> tuple[np.ndarray, int]:
+    """One int64 code per row for several code columns (``sizes``: their numbers of codes),
+    in their lexicographic order; also the number of possible combined codes."""
+    key, bound = np.asarray(codes[0], dtype=np.int64), sizes[0]
     for c, size in zip(codes[1:], sizes[1:], strict=True):
-        if (int(key.max(initial=0)) + 1) * size >= 2**62:  # compact first: no overflow
+        if bound * size >= 2**62:  # compact first: no overflow
             key = np.unique(key, return_inverse=True)[1].astype(np.int64).ravel()
-        key = key * size + c
-    return key
+            bound = int(key.max(initial=0)) + 1
+        key, bound = key * size + c, bound * size
+    return key, bound
 
 
 @dataclass(frozen=True)
@@ -292,7 +297,7 @@ def _design(c: _Codes, measure: str, kind: str) -> _Design | str:
         column = "rater"
     else:
         # intra: ROIs re-read (session 2) by a rater, paired with that rater's session 1
-        keyed = _combine([c.roi[rows], c.rater[rows]], [0, len(c.raters)])
+        keyed = _combine([c.roi[rows], c.rater[rows]], [c.sizes["roi"], len(c.raters)])[0]
         repeat = np.unique(keyed[session == 2])
         if not len(repeat):
             return (
@@ -328,7 +333,7 @@ def _per_patient(
     """Complete ROI rows averaged per patient (× rater for intra); also the ROIs per target."""
     kept = design.first[wide.targets.astype(int)]
     keys = [c.patient[kept]] + ([c.rater[kept]] if kind == "intra" else [])
-    group = _combine(keys, [0, len(c.raters)][: len(keys)])
+    group = _combine(keys, [c.sizes["patient"], len(c.raters)][: len(keys)])[0]
     codes = np.unique(group, return_inverse=True)[1].ravel()
     counts = np.bincount(codes)
     sums = np.column_stack([np.bincount(codes, weights=col) for col in wide.y.T])

@@ -788,3 +788,19 @@ def test_sorted_groups_are_numpy_unique(key):
     codes, got_first = _sorted_groups(key)
     np.testing.assert_array_equal(codes, inverse.ravel())
     np.testing.assert_array_equal(got_first, first)
+
+
+@pytest.mark.parametrize("sizes", [(7, 5, 3), (2**40, 2**30, 3)])  # the second must compact
+def test_combined_codes_keep_the_lexicographic_order(sizes):
+    from itertools import pairwise
+
+    from ovcfstats.raters import _combine
+
+    rng = np.random.default_rng(0)
+    cols = [rng.integers(0, min(s, 6), 200) * (s // min(s, 6)) for s in sizes]
+    key, _ = _combine(cols, list(sizes))
+    tuples = list(zip(*cols, strict=True))
+    order = sorted(range(200), key=lambda i: tuples[i])
+    assert (np.diff(key[order]) >= 0).all()
+    for i, j in pairwise(order):
+        assert (key[i] == key[j]) == (tuples[i] == tuples[j])
