@@ -333,13 +333,7 @@ def widen(
                 "or pass nan_policy='omit' to drop these targets (they are then listed in "
                 "`.excluded`)."
             )
-        for row in missing[bad]:
-            have = k - int(row.sum())
-            absent = ", ".join(str(r) for r in r_labels[row])
-            if have == 1:
-                reasons.append(f"one rating only, {k - 1} of {k} missing ({absent})")
-            else:
-                reasons.append(f"incomplete ratings: {have} of {k} (missing {absent})")
+        reasons = _missing_reasons(missing[bad], r_labels)
     kept = ~bad
     if kept.sum() < 2:
         raise DataError(
@@ -348,6 +342,21 @@ def widen(
             + (f" ({int(bad.sum())} incomplete target(s) were dropped)." if bad.any() else ".")
         )
     return Wide(y[kept], t_labels[kept], r_labels, t_labels[bad], reasons)
+
+
+def _missing_reasons(missing: np.ndarray, r_labels: np.ndarray) -> list[str]:
+    """Why each incomplete target is dropped; one string per pattern of missing raters."""
+    k = missing.shape[1]
+    patterns, which = np.unique(missing, axis=0, return_inverse=True)
+    texts = []
+    for row in patterns:
+        have = k - int(row.sum())
+        absent = ", ".join(str(r) for r in r_labels[row])
+        if have == 1:
+            texts.append(f"one rating only, {k - 1} of {k} missing ({absent})")
+        else:
+            texts.append(f"incomplete ratings: {have} of {k} (missing {absent})")
+    return [texts[i] for i in which.ravel()]
 
 
 def compute(y: np.ndarray, alpha: float, notes: list[str], where: str = ""):

@@ -16,7 +16,9 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from ._icc import CONVENTIONS, FORM_NAMES, FORMS, IccResult, Wide, compute, icc, widen
+from ._icc import CONVENTIONS, FORM_NAMES, FORMS, IccResult, compute, icc, widen
+from ._raters_codes import ROI_KEY as ROI_KEY
+from ._raters_codes import _design, _per_patient, _validated
 from ._results import Result, SmallSampleWarning, concat_excluded, make_excluded, warn
 from ._validate import DataError, check_alpha, check_frame, check_option
 
@@ -26,8 +28,6 @@ KINDS = ("inter", "intra")
 #: unit of analysis of :func:`reliability`: each region of interest, or each patient's mean
 UNITS = ("roi", "patient", "both")
 DEFAULT_MEASURES = ("hu", "si_vertebra", "si_csf", "csa_muscle", "csa_disc", "fat_fraction")
-#: one region of interest (a reliability target): the reading key without rater and session
-ROI_KEY = ("patient_id", "measure", "level", "muscle", "side")
 
 
 # -- result ----------------------------------------------------------------------------------
@@ -116,49 +116,6 @@ def _roi_label(frame: pd.DataFrame) -> pd.Series:
     roi = roi.where(~has_muscle, roi + " " + frame["muscle"].astype(str))
     has_side = frame["side"] != ""
     return roi.where(~has_side, roi + " " + frame["side"].astype(str))
-
-
-def _design(m: pd.DataFrame, measure: str, kind: str) -> tuple[pd.DataFrame, list[str], str, str]:
-    """Rows of one measure for the design, the target key, the column name — or why not."""
-    rows = m[(m["measure"] == measure) & (m["rater"] != "")]
-    none = rows.iloc[:0]
-    if rows.empty:
-        return none, [], "", "no readings by a named rater"
-    if kind == "inter":
-        part = rows[rows["session"] == 1]
-        if part["rater"].nunique() < 2:
-            who = ", ".join(sorted(part["rater"].unique())) or "none"
-            return (
-                none,
-                [],
-                "",
-                f"first-session readings by one rater only ({who}); inter-rater reliability "
-                "needs at least 2 raters",
-            )
-        return part, list(ROI_KEY), "rater", ""
-    # intra: ROIs re-read (session 2) by a rater, paired with that rater's session 1
-    repeat = rows.loc[rows["session"] == 2, [*ROI_KEY, "rater"]].drop_duplicates()
-    if repeat.empty:
-        return (
-            none,
-            [],
-            "",
-            "no repeat readings (session 2); intra-rater reliability needs a second session by "
-            "the same rater",
-        )
-    part = rows[rows["session"].isin([1, 2])].merge(repeat, on=[*ROI_KEY, "rater"])
-    return part, [*ROI_KEY, "rater"], "session", ""
-
-
-def _per_patient(wide: Wide, first: pd.DataFrame, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """Complete ROI rows averaged per patient (× rater for intra); also the ROIs per target."""
-    kept = first.iloc[wide.targets.astype(int)]
-    keys = ["patient_id"] + (["rater"] if kind == "intra" else [])
-    codes = kept.groupby(keys, sort=True).ngroup().to_numpy()
-    counts = np.bincount(codes)
-    sums = np.zeros((len(counts), wide.y.shape[1]))
-    np.add.at(sums, codes, wide.y)
-    return sums / counts[:, None], counts
 
 
 def _row(measure: str, kind: str, unit: str, form: str, table: pd.DataFrame, **counts) -> dict:
@@ -273,7 +230,7 @@ def reliability(
     >>> res.excluded["reason"].tolist()
     ['L1: one rating only, 1 of 2 missing (R2)']
     """
-    from .schema import MEASURES, validate_measurements
+    from .schema import MEASURES
 
     func = "reliability"
     check_frame(measurements, func, "measurements")
@@ -293,7 +250,7 @@ def reliability(
                 f"{func}(): no readings by a named rater for measure '{measure}' in column "
                 "'measure' (the DXA read-out has no rater). Remove it from `measures=`."
             )
-    m = validate_measurements(measurements)
+    m, codes = _validated(measurements)
     units = ("roi", "patient") if unit == "both" else (unit,)
     rows, details, excluded, notes, skipped = [], [], [], [], []
 
@@ -304,23 +261,18 @@ def reliability(
         excluded.append(make_excluded([SKIPPED_ID], measure, f"ICC skipped: {reason}"))
 
     for measure in measures:
-        part, key, column, reason = _design(m, measure, kind)
-        if reason:
-            skip(measure, units, reason)
+        design = _design(codes, measure, kind)
+        if isinstance(design, str):
+            skip(measure, units, design)
             continue
-        t_codes = part.groupby(key, sort=True).ngroup().to_numpy()
-        _, first_pos = np.unique(t_codes, return_index=True)
-        first = part.iloc[first_pos]  # one row per target, in code order (for IDs and ROIs)
-        t_labels = np.arange(len(first), dtype=object)
-        r_codes, r_labels = pd.factorize(part[column], sort=True)
-        r_names = np.asarray([f"{column} {r}" for r in r_labels], dtype=object)
+        column = design.column
         try:
             wide = widen(
-                t_codes,
-                t_labels,
-                r_codes,
-                r_names if kind == "intra" else np.asarray(r_labels, dtype=object),
-                part["value"].to_numpy(dtype=float),
+                design.t_codes,
+                np.arange(len(design.first)),
+                design.r_codes,
+                design.r_labels,
+                codes.value[design.rows],
                 func=func,
                 target_name=f"{measure} target",
                 rater_name=column,
@@ -330,7 +282,7 @@ def reliability(
         except DataError as err:  # too few complete targets
             skip(measure, units, str(err).removeprefix(f"{func}(): ").rstrip("."))
             continue
-        dropped = first.iloc[wide.incomplete.astype(int)] if len(wide.incomplete) else first[:0]
+        dropped = m.iloc[design.first[wide.incomplete.astype(int)]]
         roi = _roi_label(dropped)
         if kind == "intra":
             roi = roi + " (rater " + dropped["rater"].astype(str) + ")"
@@ -340,7 +292,7 @@ def reliability(
             if u == "roi":
                 y, n_rois = wide.y, len(wide.y)
             else:
-                y, per = _per_patient(wide, first, kind)
+                y, per = _per_patient(wide, codes, design, kind)
                 n_rois = int(per.sum())
                 if len(y) < 2:
                     skip(

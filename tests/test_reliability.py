@@ -625,3 +625,182 @@ def test_the_degenerate_answer_is_the_limit_of_near_perfect_agreement():
         out.append((table.set_index("type")[["icc", "ci_low", "ci_high"]], v))
     assert out[1][1] == pytest.approx(out[0][1], rel=1e-6)  # Satterthwaite's v -> k - 1
     np.testing.assert_allclose(out[1][0].to_numpy(), out[0][0].to_numpy(), rtol=1e-6)
+
+
+# -- the matrices built on integer codes equal the pandas pivot on labels -------------------------
+
+
+def _messy_readings(draw_ids, values, blanks, kind_rows):
+    """Readings of hu (no ROI) and csa_muscle (muscle × side) by 2–3 raters, 1–2 sessions."""
+    rows = []
+    for (pid, level, muscle, side, rater, session), value, blank in zip(
+        kind_rows, values, blanks, strict=False
+    ):
+        rows.append(
+            (draw_ids[pid], level, muscle, side, rater, session, np.nan if blank else value)
+        )
+    m = pd.DataFrame(
+        rows, columns=["patient_id", "level", "muscle", "side", "rater", "session", "value"]
+    )
+    m["measure"] = np.where(m["muscle"] == "", "hu", "csa_muscle")
+    disc = m["level"].map({"L1": "L1-2", "L2": "L2-3"})
+    m["level"] = m["level"].where(m["muscle"] == "", disc)  # muscles are read at disc levels
+    return m
+
+
+@st.composite
+def messy_tables(draw):
+    ids = draw(
+        st.lists(
+            st.sampled_from(["P1", "p 2", "10", "2", "Pa", "ß-7"]),
+            min_size=3,
+            max_size=6,
+            unique=True,
+        )
+    )
+    cells = st.tuples(
+        st.integers(0, len(ids) - 1),
+        st.sampled_from(["L1", "L2"]),
+        st.sampled_from(["", "PM", "ES"]),
+        st.sampled_from(["L", "R"]),
+        st.sampled_from(["R1", "r2", " R3 "]),
+        st.sampled_from([1, 1, 2]),
+    )
+    keys = draw(st.lists(cells, min_size=4, max_size=60))
+    keys = list(dict.fromkeys((p, lv, mu, sd if mu else "", r, s) for p, lv, mu, sd, r, s in keys))
+    values = draw(st.lists(st.floats(1, 100), min_size=len(keys), max_size=len(keys)))
+    blanks = draw(st.lists(st.booleans(), min_size=len(keys), max_size=len(keys)))
+    return _messy_readings(ids, values, [b and i % 3 == 0 for i, b in enumerate(blanks)], keys)
+
+
+def _clean(m):
+    return m.assign(rater=m["rater"].str.strip().str.upper())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    m=messy_tables(),
+    kind=st.sampled_from(["inter", "intra"]),
+    unit=st.sampled_from(ovcfstats.raters.UNITS),
+)
+def test_codes_give_the_pivot_matrices_on_messy_input(m, kind, unit):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = reliability(m, measures=["hu", "csa_muscle"], kind=kind, unit=unit)
+    clean = _clean(m)
+    for row in res.table.itertuples():
+        build = roi_matrix if row.unit == "roi" else patient_matrix
+        y = build(clean, row.measure, kind)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            direct = run(y).table.set_index("type").loc["ICC2"]
+        assert row.n_targets == len(y)
+        for col in COLUMNS:
+            assert getattr(row, col) == pytest.approx(direct[col], rel=1e-12, nan_ok=True), col
+    dropped = res.excluded[res.excluded["id"] != "(all targets)"]
+    for measure, n in dropped.groupby("variable").size().items():
+        assert res.table.set_index(["measure", "unit"])["n_excluded"].loc[measure].eq(n).all()
+
+
+def test_codes_order_targets_and_excluded_ids_as_sorted_labels():
+    # text IDs sort as text ("10" < "2"), blanks are excluded with their ROI, in ID order
+    m = pd.DataFrame(
+        {
+            "patient_id": ["2", "2", "10", "10", "P3", "P3", "P4", "P4"],
+            "level": ["L1"] * 8,
+            "rater": ["R1", " r2", "R1", "R2", "R1", "R2", "R1", "R2"],
+            "session": 1,
+            "value": [1.0, 2.0, np.nan, 3.0, 5.0, 5.5, 7.0, 9.0],
+        }
+    ).assign(measure="hu", muscle="", side="")
+    extra = m.iloc[[1]].assign(patient_id="1", value=np.nan)
+    res = reliability(pd.concat([extra, m], ignore_index=True), measures=["hu"])
+    assert res.excluded["id"].tolist() == ["1", "10"]
+    assert res.excluded["reason"].tolist() == [
+        "L1: incomplete ratings: 0 of 2 (missing R1, R2)",  # its only reading is blank
+        "L1: one rating only, 1 of 2 missing (R1)",
+    ]
+    y = np.array([[1.0, 2.0], [5.0, 5.5], [7.0, 9.0]])
+    assert res.table.loc[0, "icc"] == pytest.approx(run(y).form("ICC2")["icc"], rel=1e-12)
+
+
+def test_a_changed_table_is_validated_again(sample_measurements):
+    m = sample_measurements.copy()
+    first = reliability(m, measures=["hu"], kind="inter")
+    again = reliability(m, measures=["hu"], kind="inter")
+    pd.testing.assert_frame_equal(first.table, again.table)
+    hu = m.index[m["measure"] == "hu"][0]
+    m.loc[hu, "value"] = m.loc[hu, "value"] + 50.0  # in place, after a first call
+    changed = reliability(m, measures=["hu"], kind="inter")
+    assert changed.table.loc[0, "icc"] != first.table.loc[0, "icc"]
+    m.loc[hu, "value"] = -5000.0  # below the CT scale
+    with pytest.raises(DataError, match="value"):
+        reliability(m, measures=["hu"], kind="intra")
+
+
+def test_validation_warnings_come_back_on_every_call(sample_measurements):
+    m = sample_measurements
+    ff = m["measure"] == "fat_fraction"
+    m = m.assign(value=m["value"].where(~ff, m["value"] / 100))
+    for kind in ("inter", "intra"):
+        with pytest.warns(ovcfstats.ImplausibleValueWarning, match="proportions|0–1"):
+            reliability(m, measures=["fat_fraction"], kind=kind)
+
+
+def test_intra_per_patient_targets_are_patient_and_rater_and_later_sessions_unused():
+    rng = np.random.default_rng(3)
+    rows = [
+        (pid, level, rater, session, float(rng.normal(100, 20)))
+        for pid in ("P1", "P2", "P3")
+        for level in ("L1", "L2")
+        for rater in ("R1", "R2")
+        for session in (1, 2, 3)
+    ]
+    m = pd.DataFrame(rows, columns=["patient_id", "level", "rater", "session", "value"])
+    m = m.assign(measure="hu", muscle="", side="")
+    res = reliability(m, measures=["hu"], kind="intra", unit="both").table.set_index("unit")
+    two = m[m["session"] < 3]
+    for unit, build in (("roi", roi_matrix), ("patient", patient_matrix)):
+        y = build(two, "hu", "intra")
+        assert res.loc[unit, "n_targets"] == len(y) == (12 if unit == "roi" else 6)
+        for col in COLUMNS:
+            assert res.loc[unit, col] == pytest.approx(run(y).form("ICC2")[col], rel=1e-12), col
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from(["P10", "P2", "p2", "", "ß", "P1", "10", "2"]), min_size=1))
+def test_codes_are_numbered_like_a_sorted_factorize(labels):
+    from ovcfstats._raters_codes import _factorize
+
+    for column in (pd.Series(labels, dtype=object), pd.Series(labels, dtype="string")):
+        codes, uniques = _factorize(column)
+        want_codes, want_uniques = pd.factorize(column, sort=True)
+        np.testing.assert_array_equal(codes, want_codes)
+        assert list(uniques) == list(want_uniques)
+
+
+@settings(max_examples=50, deadline=None)
+@given(arrays(np.int64, st.integers(1, 60), elements=st.integers(-5, 2**40)))
+def test_sorted_groups_are_numpy_unique(key):
+    from ovcfstats._raters_codes import _sorted_groups
+
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    codes, got_first = _sorted_groups(key)
+    np.testing.assert_array_equal(codes, inverse.ravel())
+    np.testing.assert_array_equal(got_first, first)
+
+
+@pytest.mark.parametrize("sizes", [(7, 5, 3), (2**40, 2**30, 3)])  # the second must compact
+def test_combined_codes_keep_the_lexicographic_order(sizes):
+    from itertools import pairwise
+
+    from ovcfstats._raters_codes import _combine
+
+    rng = np.random.default_rng(0)
+    cols = [rng.integers(0, min(s, 6), 200) * (s // min(s, 6)) for s in sizes]
+    key, _ = _combine(cols, list(sizes))
+    tuples = list(zip(*cols, strict=True))
+    order = sorted(range(200), key=lambda i: tuples[i])
+    assert (np.diff(key[order]) >= 0).all()
+    for i, j in pairwise(order):
+        assert (key[i] == key[j]) == (tuples[i] == tuples[j])

@@ -1,0 +1,243 @@
+"""The long readings as integer codes for :func:`~ovcfstats.reliability`.
+
+Patient, level, muscle, side, measure and rater are factorized once per call (codes numbered
+in the sorted order of the labels), a region of interest is one int64 key, and each measure's
+targets × raters layout is a set of code arrays that one scatter turns into the n × k matrix —
+no per-measure work on text. The validation of a table is reused by a second call on the same,
+unmodified table.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._icc import Wide
+
+#: one region of interest (a reliability target): the reading key without rater and session
+ROI_KEY = ("patient_id", "measure", "level", "muscle", "side")
+
+
+@dataclass(frozen=True)
+class _Codes:
+    """The validated readings as integer codes, built once for every measure of a call.
+
+    Each text column is factorized with sorted labels, so that comparing codes orders
+    targets exactly as sorting the labels would (the order of the old groupby on strings).
+    """
+
+    measure: np.ndarray
+    measures: pd.Index
+    rater: np.ndarray
+    raters: pd.Index
+    session: np.ndarray
+    value: np.ndarray
+    patient: np.ndarray
+    roi: np.ndarray  # (patient, level, muscle, side): one region of interest
+    sizes: dict[str, int]  # number of distinct patients and ROI codes
+
+    @classmethod
+    def of(cls, m: pd.DataFrame) -> _Codes:
+        measure, measures = _factorize(m["measure"])
+        rater, raters = _factorize(m["rater"])
+        parts = [_factorize(m[c]) for c in ROI_KEY if c != "measure"]
+        roi, roi_size = _combine([c for c, _ in parts], [len(u) for _, u in parts])
+        return cls(
+            measure=measure.astype(np.int32),
+            measures=pd.Index(measures),
+            rater=rater.astype(np.int32),
+            raters=pd.Index(raters),
+            session=m["session"].to_numpy(),
+            value=m["value"].to_numpy(dtype=float),
+            patient=parts[0][0].astype(np.int32),
+            roi=roi,
+            sizes={"patient": len(parts[0][1]), "roi": roi_size},
+        )
+
+    def rated(self, measure: str) -> np.ndarray:
+        """Row positions of one measure's readings by a named rater."""
+        if measure not in self.measures:
+            return np.empty(0, dtype=np.intp)
+        rows = self.measure == self.measures.get_loc(measure)
+        if "" in self.raters:
+            rows &= self.rater != self.raters.get_loc("")
+        return np.flatnonzero(rows)
+
+
+#: the table last validated by :func:`reliability`, kept for one reuse: [weak reference to
+#: it, a shallow copy sharing its data, the validation warnings, the validated table, codes]
+_LAST: list = []
+
+
+def _validated(measurements: pd.DataFrame) -> tuple[pd.DataFrame, _Codes]:
+    """``validate_measurements`` and the codes, computed once for two calls on one table.
+
+    The inter- and intra-rater tables are two calls on the same readings; the second reuses
+    the first's validation when the very same, unmodified DataFrame comes back (once, so that
+    the validated copy is not kept for longer). Unmodified is proven, not assumed: with pandas'
+    copy-on-write (always on from pandas 3) any in-place change of the table first copies the
+    data it shares with the kept shallow copy, so every column must still hold the same
+    buffer. Without copy-on-write nothing is reused.
+    """
+    from .schema import validate_measurements
+
+    last = _LAST[:]
+    _LAST.clear()
+    if last and last[0]() is measurements and _unchanged(measurements, last[1]):
+        for w in last[2]:  # the same warnings as the first validation
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return last[3], last[4]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = validate_measurements(measurements)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    codes = _Codes.of(m)
+    if _copy_on_write():
+
+        def forget(ref: weakref.ref) -> None:  # the table is gone: so is what it was kept for
+            if _LAST and _LAST[0] is ref:
+                _LAST.clear()
+
+        ref = weakref.ref(measurements, forget)
+        _LAST.extend([ref, measurements.copy(deep=False), caught, m, codes])
+    return m, codes
+
+
+def _copy_on_write() -> bool:
+    """Whether pandas copies shared data before an in-place change (always from pandas 3)."""
+    major = int(pd.__version__.split(".")[0])
+    return major >= 3 or pd.get_option("mode.copy_on_write") is True
+
+
+def _data(column: pd.Series) -> object:
+    """A column's data: its Arrow array, or a NumPy array (a view, or a copy for other types)."""
+    arr = column.array
+    return arr.__arrow_array__() if hasattr(arr, "__arrow_array__") else column.to_numpy()
+
+
+def _same_data(a: object, b: object) -> bool:
+    """Both alive here, so equal addresses mean the same memory (copies never match)."""
+    if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray):
+        return a is b
+    fa, fb = a.__array_interface__, b.__array_interface__
+    keys = ("data", "shape", "strides", "typestr")
+    return all(fa.get(k) == fb.get(k) for k in keys)
+
+
+def _unchanged(frame: pd.DataFrame, snapshot: pd.DataFrame) -> bool:
+    """True when ``frame`` still shares every column's data with its shallow ``snapshot``."""
+    same_layout = (
+        frame.columns.is_unique
+        and list(frame.columns) == list(snapshot.columns)
+        and frame.dtypes.equals(snapshot.dtypes)
+    )
+    return same_layout and all(
+        _same_data(_data(frame[c]), _data(snapshot[c])) for c in frame.columns
+    )
+
+
+def _factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes numbered in the sorted order of the labels (``sort=True``, without its cost).
+
+    Hashing the column, then sorting only its distinct labels and renumbering, is 2–3× faster
+    than ``pd.factorize(sort=True)`` on Arrow strings, with the same codes.
+    """
+    codes, labels = pd.factorize(column)
+    order = labels.argsort()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], labels[order]
+
+
+def _combine(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> tuple[np.ndarray, int]:
+    """One int64 code per row for several code columns (``sizes``: their numbers of codes),
+    in their lexicographic order; also the number of possible combined codes."""
+    key, bound = np.asarray(codes[0], dtype=np.int64), sizes[0]
+    for c, size in zip(codes[1:], sizes[1:], strict=True):
+        if bound * size >= 2**62:  # compact first: no overflow
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64).ravel()
+            bound = int(key.max(initial=0)) + 1
+        key, bound = key * size + c, bound * size
+    return key, bound
+
+
+@dataclass(frozen=True)
+class _Design:
+    """One measure's n × k layout: rows used, target and column codes and labels."""
+
+    rows: np.ndarray  # row positions (into the validated table) used
+    t_codes: np.ndarray
+    first: np.ndarray  # one row position per target, in target order (for IDs and ROIs)
+    r_codes: np.ndarray
+    r_labels: np.ndarray
+    column: str
+
+
+def _design(c: _Codes, measure: str, kind: str) -> _Design | str:
+    """The layout of one measure — or why there is none."""
+    rows = c.rated(measure)
+    if not len(rows):
+        return "no readings by a named rater"
+    session = c.session[rows]
+    if kind == "inter":
+        part = rows[session == 1]
+        present = np.unique(c.rater[part])
+        if len(present) < 2:
+            who = ", ".join(map(str, c.raters[present])) or "none"
+            return (
+                f"first-session readings by one rater only ({who}); inter-rater reliability "
+                "needs at least 2 raters"
+            )
+        key = c.roi[part]
+        r_codes = np.searchsorted(present, c.rater[part])
+        r_labels = np.asarray(c.raters[present], dtype=object)
+        column = "rater"
+    else:
+        # intra: ROIs re-read (session 2) by a rater, paired with that rater's session 1
+        keyed = _combine([c.roi[rows], c.rater[rows]], [c.sizes["roi"], len(c.raters)])[0]
+        repeat = np.unique(keyed[session == 2])
+        if not len(repeat):
+            return (
+                "no repeat readings (session 2); intra-rater reliability needs a second session "
+                "by the same rater"
+            )
+        pos = np.minimum(np.searchsorted(repeat, keyed), len(repeat) - 1)
+        use = ((session == 1) | (session == 2)) & (repeat[pos] == keyed)
+        part, key = rows[use], keyed[use]
+        present = np.unique(c.session[part])
+        r_codes = np.searchsorted(present, c.session[part])
+        r_labels = np.asarray([f"session {s}" for s in present], dtype=object)
+        column = "session"
+    t_codes, first = _sorted_groups(key)
+    return _Design(part, t_codes, part[first], r_codes, r_labels, column)
+
+
+def _sorted_groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True, return_index=True)`` by hashing: the codes (in
+    sorted key order) and each group's first position; only the distinct keys are sorted."""
+    codes, uniques = pd.factorize(key)
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
+    codes = rank[codes]
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(key) - 1, -1, -1)  # the last write is the first row
+    return codes, first
+
+
+def _per_patient(
+    wide: Wide, c: _Codes, design: _Design, kind: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Complete ROI rows averaged per patient (× rater for intra); also the ROIs per target."""
+    kept = design.first[wide.targets.astype(int)]
+    keys = [c.patient[kept]] + ([c.rater[kept]] if kind == "intra" else [])
+    group = _combine(keys, [c.sizes["patient"], len(c.raters)][: len(keys)])[0]
+    codes = np.unique(group, return_inverse=True)[1].ravel()
+    counts = np.bincount(codes)
+    sums = np.column_stack([np.bincount(codes, weights=col) for col in wide.y.T])
+    return sums / counts[:, None], counts
