@@ -648,7 +648,7 @@ def _duplicated(keys: list[Any]) -> np.ndarray:
     """True for every row whose key (integer codes per column) occurs more than once.
 
     The codes are combined into one int64 per row (mixed radix, re-coded before it could
-    overflow), so the duplicate search hashes one integer instead of seven strings.
+    overflow), so the duplicate search sorts one integer instead of hashing seven strings.
     """
     combined = np.zeros(len(keys[0].codes), dtype=np.int64)
     size = 1
@@ -659,7 +659,11 @@ def _duplicated(keys: list[Any]) -> np.ndarray:
             size = len(uniques)
         combined = combined * n + codes
         size *= n
-    return pd.Series(combined).duplicated(keep=False).to_numpy()
+    ordered = np.sort(combined)  # a sort of integers beats hashing 10⁷ distinct keys
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(repeated):
+        return np.zeros(len(combined), dtype=bool)
+    return np.isin(combined, np.unique(repeated))
 
 
 def _int_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
