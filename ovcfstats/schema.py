@@ -549,7 +549,7 @@ def validate_measurements(
     _check_infinite(func, out, skip=MEASUREMENT_COLUMNS)  # extra columns; value was checked
     _warn_proportions(out, measure)
     if patients is not None:
-        known = _encode(patients["patient_id"]).values
+        known = set(_text(patients["patient_id"]))
         _fail(
             func,
             out,
