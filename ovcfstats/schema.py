@@ -523,8 +523,13 @@ def validate_measurements(
         out[col] = c.series(out.index)
     _check_spellings(func, out, "rater", coded["rater"])
     out["value"] = np.array(check_numeric(out, "value", func))  # never a view of the input
-    session = check_numeric(out, "session", func)
-    bad = np.isnan(session) | (session < 1) | (session != np.round(session))
+    session = out["session"]
+    if isinstance(session.dtype, np.dtype) and session.dtype.kind in "iu":  # whole already
+        session = session.to_numpy()
+        bad = session < 1
+    else:
+        session = check_numeric(out, "session", func)
+        bad = np.isnan(session) | (session < 1) | (session != np.round(session))
     _fail(
         func,
         out,
