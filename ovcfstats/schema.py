@@ -24,10 +24,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ._codes import Coded, duplicated, encode
 from ._validate import (
     DataError,
     ImplausibleValueWarning,
-    as_ids,
     check_columns,
     check_frame,
     check_numeric,
@@ -270,57 +270,12 @@ def _check_infinite(func: str, frame: pd.DataFrame, skip: tuple = ()) -> None:
             check_numeric(frame.assign(**{col: values}), col, func)
 
 
-class _Coded(NamedTuple):
-    """A text column as integer codes into its distinct cleaned values (``""`` = empty)."""
-
-    codes: np.ndarray
-    values: np.ndarray
-    #: the input column itself when it is clean already (no blanks to strip, no NaN, text)
-    clean: pd.Series | None = None
-
-    def series(self, index: pd.Index) -> pd.Series:
-        """The cleaned column, built by one ``take`` (object, or ``str`` under pandas 3)."""
-        if self.clean is not None:
-            return self.clean.set_axis(index)
-        values = pd.Series(self.values)  # the dtype text gets (object, or str under pandas 3)
-        if values.dtype == object:
-            return pd.Series(self.values[self.codes], index=index, dtype=object, copy=False)
-        return pd.Series(values.array.take(self.codes), index=index, copy=False)
-
-    def rows_in(self, allowed: Any) -> np.ndarray:
-        """True for the rows whose value is in ``allowed``."""
-        allowed = set(allowed)
-        ok = np.fromiter((v in allowed for v in self.values), bool, len(self.values))
-        return ok[self.codes]
-
-
-def _encode(series: pd.Series, upper: bool = False) -> _Coded:
-    """Clean each DISTINCT value once (strip, upper-case if asked, blanks and NaN as ``""``).
-
-    Values that are equal once cleaned (``" r1"``, ``"R1"``) share one code, so integer codes
-    stand for the cleaned text in every check: 10⁷ rows cost one hash pass per column.
-    """
-    codes, uniques = pd.factorize(series)
-    clean = as_ids(pd.Series(uniques, dtype=series.dtype if len(uniques) else object))
-    clean = (clean.str.upper() if upper else clean).to_numpy(dtype=object)
-    remap, values = pd.factorize(np.append(clean, ""))  # the last entry is NaN's code -1
-    small = np.int32 if len(values) < 2**31 else np.int64
-    values = np.asarray(values, dtype=object)
-    same = (
-        codes.min(initial=0) >= 0
-        and len(values) == len(uniques) + (values[-1] == "")
-        and all(a == b for a, b in zip(values, uniques, strict=False))
-        and pd.Series(values).dtype == series.dtype
-    )
-    return _Coded(remap.astype(small)[codes], values, series if same else None)
-
-
 def _text(series: pd.Series, upper: bool = False) -> pd.Series:
     """Text stripped (upper-cased if asked), blanks and NaN as ``""`` (the contract's 'empty')."""
-    return _encode(series, upper).series(series.index)
+    return encode(series, upper).series(series.index)
 
 
-def _check_spellings(func: str, frame: pd.DataFrame, column: str, coded: _Coded) -> None:
+def _check_spellings(func: str, frame: pd.DataFrame, column: str, coded: Coded) -> None:
     """Refuse (normalised) codes that differ only in spacing or punctuation."""
     spellings: dict[str, list[str]] = {}
     for code in coded.values:  # a handful of distinct codes, whatever the table's length
@@ -516,7 +471,7 @@ def validate_measurements(
     rules = resolve_ranges(ranges, func)
     out = _own_copy(measurements, MEASUREMENT_COLUMNS)
     coded = {
-        col: _encode(out[col], upper=col in ("level", "muscle", "side", "rater"))
+        col: encode(out[col], upper=col in ("level", "muscle", "side", "rater"))
         for col in ("patient_id", "measure", "level", "muscle", "side", "rater")
     }
     for col, c in coded.items():
@@ -566,7 +521,7 @@ def validate_measurements(
     _fail(
         func,
         out,
-        _duplicated([*coded.values(), out["session"].to_numpy()]),
+        duplicated([*coded.values(), out["session"].to_numpy()]),
         "value",
         "duplicate readings (same patient, measure, level, muscle, side, rater and session)",
         "Keep one reading per ROI, rater and session.",
@@ -588,7 +543,7 @@ def _own_copy(data: pd.DataFrame, replaced: tuple[str, ...]) -> pd.DataFrame:
     return out
 
 
-def _roi_tables(measure: _Coded, coded: Mapping[str, _Coded]) -> dict[str, np.ndarray]:
+def _roi_tables(measure: Coded, coded: Mapping[str, Coded]) -> dict[str, np.ndarray]:
     """Per column, a (measure code × code) table: is this level/muscle/side valid here?"""
     tables = {}
     for col in ("level", "muscle", "side"):
@@ -604,7 +559,7 @@ def _roi_tables(measure: _Coded, coded: Mapping[str, _Coded]) -> dict[str, np.nd
     return tables
 
 
-def _check_rois(func: str, out: pd.DataFrame, coded: Mapping[str, _Coded]) -> None:
+def _check_rois(func: str, out: pd.DataFrame, coded: Mapping[str, Coded]) -> None:
     """Levels valid for each measure; muscle and side given exactly where the measure needs them.
 
     One lookup per row in small (measure × code) tables; the messages, in the order of
@@ -630,7 +585,7 @@ def _check_rois(func: str, out: pd.DataFrame, coded: Mapping[str, _Coded]) -> No
 
 
 def _check_value_ranges(
-    func: str, out: pd.DataFrame, measure: _Coded, rules: Mapping[str, Range]
+    func: str, out: pd.DataFrame, measure: Coded, rules: Mapping[str, Range]
 ) -> None:
     """Each reading within the plausible range of its measure: one vectorised pass."""
     names = list(measure.values)
@@ -649,37 +604,7 @@ def _check_value_ranges(
             _check_range(func, out, masked, name, "value", rules[name])
 
 
-def _duplicated(keys: list[Any]) -> np.ndarray:
-    """True for every row whose key (integer codes per column) occurs more than once.
-
-    The codes are combined into one int64 per row (mixed radix, re-coded before it could
-    overflow), so the duplicate search sorts one integer instead of hashing seven strings.
-    """
-    combined = np.zeros(len(keys[0].codes), dtype=np.int64)
-    size = 1
-    for key in keys:
-        codes, n = (key.codes, len(key.values)) if isinstance(key, _Coded) else _int_codes(key)
-        if size * n >= 2**62:
-            combined, uniques = pd.factorize(combined)
-            size = len(uniques)
-        combined = combined * n + codes
-        size *= n
-    ordered = np.sort(combined)  # a sort of integers beats hashing 10⁷ distinct keys
-    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
-    if not len(repeated):
-        return np.zeros(len(combined), dtype=bool)
-    return np.isin(combined, np.unique(repeated))
-
-
-def _int_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
-    """Small non-negative integers are their own codes; others are factorized."""
-    if values.min() >= 0 and values.max() < 2**20:
-        return values.astype(np.int64), int(values.max()) + 1
-    codes, uniques = pd.factorize(values)
-    return codes, len(uniques)
-
-
-def _warn_proportions(m: pd.DataFrame, measure: _Coded) -> None:
+def _warn_proportions(m: pd.DataFrame, measure: Coded) -> None:
     """Fat fractions all within 0–1 are almost surely proportions, not percentages."""
     ff = m.loc[measure.rows_in(["fat_fraction"]), "value"].dropna()
     if len(ff) and (ff <= 1).all() and (ff > 0).any():
