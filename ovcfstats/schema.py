@@ -474,8 +474,8 @@ def validate_measurements(
         col: encode(out[col], upper=col in ("level", "muscle", "side", "rater"))
         for col in ("patient_id", "measure", "level", "muscle", "side", "rater")
     }
-    for col, c in coded.items():
-        out[col] = c.series(out.index)
+    for col, c in coded.items():  # the array, not a Series: pandas 2 would copy it again
+        out[col] = c.series(out.index).array
     _check_spellings(func, out, "rater", coded["rater"])
     out["value"] = np.array(check_numeric(out, "value", func))  # never a view of the input
     session = out["session"]
