@@ -24,10 +24,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ._codes import Coded, duplicated, encode
 from ._validate import (
     DataError,
     ImplausibleValueWarning,
-    as_ids,
     check_columns,
     check_frame,
     check_numeric,
@@ -270,36 +270,27 @@ def _check_infinite(func: str, frame: pd.DataFrame, skip: tuple = ()) -> None:
             check_numeric(frame.assign(**{col: values}), col, func)
 
 
-def _check_spellings(func: str, frame: pd.DataFrame, column: str) -> None:
+def _text(series: pd.Series, upper: bool = False) -> pd.Series:
+    """Text stripped (upper-cased if asked), blanks and NaN as ``""`` (the contract's 'empty')."""
+    return encode(series, upper).series(series.index)
+
+
+def _check_spellings(func: str, frame: pd.DataFrame, column: str, coded: Coded) -> None:
     """Refuse (normalised) codes that differ only in spacing or punctuation."""
-    codes = frame[column]
     spellings: dict[str, list[str]] = {}
-    for code in codes.unique():  # a handful of distinct codes, whatever the table's length
+    for code in coded.values:  # a handful of distinct codes, whatever the table's length
         if code:
             spellings.setdefault(re.sub(r"[\s_.\-]+", "", code), []).append(code)
     for forms in spellings.values():
         forms = sorted(forms)
         if len(forms) > 1:
-            bad = codes.isin(forms).to_numpy()
+            bad = coded.rows_in(forms)
             raise DataError(
                 f"{func}(): ambiguous codes {forms} in column '{column}' "
                 f"({describe_ids(list(frame.loc[bad, 'patient_id']))}; {describe_rows(bad)}): "
                 "they differ only in spacing or punctuation. Use one spelling per "
                 f"{column} (letter case and surrounding blanks are ignored)."
             )
-
-
-def _text(series: pd.Series, upper: bool = False) -> pd.Series:
-    """Text stripped (upper-cased if asked), blanks and NaN as ``""`` (the contract's 'empty').
-
-    Cleaned once per distinct value: code columns have a handful, so 10⁶ rows cost little.
-    """
-    codes, uniques = pd.factorize(series)
-    clean = as_ids(pd.Series(uniques, dtype=series.dtype if len(uniques) else object))
-    clean = (clean.str.upper() if upper else clean).to_numpy(dtype=object)
-    return pd.Series(
-        np.append(clean, "")[np.where(codes < 0, len(clean), codes)], index=series.index
-    )
 
 
 def _fail(func: str, frame: pd.DataFrame, bad: Any, column: str, problem: str, fix: str) -> None:
@@ -478,13 +469,22 @@ def validate_measurements(
     check_frame(measurements, func, "measurements")
     check_columns(measurements, MEASUREMENT_COLUMNS, func, "measurements")
     rules = resolve_ranges(ranges, func)
-    out = measurements.reset_index(drop=True)
-    for col in ("patient_id", "measure", "level", "muscle", "side", "rater"):
-        out[col] = _text(out[col], upper=col in ("level", "muscle", "side", "rater"))
-    _check_spellings(func, out, "rater")
-    out["value"] = check_numeric(out, "value", func)
-    session = check_numeric(out, "session", func)
-    bad = np.isnan(session) | (session < 1) | (session != np.round(session))
+    out = _own_copy(measurements, MEASUREMENT_COLUMNS)
+    coded = {
+        col: encode(out[col], upper=col in ("level", "muscle", "side", "rater"))
+        for col in ("patient_id", "measure", "level", "muscle", "side", "rater")
+    }
+    for col, c in coded.items():  # the array, not a Series: pandas 2 would copy it again
+        out[col] = c.series(out.index).array
+    _check_spellings(func, out, "rater", coded["rater"])
+    out["value"] = np.array(check_numeric(out, "value", func))  # never a view of the input
+    session = out["session"]
+    if isinstance(session.dtype, np.dtype) and session.dtype.kind in "iu":  # whole already
+        session = session.to_numpy()
+        bad = session < 1
+    else:
+        session = check_numeric(out, "session", func)
+        bad = np.isnan(session) | (session < 1) | (session != np.round(session))
     _fail(
         func,
         out,
@@ -494,7 +494,8 @@ def validate_measurements(
         "Use 1 for the first reading and 2, 3, … for repeats.",
     )
     out["session"] = session.astype(int)
-    unknown = ~out["measure"].isin(list(MEASURES))
+    measure = coded["measure"]
+    unknown = ~measure.rows_in(MEASURES)
     _fail(
         func,
         out,
@@ -503,75 +504,109 @@ def validate_measurements(
         f"unknown measures {sorted(set(out['measure'][unknown]))}",
         f"Use one of {list(MEASURES)}.",
     )
-    # each column compared once (object comparisons dominate the time on 10⁶ rows)
-    codes, names = pd.factorize(out["measure"])
-    rows_of = {m: codes == (names.get_loc(m) if m in names else -2) for m in MEASURES}
-    muscle_named, side_named = out["muscle"].isin(MUSCLES), out["side"].isin(SIDES)
-    muscle_empty, side_empty = out["muscle"] == "", out["side"] == ""
-    for measure, (levels, needs_roi) in MEASURES.items():
-        rows = rows_of[measure]
-        if not rows.any():
-            continue
-        _fail(
-            func,
-            out,
-            rows & ~out["level"].isin(levels).to_numpy(),
-            "level",
-            f"levels not valid for '{measure}'",
-            f"Use one of {list(levels)}.",
-        )
-        muscle_ok = muscle_named if needs_roi else muscle_empty
-        side_ok = side_named if needs_roi else side_empty
-        what = "one of PM/MF/ES and L/R" if needs_roi else "empty"
-        _fail(
-            func,
-            out,
-            rows & ~muscle_ok.to_numpy(),
-            "muscle",
-            f"invalid muscle for '{measure}'",
-            f"muscle must be {what} for this measure.",
-        )
-        _fail(
-            func,
-            out,
-            rows & ~side_ok.to_numpy(),
-            "side",
-            f"invalid side for '{measure}'",
-            f"side must be {what} for this measure.",
-        )
-    values = out["value"].to_numpy()
-    for measure in MEASURES:
-        rows = rows_of[measure]
-        if measure in rules and rows.any():
-            masked = np.where(rows, values, np.nan)
-            _check_range(func, out, masked, measure, "value", rules[measure])
+    _check_rois(func, out, coded)
+    _check_value_ranges(func, out, measure, rules)
     _check_infinite(func, out, skip=MEASUREMENT_COLUMNS)  # extra columns; value was checked
-    _warn_proportions(out)
+    _warn_proportions(out, measure)
     if patients is not None:
         known = set(_text(patients["patient_id"]))
         _fail(
             func,
             out,
-            ~out["patient_id"].isin(known),
+            ~coded["patient_id"].rows_in(known),
             "patient_id",
             "readings for patients not in the patients table",
             "Add the patients or remove their readings.",
         )
-    dup = out.duplicated(list(READING_KEY), keep=False)
     _fail(
         func,
         out,
-        dup,
+        duplicated([*coded.values(), out["session"].to_numpy()]),
         "value",
         "duplicate readings (same patient, measure, level, muscle, side, rater and session)",
         "Keep one reading per ROI, rater and session.",
     )
-    return out.reset_index(drop=True)
+    return out
 
 
-def _warn_proportions(m: pd.DataFrame) -> None:
+def _own_copy(data: pd.DataFrame, replaced: tuple[str, ...]) -> pd.DataFrame:
+    """A copy with a fresh 0..n-1 index that copies only the columns not ``replaced`` later.
+
+    The contract's columns are rebuilt by the validator anyway; copying them first (as
+    ``reset_index`` does) would double the memory of a 10⁷-row table for nothing.
+    """
+    out = data.copy(deep=False)
+    out.index = pd.RangeIndex(len(out))
+    for col in out.columns:
+        if col not in replaced:
+            out[col] = out[col].copy()
+    return out
+
+
+def _roi_tables(measure: Coded, coded: Mapping[str, Coded]) -> dict[str, np.ndarray]:
+    """Per column, a (measure code × code) table: is this level/muscle/side valid here?"""
+    tables = {}
+    for col in ("level", "muscle", "side"):
+        table = np.zeros((len(measure.values), len(coded[col].values)), dtype=bool)
+        for i, name in enumerate(measure.values):
+            if name in MEASURES:
+                levels, needs_roi = MEASURES[name]
+                allowed = {"level": levels, "muscle": MUSCLES, "side": SIDES}[col]
+                if col != "level" and not needs_roi:
+                    allowed = ("",)
+                table[i] = [v in allowed for v in coded[col].values]
+        tables[col] = table
+    return tables
+
+
+def _check_rois(func: str, out: pd.DataFrame, coded: Mapping[str, Coded]) -> None:
+    """Levels valid for each measure; muscle and side given exactly where the measure needs them.
+
+    One lookup per row in small (measure × code) tables; the messages, in the order of
+    :data:`MEASURES` (level, muscle, side), are built only when a row fails.
+    """
+    measure = coded["measure"]
+    tables = _roi_tables(measure, coded)
+    ok = {col: tables[col][measure.codes, coded[col].codes] for col in tables}
+    if ok["level"].all() and ok["muscle"].all() and ok["side"].all():
+        return
+    names = list(measure.values)
+    for name, (levels, needs_roi) in MEASURES.items():  # contract order, as the messages go
+        if name not in names:
+            continue
+        rows = measure.codes == names.index(name)
+        what = "one of PM/MF/ES and L/R" if needs_roi else "empty"
+        for col, problem, fix in (
+            ("level", f"levels not valid for '{name}'", f"Use one of {list(levels)}."),
+            ("muscle", f"invalid muscle for '{name}'", f"muscle must be {what} for this measure."),
+            ("side", f"invalid side for '{name}'", f"side must be {what} for this measure."),
+        ):
+            _fail(func, out, rows & ~ok[col], col, problem, fix)
+
+
+def _check_value_ranges(
+    func: str, out: pd.DataFrame, measure: Coded, rules: Mapping[str, Range]
+) -> None:
+    """Each reading within the plausible range of its measure: one vectorised pass."""
+    names = list(measure.values)
+    rule_of = [rules.get(n) if n in MEASURES else None for n in names]
+    low = np.array([r.low if r else -np.inf for r in rule_of])[measure.codes]
+    high = np.array([r.high if r else np.inf for r in rule_of])[measure.codes]
+    low_open = np.array([bool(r and r.low_open) for r in rule_of])[measure.codes]
+    values = out["value"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        outside = (values < low) | (low_open & (values == low)) | (values > high)
+    if not outside.any():
+        return
+    for name in MEASURES:  # the message of the first measure (in contract order) that fails
+        if name in rules and name in names:
+            masked = np.where(measure.codes == names.index(name), values, np.nan)
+            _check_range(func, out, masked, name, "value", rules[name])
+
+
+def _warn_proportions(m: pd.DataFrame, measure: Coded) -> None:
     """Fat fractions all within 0–1 are almost surely proportions, not percentages."""
-    ff = m.loc[m["measure"] == "fat_fraction", "value"].dropna()
+    ff = m.loc[measure.rows_in(["fat_fraction"]), "value"].dropna()
     if len(ff) and (ff <= 1).all() and (ff > 0).any():
         warnings.warn(
             f"validate_measurements(): all {len(ff)} fat_fraction values lie within 0–1; they "

@@ -3,6 +3,7 @@
 import re
 import warnings
 
+import _schema_before as before
 import numpy as np
 import pandas as pd
 import pytest
@@ -313,3 +314,135 @@ def test_check_plausible_covers_indicator_columns_and_ignores_others():
     with pytest.raises(DataError, match=r"infinite values.*'tbs'"):
         check_plausible(df.assign(tbs=[1.0, np.inf, 1.0]))
     check_plausible(df.assign(fi=[120.0, 1.0, 1.0]), ranges={"fi": None})
+
+
+# -- the code-based fast path gives exactly the results of the string-by-string checks ----------
+
+
+def outcome(func, *args, **kwargs):
+    """The cleaned table, or the DataError message, and the warnings raised on the way."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = func(*args, **kwargs)
+        except DataError as err:
+            result = str(err)
+    return result, [str(w.message) for w in caught]
+
+
+def assert_same(new, old):
+    (new_result, new_warnings), (old_result, old_warnings) = new, old
+    assert new_warnings == old_warnings
+    if isinstance(old_result, str):
+        assert new_result == old_result
+    else:
+        assert not isinstance(new_result, str), new_result
+        pd.testing.assert_frame_equal(new_result, old_result)
+
+
+def test_fast_validation_equals_the_previous_checks_on_the_sample():
+    from ovcfstats import load_sample
+
+    p, m = load_sample()
+    assert_same(outcome(validate_patients, p), outcome(before.validate_patients, p))
+    vp = validate_patients(p)
+    assert_same(outcome(validate_measurements, m, vp), outcome(before.validate_measurements, m, vp))
+    # a messy copy: padded lower-case codes, NaN for blanks, a shuffled index, an extra column
+    messy = m.assign(
+        level=" " + m["level"].str.lower(),
+        rater=m["rater"].str.lower() + " ",
+        muscle=m["muscle"].replace("", np.nan),
+        note="x",
+    ).sample(frac=1, random_state=1)
+    assert_same(
+        outcome(validate_measurements, messy, vp), outcome(before.validate_measurements, messy, vp)
+    )
+
+
+ID_TEXT = st.sampled_from(["P1", " P1", "P2 ", "007", "7", "p1", "", "  ", None])
+CODES = {
+    "measure": st.sampled_from([*MEASURES, " hu", "HU", "bmd", "", None]),
+    "level": st.sampled_from(["L1", "l3", " L4 ", "L3-4", "l1-2", "L5", "", None]),
+    "muscle": st.sampled_from(["PM", "mf", " ES", "XX", "", None]),
+    "side": st.sampled_from(["L", "r", " R ", "M", "", None]),
+    "rater": st.sampled_from(["R1", " r1", "R2", "R 2", "r_2", "", None]),
+}
+# valid readings spelled in several ways: (measure, level, muscle, side)
+VALID = st.sampled_from(
+    [
+        ("hu", "L1", "", None),
+        ("hu", " l2", None, ""),
+        ("t_score", "L3", "", ""),
+        ("si_csf", "l4", "", ""),
+        ("csa_disc", "L3-4", "", ""),
+        ("csa_muscle", "l1-2", "pm", " L"),
+        ("fat_fraction", "L4-5", " MF", "r"),
+        ("fat_fraction", "L2-3", "ES", "R "),
+    ]
+)
+VALUE = st.one_of(st.just(np.nan), st.floats(0.001, 9.0))  # plausible for every measure
+BAD_VALUE = st.sampled_from([0.0, 0.5, 50.0, 150.0, -3.0, -2000.0, 5000.0, np.inf])
+
+
+def column(draw, values, n):
+    return draw(st.lists(values, min_size=n, max_size=n))
+
+
+@st.composite
+def measurement_tables(draw):
+    """Readings with blanks, padding, case, text and numeric IDs, faults of every kind."""
+    n = draw(st.integers(1, 12))
+    table = {"patient_id": column(draw, ID_TEXT, n)}
+    if draw(st.booleans()):  # any codes: mostly refused
+        for col, codes in CODES.items():
+            table[col] = column(draw, codes, n)
+    else:  # valid codes, messy spellings, one consistent rater spelling
+        rois = column(draw, VALID, n)
+        for i, col in enumerate(("measure", "level", "muscle", "side")):
+            table[col] = [roi[i] for roi in rois]
+        table["rater"] = column(draw, st.sampled_from(["R1", " r1", "r2 ", None]), n)
+    table["session"] = column(draw, st.sampled_from([1, 2, 3]), n)
+    if draw(st.integers(0, 9)) == 9:  # a session that is not a whole number ≥ 1
+        table["session"][draw(st.integers(0, n - 1))] = draw(st.sampled_from([0, 1.5, -1]))
+    table["value"] = column(draw, VALUE, n)
+    if draw(st.integers(0, 4)) == 4:  # a value that may lie outside its measure's range
+        table["value"][draw(st.integers(0, n - 1))] = draw(BAD_VALUE)
+    df = pd.DataFrame(table, index=draw(st.permutations(range(100, 100 + n))))
+    if draw(st.booleans()):  # IDs a reader parsed as numbers
+        df["patient_id"] = column(draw, st.sampled_from([7, 7.0, 8.5, np.nan]), n)
+    if draw(st.booleans()):
+        df["extra"] = column(draw, st.sampled_from([1.0, np.nan, 2.0, np.inf]), n)
+    if draw(st.booleans()):  # repeat some rows: duplicate readings
+        df = pd.concat([df, df.iloc[: draw(st.integers(0, n))]])
+    return df
+
+
+@settings(max_examples=300, deadline=None)
+@given(measurement_tables(), st.booleans(), st.booleans())
+def test_fast_measurement_validation_equals_the_previous_checks(m, with_patients, wide):
+    p = pd.DataFrame({"patient_id": ["P1", "P2", "007", "7"]}) if with_patients else None
+    kwargs = {"ranges": {"hu": (-5000, 6000), "fat_fraction": None}} if wide else {}
+    assert_same(
+        outcome(validate_measurements, m, p, **kwargs),
+        outcome(before.validate_measurements, m, p, **kwargs),
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(ID_TEXT, min_size=1, max_size=8),
+    st.lists(st.sampled_from(["f", " M", "F ", "x", "", None]), min_size=8, max_size=8),
+)
+def test_fast_patient_validation_equals_the_previous_checks(ids, sex):
+    n = len(ids)
+    p = patients().iloc[[0, 1, 2] * 3][:n].assign(patient_id=ids, sex=sex[:n], case=0)
+    p = p.assign(fracture_level="")
+    assert_same(outcome(validate_patients, p), outcome(before.validate_patients, p))
+
+
+def test_validation_leaves_its_input_untouched():
+    m = readings("hu", [80.0, 90.0]).assign(extra=[1.0, 2.0], rater=[" r1", "R1"])
+    kept = m.copy()
+    out = validate_measurements(m)
+    out.loc[0, :] = out.loc[1, :]
+    pd.testing.assert_frame_equal(m, kept)
