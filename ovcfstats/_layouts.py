@@ -78,14 +78,37 @@ def _icc(result: Any, style: Style) -> Presentation:
     return Presentation(main=[Table("ICC", _icc_frame(result.table, style, "type"))])
 
 
+#: rows of a per-patient listing printed in the report; every row stays in the Excel workbook
+LISTING_ROWS = 1000
+
+
+def _listing(name: str, frame: pd.DataFrame, style: Style) -> Table:
+    """A per-patient listing, cut to :data:`LISTING_ROWS` rows (a registry has 10⁵–10⁶)."""
+    shown = frame if len(frame) <= LISTING_ROWS else frame.head(LISTING_ROWS)
+    table = Table(name, format_table(shown, style.p_style))
+    if len(shown) < len(frame):
+        table.caption = (
+            f"The first {LISTING_ROWS:,} of {len(frame):,} rows; every row is in tables.xlsx."
+        )
+    return table
+
+
 def _indicators(result: Any, style: Style) -> Presentation:
     t = result.table
+    if len(t) > LISTING_ROWS:
+        t = t.head(LISTING_ROWS)
     listing = format_table(t, style.p_style)
     for name in t.columns:
         if style.known(name) and pd.api.types.is_float_dtype(t[name]):
             listing[name] = [format_number(v, style.decimals(name) + 1) for v in t[name]]
     listing.columns = [style.label(c) if style.known(c) else c.replace("_", " ") for c in t.columns]
-    return Presentation(appendix=[Table("indicators per patient", listing)])
+    table = Table("indicators per patient", listing)
+    if len(result.table) > LISTING_ROWS:
+        table.caption = (
+            f"The first {LISTING_ROWS:,} of {len(result.table):,} patients; every patient is in "
+            "tables.xlsx."
+        )
+    return Presentation(appendix=[table])
 
 
 def _balance_label(covariate: str, style: Style) -> str:
@@ -149,9 +172,9 @@ def _matching(result: Any, style: Style) -> Presentation:
                 caption="Covariate balance before and after matching (SMD: cases' SD)",
             )
         )
-    appendix = [Table("matched pairs", format_table(pairs, style.p_style))]
+    appendix = [_listing("matched pairs", pairs, style)]
     if len(unmatched):
-        appendix.append(Table("unmatched cases", format_table(unmatched, style.p_style)))
+        appendix.append(_listing("unmatched cases", unmatched, style))
     return Presentation(main=main, appendix=appendix)
 
 

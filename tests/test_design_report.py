@@ -67,3 +67,31 @@ def test_methods_state_the_design_sections(report):
     references = report.layout().references
     assert any(r.startswith("Harrell FE") for r in references)
     assert any(r.startswith("Vickers AJ") for r in references)
+
+
+def test_a_registry_bland_altman_is_drawn_as_a_density():
+    import numpy as np
+    import pandas as pd
+    from matplotlib.collections import PathCollection, PolyCollection
+
+    from ovcfstats import bland_altman
+    from ovcfstats.design.agreement import DENSITY_ABOVE
+
+    rng = np.random.default_rng(1)
+    for n, density in ((DENSITY_ABOVE, False), (DENSITY_ABOVE + 1, True)):
+        x = rng.normal(100, 10, n)
+        data = pd.DataFrame({"patient_id": np.arange(n), "a": x, "b": x + rng.normal(0, 1, n)})
+        fig = bland_altman(data, "a", "b").plot()
+        kinds = {type(c) for c in fig.axes[0].collections}
+        assert (PolyCollection in kinds) == density and (PathCollection in kinds) != density
+
+
+def test_long_listings_are_cut_in_the_report_but_not_in_excel():
+    import pandas as pd
+
+    from ovcfstats._layouts import LISTING_ROWS, _listing
+
+    frame = pd.DataFrame({"patient_id": [f"P{i}" for i in range(LISTING_ROWS + 1)]})
+    table = _listing("pairs", frame, Style())
+    assert len(table.frame) == LISTING_ROWS and "every row is in tables.xlsx" in table.caption
+    assert _listing("pairs", frame.head(LISTING_ROWS), Style()).caption == ""

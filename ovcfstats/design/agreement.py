@@ -388,6 +388,10 @@ def concordance(
 # -- figure ------------------------------------------------------------------------------------
 
 
+#: above this many pairs the Bland–Altman plot shows the density of the points (hexagonal bins)
+DENSITY_ABOVE = 20_000
+
+
 def plot_bland_altman(
     result: BlandAltmanResult,
     ax: Any = None,
@@ -416,7 +420,11 @@ def plot_bland_altman(
 
     fig, ax = figure_and_axes(ax, figsize=(6.0, 4.5))
     s, pairs = result.settings, result.pairs
-    ax.scatter(pairs["mean"], pairs["difference"], s=12, alpha=0.6, color="0.25", lw=0)
+    if len(pairs) > DENSITY_ABOVE:  # a registry: millions of points as a density, not dots
+        ax.hexbin(pairs["mean"], pairs["difference"], gridsize=90, mincnt=1, bins="log",
+                  cmap="Greys", linewidths=0, rasterized=True)  # fmt: skip
+    else:
+        ax.scatter(pairs["mean"], pairs["difference"], s=12, alpha=0.6, color="0.25", lw=0)
     lim = result.table.set_index("statistic")
     x0, x1 = float(pairs["mean"].min()), float(pairs["mean"].max())
     styles = {"bias": ("tab:blue", "Bias"), "loa_lower": ("tab:red", "Lower LoA"),
