@@ -9,8 +9,6 @@ unmodified table.
 
 from __future__ import annotations
 
-import warnings
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -69,77 +67,12 @@ class _Codes:
         return np.flatnonzero(rows)
 
 
-#: the table last validated by :func:`reliability`, kept for one reuse: [weak reference to
-#: it, a shallow copy sharing its data, the validation warnings, the validated table, codes]
-_LAST: list = []
-
-
 def _validated(measurements: pd.DataFrame) -> tuple[pd.DataFrame, _Codes]:
-    """``validate_measurements`` and the codes, computed once for two calls on one table.
-
-    The inter- and intra-rater tables are two calls on the same readings; the second reuses
-    the first's validation when the very same, unmodified DataFrame comes back (once, so that
-    the validated copy is not kept for longer). Unmodified is proven, not assumed: with pandas'
-    copy-on-write (always on from pandas 3) any in-place change of the table first copies the
-    data it shares with the kept shallow copy, so every column must still hold the same
-    buffer. Without copy-on-write nothing is reused.
-    """
+    """``validate_measurements`` and the integer codes of the validated table."""
     from .schema import validate_measurements
 
-    last = _LAST[:]
-    _LAST.clear()
-    if last and last[0]() is measurements and _unchanged(measurements, last[1]):
-        for w in last[2]:  # the same warnings as the first validation
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        return last[3], last[4]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        m = validate_measurements(measurements)
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    codes = _Codes.of(m)
-    if _copy_on_write():
-
-        def forget(ref: weakref.ref) -> None:  # the table is gone: so is what it was kept for
-            if _LAST and _LAST[0] is ref:
-                _LAST.clear()
-
-        ref = weakref.ref(measurements, forget)
-        _LAST.extend([ref, measurements.copy(deep=False), caught, m, codes])
-    return m, codes
-
-
-def _copy_on_write() -> bool:
-    """Whether pandas copies shared data before an in-place change (always from pandas 3)."""
-    major = int(pd.__version__.split(".")[0])
-    return major >= 3 or pd.get_option("mode.copy_on_write") is True
-
-
-def _data(column: pd.Series) -> object:
-    """A column's data: its Arrow array, or a NumPy array (a view, or a copy for other types)."""
-    arr = column.array
-    return arr.__arrow_array__() if hasattr(arr, "__arrow_array__") else column.to_numpy()
-
-
-def _same_data(a: object, b: object) -> bool:
-    """Both alive here, so equal addresses mean the same memory (copies never match)."""
-    if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray):
-        return a is b
-    fa, fb = a.__array_interface__, b.__array_interface__
-    keys = ("data", "shape", "strides", "typestr")
-    return all(fa.get(k) == fb.get(k) for k in keys)
-
-
-def _unchanged(frame: pd.DataFrame, snapshot: pd.DataFrame) -> bool:
-    """True when ``frame`` still shares every column's data with its shallow ``snapshot``."""
-    same_layout = (
-        frame.columns.is_unique
-        and list(frame.columns) == list(snapshot.columns)
-        and frame.dtypes.equals(snapshot.dtypes)
-    )
-    return same_layout and all(
-        _same_data(_data(frame[c]), _data(snapshot[c])) for c in frame.columns
-    )
+    m = validate_measurements(measurements)
+    return m, _Codes.of(m)
 
 
 def _factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
