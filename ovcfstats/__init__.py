@@ -29,6 +29,8 @@ _LAZY = {
     "validate_patients": "schema",
     "validate_measurements": "schema",
     "derive_indicators": "indicators",
+    "scan_readings": "_readings",
+    "Readings": "_readings",
     "fat_fraction": "indicators",
     "load_sample": "datasets",
     "generate_sample": "datasets",

@@ -13,6 +13,7 @@ these :class:`Cells`; the rules themselves (:mod:`ovcfstats.indicators`) run onc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,6 +88,21 @@ def from_codes(
         blank=count(first & ~has),
         zero=count(first & (value == 0)),
         later=count(~first & has),
+    )
+
+
+def cells_from_readings(readings: Any, patients: pd.DataFrame) -> Cells:
+    """Aggregate a :class:`~ovcfstats.Readings` (validated, coded) for ``patients``."""
+    combos = readings.combos
+    keys = zip(combos["measure"], combos["level"], combos["muscle"], combos["side"], strict=True)
+    slot = np.asarray([SLOT.get(k, -1) for k in keys], dtype=np.int64)
+    session = combos["session"].to_numpy(dtype=np.int64)
+    return from_codes(
+        len(patients),
+        readings.on(patients),
+        slot[readings.combo],
+        session[readings.combo],
+        readings.value,
     )
 
 

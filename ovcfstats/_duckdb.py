@@ -55,6 +55,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 def _source(con: Any, measurements: pd.DataFrame | str | Path) -> str:
     """Register the readings as view ``src`` with every column as text or double."""
+    na_strings = NA_STRINGS
     if isinstance(measurements, pd.DataFrame):
         missing = [c for c in MEASUREMENT_COLUMNS if c not in measurements.columns]
         if missing:  # the validator words this error
@@ -64,7 +65,12 @@ def _source(con: Any, measurements: pd.DataFrame | str | Path) -> str:
     else:
         name = str(measurements).replace("'", "''")
         if _is_csv(name):
-            relation = f"read_csv('{name}', all_varchar = true, header = true)"
+            from ._readings import scannable
+
+            sep = scannable(measurements) or ","
+            delim = "\\t" if sep == "\t" else sep
+            relation = f"read_csv('{name}', all_varchar = true, header = true, delim = '{delim}')"
+            na_strings = (*NA_STRINGS, ".")  # as read_table reads a CSV
         else:
             relation = f"read_parquet('{name}')"
     columns = {
@@ -73,7 +79,7 @@ def _source(con: Any, measurements: pd.DataFrame | str | Path) -> str:
     missing = [c for c in MEASUREMENT_COLUMNS if c not in columns]
     if missing:
         validate_measurements(con.execute(f"SELECT * FROM {relation} LIMIT 1").df())
-    na = ", ".join(f"'{s}'" for s in NA_STRINGS)
+    na = ", ".join(f"'{s}'" for s in na_strings)
 
     def number(col: str) -> str:
         if columns[col] == "VARCHAR":

@@ -3,14 +3,15 @@
 Patient, level, muscle, side, measure and rater are factorized once per call (codes numbered
 in the sorted order of the labels), a region of interest is one int64 key, and each measure's
 targets × raters layout is a set of code arrays that one scatter turns into the n × k matrix —
-no per-measure work on text. The validation of a table is reused by a second call on the same,
-unmodified table.
+no per-measure work on text. A :class:`~ovcfstats.Readings` (validated and coded once per study)
+gives the same codes without touching text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,8 @@ class _Codes:
     patient: np.ndarray
     roi: np.ndarray  # (patient, level, muscle, side): one region of interest
     sizes: dict[str, int]  # number of distinct patients and ROI codes
+    #: row positions -> the long table's cleaned labels of those rows (for reasons and IDs)
+    labels: Callable[[np.ndarray], pd.DataFrame]
 
     @classmethod
     def of(cls, m: pd.DataFrame) -> _Codes:
@@ -55,6 +58,33 @@ class _Codes:
             patient=parts[0][0].astype(np.int32),
             roi=roi,
             sizes={"patient": len(parts[0][1]), "roi": roi_size},
+            labels=lambda rows: m.iloc[rows],
+        )
+
+    @classmethod
+    def of_readings(cls, r: Any) -> _Codes:
+        """The codes of a :class:`~ovcfstats.Readings`, numbered as :meth:`of` numbers them.
+
+        Per-reading arrays are gathered from per-combination tables: no text is touched.
+        """
+        combos = r.combos
+        measure, measures = _factorize(combos["measure"])
+        rater, raters = _factorize(combos["rater"])
+        patient, ids = _factorize(r.patients["patient_id"])
+        parts = [_factorize(combos[c]) for c in ("level", "muscle", "side")]
+        place, size = _combine([c for c, _ in parts], [len(u) for _, u in parts])
+        roi = patient[r.patient].astype(np.int64) * size + place[r.combo]
+        return cls(
+            measure=measure.astype(np.int16)[r.combo],
+            measures=pd.Index(measures),
+            rater=rater.astype(np.int16)[r.combo],
+            raters=pd.Index(raters),
+            session=combos["session"].to_numpy(dtype=np.int32)[r.combo],
+            value=r.value,
+            patient=patient.astype(np.int32)[r.patient],
+            roi=roi,
+            sizes={"patient": len(ids), "roi": len(ids) * size},
+            labels=r.to_frame,
         )
 
     def rated(self, measure: str) -> np.ndarray:
@@ -67,12 +97,14 @@ class _Codes:
         return np.flatnonzero(rows)
 
 
-def _validated(measurements: pd.DataFrame) -> tuple[pd.DataFrame, _Codes]:
-    """``validate_measurements`` and the integer codes of the validated table."""
+def _validated(measurements: Any) -> _Codes:
+    """The integer codes of the validated table (a :class:`~ovcfstats.Readings` is valid)."""
+    from ._readings import Readings
     from .schema import validate_measurements
 
-    m = validate_measurements(measurements)
-    return m, _Codes.of(m)
+    if isinstance(measurements, Readings):
+        return measurements.codes
+    return _Codes.of(validate_measurements(measurements))
 
 
 def _factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index]:

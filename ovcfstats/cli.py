@@ -65,8 +65,10 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
         "(greedy, data order) or random (SPSS FUZZY) (default: optimal)",
     )
     p.add_argument(
-        "--seed", type=int, metavar="N", help="seed of random matching and of bootstrap CIs "
-        "(default: none)"
+        "--seed",
+        type=int,
+        metavar="N",
+        help="seed of random matching and of bootstrap CIs (default: none)",
     )
     p.add_argument(
         "--or-per",
@@ -160,8 +162,9 @@ def _parser() -> argparse.ArgumentParser:
         help="table of a paper's printed numbers to audit for consistency (default: none)",
     )
     ana.add_argument(
-        "--sheet", metavar="NAME", help="Excel sheet to read, name or 0-based number (default: "
-        "the first)"
+        "--sheet",
+        metavar="NAME",
+        help="Excel sheet to read, name or 0-based number (default: the first)",
     )
     _analysis_options(ana)
     _add_measure_parser(sub)
@@ -206,8 +209,10 @@ def _caliper(text: str) -> float | dict[str, float]:
 
 
 def _names(text: str) -> tuple[str, ...]:
-    return () if text.strip().lower() == "none" else tuple(
-        t.strip() for t in text.split(",") if t.strip()
+    return (
+        ()
+        if text.strip().lower() == "none"
+        else tuple(t.strip() for t in text.split(",") if t.strip())
     )
 
 

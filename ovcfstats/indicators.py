@@ -33,7 +33,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._cells import BASE, SLOT, SLOTS, Cells, cells_pandas
+from ._cells import BASE, SLOT, SLOTS, Cells, cells_from_readings, cells_pandas
+from ._readings import DUCKDB_ROWS as DUCKDB_ROWS
+from ._readings import Readings, choose_engine
 from ._results import Result, concat_excluded, make_excluded
 from ._validate import DataError, check_option
 from .schema import DISCS, INDICATORS, MUSCLES, SIDES, VERTEBRAE, validate_patients
@@ -62,8 +64,6 @@ DERIVED = (
     "fi",
     "n_rois_fi",
 )
-#: above this many readings, ``engine="auto"`` aggregates with DuckDB (when installed)
-DUCKDB_ROWS = 2_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -275,20 +275,14 @@ def _check_clash(patients: pd.DataFrame, func: str) -> None:
 
 def _choose_engine(engine: str, measurements: Any) -> str:
     """``engine`` itself, or for "auto": DuckDB (when installed) for a file or a large table."""
-    if engine != "auto":
-        return engine
-    if not isinstance(measurements, str | Path) and len(measurements) <= DUCKDB_ROWS:
-        return "pandas"
-    try:
-        import duckdb  # noqa: F401
-    except ImportError:
-        return "pandas"
-    return "duckdb"
+    if isinstance(measurements, Readings):
+        return "readings"
+    return choose_engine(engine, measurements)
 
 
 def derive_indicators(
     patients: pd.DataFrame,
-    measurements: pd.DataFrame | str | Path,
+    measurements: pd.DataFrame | str | Path | Readings,
     *,
     fi_weighting: str = "equal",
     min_vertebrae: int = 2,
@@ -303,7 +297,8 @@ def derive_indicators(
         The patients table of the data contract (validated here).
     measurements : pandas.DataFrame, or path to a Parquet or CSV file
         The long table of readings (validated here). A path (or a glob such as
-        ``"readings/*.parquet"``) is read by the DuckDB engine straight from disk.
+        ``"readings/*.parquet"``) is read by the DuckDB engine straight from disk. The readings
+        of :func:`~ovcfstats.scan_readings` (validated once, as codes) are aggregated directly.
     fi_weighting : {"equal", "area"}
         Equal weight per ROI (the paper) or weight by the ROI's muscle CSA.
     min_vertebrae : int, default 2
@@ -348,7 +343,9 @@ def derive_indicators(
     _check_clash(patients, func)
     pts = validate_patients(patients)
     chosen = _choose_engine(engine, measurements)
-    if chosen == "duckdb":
+    if isinstance(measurements, Readings):
+        cells = cells_from_readings(measurements, pts)
+    elif chosen == "duckdb":
         from ._duckdb import cells_duckdb
 
         cells = cells_duckdb(measurements, pts, memory_limit=memory_limit)

@@ -19,6 +19,7 @@ import pandas as pd
 from ._icc import CONVENTIONS, FORM_NAMES, FORMS, IccResult, compute, icc, widen
 from ._raters_codes import ROI_KEY as ROI_KEY
 from ._raters_codes import _design, _per_patient, _validated
+from ._readings import Readings
 from ._results import Result, SmallSampleWarning, concat_excluded, make_excluded, warn
 from ._validate import DataError, check_alpha, check_frame, check_option
 
@@ -160,7 +161,7 @@ UNRATED = ("t_score",)
 
 
 def reliability(
-    measurements: pd.DataFrame,
+    measurements: pd.DataFrame | Readings,
     *,
     measures: Sequence[str] = DEFAULT_MEASURES,
     kind: str = "inter",
@@ -185,9 +186,10 @@ def reliability(
 
     Parameters
     ----------
-    measurements : pandas.DataFrame
-        The long measurements table (validated with
-        :func:`~ovcfstats.validate_measurements`).
+    measurements : pandas.DataFrame or Readings
+        The long measurements table (validated here with
+        :func:`~ovcfstats.validate_measurements`), or the readings of
+        :func:`~ovcfstats.scan_readings` (validated and coded once for every step).
     measures : sequence of str
         The measures to report, one row each (DXA ``t_score`` has no rater and is not rated).
     kind : {"inter", "intra"}, default "inter"
@@ -233,7 +235,8 @@ def reliability(
     from .schema import MEASURES
 
     func = "reliability"
-    check_frame(measurements, func, "measurements")
+    if not isinstance(measurements, Readings):
+        check_frame(measurements, func, "measurements")
     check_option(kind, KINDS, func, "kind")
     check_option(form, FORM_NAMES, func, "form")
     check_option(unit, UNITS, func, "unit")
@@ -250,7 +253,7 @@ def reliability(
                 f"{func}(): no readings by a named rater for measure '{measure}' in column "
                 "'measure' (the DXA read-out has no rater). Remove it from `measures=`."
             )
-    m, codes = _validated(measurements)
+    codes = _validated(measurements)
     units = ("roi", "patient") if unit == "both" else (unit,)
     rows, details, excluded, notes, skipped = [], [], [], [], []
 
@@ -282,7 +285,7 @@ def reliability(
         except DataError as err:  # too few complete targets
             skip(measure, units, str(err).removeprefix(f"{func}(): ").rstrip("."))
             continue
-        dropped = m.iloc[design.first[wide.incomplete.astype(int)]]
+        dropped = codes.labels(design.first[wide.incomplete.astype(int)])
         roi = _roi_label(dropped)
         if kind == "intra":
             roi = roi + " (rater " + dropped["rater"].astype(str) + ")"

@@ -40,7 +40,6 @@ class ReplicationResult(Result):
         ]
 
 
-
 def _p_agrees(value: float, row: pd.Series) -> bool:
     if row["relation"] == "<":
         return bool(value < row["value"])

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from ._readings import Readings
 from ._results import OvcfWarning, Result
 from ._validate import DataError, describe_ids
 from .config import StudyConfig, settings_table
@@ -167,14 +168,14 @@ class _Run:
         return self.report
 
 
-def _reliability(run: _Run, measurements: pd.DataFrame, cfg: StudyConfig) -> None:
+def _reliability(run: _Run, measurements: Readings, cfg: StudyConfig) -> None:
     """Inter- and intra-rater ICCs (and agreement); what the data cannot give is skipped."""
     from .design.readings import agreement_section
     from .raters import DEFAULT_MEASURES, reliability
 
     alpha = cfg.alpha
 
-    present = set(measurements["measure"].astype(str))
+    present = set(measurements.combos["measure"])
     measures = [m for m in DEFAULT_MEASURES if m in present]
     for kind in ("inter", "intra"):
         name = f"{kind}-rater reliability"
@@ -467,16 +468,17 @@ def _steps(
     matched_by: str | None,
     sources: tuple[Any, Any],
 ) -> None:
-    from . import derive_indicators, validate_measurements, validate_patients
+    from . import derive_indicators, scan_readings, validate_patients
 
     if measurements is not None:
         patients = named(sources[0], lambda: validate_patients(data))
-        measurements = named(sources[1], lambda: validate_measurements(measurements, patients))
+        _progress(run.progress, "reading and checking the readings")
+        readings = named(sources[1], lambda: scan_readings(measurements, patients))
         _progress(run.progress, "reliability (ICC)")
-        _reliability(run, measurements, cfg)
+        _reliability(run, readings, cfg)
         _progress(run.progress, "indicators")
         indicators = derive_indicators(
-            patients, measurements, min_vertebrae=cfg.min_vertebrae, fi_weighting=cfg.fi_weighting
+            patients, readings, min_vertebrae=cfg.min_vertebrae, fi_weighting=cfg.fi_weighting
         )
         run.report.add(indicators, title="Indicators per patient", key="indicators", appendix=True)
         table = renamed(indicators.table, cfg)
@@ -491,9 +493,18 @@ def _steps(
     _analyses(run, matched.copy(), cfg)
 
 
+def _scanned(measurements: Any) -> bool:
+    """Read by DuckDB straight from disk (a Parquet or comma/tab CSV file, DuckDB installed)."""
+    from ._readings import Readings, choose_engine, scannable
+
+    if isinstance(measurements, Readings):
+        return True
+    return scannable(measurements) is not None and choose_engine("auto", measurements) == "duckdb"
+
+
 def analyze(
     data: pd.DataFrame | str | Path,
-    measurements: pd.DataFrame | str | Path | None = None,
+    measurements: pd.DataFrame | str | Path | Readings | None = None,
     *,
     config: StudyConfig | None = None,
     matched_by: str | None = None,
@@ -511,8 +522,11 @@ def analyze(
         ``case`` (1/0), matching variables (default ``age``, ``sex``), covariates and the
         indicator columns. A path is read with :func:`~ovcfstats.readers.read_table` (CSV, Excel,
         SPSS, Stata, Parquet).
-    measurements : DataFrame or path, optional
-        The long table of raw readings; the indicators are derived from it.
+    measurements : DataFrame, path or Readings, optional
+        The long table of raw readings; the indicators are derived from it. It is validated and
+        coded once (:func:`~ovcfstats.scan_readings`) for reliability, agreement and indicators;
+        a Parquet file (or glob) or a comma/tab CSV is read by DuckDB straight from disk when
+        ``ovcfstats[scale]`` is installed, so registry-size tables need not fit in memory.
     config : StudyConfig, optional
         The analysis choices, e.g. ``StudyConfig.from_toml("study.toml")``. Defaults: the paper.
     matched_by : str, optional
@@ -561,8 +575,8 @@ def analyze(
     cfg = config or StudyConfig()
     matched_by = matched_by or cfg.matched_by
     table = load(data, "data", sheet)
-    readings = None
-    if measurements is not None:
+    readings = measurements
+    if measurements is not None and not _scanned(measurements):
         excel = isinstance(measurements, str | Path) and Path(measurements).suffix in (".xlsx",)
         readings = load(measurements, "measurements", sheet if excel else None)
     published = published_table(audit if audit is not None else cfg.audit)

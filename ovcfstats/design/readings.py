@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from .._raters_codes import _Codes, _sorted_groups
+from .._readings import Readings
 from .._results import Result, concat_excluded, make_excluded
 from .._validate import DataError, check_columns, check_frame, check_numeric, check_option
 from .agreement import BlandAltmanResult, _check_alpha, bland_altman, concordance, plot_bland_altman
@@ -68,7 +70,7 @@ class AgreementResult(Result):
 
 
 def agreement_pairs(
-    measurements: pd.DataFrame,
+    measurements: pd.DataFrame | Readings,
     measure: str,
     *,
     kind: str = "inter",
@@ -79,9 +81,9 @@ def agreement_pairs(
 
     Parameters
     ----------
-    measurements : pandas.DataFrame
+    measurements : pandas.DataFrame or Readings
         The long table (columns patient_id, measure, level, muscle, side, rater, session,
-        value).
+        value), or the readings of :func:`~ovcfstats.scan_readings` (same pairs, from codes).
     measure : str
     kind : {"inter", "intra"}, default "inter"
         ``"inter"``: the first session of two raters (``raters``, default the first two in
@@ -111,8 +113,10 @@ def agreement_pairs(
     1         P2    L1                 60.0   61.0
     """
     func = "agreement_pairs"
-    check_frame(measurements, func, "measurements")
     check_option(kind, KINDS, func, "kind")
+    if isinstance(measurements, Readings):
+        return _coded_pairs(measurements.codes, measure, kind, raters, sessions)
+    check_frame(measurements, func, "measurements")
     check_columns(measurements, [*ROI_KEY, "rater", "session", "value"], func, "measurements")
     part = measurements[measurements["measure"] == measure]
     if part.empty:
@@ -148,8 +152,58 @@ def agreement_pairs(
     return wide.reset_index().rename_axis(columns=None)
 
 
+def _coded_pairs(
+    c: _Codes, measure: str, kind: str, raters: Sequence[str] | None, sessions: Sequence[Any]
+) -> pd.DataFrame:
+    """:func:`agreement_pairs` on integer codes: the same rows, columns and order."""
+    func = "agreement_pairs"
+    if measure not in c.measures:
+        raise DataError(f"{func}(): no readings of measure '{measure}' in `measurements`.")
+    rows = np.flatnonzero(c.measure == c.measures.get_loc(measure))
+    session = c.session[rows]
+    if kind == "inter":
+        first = rows[session == session.min()]
+        codes = np.unique(c.rater[first])
+        available = [str(r) for r in c.raters[codes] if str(r) != ""]
+        chosen = list(raters) if raters is not None else available[:2]
+        if len(chosen) != 2 or not set(chosen) <= set(available):
+            raise DataError(
+                f"{func}(): measure '{measure}' needs two raters to compare; available: "
+                f"{available}. Pass `raters=(a, b)` naming two of them."
+            )
+        wanted = np.asarray([c.raters.get_loc(r) for r in chosen])
+        column = np.full(len(c.raters), -1)
+        column[wanted] = [0, 1]
+        col = column[c.rater[first]]
+        sub, col = first[col >= 0], col[col >= 0]
+        key, names, front = c.roi[sub], [str(r) for r in chosen], []
+    else:
+        names, front = [f"session {s}" for s in sessions], ["rater"]
+        rows = rows[np.isin(session, list(sessions))]
+        key = c.roi[rows] * len(c.raters) + c.rater[rows]  # (ROI, rater): rater last, sorted below
+        reread = np.unique(key[c.session[rows] == sessions[1]])
+        if not len(reread):
+            raise DataError(
+                f"{func}(): no rater read measure '{measure}' in both sessions {list(sessions)}."
+            )
+        keep = np.isin(key, reread)
+        sub, key = rows[keep], key[keep]
+        col = (c.session[sub] == sessions[1]).astype(np.intp)
+        # pivot order: rater first, then the ROI (patient, level, muscle, side)
+        key = (key % len(c.raters)) * c.sizes["roi"] + key // len(c.raters)
+    target, first_row = _sorted_groups(key)
+    values = np.full((len(first_row), 2), np.nan)
+    values[target, col] = c.value[sub]
+    kept = ~np.isnan(values).all(axis=1)  # as pivot_table: a region with no value is no row
+    labels = c.labels(sub[first_row[kept]])
+    out = labels[[*front, "patient_id", "level", "muscle", "side"]].reset_index(drop=True)
+    for j, name in enumerate(names):
+        out[name] = values[kept, j]
+    return out
+
+
 def agreement_section(
-    measurements: pd.DataFrame,
+    measurements: pd.DataFrame | Readings,
     *,
     measures: Sequence[str] = DEFAULT_MEASURES,
     kind: str = "inter",
@@ -163,8 +217,8 @@ def agreement_section(
 
     Parameters
     ----------
-    measurements : pandas.DataFrame
-        The long measurements table.
+    measurements : pandas.DataFrame or Readings
+        The long measurements table, or the readings of :func:`~ovcfstats.scan_readings`.
     measures : sequence of str
         Measures present in ``measurements`` (others are skipped).
     kind : {"inter", "intra"}, default "inter"
@@ -192,11 +246,14 @@ def agreement_section(
     0      hu  R1  R2     1248         312
     """
     func = "agreement_section"
-    check_frame(measurements, func, "measurements")
     check_option(kind, KINDS, func, "kind")
     alpha = _check_alpha(alpha, func)
     measures = (measures,) if isinstance(measures, str) else tuple(measures)
-    present = set(measurements["measure"].unique()) if "measure" in measurements else set()
+    if isinstance(measurements, Readings):
+        present = set(measurements.combos["measure"])
+    else:
+        check_frame(measurements, func, "measurements")
+        present = set(measurements["measure"].unique()) if "measure" in measurements else set()
     rows, details, excluded, notes = [], {}, [], []
     for measure in (m for m in measures if m in present):
         pairs = agreement_pairs(measurements, measure, kind=kind, raters=raters)

@@ -1,0 +1,360 @@
+"""Validated raw readings held as integer codes: the long table at registry scale.
+
+A :class:`Readings` keeps each reading as three numbers — the patient's row in the patients
+table, a code for its cleaned (measure, level, muscle, side, rater, session) and the value —
+about 16 bytes a reading, where a DataFrame of text takes 100–400. Reliability, agreement and
+the indicators all read it, so the readings are validated and coded once per study.
+
+:func:`scan_readings` builds it from a DataFrame or straight from Parquet/CSV files. Validity has
+one definition, :func:`~ovcfstats.validate_measurements`: the pandas engine runs it on the whole
+table; the DuckDB engine runs it on *witness rows* (see :mod:`ovcfstats._duckdb`) and checks what
+compares rows — unknown patients, duplicate readings — on the codes, handing offending rows to
+the validator so that its message names them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._validate import DataError, check_option
+
+#: what one combination code stands for (the cleaned text columns and the session)
+COMBO_COLUMNS = ("measure", "level", "muscle", "side", "rater", "session")
+#: above this many readings (or for a file), ``engine="auto"`` scans with DuckDB when installed
+DUCKDB_ROWS = 2_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class Readings:
+    """Validated readings as integer codes; made by :func:`scan_readings`.
+
+    Accepted wherever a ``measurements`` table is: :func:`~ovcfstats.reliability`,
+    :func:`~ovcfstats.agreement_section`, :func:`~ovcfstats.agreement_pairs`,
+    :func:`~ovcfstats.derive_indicators` and :func:`~ovcfstats.analyze`.
+
+    Attributes
+    ----------
+    patients : pandas.DataFrame
+        The validated patients table; ``patient`` indexes its rows.
+    patient : numpy.ndarray
+        Row of ``patients`` of each reading (int32).
+    combo : numpy.ndarray
+        Row of ``combos`` of each reading (int32).
+    value : numpy.ndarray
+        The reading (float64; NaN for a blank).
+    combos : pandas.DataFrame
+        One row per distinct cleaned ``measure``, ``level``, ``muscle``, ``side``, ``rater``
+        (text, ``""`` when empty) and ``session`` (int).
+    source : str
+        Where the readings came from (a file name, or ``"DataFrame"``).
+    """
+
+    patients: pd.DataFrame
+    patient: np.ndarray
+    combo: np.ndarray
+    value: np.ndarray
+    combos: pd.DataFrame
+    source: str = "DataFrame"
+
+    @cached_property
+    def codes(self) -> Any:
+        """The integer codes reliability and agreement work on, made once per readings."""
+        from ._raters_codes import _Codes
+
+        return _Codes.of_readings(self)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __repr__(self) -> str:
+        c = self.combos
+        raters = sorted(r for r in c["rater"].unique() if r != "")
+        return (
+            f"Readings: {len(self):,} readings of {len(self.patients):,} patients, "
+            f"measures {sorted(c['measure'].unique())}, raters {raters}, "
+            f"sessions {sorted(int(s) for s in c['session'].unique())} (from {self.source})"
+        )
+
+    def column(self, name: str) -> np.ndarray:
+        """One column of the long table per reading (labels as an object array)."""
+        if name == "patient_id":
+            return self.patients["patient_id"].to_numpy(dtype=object)[self.patient]
+        if name == "value":
+            return self.value
+        kind = np.int64 if name == "session" else object
+        return self.combos[name].to_numpy(dtype=kind)[self.combo]
+
+    def to_frame(self, rows: Any = None) -> pd.DataFrame:
+        """The readings (or the ``rows`` positions of them) as the long table, cleaned.
+
+        >>> from ovcfstats import load_sample, scan_readings
+        >>> patients, measurements = load_sample()
+        >>> readings = scan_readings(measurements, patients)
+        >>> readings.to_frame(rows=[0]).columns.tolist()
+        ['patient_id', 'measure', 'level', 'muscle', 'side', 'rater', 'session', 'value']
+        """
+        part = self if rows is None else self._take(np.asarray(rows, dtype=np.intp))
+        return pd.DataFrame(
+            {c: part.column(c) for c in ("patient_id", *COMBO_COLUMNS, "value")}
+        ).astype(dict.fromkeys(("patient_id", *COMBO_COLUMNS[:-1]), str))
+
+    def _take(self, rows: np.ndarray) -> Readings:
+        return Readings(
+            self.patients, self.patient[rows], self.combo[rows], self.value[rows], self.combos
+        )
+
+    def on(self, patients: pd.DataFrame) -> np.ndarray:
+        """Each reading's row in another validated ``patients`` table holding its patients."""
+        where = pd.Index(patients["patient_id"]).get_indexer(self.patients["patient_id"])
+        used = np.zeros(len(self.patients), bool)
+        used[self.patient] = True
+        missing = used & (where < 0)
+        if missing.any():
+            ids = self.patients["patient_id"].to_numpy()[missing][:5].tolist()
+            raise DataError(
+                f"the readings hold patients missing from `patients`: {ids}. Pass the patients "
+                "table the readings were scanned with."
+            )
+        return where[self.patient].astype(np.int64)
+
+
+def scan_readings(
+    measurements: pd.DataFrame | str | Path | Readings,
+    patients: pd.DataFrame,
+    *,
+    engine: str = "auto",
+    memory_limit: str | None = None,
+) -> Readings:
+    """Validate the long table of readings once and hold it as integer codes.
+
+    Every step that reads ``measurements`` accepts the result, so a registry-size table is read,
+    checked and coded once per study instead of once per step, in a fraction of its memory.
+
+    Parameters
+    ----------
+    measurements : DataFrame, path or Readings
+        The long table of the data contract, or a Parquet/CSV file (or glob such as
+        ``"readings/*.parquet"``) holding it; a :class:`Readings` is returned as it is.
+    patients : pandas.DataFrame
+        The patients table (validated here): every reading's patient must be in it.
+    engine : {"auto", "pandas", "duckdb"}
+        ``"pandas"`` validates the table in memory (a file is read first); ``"duckdb"``
+        (``pip install 'ovcfstats[scale]'``) reads files straight from disk, out of core under
+        ``memory_limit``. ``"auto"``: DuckDB, when installed, for a file or more than
+        2,000,000 readings. Both give the same readings and the same errors.
+    memory_limit : str, optional
+        DuckDB's memory limit, e.g. ``"2GB"``; beyond it DuckDB spills to a temporary directory.
+
+    Returns
+    -------
+    Readings
+
+    Raises
+    ------
+    DataError
+        As :func:`~ovcfstats.validate_measurements` (naming the column, IDs, rows and fix), for
+        readings of patients missing from ``patients`` and for duplicate readings.
+
+    Examples
+    --------
+    >>> from ovcfstats import load_sample, reliability, scan_readings
+    >>> patients, measurements = load_sample()
+    >>> readings = scan_readings(measurements, patients)
+    >>> len(readings) == len(measurements)
+    True
+    >>> reliability(readings, measures=["hu"]).table.loc[0, "n_targets"]
+    np.int64(1248)
+    """
+    from .schema import validate_patients
+
+    func = "scan_readings"
+    check_option(engine, ("auto", "pandas", "duckdb"), func, "engine")
+    if isinstance(measurements, Readings):
+        return measurements
+    pts = validate_patients(patients)
+    chosen = choose_engine(engine, measurements)
+    if chosen == "duckdb" and (isinstance(measurements, pd.DataFrame) or scannable(measurements)):
+        return _scan_duckdb(measurements, pts, memory_limit)
+    source = "DataFrame"
+    if isinstance(measurements, str | Path):
+        from ._duckdb import read_table
+
+        source = Path(measurements).name
+        measurements = read_table(measurements)
+    return _from_frame(measurements, pts, source)
+
+
+def choose_engine(engine: str, measurements: Any) -> str:
+    """``engine`` itself, or for "auto": DuckDB (when installed) for a file or a large table."""
+    if engine != "auto":
+        return engine
+    if not isinstance(measurements, str | Path) and len(measurements) <= DUCKDB_ROWS:
+        return "pandas"
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        return "pandas"
+    return "duckdb"
+
+
+def scannable(path: Any) -> str | None:
+    """How DuckDB reads ``path`` straight from disk ("parquet", "," or tab), or None.
+
+    Parquet files and globs, and comma- or tab-delimited UTF-8 text; anything else (Excel,
+    SPSS, Stata, semicolon files with decimal commas, other encodings) goes through
+    :func:`~ovcfstats.readers.read_table`, whose messages name what the file is.
+    """
+    if not isinstance(path, str | Path):
+        return None
+    name = str(path)
+    if "*" in name:
+        return "parquet" if name.lower().endswith(".parquet") else None
+    from .readers import FORMATS, _delimiter, _sniff_kind
+
+    path = Path(path)
+    if not path.is_file():
+        return None
+    kind = _sniff_kind(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if kind == "parquet" and fmt in ("parquet", None):
+        return "parquet"
+    if kind is not None or fmt != "csv":
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:  # maybe a cut character at the end: keep whole lines only
+        try:
+            text = head[: head.rfind(b"\n")].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None
+    try:
+        sep = _delimiter(path, text)
+    except DataError:
+        return None
+    return sep if sep in (",", "\t") else None
+
+
+def _from_frame(measurements: pd.DataFrame, patients: pd.DataFrame, source: str) -> Readings:
+    """The pandas engine: validate the whole table, then code its cleaned columns."""
+    from .schema import validate_measurements
+
+    m = validate_measurements(measurements, patients)
+    key = np.zeros(len(m), np.int64)
+    for col in COMBO_COLUMNS:
+        codes, uniques = pd.factorize(m[col])
+        key = key * max(len(uniques), 1) + codes
+    combo, first = _first_of_each(key)
+    combos = m.iloc[first][list(COMBO_COLUMNS)].reset_index(drop=True)
+    patient = pd.Index(patients["patient_id"]).get_indexer(m["patient_id"])
+    return _checked(patients, patient, combo, m["value"].to_numpy(dtype=float), combos, source)
+
+
+def _first_of_each(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of ``key`` (in order of first appearance) and the first row of each code."""
+    codes, uniques = pd.factorize(key)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(key) - 1, -1, -1)  # the last write is the first row
+    return codes.astype(np.int32), first
+
+
+def _checked(
+    patients: pd.DataFrame,
+    patient: np.ndarray,
+    combo: np.ndarray,
+    value: np.ndarray,
+    combos: pd.DataFrame,
+    source: str,
+) -> Readings:
+    """The readings, once no (patient, combination) holds two of them."""
+    combos = combos.astype(dict.fromkeys(COMBO_COLUMNS[:-1], object)).astype({"session": np.int64})
+    readings = Readings(
+        patients, patient.astype(np.int32), combo.astype(np.int32), value, combos, source
+    )
+    key = readings.patient.astype(np.int64) * len(combos) + readings.combo
+    if not pd.Index(key).is_unique:
+        from .schema import validate_measurements
+
+        dup = pd.Index(key).duplicated(keep=False)
+        first = np.unique(key[dup])[:3]
+        validate_measurements(readings.to_frame(np.flatnonzero(np.isin(key, first))))
+        raise RuntimeError("scan_readings(): duplicate readings not named (internal error)")
+    return readings
+
+
+# -- DuckDB ------------------------------------------------------------------------------------
+
+
+def _scan_duckdb(
+    measurements: pd.DataFrame | str | Path, patients: pd.DataFrame, memory_limit: str | None
+) -> Readings:
+    """Witness rows validated by the validator; the readings streamed back as codes."""
+    from ._duckdb import TEXT, _duckdb, _patient_codes, _source, _witness
+
+    duckdb = _duckdb()
+    spill = tempfile.mkdtemp(prefix="ovcfstats-duckdb-")
+    con = duckdb.connect(config={"temp_directory": spill})
+    try:
+        if memory_limit is not None:
+            limit = str(memory_limit).replace("'", "''")
+            con.execute(f"SET memory_limit = '{limit}'")
+        con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")
+        _source(con, measurements)
+        groups, combos = _combos(_witness(con), patients)
+        con.register("groups", groups)
+        con.register("pids", _patient_codes(con, patients))
+        patient, combo, value = _stream(con, TEXT)
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+    source = "DataFrame" if isinstance(measurements, pd.DataFrame) else Path(measurements).name
+    return _checked(patients, patient, combo, value, combos, source)
+
+
+def _combos(witness: pd.DataFrame, patients: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate the witness rows; each raw (text, session) combination's cleaned combination."""
+    from ._duckdb import TEXT
+    from .schema import MEASUREMENT_COLUMNS, validate_measurements
+
+    keys = [*TEXT, "session_raw"]
+    rows = witness.drop_duplicates().reset_index(drop=True)
+    clean = validate_measurements(rows[list(MEASUREMENT_COLUMNS)], patients)
+    clean = clean[list(COMBO_COLUMNS)].reset_index(drop=True)
+    key = np.zeros(len(clean), np.int64)
+    for col in COMBO_COLUMNS:
+        codes, uniques = pd.factorize(clean[col])
+        key = key * max(len(uniques), 1) + codes
+    code, first = _first_of_each(key)
+    groups = rows[keys].assign(combo=code).drop_duplicates(keys)
+    return groups, clean.iloc[first].reset_index(drop=True)
+
+
+def _stream(con: Any, text: tuple[str, ...], batch: int = 1_000_000) -> tuple[np.ndarray, ...]:
+    """(patient row, combination, value) of every reading, in Arrow batches."""
+    join = ", ".join((*text, "session_raw"))
+    reader = con.sql(
+        f"""
+        SELECT p.code AS patient, g.combo AS combo, CAST(s.value_raw AS DOUBLE) AS value
+        FROM src s JOIN groups g USING ({join}) JOIN pids p USING (patient_id)
+        """
+    ).to_arrow_reader(batch)
+    parts: dict[str, list[np.ndarray]] = {"patient": [], "combo": [], "value": []}
+    for chunk in reader:
+        for name in parts:
+            column = chunk.column(name)
+            kind = float if name == "value" else np.int32
+            parts[name].append(column.to_numpy(zero_copy_only=False).astype(kind, copy=False))
+    return tuple(
+        np.concatenate(p) if p else np.empty(0, float if n == "value" else np.int32)
+        for n, p in parts.items()
+    )
