@@ -83,14 +83,20 @@ class Readings:
             f"sessions {sorted(int(s) for s in c['session'].unique())} (from {self.source})"
         )
 
-    def column(self, name: str) -> np.ndarray:
-        """One column of the long table per reading (labels as an object array)."""
-        if name == "patient_id":
-            return self.patients["patient_id"].to_numpy(dtype=object)[self.patient]
+    def column(self, name: str, rows: np.ndarray | None = None) -> pd.Series:
+        """One column of the long table, per reading (or per reading in ``rows``).
+
+        Labels are gathered from the small tables of distinct values by one ``take`` (an
+        Arrow take under pandas 3): no Python string is made per reading.
+        """
         if name == "value":
-            return self.value
-        kind = np.int64 if name == "session" else object
-        return self.combos[name].to_numpy(dtype=kind)[self.combo]
+            return pd.Series(self.value if rows is None else self.value[rows], name=name)
+        if name == "patient_id":
+            labels, codes = self.patients["patient_id"], self.patient
+        else:
+            labels, codes = self.combos[name], self.combo
+        codes = codes if rows is None else codes[rows]
+        return labels.reset_index(drop=True).take(codes).reset_index(drop=True)
 
     def to_frame(self, rows: Any = None) -> pd.DataFrame:
         """The readings (or the ``rows`` positions of them) as the long table, cleaned.
@@ -101,14 +107,9 @@ class Readings:
         >>> readings.to_frame(rows=[0]).columns.tolist()
         ['patient_id', 'measure', 'level', 'muscle', 'side', 'rater', 'session', 'value']
         """
-        part = self if rows is None else self._take(np.asarray(rows, dtype=np.intp))
+        at = None if rows is None else np.asarray(rows, dtype=np.intp)
         return pd.DataFrame(
-            {c: part.column(c) for c in ("patient_id", *COMBO_COLUMNS, "value")}
-        ).astype(dict.fromkeys(("patient_id", *COMBO_COLUMNS[:-1]), str))
-
-    def _take(self, rows: np.ndarray) -> Readings:
-        return Readings(
-            self.patients, self.patient[rows], self.combo[rows], self.value[rows], self.combos
+            {c: self.column(c, at) for c in ("patient_id", *COMBO_COLUMNS, "value")}
         )
 
     def on(self, patients: pd.DataFrame) -> np.ndarray:
@@ -276,7 +277,8 @@ def _checked(
     source: str,
 ) -> Readings:
     """The readings, once no (patient, combination) holds two of them."""
-    combos = combos.astype(dict.fromkeys(COMBO_COLUMNS[:-1], object)).astype({"session": np.int64})
+    text = dict.fromkeys(COMBO_COLUMNS[:-1], str)  # the text dtype: object, or pandas 3's str
+    combos = combos.astype(text).astype({"session": np.int64}).reset_index(drop=True)
     readings = Readings(
         patients, patient.astype(np.int32), combo.astype(np.int32), value, combos, source
     )

@@ -163,39 +163,40 @@ def _coded_pairs(
     session = c.session[rows]
     if kind == "inter":
         first = rows[session == session.min()]
-        codes = np.unique(c.rater[first])
-        available = [str(r) for r in c.raters[codes] if str(r) != ""]
+        codes = np.flatnonzero(np.bincount(c.rater[first], minlength=len(c.raters)))
+        available = [str(r) for r in c.raters[codes] if str(r) != ""]  # sorted, as the labels
         chosen = list(raters) if raters is not None else available[:2]
         if len(chosen) != 2 or not set(chosen) <= set(available):
             raise DataError(
                 f"{func}(): measure '{measure}' needs two raters to compare; available: "
                 f"{available}. Pass `raters=(a, b)` naming two of them."
             )
-        wanted = np.asarray([c.raters.get_loc(r) for r in chosen])
         column = np.full(len(c.raters), -1)
-        column[wanted] = [0, 1]
+        column[[c.raters.get_loc(r) for r in chosen]] = [0, 1]
         col = column[c.rater[first]]
         sub, col = first[col >= 0], col[col >= 0]
-        key, names, front = c.roi[sub], [str(r) for r in chosen], []
+        target, first_row = _sorted_groups(c.roi[sub])
+        first_row = sub[first_row]
+        names, front = [str(r) for r in chosen], []
     else:
         names, front = [f"session {s}" for s in sessions], ["rater"]
         rows = rows[np.isin(session, list(sessions))]
-        key = c.roi[rows] * len(c.raters) + c.rater[rows]  # (ROI, rater): rater last, sorted below
-        reread = np.unique(key[c.session[rows] == sessions[1]])
-        if not len(reread):
+        # a target is (rater, ROI), in pivot order: the rater first, then the ROI
+        target, first_row = _sorted_groups(c.rater[rows] * np.int64(c.sizes["roi"]) + c.roi[rows])
+        later = c.session[rows] == sessions[1]
+        reread = np.bincount(target[later], minlength=len(first_row)) > 0
+        if not reread.any():
             raise DataError(
                 f"{func}(): no rater read measure '{measure}' in both sessions {list(sessions)}."
             )
-        keep = np.isin(key, reread)
-        sub, key = rows[keep], key[keep]
-        col = (c.session[sub] == sessions[1]).astype(np.intp)
-        # pivot order: rater first, then the ROI (patient, level, muscle, side)
-        key = (key % len(c.raters)) * c.sizes["roi"] + key // len(c.raters)
-    target, first_row = _sorted_groups(key)
+        keep = reread[target]  # the regions a rater re-read
+        sub, col = rows[keep], later[keep].astype(np.intp)
+        target = (np.cumsum(reread) - 1)[target[keep]]
+        first_row = rows[first_row[reread]]
     values = np.full((len(first_row), 2), np.nan)
     values[target, col] = c.value[sub]
     kept = ~np.isnan(values).all(axis=1)  # as pivot_table: a region with no value is no row
-    labels = c.labels(sub[first_row[kept]])
+    labels = c.labels(first_row[kept])
     out = labels[[*front, "patient_id", "level", "muscle", "side"]].reset_index(drop=True)
     for j, name in enumerate(names):
         out[name] = values[kept, j]
