@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,7 @@ class _Codes:
     sizes: dict[str, int]  # number of distinct patients and ROI codes
     #: row positions -> the long table's cleaned labels of those rows (for reasons and IDs)
     labels: Callable[[np.ndarray], pd.DataFrame]
+    patient_ids: pd.Index  # the label of each patient code
 
     @classmethod
     def of(cls, m: pd.DataFrame) -> _Codes:
@@ -59,6 +61,7 @@ class _Codes:
             roi=roi,
             sizes={"patient": len(parts[0][1]), "roi": roi_size},
             labels=lambda rows: m.iloc[rows],
+            patient_ids=pd.Index(parts[0][1]),
         )
 
     @classmethod
@@ -85,16 +88,32 @@ class _Codes:
             roi=roi,
             sizes={"patient": len(ids), "roi": len(ids) * size},
             labels=r.to_frame,
+            patient_ids=pd.Index(ids),
         )
+
+    @cached_property
+    def _by_measure(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row positions grouped by measure (a stable radix sort of small codes) and bounds."""
+        order = np.argsort(self.measure, kind="stable")
+        bounds = np.concatenate(
+            [[0], np.cumsum(np.bincount(self.measure, minlength=len(self.measures)))]
+        )
+        return order, bounds
+
+    def rows_of(self, measure: str) -> np.ndarray:
+        """Row positions (ascending) of one measure's readings."""
+        if measure not in self.measures:
+            return np.empty(0, dtype=np.intp)
+        order, bounds = self._by_measure
+        i = self.measures.get_loc(measure)
+        return order[bounds[i] : bounds[i + 1]]
 
     def rated(self, measure: str) -> np.ndarray:
         """Row positions of one measure's readings by a named rater."""
-        if measure not in self.measures:
-            return np.empty(0, dtype=np.intp)
-        rows = self.measure == self.measures.get_loc(measure)
+        rows = self.rows_of(measure)
         if "" in self.raters:
-            rows &= self.rater != self.raters.get_loc("")
-        return np.flatnonzero(rows)
+            rows = rows[self.rater[rows] != self.raters.get_loc("")]
+        return rows
 
 
 def _validated(measurements: Any) -> _Codes:
@@ -184,13 +203,27 @@ def _design(c: _Codes, measure: str, kind: str) -> _Design | str:
 
 
 def _sorted_groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(key, return_inverse=True, return_index=True)`` by hashing: the codes (in
-    sorted key order) and each group's first position; only the distinct keys are sorted."""
-    codes, uniques = pd.factorize(key)
-    rank = np.empty(len(uniques), dtype=np.int64)
-    rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
-    codes = rank[codes]
-    first = np.empty(len(uniques), dtype=np.int64)
+    """``np.unique(key, return_inverse=True, return_index=True)`` without sorting the keys: the
+    codes (in sorted key order) and each group's first position.
+
+    Keys spanning a range not much wider than their number (ROI codes of a registry) are ranked
+    by marking the range (O(n + range)); others by hashing and sorting only the distinct keys.
+    """
+    if not len(key):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    low = int(key.min())
+    span = int(key.max()) - low + 1
+    if span <= 4 * len(key) + 1024:
+        seen = np.zeros(span, bool)
+        seen[key - low] = True
+        codes = (np.cumsum(seen) - 1)[key - low]
+        size = int(seen.sum())
+    else:
+        codes, uniques = pd.factorize(key)
+        rank = np.empty(len(uniques), dtype=np.int64)
+        rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
+        codes, size = rank[codes], len(uniques)
+    first = np.empty(size, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(key) - 1, -1, -1)  # the last write is the first row
     return codes, first
 

@@ -332,7 +332,7 @@ def bland_altman(
         table = _limits_simple(d, k, alpha)
     else:
         groups = kept[subject].to_numpy()
-        n_sub = np.unique(groups).size
+        n_sub = pd.unique(groups).size
         if n_sub < 3 or d.size <= n_sub:
             raise DataError(
                 f"{func}(): {d.size} pair(s) from {n_sub} subject(s) in '{subject}'; the "

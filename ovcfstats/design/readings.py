@@ -153,13 +153,22 @@ def agreement_pairs(
 
 
 def _coded_pairs(
-    c: _Codes, measure: str, kind: str, raters: Sequence[str] | None, sessions: Sequence[Any]
+    c: _Codes,
+    measure: str,
+    kind: str,
+    raters: Sequence[str] | None,
+    sessions: Sequence[Any] = (1, 2),
+    lean: bool = False,
 ) -> pd.DataFrame:
-    """:func:`agreement_pairs` on integer codes: the same rows, columns and order."""
+    """:func:`agreement_pairs` on integer codes: the same rows, columns and order.
+
+    ``lean``: only ``patient_id`` (as the integer patient code, ``c.patient_ids`` labels it)
+    and the two readings — what the statistics need, without 10⁶ text labels.
+    """
     func = "agreement_pairs"
     if measure not in c.measures:
         raise DataError(f"{func}(): no readings of measure '{measure}' in `measurements`.")
-    rows = np.flatnonzero(c.measure == c.measures.get_loc(measure))
+    rows = c.rows_of(measure)
     session = c.session[rows]
     if kind == "inter":
         first = rows[session == session.min()]
@@ -196,6 +205,11 @@ def _coded_pairs(
     values = np.full((len(first_row), 2), np.nan)
     values[target, col] = c.value[sub]
     kept = ~np.isnan(values).all(axis=1)  # as pivot_table: a region with no value is no row
+    if lean:
+        out = pd.DataFrame({"patient_id": c.patient[first_row[kept]]})
+        for j, name in enumerate(names):
+            out[name] = values[kept, j]
+        return out
     labels = c.labels(first_row[kept])
     out = labels[[*front, "patient_id", "level", "muscle", "side"]].reset_index(drop=True)
     for j, name in enumerate(names):
@@ -256,8 +270,13 @@ def agreement_section(
         check_frame(measurements, func, "measurements")
         present = set(measurements["measure"].unique()) if "measure" in measurements else set()
     rows, details, excluded, notes = [], {}, [], []
+    coded = isinstance(measurements, Readings)
     for measure in (m for m in measures if m in present):
-        pairs = agreement_pairs(measurements, measure, kind=kind, raters=raters)
+        if coded:  # patients as integer codes, labelled below for the excluded pairs only
+            codes = measurements.codes
+            pairs = _coded_pairs(codes, measure, kind, raters, lean=True)
+        else:
+            pairs = agreement_pairs(measurements, measure, kind=kind, raters=raters)
         x, y = pairs.columns[-2:]
         complete = pairs.dropna(subset=[x, y])
         repeated = complete["patient_id"].duplicated().any()
@@ -277,9 +296,10 @@ def agreement_section(
         row.update(slope=slope["estimate"], slope_p=slope["p"])
         rows.append(row)
         details[measure] = ba
+        ids = ba.excluded["id"]
         excluded.append(
             make_excluded(
-                ba.excluded["id"],
+                codes.patient_ids[ids.to_numpy(dtype=np.int64)] if coded else ids,
                 measure,
                 [f"no {r[8:]} reading of the region" for r in ba.excluded["reason"]],
             )
