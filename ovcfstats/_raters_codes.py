@@ -214,10 +214,13 @@ def _sorted_groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     low = int(key.min())
     span = int(key.max()) - low + 1
     if span <= 4 * len(key) + 1024:
+        at = key - low
         seen = np.zeros(span, bool)
-        seen[key - low] = True
-        codes = (np.cumsum(seen) - 1)[key - low]
-        size = int(seen.sum())
+        seen[at] = True
+        present = np.flatnonzero(seen)
+        rank = np.empty(span, np.int32 if len(present) < 2**31 else np.int64)
+        rank[present] = np.arange(len(present))
+        codes, size = rank[at].astype(np.int64), len(present)
     else:
         codes, uniques = pd.factorize(key)
         rank = np.empty(len(uniques), dtype=np.int64)
