@@ -60,7 +60,15 @@ def _source(con: Any, measurements: pd.DataFrame | str | Path) -> str:
         missing = [c for c in MEASUREMENT_COLUMNS if c not in measurements.columns]
         if missing:  # the validator words this error
             validate_measurements(measurements.head(1))
-        con.register("frame", measurements[list(MEASUREMENT_COLUMNS)])
+        frame = measurements[list(MEASUREMENT_COLUMNS)]
+        mixed = [
+            c
+            for c in ("session", "value")
+            if not pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])
+        ]
+        if mixed:  # numbers and text in one column: DuckDB reads it as text, as from a CSV
+            frame = frame.astype(dict.fromkeys(mixed, "string"))
+        con.register("frame", frame)
         relation = "frame"
     else:
         name = str(measurements).replace("'", "''")

@@ -186,7 +186,7 @@ def scan_readings(
         return _scan_duckdb(measurements, pts, memory_limit)
     source = "DataFrame"
     if isinstance(measurements, str | Path):
-        from ._duckdb import read_table
+        from .readers import read_table
 
         source = Path(measurements).name
         measurements = read_table(measurements)
