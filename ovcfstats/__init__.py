@@ -31,6 +31,7 @@ _LAZY = {
     "derive_indicators": "indicators",
     "scan_readings": "_readings",
     "Readings": "_readings",
+    "ProgressBar": "_progress",
     "fat_fraction": "indicators",
     "load_sample": "datasets",
     "generate_sample": "datasets",

@@ -12,7 +12,6 @@ import os
 import re
 import sys
 import textwrap
-import time
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -324,12 +323,11 @@ def _run(args: argparse.Namespace) -> int:
         args.sheet = int(sheet)
     _out_dir(args.out)
 
-    start = time.perf_counter()
+    from ._progress import ProgressBar, study_steps
 
-    def progress(step: str) -> None:  # one line per step, with the time since the start
-        seconds = time.perf_counter() - start
-        print(f"ovcfstats: {step} [{seconds:.1f} s]", file=sys.stderr, flush=True)
-
+    readings = args.command == "reproduce" or args.measurements is not None
+    audit = args.command == "reproduce" or bool(getattr(args, "audit", None) or config.audit)
+    progress = ProgressBar(study_steps(readings, audit, report=True), notebook=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", OvcfWarning)
         if args.command == "reproduce":
@@ -346,9 +344,10 @@ def _run(args: argparse.Namespace) -> int:
             )
     for w in caught:  # also in the report, under the step that raised them
         if issubclass(w.category, OvcfWarning):
-            print(f"ovcfstats: warning: {_advice(str(w.message))}", file=sys.stderr)
+            progress.note(f"ovcfstats: warning: {_advice(str(w.message))}")
     progress("writing the report")
     paths = report.save(args.out)
+    progress.close()
     print(f"Report written to {args.out.resolve()}:")
     for kind, path in paths.items():
         print(f"  {kind:9} {path}")

@@ -45,7 +45,7 @@ from .report import Report
 __all__ = ["SkippedStepWarning", "StudyConfig", "analyze", "reproduce"]
 
 FUNC = "analyze"
-Progress = Callable[[str], None] | None
+Progress = Callable[[str], None] | bool | None
 NUMBERS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
 
 
@@ -116,6 +116,16 @@ def _shown(cfg: StudyConfig) -> dict[str, dict[str, Any]]:
         name: {k: spec[k] for k in ("label", "unit", "decimals")}
         for name, spec in cfg.variables.items()
     }
+
+
+def _bar(progress: Progress, readings: bool, audit: bool) -> tuple[Any, bool]:
+    """``progress=True``: a :class:`~ovcfstats.ProgressBar` over the steps of this run (and
+    whether this call made it, so closes it)."""
+    if progress is True:
+        from ._progress import ProgressBar, study_steps
+
+        return ProgressBar(study_steps(readings=readings, audit=audit)), True
+    return progress or None, False
 
 
 def _progress(callback: Progress, message: str) -> None:
@@ -537,8 +547,10 @@ def analyze(
         of their internal consistency. Overrides ``config.audit``.
     sheet : str or int, optional
         The Excel sheet of ``data`` (and of ``measurements`` when that is a workbook too).
-    progress : callable, optional
-        Called with one line per step.
+    progress : bool or callable, optional
+        ``True``: a progress bar over the steps with the time so far (in place in a notebook
+        or a terminal, :class:`~ovcfstats.ProgressBar`); a callable is called with the name of
+        each step as it starts.
 
     Returns
     -------
@@ -580,6 +592,7 @@ def analyze(
         excel = isinstance(measurements, str | Path) and Path(measurements).suffix in (".xlsx",)
         readings = load(measurements, "measurements", sheet if excel else None)
     published = published_table(audit if audit is not None else cfg.audit)
+    progress, own = _bar(progress, readings is not None, published is not None)
     report = Report(cfg.title or "Matched case–control study", variables=_shown(cfg))
     run = _Run(report, progress)
     report.add(choices(cfg), key="choices")
@@ -593,6 +606,8 @@ def analyze(
             "audit", "audit", "Audit of the published statistics",
             lambda: audit_reported(published),
         )  # fmt: skip
+    if own:
+        progress.close()
     return run.finish()
 
 
@@ -615,8 +630,8 @@ def reproduce(
         The two tables of the data contract; both default to the bundled synthetic sample.
     config : StudyConfig, optional
         The analysis choices (defaults: :class:`StudyConfig`).
-    progress : callable, optional
-        Called with one line per step (the command line prints them).
+    progress : bool or callable, optional
+        As in :func:`analyze`: ``True`` shows a progress bar.
 
     Returns
     -------
@@ -645,6 +660,7 @@ def reproduce(
         "not patient data."
     )
     report = Report(title, intro=intro if sample else "", variables=_shown(cfg))
+    progress, own = _bar(progress, True, sample)
     run = _Run(report, progress)
     report.add(choices(cfg), key="choices")
     _pipeline(run, patients, measurements, cfg, None)
@@ -654,4 +670,6 @@ def reproduce(
         from .replication import replication
 
         report.add(replication(report), key="replication")
+    if own:
+        progress.close()
     return run.finish()

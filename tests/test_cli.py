@@ -63,7 +63,7 @@ def test_analyze_matched_sets_from_excel(matched, tmp_path, capsys):
     assert "| tbs | Trabecular bone score | ratio | 3 | lower |" in md
     assert "Audit" not in md
     err = capsys.readouterr().err
-    assert "ovcfstats: matching" in err and "ovcfstats: writing the report" in err
+    assert "0/6 matching [" in err and "5/6 writing the report [" in err and "6/6 done" in err
     ref = pd.read_csv(REF / "clogit_1to_k.csv").query("design == '1to2'")
     xlsx = pd.read_excel(tmp_path / "tables.xlsx", sheet_name=None)
     sheet = next(v for k, v in xlsx.items() if k.startswith("table2_or"))
@@ -242,8 +242,10 @@ def test_tiny_study(tmp_path, capsys):
         ("give a caliper, e.g. caliper={'age': 2}.", "give a caliper, e.g. --caliper 2."),
         ("widen caliper={'age': 2, 'bmi': 1}", "widen --caliper age=2,bmi=1"),
         ("use matched_by='set_id'", "use --matched-by 'set_id'"),
-        ("consider tests={'sex': 'fisher'}.",
-         'consider tests = { sex = "fisher" } under [table1] in the study file (--study).'),
+        (
+            "consider tests={'sex': 'fisher'}.",
+            'consider tests = { sex = "fisher" } under [table1] in the study file (--study).',
+        ),
     ],
 )
 def test_library_advice_is_translated_to_flags(message, expected):
