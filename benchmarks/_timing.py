@@ -32,8 +32,17 @@ def r_seconds(code: str) -> float | None:
         return None
 
 
-def row(benchmark: str, ours: float, peer: str, peer_s: float | None, target: str, ok) -> dict:
-    """One result row; ``ok`` maps the ratio ours/peer to whether the target is met."""
+def row(
+    benchmark: str,
+    ours: float,
+    peer: str,
+    peer_s: float | None,
+    target: str,
+    ok,
+    peak_gib: float | None = None,
+) -> dict:
+    """One result row; ``ok`` maps the ratio ours/peer to whether the target is met;
+    ``peak_gib``: our peak RSS where the benchmark measures it."""
     ratio = ours / peer_s if peer_s else float("nan")
     return {
         "benchmark": benchmark,
@@ -43,4 +52,5 @@ def row(benchmark: str, ours: float, peer: str, peer_s: float | None, target: st
         "ratio": round(ratio, 3),
         "target": target,
         "met": bool(ok(ratio)) if peer_s else None,
+        "peak_gib": round(peak_gib, 2) if peak_gib is not None else None,
     }
