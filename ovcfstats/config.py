@@ -367,7 +367,7 @@ def _from_toml_value(name: str, value: Any) -> Any:
 def _ranges(table: Any) -> dict[str, Any]:
     """``{name: [low, high] | "off"}`` of the study file -> ``{name: (low, high) | None}``."""
     if not isinstance(table, Mapping):
-        raise DataError("study file: ranges is a table, e.g. ranges = { hu = [-1024, 4000] }.")
+        raise DataError('study file: ranges is a table, e.g. ranges = { hu = [-1024, 4000] }.')
     return {str(k): None if v == "off" else tuple(v) for k, v in table.items()}
 
 
@@ -437,7 +437,7 @@ def _render(config: StudyConfig) -> str:
         f"title = {_toml(v['title'])}  # report title (empty: a default title)",
         f"alpha = {_toml(config.alpha)}  # 1 - confidence level of every CI",
         f"audit = {_toml(v['audit'])}  # a CSV of a paper's printed numbers to audit (empty: none)",
-        '# plausible ranges to override, e.g. { hu = [-1024, 4000], bmi = "off" } (see README)',
+        "# plausible ranges to override, e.g. { hu = [-1024, 4000], bmi = \"off\" } (see README)",
         f"ranges = {_toml({k: 'off' if r is None else list(r) for k, r in config.ranges.items()})}",
         "",
         "# One [indicators.NAME] table per indicator, in report order. column: the column of your",
