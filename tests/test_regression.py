@@ -17,17 +17,10 @@ from ovcfstats import (
     logistic_or,
     plot_forest,
 )
-from ovcfstats._likelihood import _weighted_gram
-from ovcfstats.regression import (
-    _ConditionalLogit,
-    _FirthConditional,
-    _FirthLogit,
-    _newton,
-    _penalised_hessian,
-    _separation,
-    _Sets,
-    _surely_full_rank,
-)
+from ovcfstats._clogit import _ConditionalLogit, _FirthConditional, _Sets
+from ovcfstats._likelihood import _FirthLogit, _newton, _penalised_hessian, _weighted_gram
+from ovcfstats._logit_design import _surely_full_rank
+from ovcfstats._separation import _separation
 
 REF = Path(__file__).parent / "reference"
 TERMS = ["spontaneous", "induced"]
