@@ -9,11 +9,13 @@ in a scratch copy of the repository, then ``tests`` run there with pytest. A mut
 - **ambiguous** when ``old`` occurs more than once (make it longer).
 
 Only "caught" passes: a stale or ambiguous entry fails the run like a survivor, so that a bug
-planted in code that has moved is not counted as caught.
+planted in code that has moved is not counted as caught. Each set of tests is first run on the
+unchanged code; if one fails there, nothing is run (exit status 2): its failure would be counted
+as catching every mutant.
 
 Usage (from the repository root)::
 
-    python tools/mutants.py            # all mutants; exit status 1 unless every one is caught
+    python tools/mutants.py            # all mutants; exit status 0 only if every one is caught
     python tools/mutants.py -k exact   # only mutants whose file or text contains "exact"
     python tools/mutants.py --list     # show the list without running it
 
@@ -388,16 +390,22 @@ def _run(scratch: Path, mutant: Mutant, timeout: float) -> str:
     if found > 1:
         return "ambiguous"
     path.write_text(original.replace(mutant.old, mutant.new))
-    env = {**os.environ, "PYTHONPATH": str(scratch), "MPLBACKEND": "Agg"}
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *mutant.tests]
     try:
-        done = subprocess.run(cmd, cwd=scratch, env=env, capture_output=True, timeout=timeout)
-        status = "survived" if done.returncode == 0 else "caught"
-    except subprocess.TimeoutExpired:
-        status = "caught (timeout)"
+        passed = _passes(scratch, mutant.tests, timeout)
     finally:
         path.write_text(original)
-    return status
+    return {True: "survived", False: "caught", None: "caught (timeout)"}[passed]
+
+
+def _passes(scratch: Path, tests: tuple[str, ...], timeout: float) -> bool | None:
+    """Whether ``tests`` pass in ``scratch`` (None: still running after ``timeout`` s)."""
+    env = {**os.environ, "PYTHONPATH": str(scratch), "MPLBACKEND": "Agg"}
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    try:
+        done = subprocess.run(cmd, cwd=scratch, env=env, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    return done.returncode == 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -415,6 +423,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ovcfstats-mutants-") as tmp:
         scratch = Path(tmp)
         _copy(scratch)
+        # a test set that fails without any mutant would "catch" every mutant: refuse to run
+        broken = [s for s in dict.fromkeys(m.tests for m in chosen) if not _passes(scratch, s, 600)]
+        if broken:
+            for tests in broken:
+                print(f"FAILS WITHOUT A MUTANT: {' '.join(tests)} (fix it first)")
+            return 2
         for i, m in enumerate(chosen, 1):
             start = time.perf_counter()
             status = _run(scratch, m, args.timeout)
