@@ -1,4 +1,5 @@
-"""DeLong placements by midranks (Sun & Xu 2014), one sort per indicator, and the ROC steps.
+"""DeLong placements by midranks (Sun & Xu 2014), one sort per indicator, and the ROC steps;
+the DeLong covariance of several AUCs and the tests built on it (paired, unpaired, omnibus).
 
 Hand-written because no well-kept library offers it: sklearn has no DeLong variance, scipy no
 placements; a naive DeLong is O(m·n). From one stable argsort of the pooled scores we get the
@@ -133,3 +134,42 @@ def stratified_bootstrap_auc(
         rows = np.arange(b)[:, None]
         out[start : start + b] = (below[rows, cases] + counts[rows, cases] / 2).mean(axis=1) / n
     return out
+
+
+def delong_test(
+    pa: Placements, pb: Placements, paired: bool
+) -> tuple[float, float, float, float, float]:
+    """diff, its SE, z (or t), p and — unpaired — Welch df of two AUCs (DeLong).
+
+    The unpaired df follow pROC: N is the number of observations behind each curve.
+    """
+    from scipy.stats import norm, t
+
+    diff = pa.auc - pb.auc
+    if paired:
+        var = float(delong_covariance([pa, pb], np.array([[1.0, -1.0]]))[0, 0])
+        df = np.inf
+    else:
+        va = float(delong_covariance([pa])[0, 0])
+        vb = float(delong_covariance([pb])[0, 0])
+        var = va + vb
+        na, nb = pa.v10.size + pa.v01.size, pb.v10.size + pb.v01.size
+        df = var**2 / (va**2 / (na - 1) + vb**2 / (nb - 1)) if var > 0 else np.inf
+    se = float(np.sqrt(var))
+    # identical curves: 0/0 is read as no difference; a difference without variance as infinite
+    degenerate = 0.0 if diff == 0.0 else float(np.copysign(np.inf, diff))
+    stat = diff / se if se > 0.0 else degenerate
+    p = float(2 * (norm.sf(abs(stat)) if np.isinf(df) else t.sf(abs(stat), df)))
+    return diff, se, stat, p, float(df) if not paired else np.nan
+
+
+def delong_omnibus(comps: list[Placements]) -> tuple[float, int, float]:
+    """χ² that all k AUCs are equal, on k − 1 successive contrasts (Stata roccomp)."""
+    from scipy.stats import chi2
+
+    aucs = np.array([c.auc for c in comps])
+    contrast = np.eye(len(comps))[:-1] - np.eye(len(comps), k=1)[:-1]
+    lcov = delong_covariance(comps, contrast)
+    rank = int(np.linalg.matrix_rank(lcov))
+    stat = float(contrast @ aucs @ np.linalg.pinv(lcov) @ (contrast @ aucs))
+    return stat, rank, float(chi2.sf(stat, rank)) if rank else np.nan

@@ -15,18 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from ._likelihood import (
-    _ConditionalLogit,
-    _constrained_max,
-    _contrasts,
-    _FirthConditional,
-    _FirthLogit,
-    _Logit,
-    _newton,
-    _profile_bound,
-    _separation,
-)
+from ._clogit import _ConditionalLogit, _FirthConditional
+from ._likelihood import _FirthLogit, _Logit, _newton
+from ._profile import _penalised_lr_p, _profile_ci
 from ._results import ConvergenceWarning, SeparationWarning
+from ._separation import _contrasts, _separation
 
 FUNC = "logistic_or"
 
@@ -149,81 +142,6 @@ def _warn_fit(
                 ConvergenceWarning,
             )
         )
-
-
-def _penalised_lr_p(lik: Any, b: np.ndarray) -> np.ndarray:
-    """Penalised-likelihood-ratio p of each coefficient (logistf's default test).
-
-    2·(ℓ*(β̂) − ℓ*(β̂ with β_j = 0, the others refitted)) against χ²₁, the penalty of the
-    restricted fit being that of the full model (Heinze & Schemper 2002).
-    """
-    from scipy.stats import chi2
-
-    ll_max = lik.loglike(b)
-    out = np.full(b.size, np.nan)
-    for j in range(b.size):
-        fitted, ok, _ = _constrained_max(lik, b, j, 0.0, penalised=True)
-        if ok:
-            out[j] = chi2.sf(max(2.0 * (ll_max - lik.loglike(fitted)), 0.0), 1)
-    return out
-
-
-def _profile_ci(
-    lik: Any,
-    b: np.ndarray,
-    se: np.ndarray,
-    diverging: np.ndarray,
-    alpha: float,
-    design: Any,
-    method: str,
-    kind: str,
-    pending: list,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Profile-likelihood limits of every coefficient (on the β scale)."""
-    from scipy.stats import chi2
-
-    ll_max = lik.loglike(b)
-    crit = float(chi2.ppf(1 - alpha, 1))
-    failed: list[int] = []
-    multimodal: list[int] = []
-    low, high = np.empty(b.size), np.empty(b.size)
-    for j in range(b.size):
-        if diverging[j]:
-            side = 1.0 if b[j] > 0 else -1.0
-            bound = _profile_bound(lik, b, 1.0, j, ll_max, crit, -side, failed, multimodal)
-            low[j], high[j] = (bound, np.inf) if side > 0 else (-np.inf, bound)
-        else:
-            low[j], high[j] = (
-                _profile_bound(lik, b, se[j], j, ll_max, crit, sign, failed, multimodal)
-                for sign in (-1, 1)
-            )
-    if failed and method == "ml" and kind != "none":
-        # Under separation a constrained refit that does not converge is itself separated:
-        # the profile is flat there and its finite bound an artefact.
-        for j in set(failed):
-            low[j] = low[j] if np.isinf(low[j]) else np.nan
-            high[j] = high[j] if np.isinf(high[j]) else np.nan
-    elif failed:
-        names = ", ".join(design.terms[j] for j in sorted(set(failed)))
-        pending.append(
-            (
-                f"{FUNC}(): in model '{design.name}', a constrained refit of the profile "
-                f"likelihood did not converge; the profile CI of {names} may be inaccurate.",
-                ConvergenceWarning,
-            )
-        )
-    if multimodal:
-        names = ", ".join(design.terms[j] for j in sorted(set(multimodal)))
-        pending.append(
-            (
-                f"{FUNC}(): in model '{design.name}', the penalised likelihood has several "
-                f"local maxima along the profile of {names} (heavy separation); the higher "
-                "of two starts was used, but the profile CI may be inaccurate. The Wald CI "
-                "does not depend on it.",
-                ConvergenceWarning,
-            )
-        )
-    return low, high
 
 
 def _conventions(

@@ -13,8 +13,8 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from ._audit_common import _agrees
 from ._results import Result
-from .audit import _agrees
 from .report import Report
 from .schema import COMORBIDITIES, LABELS, label
 

@@ -258,6 +258,45 @@ def test_binormal_auc_tolerance_boundary(printed, consistent):
     assert row["recomputed"] == "0.841"
 
 
+def test_yates_corrected_chi2_p_is_recognised():
+    a, b, n = 25, 15, 60
+    yates = stats.chi2_contingency([[a, n - a], [b, n - b]], correction=True).pvalue
+    plain = stats.chi2_contingency([[a, n - a], [b, n - b]], correction=False).pvalue
+    assert abs(yates - plain) > 0.02  # the two prints differ
+    report = _frame(
+        [
+            ("T", "n", "n", "cases", str(n)),
+            ("T", "n", "n", "controls", str(n)),
+            ("T", "y", "count", "cases", str(a)),
+            ("T", "y", "count", "controls", str(b)),
+            ("T", "y", "p", "", f"{yates:.3f}"),
+        ]
+    )
+    row = one(audit_reported(report, paired=False).table, "χ² p", "y")
+    assert row.consistent and row.detail.endswith("matches Yates-corrected χ²")
+
+
+@pytest.mark.parametrize("weight", [0.3, 0.8, 1.5])
+def test_paired_p_gives_the_within_pair_correlation(weight):
+    """A paired t p printed to 3 significant digits: consistent, and the r it implies is the
+    sample's within-pair correlation (to the 2 decimals shown)."""
+    n = 30
+    controls = stats.norm.ppf((np.arange(1, n + 1) - 0.5) / n)
+    cases = 0.4 + 0.6 * controls + weight * np.random.default_rng(1).permutation(controls)
+    r = np.corrcoef(cases, controls)[0, 1]
+    p = stats.ttest_rel(cases, controls).pvalue
+    records = [("T", "n", "n", "cases", str(n)), ("T", "n", "n", "controls", str(n))]
+    for group, v in (("cases", cases), ("controls", controls)):
+        records += [
+            ("T", "x", "mean", group, f"{v.mean():.4f}"),
+            ("T", "x", "sd", group, f"{v.std(ddof=1):.4f}"),
+        ]
+    records.append(("T", "x", "p", "", f"{p:.3g}"))
+    row = one(audit_reported(_frame(records), paired=True).table, "t-test p", "x")
+    assert row.consistent
+    assert f"within-pair correlation is r = {r:.2f} " in row.detail
+
+
 def test_paper_audit_totals(audit):
     assert (len(audit), int((~audit["consistent"]).sum())) == (50, 17)
 
@@ -292,7 +331,7 @@ def test_reader_fills_values_and_sniffs_the_delimiter(tmp_path):
     TEMPLATE.drop(columns=["relation", "value"]).to_csv(path, sep=";", index=False)
     assert read_published(path).equals(TEMPLATE)
     xlsx = tmp_path / "paper.xlsx"
-    TEMPLATE.to_excel(xlsx, index=False)
+    TEMPLATE.to_excel(xlsx, index=False, engine="openpyxl")  # xlsxwriter: "=" is a formula
     assert read_published(xlsx).equals(TEMPLATE)
 
 

@@ -17,17 +17,10 @@ from ovcfstats import (
     logistic_or,
     plot_forest,
 )
-from ovcfstats._likelihood import _weighted_gram
-from ovcfstats.regression import (
-    _ConditionalLogit,
-    _FirthConditional,
-    _FirthLogit,
-    _newton,
-    _penalised_hessian,
-    _separation,
-    _Sets,
-    _surely_full_rank,
-)
+from ovcfstats._clogit import _ConditionalLogit, _FirthConditional, _Sets
+from ovcfstats._likelihood import _FirthLogit, _newton, _penalised_hessian, _weighted_gram
+from ovcfstats._logit_design import _surely_full_rank
+from ovcfstats._separation import _separation
 
 REF = Path(__file__).parent / "reference"
 TERMS = ["spontaneous", "induced"]
@@ -266,13 +259,25 @@ def test_conditional_sets_losing_a_member_are_listed(infert):
     data = infert.copy()
     data.loc[data["stratum"] == 1, "spontaneous"] = np.nan  # whole set 1 missing
     data.loc[(data["stratum"] == 2) & (data["case"] == 0), "induced"] = np.nan  # set 2's controls
+    data.loc[(data["stratum"] == 3) & (data["case"] == 1), "induced"] = np.nan  # set 3's case
     res = logistic_or(data, TERMS, adjust=(), model="joint", conditional=True, strata="stratum")
     reasons = res.excluded.groupby("reason").size()
-    n_set2 = int((infert["stratum"] == 2).sum())
-    assert reasons["missing spontaneous"] == int((infert["stratum"] == 1).sum())
-    assert reasons["missing induced"] == n_set2 - 1
-    assert reasons["no case–control contrast left in its matched set"] == 1
-    assert res.table["n"].iloc[0] == 248 - int((infert["stratum"] == 1).sum()) - n_set2
+    n_set1, n_set2, n_set3 = (int((infert["stratum"] == s).sum()) for s in (1, 2, 3))
+    assert reasons["missing spontaneous"] == n_set1
+    assert reasons["missing induced"] == n_set2 - 1 + 1
+    assert reasons["no case–control contrast left in its matched set"] == 1 + n_set3 - 1
+    assert res.table["n"].iloc[0] == 248 - n_set1 - n_set2 - n_set3
+    assert res.table["events"].iloc[0] == int(infert["case"].sum()) - 3
+    rest = logistic_or(
+        infert[~infert["stratum"].isin([1, 2, 3])],
+        TERMS,
+        adjust=(),
+        model="joint",
+        conditional=True,
+        strata="stratum",
+    )
+    cols = ["or", "ci_low", "ci_high", "p", "n", "events"]
+    pd.testing.assert_frame_equal(res.table[cols], rest.table[cols], rtol=1e-10)
 
 
 # -- per ---------------------------------------------------------------------------------------

@@ -8,9 +8,14 @@ in a scratch copy of the repository, then ``tests`` run there with pytest. A mut
 - **stale** when ``old`` is no longer in the file (the code moved on: update the entry),
 - **ambiguous** when ``old`` occurs more than once (make it longer).
 
+Only "caught" passes: a stale or ambiguous entry fails the run like a survivor, so that a bug
+planted in code that has moved is not counted as caught. Each set of tests is first run on the
+unchanged code; if one fails there, nothing is run (exit status 2): its failure would be counted
+as catching every mutant.
+
 Usage (from the repository root)::
 
-    python tools/mutants.py            # all mutants; exit status 1 if any survived
+    python tools/mutants.py            # all mutants; exit status 0 only if every one is caught
     python tools/mutants.py -k exact   # only mutants whose file or text contains "exact"
     python tools/mutants.py --list     # show the list without running it
 
@@ -167,43 +172,43 @@ MUTANTS: list[Mutant] = [
         C,
         "AS 89 lower tail off by one step of S",
     ),
-    # -- Spearman (correlation.py) ---------------------------------------------------------------
+    # -- Spearman (correlation.py, _rho.py) -----------------------------------------------------
     Mutant(
-        "ovcfstats/correlation.py",
+        "ovcfstats/_rho.py",
         "se = np.sqrt((1 + rho**2 / 2) / (n - 3))",
         "se = np.sqrt((1 + rho**2 / 2) / (n - 2))",
         C,
         "df of the Bonett-Wright CI",
     ),
     Mutant(
-        "ovcfstats/correlation.py",
+        "ovcfstats/_rho.py",
         "se = np.sqrt((1 + rho**2 / 2) / (n - 3))",
         "se = np.sqrt(1 / (n - 3))",
         C,
         "Fisher variance instead of Bonett-Wright",
     ),
     Mutant(
-        "ovcfstats/correlation.py",
+        "ovcfstats/_rho.py",
         "return _rho_stats(rho, len(x), alpha, exact and not _has_ties(x, y))",
         "return _rho_stats(rho, len(x), alpha, exact)",
         C,
         "exact Spearman p despite ties",
     ),
     Mutant(
-        "ovcfstats/correlation.py",
+        "ovcfstats/_rho.py",
         "tied = {k: exact and bool(np.unique(r).size < n)",
         "tied = {k: False",
         C,
         "exact Spearman p despite ties (one-pass matrix)",
     ),
     Mutant(
-        "ovcfstats/correlation.py",
+        "ovcfstats/_rho.py",
         "rho = np.corrcoef(ranks)",
         "rho = np.corrcoef(np.vstack([columns[k] for k in full]))",
         C,
         "one-pass matrix correlates the values, not their ranks",
     ),
-    # -- ROC / DeLong (roc.py, _delong.py) -------------------------------------------------------
+    # -- ROC / DeLong (roc.py, _roc_indicator.py, _delong.py) ------------------------------------
     Mutant(
         "ovcfstats/_delong.py",
         "return np.atleast_2d(np.cov(v10)) / m + np.atleast_2d(np.cov(v01)) / n",
@@ -212,21 +217,21 @@ MUTANTS: list[Mutant] = [
         "DeLong control term divided by the number of cases",
     ),
     Mutant(
-        "ovcfstats/roc.py",
+        "ovcfstats/_delong.py",
         "lcov = delong_covariance(comps, contrast)",
         "lcov = np.diag(np.diag(delong_covariance(comps, contrast)))",
         R,
         "omnibus ignores the covariances between contrasts",
     ),
     Mutant(
-        "ovcfstats/roc.py",
+        "ovcfstats/_delong.py",
         "df = var**2 / (va**2 / (na - 1) + vb**2 / (nb - 1)) if var > 0 else np.inf",
         "df = var**2 / (va**2 / na + vb**2 / nb) if var > 0 else np.inf",
         R,
         "Welch df of the unpaired DeLong test",
     ),
     Mutant(
-        "ovcfstats/roc.py",
+        "ovcfstats/_roc_indicator.py",
         "low, high = max(auc - z * se, 0.0), min(auc + z * se, 1.0)",
         "low, high = auc - z * se, auc + z * se",
         R,
@@ -240,7 +245,7 @@ MUTANTS: list[Mutant] = [
         "Youden tie-break keeps one optimum only",
     ),
     Mutant(
-        "ovcfstats/roc.py",
+        "ovcfstats/_roc_indicator.py",
         "low = np.where(k > 0, beta.ppf(alpha / 2, k, n - k + 1), 0.0)",
         "low = np.where(k > 0, beta.ppf(alpha / 2, k, n - k), 0.0)",
         R,
@@ -255,11 +260,82 @@ MUTANTS: list[Mutant] = [
         "rounding tolerance doubled",
     ),
     Mutant(
+        "ovcfstats/_audit_table1.py",
+        "return 2 * stats.t.sf(abs(diff) / (sd_d / np.sqrt(n1)), n1 - 1)",
+        "return 2 * stats.t.sf(abs(diff) / (sd_d / np.sqrt(n1)), 2 * n1 - 2)",
+        A,
+        "paired t on the unpaired df",
+    ),
+    Mutant(
+        "ovcfstats/_audit_table1.py",
+        "ok = _agrees(plain.pvalue, p) or _agrees(yates.pvalue, p)",
+        "ok = _agrees(plain.pvalue, p)",
+        A,
+        "Yates-corrected χ² p not accepted",
+    ),
+    Mutant(
+        "ovcfstats/_audit_matrix.py",
+        "fixed = np.where(np.abs(mat) > 1, mat / 1000.0, mat)",
+        "fixed = np.clip(mat, -1.0, 1.0)",
+        A,
+        "a dropped '0.' in the matrix clipped to ±1 instead of read as a decimal",
+    ),
+    Mutant(
         "ovcfstats/audit.py",
         'abs(binormal - auc["value"]) <= 0.03',
         'abs(binormal - auc["value"]) <= 0.06',
         A,
         "binormal-AUC tolerance doubled",
+    ),
+    # -- adjusted ORs (_logit_design.py, _logit_fit.py, _likelihood.py, _clogit.py, _profile.py) -
+    Mutant(
+        "ovcfstats/_logit_fit.py",
+        "z = ndtri(1 - alpha / 2)",
+        "z = ndtri(1 - alpha)",
+        ("tests/test_regression.py",),
+        "one-sided quantile in the Wald CI",
+    ),
+    Mutant(
+        "ovcfstats/_logit_fit.py",
+        "p = 2 * ndtr(-np.abs(zval))",
+        "p = ndtr(-np.abs(zval))",
+        ("tests/test_regression.py",),
+        "one-sided Wald p",
+    ),
+    Mutant(
+        "ovcfstats/_logit_design.py",
+        "div = float(np.std(x, ddof=1))",
+        "div = float(np.std(x, ddof=0))",
+        ("tests/test_regression.py",),
+        "ddof of the SD of per='sd'",
+    ),
+    Mutant(
+        "ovcfstats/_logit_design.py",
+        "return (g > 0) & (cases[g] > 0) & (cases[g] < size[g])",
+        "return (g > 0) & (cases[g] >= 0) & (cases[g] < size[g])",
+        ("tests/test_regression.py",),
+        "matched sets without a case kept in the conditional model",
+    ),
+    Mutant(
+        "ovcfstats/_likelihood.py",
+        "return self.X.T @ (self.y - pi + h * (0.5 - pi))",
+        "return self.X.T @ (self.y - pi + h * (1.0 - pi))",
+        ("tests/test_regression.py",),
+        "Firth's modified score with the wrong hat-value term",
+    ),
+    Mutant(
+        "ovcfstats/_clogit.py",
+        "return self.sets.score(b) + 0.5 * (d * (p * quad)[:, None]).sum(axis=0)",
+        "return self.sets.score(b) + 1.0 * (d * (p * quad)[:, None]).sum(axis=0)",
+        ("tests/test_regression.py",),
+        "conditional Firth penalty gradient doubled",
+    ),
+    Mutant(
+        "ovcfstats/_profile.py",
+        "crit = float(chi2.ppf(1 - alpha, 1))",
+        "crit = float(chi2.ppf(1 - alpha / 2, 1))",
+        ("tests/test_regression.py",),
+        "profile-likelihood CI at the wrong χ² quantile",
     ),
     # -- stable modules of other steps -----------------------------------------------------------
     Mutant(
@@ -282,13 +358,6 @@ MUTANTS: list[Mutant] = [
         "dist[(diff >= 1).any(axis=2)] = np.inf",
         ("tests/test_matching.py",),
         "strict caliper boundary of optimal matching",
-    ),
-    Mutant(
-        "ovcfstats/_logit_fit.py",
-        "z = ndtri(1 - alpha / 2)",
-        "z = ndtri(1 - alpha)",
-        ("tests/test_regression.py",),
-        "one-sided quantile in the Wald CI",
     ),
 ]
 
@@ -321,16 +390,22 @@ def _run(scratch: Path, mutant: Mutant, timeout: float) -> str:
     if found > 1:
         return "ambiguous"
     path.write_text(original.replace(mutant.old, mutant.new))
-    env = {**os.environ, "PYTHONPATH": str(scratch), "MPLBACKEND": "Agg"}
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *mutant.tests]
     try:
-        done = subprocess.run(cmd, cwd=scratch, env=env, capture_output=True, timeout=timeout)
-        status = "survived" if done.returncode == 0 else "caught"
-    except subprocess.TimeoutExpired:
-        status = "caught (timeout)"
+        passed = _passes(scratch, mutant.tests, timeout)
     finally:
         path.write_text(original)
-    return status
+    return {True: "survived", False: "caught", None: "caught (timeout)"}[passed]
+
+
+def _passes(scratch: Path, tests: tuple[str, ...], timeout: float) -> bool | None:
+    """Whether ``tests`` pass in ``scratch`` (None: still running after ``timeout`` s)."""
+    env = {**os.environ, "PYTHONPATH": str(scratch), "MPLBACKEND": "Agg"}
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    try:
+        done = subprocess.run(cmd, cwd=scratch, env=env, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    return done.returncode == 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -344,21 +419,27 @@ def main(argv: list[str] | None = None) -> int:
         for i, m in enumerate(chosen, 1):
             print(f"{i:3d}  {m.file:28s} {m.what}")
         return 0
-    survivors = []
+    failures = []
     with tempfile.TemporaryDirectory(prefix="ovcfstats-mutants-") as tmp:
         scratch = Path(tmp)
         _copy(scratch)
+        # a test set that fails without any mutant would "catch" every mutant: refuse to run
+        broken = [s for s in dict.fromkeys(m.tests for m in chosen) if not _passes(scratch, s, 600)]
+        if broken:
+            for tests in broken:
+                print(f"FAILS WITHOUT A MUTANT: {' '.join(tests)} (fix it first)")
+            return 2
         for i, m in enumerate(chosen, 1):
             start = time.perf_counter()
             status = _run(scratch, m, args.timeout)
             took = time.perf_counter() - start
             print(f"{i:3d}/{len(chosen)} {status:16s} {took:5.1f}s  {m.file}: {m.what}", flush=True)
-            if status == "survived":
-                survivors.append(m)
-    print(f"\n{len(chosen) - len(survivors)} of {len(chosen)} mutants caught or not applicable.")
-    for m in survivors:
-        print(f"SURVIVED: {m.file}: {m.what}\n    {m.old!r} -> {m.new!r}")
-    return 1 if survivors else 0
+            if not status.startswith("caught"):
+                failures.append((status, m))
+    print(f"\n{len(chosen) - len(failures)} of {len(chosen)} mutants caught.")
+    for status, m in failures:
+        print(f"{status.upper()}: {m.file}: {m.what}\n    {m.old!r} -> {m.new!r}")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
