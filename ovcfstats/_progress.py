@@ -50,8 +50,8 @@ class ProgressBar:
     >>> out = io.StringIO()
     >>> bar = ProgressBar(["matching", "ROC"], stream=out, notebook=False)
     >>> bar("matching"); bar("ROC"); bar.close()
-    >>> print(out.getvalue().splitlines()[1][:40])
-    ovcfstats: [############------------
+    >>> print(out.getvalue().splitlines()[1].split(" [")[1])
+    ############------------] 1/2 ROC
     """
 
     def __init__(

@@ -157,7 +157,7 @@ def test_cli_reproduce(tmp_path, capsys):
     assert main(["reproduce", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "report.html").is_file() and (tmp_path / "report.docx").is_file()
     err = capsys.readouterr().err
-    assert "ovcfstats: matching" in err
+    assert "/10 matching [" in err and "10/10 done" in err
 
 
 def test_cli_bad_file_names_file_column_rows(tmp_path, capsys):
