@@ -29,8 +29,10 @@ def _indicators(var: str, col: pd.Series) -> dict:
 
 
 def _is_binary(x: np.ndarray) -> bool:
-    x = x[~np.isnan(x)]
-    return bool(((x == 0.0) | (x == 1.0)).all())
+    """Only 0, 1 and missing values (the first values decide most variables quickly)."""
+    return all(
+        bool(((part == 0.0) | (part == 1.0) | np.isnan(part)).all()) for part in (x[:256], x)
+    )
 
 
 def _sd(x: np.ndarray, binary: bool) -> float:
@@ -70,15 +72,17 @@ def balance_table(
 def balance_from_columns(columns: dict) -> pd.DataFrame:
     """The balance table from each covariate's values in the four groups.
 
-    ``columns`` maps a covariate to its values (Series) among the cases and the controls before
-    matching, then the matched cases and controls. The four are stacked to classify the covariate
-    (numeric, or text levels), so a group stored differently changes the classification as it
-    would in one table.
+    ``columns`` maps a covariate to its values among the cases and the controls before matching,
+    then the matched cases and controls: four Series, stacked to classify the covariate
+    (numeric, or text levels) as one table would be, or four numeric arrays.
     """
     rows = []
     for var, groups in columns.items():
+        if all(isinstance(g, np.ndarray) for g in groups):  # numeric: nothing to classify
+            rows += _rows(var, [g.astype(float) for g in groups])
+            continue
         bounds = np.cumsum([0] + [len(g) for g in groups])
-        stacked = pd.concat(groups, ignore_index=True) if len(groups) > 1 else groups[0]
+        stacked = pd.concat(groups, ignore_index=True)
         for name, x in _indicators(var, stacked).items():
             rows += _rows(name, [x[bounds[i] : bounds[i + 1]] for i in range(4)])
     return pd.DataFrame(rows)

@@ -91,8 +91,10 @@ def _check_ids(ids: pd.Series, id_col: str) -> None:
                 f"{FUNC}(): blank IDs in column '{id_col}' ({describe_rows(blank)}). "
                 "Give every patient an ID."
             )
-    elif len(ids) < 2 or (np.diff(np.sort(ids.to_numpy())) != 0).all():
-        return
+    else:  # already increasing (1, 2, 3 ...) needs no sort
+        values = ids.to_numpy()
+        if (values[1:] > values[:-1]).all() or (np.diff(np.sort(values)) != 0).all():
+            return
     dup = ids.duplicated(keep=False)
     if dup.any():
         raise DataError(

@@ -283,8 +283,17 @@ def _balance(
         if var not in patients.columns or var == "pair_id":
             raise KeyError(var)
         before = pd.Series(prep.numeric[var]) if var in prep.numeric else patients[var]
-        columns[var] = [(before if i < 2 else patients[var]).iloc[g] for i, g in enumerate(groups)]
+        sources = (before, before, patients[var], patients[var])
+        if all(_plain_number(s) for s in sources):  # stacking them would give numbers too
+            columns[var] = [s.to_numpy()[g] for s, g in zip(sources, groups, strict=True)]
+        else:
+            columns[var] = [s.iloc[g] for s, g in zip(sources, groups, strict=True)]
     return balance_from_columns(columns)
+
+
+def _plain_number(values: pd.Series) -> bool:
+    """A numpy integer or float column (not bool, not a nullable extension type)."""
+    return isinstance(values.dtype, np.dtype) and values.dtype.kind in "iuf"
 
 
 def _seed(seed: Any, method: str, func: str) -> tuple[int | None, bool]:
