@@ -253,3 +253,35 @@ def test_balance_from_arrays_equals_balance_of_the_frames():
         "age", "sex=M", "bmi", "diabetes", "hypertension",
         "smoker=current", "smoker=former", "smoker=never",
     ]
+
+
+@pytest.mark.parametrize("caliper", [{"age": 2}, {"age": 2, "bmi": 1}])
+def test_a_used_control_exactly_one_caliper_away_is_an_unused_one_missing(caliper):
+    # A (70) takes K (70); K is exactly 2 years from B (72): within the caliper, but used
+    df = pd.DataFrame(
+        {"patient_id": ["A", "B", "K"], "case": [1, 1, 0], "sex": "F", "age": [70.0, 72, 70],
+         "bmi": [20.0, 21, 20]}
+    )
+    for method in ("nearest", "random", "optimal"):
+        res = match_controls(df, caliper=caliper, method=method, seed=1)
+        assert res.unmatched.loc[0, "reason"] == (
+            "no unused control with the same sex within the caliper"
+        )
+    far = df.assign(age=[70.0, 72.5, 70])
+    res = match_controls(far, caliper=caliper, method="nearest")
+    assert res.unmatched.loc[0, "reason"] == "no control with the same sex within the caliper"
+
+
+@pytest.mark.parametrize("ids", [[1, 2, 2, 3, 4], [4, 2, 3, 2, 1], [5, 5, 6, 7, 8]])
+def test_duplicate_whole_number_ids_are_refused_sorted_or_not(ids):
+    df = pd.DataFrame({"patient_id": ids, "case": [1, 0, 0, 1, 0], "sex": "F",
+                       "age": [70, 71, 72, 73, 74]})
+    with pytest.raises(ValueError, match="duplicate IDs"):
+        match_controls(df, method="nearest")
+
+
+def test_a_variable_is_binary_only_if_every_value_is_0_or_1():
+    late = pd.DataFrame({"x": np.r_[np.tile([0.0, 1.0], 200), 2.0]})
+    early = pd.DataFrame({"x": np.r_[np.tile([0.0, 1.0], 200), np.nan]})
+    assert not balance_table(late, late, late, late, ["x"])["binary"].any()
+    assert balance_table(early, early, early, early, ["x"])["binary"].all()
