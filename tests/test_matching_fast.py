@@ -109,7 +109,7 @@ def test_tied_path_under_heavy_contention(seed):
     x = rng.integers(0, 30, 400).astype(float)
     y = rng.integers(0, 30, 300).astype(float)
     for width, ratio in ((3.0, 1), (1.0, 2), (10.0, 3)):
-        order, vals, lows, highs = loop_inputs(x, y, width)
+        _, vals, lows, highs = loop_inputs(x, y, width)
         first_equal = np.searchsorted(vals, vals, "left").tolist()
         ins = np.searchsorted(vals, x, "left").tolist()
         expected = nearest_1d(x.tolist(), vals.tolist(), lows, highs, ins, ratio, first_equal)
