@@ -11,7 +11,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from ._match_nearest import nearest_tied, worth_it
+from ._match_nearest import nearest_grouped
 
 
 def distance_matrix(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray) -> np.ndarray:
@@ -270,20 +270,26 @@ def greedy(
     values = ctrl_x[order, 0]
     # Each case's caliper window [lo, hi) and insertion point, found for all cases at once.
     tol = widths[0] * (1 + 1e-12)
-    lows = np.searchsorted(values, case_x[:, 0] - tol, "left").tolist()
-    highs = np.searchsorted(values, case_x[:, 0] + tol, "right").tolist()
+    lows = np.searchsorted(values, case_x[:, 0] - tol, "left")
+    highs = np.searchsorted(values, case_x[:, 0] + tol, "right")
     if rng is None and case_x.shape[1] == 1:
-        if ties == "lower" and worth_it(case_x[:, 0], values, ratio):
-            cases, picks = nearest_tied(case_x[:, 0], values, lows, highs, ratio)
-            return cases, order[picks]
+        found = None
+        if ties == "lower":  # picks by counting, only contended rounds one by one (or None)
+            found = nearest_grouped(case_x[:, 0], values, lows, highs, ratio)
+        if found is not None:
+            return found[0], order[found[1]]
         inserts = np.searchsorted(values, case_x[:, 0], "left")
         if ties == "matchit":
             inserts = _matchit_inserts(case_x[:, 0], values, inserts, case_pos, ctrl_pos[order])
         first_equal = np.searchsorted(values, values, "left").tolist() if ties == "lower" else None
         xs, vals = case_x[:, 0].tolist(), values.tolist()
-        cases, picks = nearest_1d(xs, vals, lows, highs, inserts.tolist(), ratio, first_equal)
+        cases, picks = nearest_1d(
+            xs, vals, lows.tolist(), highs.tolist(), inserts.tolist(), ratio, first_equal
+        )
     else:
-        cases, picks = windowed(case_x, ctrl_x, order, widths, lows, highs, ratio, rng)
+        cases, picks = windowed(
+            case_x, ctrl_x, order, widths, lows.tolist(), highs.tolist(), ratio, rng
+        )
     return np.asarray(cases, int), order[np.asarray(picks, int)]
 
 

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ovcfstats import _match_algorithms, match_controls
+from ovcfstats import _match_nearest, match_controls
 from ovcfstats._balance import balance_table
 from ovcfstats._match_algorithms import nearest_1d, stable_order
 from ovcfstats._match_input import _strata
-from ovcfstats._match_nearest import nearest_tied, worth_it
+from ovcfstats._match_nearest import nearest_grouped
 
 
 def brute_nearest(x, y, case_pos, ctrl_pos, width, ratio, ties):
@@ -98,7 +98,7 @@ def test_tied_path_and_loop_equal_the_rule(seed, n, m, case_kind, ctrl_kind, wid
     ins = np.searchsorted(vals, x, "left").tolist()
     cases, picks = nearest_1d(x.tolist(), vals.tolist(), lows, highs, ins, ratio, first_equal)
     assert list(zip(cases, order[picks].tolist(), strict=True)) == expected
-    cases, picks = nearest_tied(x, vals, lows, highs, ratio)
+    cases, picks = nearest_grouped(x, vals, lows, highs, ratio, share=np.inf)
     assert list(zip(cases.tolist(), order[picks].tolist(), strict=True)) == expected
 
 
@@ -113,15 +113,20 @@ def test_tied_path_under_heavy_contention(seed):
         first_equal = np.searchsorted(vals, vals, "left").tolist()
         ins = np.searchsorted(vals, x, "left").tolist()
         expected = nearest_1d(x.tolist(), vals.tolist(), lows, highs, ins, ratio, first_equal)
-        cases, picks = nearest_tied(x, vals, lows, highs, ratio)
+        cases, picks = nearest_grouped(x, vals, lows, highs, ratio, share=np.inf)
         assert (cases.tolist(), picks.tolist()) == (list(expected[0]), list(expected[1]))
 
 
-def test_tied_path_is_chosen_for_tied_ages_only():
+def test_loop_is_kept_when_many_rounds_would_be_replayed():
     rng = np.random.default_rng(0)
-    ages = np.sort(np.round(rng.uniform(50, 90, 50_000), 1))
-    assert worth_it(np.round(rng.uniform(50, 90, 5_000), 1), ages, 1)
-    assert not worth_it(rng.uniform(50, 90, 5_000), np.sort(rng.uniform(50, 90, 50_000)), 1)
+    for case_ages, ctrl_ages, ratio, grouped in (
+        (np.round(rng.uniform(50, 90, 5_000), 1), np.round(rng.uniform(50, 90, 50_000), 1), 1, 1),
+        (rng.uniform(50, 90, 5_000), rng.uniform(50, 90, 50_000), 1, True),
+        (np.round(rng.uniform(50, 90, 20_000), 1), np.round(rng.uniform(50, 90, 15_000)), 2, 0),
+    ):
+        _, vals, lows, highs = loop_inputs(case_ages, ctrl_ages, 2.0)
+        found = nearest_grouped(case_ages, vals, lows, highs, ratio)
+        assert (found is not None) == grouped
 
 
 @settings(max_examples=100, deadline=None)
@@ -164,7 +169,7 @@ def test_match_controls_nearest_equals_the_rule(
     rng = np.random.default_rng(seed)
     df = cohort(rng, n, m, kind, text_ids, strata)
     with pytest.MonkeyPatch.context() as patch:  # both paths, whatever the data
-        patch.setattr(_match_algorithms, "worth_it", lambda *a: tied_path)
+        patch.setattr(_match_nearest, "MAX_REPLAYED", np.inf if tied_path else -1)
         try:
             res = match_controls(
                 df, caliper={"age": width}, method="nearest", ratio=ratio, ties=ties
