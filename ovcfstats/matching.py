@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ._balance import balance_from_columns, balance_table, default_covariates
-from ._match_input import prepare
+from ._match_input import Prepared, prepare
 from ._match_tables import find_pairs, id_text, matched_table, no_eligible_message, pairs_table
 from ._plotting import figure_and_axes
 from ._results import OvcfWarning, Result, concat_excluded, make_excluded, warn
@@ -202,7 +202,7 @@ def match_controls(
     notes: list[str] = []
     patients = _rename_output_columns(patients, {id_col, *exact, *caliper}, notes)
     check_frame(patients, func, "patients")
-    check_columns(patients, [id_col], func, "patients")
+    check_columns(patients, [id_col, *(covariates or ())], func, "patients")
     patients = patients.reset_index(drop=True)
     # IDs are compared as text. Whole-number IDs map one-to-one onto their text, so they are
     # matched as numbers and only the output IDs are written as text (saves ~20% at 10⁵ rows).
@@ -264,7 +264,7 @@ def match_controls(
 
 def _balance(
     patients: pd.DataFrame,
-    prep: Any,
+    prep: Prepared,
     matched: pd.DataFrame,
     take: np.ndarray,
     covariates: Sequence[str] | None,
@@ -280,8 +280,6 @@ def _balance(
     )
     columns = {}
     for var in dict.fromkeys(names):
-        if var not in patients.columns or var == "pair_id":
-            raise KeyError(var)
         before = pd.Series(prep.numeric[var]) if var in prep.numeric else patients[var]
         sources = (before, before, patients[var], patients[var])
         if all(_plain_number(s) for s in sources):  # stacking them would give numbers too

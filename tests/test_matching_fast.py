@@ -290,3 +290,10 @@ def test_a_variable_is_binary_only_if_every_value_is_0_or_1():
     early = pd.DataFrame({"x": np.r_[np.tile([0.0, 1.0], 200), np.nan]})
     assert not balance_table(late, late, late, late, ["x"])["binary"].any()
     assert balance_table(early, early, early, early, ["x"])["binary"].all()
+
+
+def test_a_missing_covariate_is_named_before_matching():
+    df = pd.DataFrame({"patient_id": list("ABC"), "case": [1, 0, 0], "sex": "F",
+                       "age": [70, 71, 72]})
+    with pytest.raises(ValueError, match=r"column\(s\) 'bmi' not found in `patients`"):
+        match_controls(df, covariates=["age", "bmi"])
