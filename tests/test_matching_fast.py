@@ -1,9 +1,10 @@
 """Nearest matching: the array paths against the case-by-case rule, written out the slow way.
 
 ``brute_nearest`` states greedy nearest matching directly (every round, every case in data order,
-a scan of all controls); the skip-pointer loop, the tied-values path and ``match_controls`` as a
-whole must give exactly its pairs, in its order. The stratum labels, the matched table and the
-balance table are checked against the plain pandas construction they replace.
+a scan of all controls); the skip-pointer loop, the path that counts picks per value and
+``match_controls`` as a whole must give exactly its pairs, in its order. The stratum labels, the
+matched table and the balance table are checked against the plain pandas construction they
+replace.
 """
 
 import numpy as np
@@ -89,7 +90,7 @@ def draw_values(kind, n, rng):
     width=st.sampled_from([0.1, 0.5, 1.0, 2.0, 5.0]),
     ratio=st.integers(1, 3),
 )
-def test_tied_path_and_loop_equal_the_rule(seed, n, m, case_kind, ctrl_kind, width, ratio):
+def test_grouped_path_and_loop_equal_the_rule(seed, n, m, case_kind, ctrl_kind, width, ratio):
     rng = np.random.default_rng(seed)
     x, y = draw_values(case_kind, n, rng), draw_values(ctrl_kind, m, rng)
     expected = brute_nearest(x, y, range(n), range(m), width, ratio, "lower")
@@ -103,7 +104,7 @@ def test_tied_path_and_loop_equal_the_rule(seed, n, m, case_kind, ctrl_kind, wid
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_tied_path_under_heavy_contention(seed):
+def test_grouped_path_under_heavy_contention(seed):
     # many cases per value, few controls: values run out, cases search further and further
     rng = np.random.default_rng(seed)
     x = rng.integers(0, 30, 400).astype(float)
@@ -161,15 +162,15 @@ def cohort(rng, n, m, kind, text_ids, strata):
     width=st.sampled_from([0.5, 1.0, 2.0]),
     ratio=st.integers(1, 3),
     ties=st.sampled_from(["lower", "matchit"]),
-    tied_path=st.booleans(),
+    grouped_path=st.booleans(),
 )
 def test_match_controls_nearest_equals_the_rule(
-    seed, n, m, kind, text_ids, strata, width, ratio, ties, tied_path
+    seed, n, m, kind, text_ids, strata, width, ratio, ties, grouped_path
 ):
     rng = np.random.default_rng(seed)
     df = cohort(rng, n, m, kind, text_ids, strata)
     with pytest.MonkeyPatch.context() as patch:  # both paths, whatever the data
-        patch.setattr(_match_nearest, "MAX_REPLAYED", np.inf if tied_path else -1)
+        patch.setattr(_match_nearest, "MAX_REPLAYED", np.inf if grouped_path else -1)
         try:
             res = match_controls(
                 df, caliper={"age": width}, method="nearest", ratio=ratio, ties=ties
