@@ -7,31 +7,32 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+DEFAULT_COVARIATES = ("age", "sex", "bmi", "hypertension", "diabetes", "hyperlipidemia")
 
-def _balance_columns(data: pd.DataFrame, covariates: Sequence[str] | None, id_col: str) -> dict:
-    """Covariate name -> float array (binary/categorical levels as 0/1 indicators)."""
-    if covariates is None:
-        covariates = [
-            c
-            for c in ("age", "sex", "bmi", "hypertension", "diabetes", "hyperlipidemia")
-            if c in data.columns
-        ]
+
+def default_covariates(columns: Sequence[str]) -> list:
+    """The covariates balanced when none are named: age, sex, BMI and comorbidities present."""
+    return [c for c in DEFAULT_COVARIATES if c in columns]
+
+
+def _indicators(var: str, col: pd.Series) -> dict:
+    """Covariate name -> float values (binary/categorical levels as 0/1 indicators)."""
+    if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        return {var: col.to_numpy(dtype=float, na_value=np.nan)}
     out = {}
-    for var in covariates:
-        col = data[var]
-        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-            out[var] = col.to_numpy(dtype=float, na_value=np.nan)
-        else:
-            levels = sorted(col.dropna().astype(str).unique())
-            for level in levels[1:] if len(levels) == 2 else levels:
-                out[f"{var}={level}"] = np.where(
-                    col.isna(), np.nan, (col.astype(str) == level).astype(float)
-                )
+    levels = sorted(col.dropna().astype(str).unique())
+    for level in levels[1:] if len(levels) == 2 else levels:
+        out[f"{var}={level}"] = np.where(
+            col.isna(), np.nan, (col.astype(str) == level).astype(float)
+        )
     return out
 
 
 def _is_binary(x: np.ndarray) -> bool:
-    return bool(np.isin(x[~np.isnan(x)], (0.0, 1.0)).all())
+    """Only 0, 1 and missing values (the first values decide most variables quickly)."""
+    return all(
+        bool(((part == 0.0) | (part == 1.0) | np.isnan(part)).all()) for part in (x[:256], x)
+    )
 
 
 def _sd(x: np.ndarray, binary: bool) -> float:
@@ -53,30 +54,61 @@ def balance_table(
 ) -> pd.DataFrame:
     """Means, SDs and SMDs (treated-SD and pooled-SD conventions) before and after matching."""
     frames = (before_case, before_control, after_case, after_control)
-    allrows = pd.concat([f.drop(columns=["pair_id"], errors="ignore") for f in frames])
-    columns = _balance_columns(allrows, covariates, "")
-    bounds = np.cumsum([0] + [len(f) for f in frames])
+    if covariates is None:
+        covariates = default_covariates({c for f in frames for c in f.columns} - {"pair_id"})
+    columns = {}
+    for var in dict.fromkeys(covariates):
+        present = [f[var] for f in frames if var in f and var != "pair_id"]
+        if not present:
+            raise KeyError(var)
+        # a group without the column has it missing (as when stacking the frames)
+        columns[var] = [
+            f[var] if var in f and var != "pair_id" else pd.Series(np.nan, index=f.index)
+            for f in frames
+        ]
+    return balance_from_columns(columns)
+
+
+def balance_from_columns(columns: dict) -> pd.DataFrame:
+    """The balance table from each covariate's values in the four groups.
+
+    ``columns`` maps a covariate to its values among the cases and the controls before matching,
+    then the matched cases and controls: four Series, stacked to classify the covariate
+    (numeric, or text levels) as one table would be, or four numeric arrays.
+    """
     rows = []
-    for var, x in columns.items():
-        parts = [x[bounds[i] : bounds[i + 1]] for i in range(4)]
-        binary = _is_binary(x)
-        sd_treated = _sd(parts[0], binary)  # cases before matching (MatchIt/cobalt)
-        for stage, (xt, xc) in (("before", parts[:2]), ("after", parts[2:])):
-            mt = float(np.mean(xt[~np.isnan(xt)])) if (~np.isnan(xt)).any() else np.nan
-            mc = float(np.mean(xc[~np.isnan(xc)])) if (~np.isnan(xc)).any() else np.nan
-            st, sc = _sd(xt, binary), _sd(xc, binary)
-            pooled = np.sqrt((st**2 + sc**2) / 2)
-            rows.append(
-                {
-                    "covariate": var,
-                    "stage": stage,
-                    "binary": binary,
-                    "mean_case": mt,
-                    "mean_control": mc,
-                    "sd_case": st,
-                    "sd_control": sc,
-                    "smd_treated_sd": (mt - mc) / sd_treated if sd_treated > 0 else np.nan,
-                    "smd_pooled_sd": (mt - mc) / pooled if pooled > 0 else np.nan,
-                }
-            )
+    for var, groups in columns.items():
+        if all(isinstance(g, np.ndarray) for g in groups):  # numeric: nothing to classify
+            rows += _rows(var, [g.astype(float) for g in groups])
+            continue
+        bounds = np.cumsum([0] + [len(g) for g in groups])
+        stacked = pd.concat(groups, ignore_index=True)
+        for name, x in _indicators(var, stacked).items():
+            rows += _rows(name, [x[bounds[i] : bounds[i + 1]] for i in range(4)])
     return pd.DataFrame(rows)
+
+
+def _rows(var: str, parts: list) -> list:
+    """The before and after rows of one (indicator) variable."""
+    binary = _is_binary(np.concatenate(parts))
+    sd_treated = _sd(parts[0], binary)  # cases before matching (MatchIt/cobalt)
+    rows = []
+    for stage, (xt, xc) in (("before", parts[:2]), ("after", parts[2:])):
+        mt = float(np.mean(xt[~np.isnan(xt)])) if (~np.isnan(xt)).any() else np.nan
+        mc = float(np.mean(xc[~np.isnan(xc)])) if (~np.isnan(xc)).any() else np.nan
+        st, sc = _sd(xt, binary), _sd(xc, binary)
+        pooled = np.sqrt((st**2 + sc**2) / 2)
+        rows.append(
+            {
+                "covariate": var,
+                "stage": stage,
+                "binary": binary,
+                "mean_case": mt,
+                "mean_control": mc,
+                "sd_case": st,
+                "sd_control": sc,
+                "smd_treated_sd": (mt - mc) / sd_treated if sd_treated > 0 else np.nan,
+                "smd_pooled_sd": (mt - mc) / pooled if pooled > 0 else np.nan,
+            }
+        )
+    return rows

@@ -46,20 +46,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._balance import balance_table
-from ._match_algorithms import greedy, optimal
+from ._balance import balance_from_columns, balance_table, default_covariates
+from ._match_input import Prepared, prepare
+from ._match_tables import find_pairs, id_text, matched_table, no_eligible_message, pairs_table
 from ._plotting import figure_and_axes
 from ._results import OvcfWarning, Result, concat_excluded, make_excluded, warn
-from ._validate import (
-    DataError,
-    as_ids,
-    check_columns,
-    check_frame,
-    check_numeric,
-    check_option,
-    describe_ids,
-    describe_rows,
-)
+from ._validate import DataError, as_ids, check_columns, check_frame, check_option
 
 __all__ = ["MatchResult", "balance_table", "match_controls", "plot_love"]
 
@@ -121,67 +113,6 @@ class MatchResult(Result):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         return plot_love(self, ax=ax, **kwargs)
-
-
-# -- input -----------------------------------------------------------------------------------
-
-
-def _prepare(
-    patients: pd.DataFrame, exact: Sequence[str], caliper: Mapping[str, float], id_col: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validated frame with ``_case``, ``_stratum`` and float caliper columns; excluded controls."""
-    func = "match_controls"
-    check_frame(patients, func, "patients")
-    check_columns(patients, [id_col, "case", *exact, *caliper], func, "patients")
-    data = patients.reset_index(drop=True).copy()
-    blank = data[id_col] == ""
-    if blank.any():
-        raise DataError(
-            f"{func}(): blank IDs in column '{id_col}' ({describe_rows(blank)}). "
-            "Give every patient an ID."
-        )
-    dup = data[id_col].duplicated(keep=False)
-    if dup.any():
-        raise DataError(
-            f"{func}(): duplicate IDs in column '{id_col}' "
-            f"({describe_ids(list(data.loc[dup, id_col]), id_col)}). Each patient must appear once."
-        )
-    case = check_numeric(data, "case", func, id_col)
-    if np.isnan(case).any() or not np.isin(case, (0, 1)).all():
-        raise DataError(f"{func}(): column 'case' must be 0/1 without blanks.")
-    for var, width in caliper.items():
-        if not np.isscalar(width) or not float(width) > 0:
-            raise DataError(
-                f"{func}(): caliper for '{var}' must be a positive number; got {width!r}."
-            )
-        data[var] = check_numeric(data, var, func, id_col)
-    data["_case"] = case.astype(int)
-    if not (data["_case"] == 1).any():
-        raise DataError(f"{func}(): no cases (case == 1) in `patients`.")
-    if not (data["_case"] == 0).any():
-        raise DataError(f"{func}(): no candidate controls (case == 0) in `patients`.")
-    is_case = data["_case"] == 1
-    for var in exact:
-        missing = data[var].isna() & is_case
-        if missing.any():
-            raise DataError(
-                f"{func}(): missing values in exact-matching column '{var}' for cases "
-                f"({describe_ids(list(data.loc[missing, id_col]), id_col)}). Fill them in or "
-                "remove these cases."
-            )
-    excluded = []
-    for var in (*exact, *caliper):
-        bad = data[var].isna() & (data["_case"] == 0)
-        excluded.append(
-            make_excluded(list(data.loc[bad, id_col]), var, f"control with missing {var}")
-        )
-        data = data[~bad]
-    strata = pd.Series("all", index=data.index)
-    for i, var in enumerate(exact):  # vectorised "F|..." labels; a row-wise join is slow at 10⁶
-        text = data[var].astype(str)
-        strata = text if i == 0 else strata + "|" + text
-    data = data.assign(_stratum=strata)
-    return data, concat_excluded(excluded)
 
 
 # -- public ----------------------------------------------------------------------------------
@@ -271,7 +202,7 @@ def match_controls(
     notes: list[str] = []
     patients = _rename_output_columns(patients, {id_col, *exact, *caliper}, notes)
     check_frame(patients, func, "patients")
-    check_columns(patients, [id_col], func, "patients")
+    check_columns(patients, [id_col, *(covariates or ())], func, "patients")
     patients = patients.reset_index(drop=True)
     # IDs are compared as text. Whole-number IDs map one-to-one onto their text, so they are
     # matched as numbers and only the output IDs are written as text (saves ~20% at 10⁵ rows).
@@ -279,77 +210,27 @@ def match_controls(
     whole_ids = pd.api.types.is_integer_dtype(ids) and not ids.hasnans
     if not whole_ids:
         patients = patients.assign(**{id_col: as_ids(ids)})
-    data, excluded = _prepare(patients, exact, caliper, id_col)
+    prep = prepare(patients, exact, caliper, id_col)
     variables = list(caliper)
     widths = np.array([float(caliper[v]) for v in variables])
     rng = np.random.default_rng(seed) if method == "random" else None
-    pair_parts, unmatched, strata = [], [], []
-    for key, stratum in data.groupby("_stratum", sort=True):
-        cases = stratum[stratum["_case"] == 1]
-        ctrls = stratum[stratum["_case"] == 0]
-        no_x = cases[variables].isna().any(axis=1).to_numpy()
-        cx, kx = cases[variables].to_numpy(float)[~no_x], ctrls[variables].to_numpy(float)
-        if len(ctrls) and len(cx):
-            if method == "optimal":
-                ci, ki = optimal(cx, kx, widths, ratio)
-            else:
-                positions = cases.index.to_numpy()[~no_x], ctrls.index.to_numpy()
-                ci, ki = greedy(cx, kx, widths, ratio, rng, ties, *positions)
-        else:
-            ci = ki = np.empty(0, int)
-        if len(cases) and not len(ci):  # only needed to explain a run without any pair
-            strata.append(_stratum_summary(key, exact, variables, cx, kx, len(cases)))
-        case_ids = cases[id_col].to_numpy()[~no_x]
-        dist = np.abs(cx[ci] - kx[ki]).reshape(len(ci), len(variables))
-        part = pd.DataFrame(dist, columns=[f"dist_{v}" for v in variables])
-        part.insert(0, "control_id", ctrls[id_col].to_numpy()[ki])
-        part.insert(0, "case_id", case_ids[ci])
-        part["distance"] = (dist / widths).sum(axis=1)
-        part["_case_row"] = cases.index.to_numpy()[~no_x][ci]  # row positions in `patients`
-        part["_ctrl_row"] = ctrls.index.to_numpy()[ki]
-        pair_parts.append(part)
-        got = np.bincount(ci, minlength=len(cx))
-        label = " and ".join(exact) if exact else "stratum"
-        for pid in cases[id_col].to_numpy()[no_x]:
-            unmatched.append((pid, 0, f"missing {', '.join(variables)}"))
-        for pos in np.flatnonzero(got < ratio):
-            in_cal = np.abs(kx - cx[pos]) <= widths * (1 + 1e-12)
-            reason = (
-                f"no control with the same {label} within the caliper"
-                if not in_cal.all(axis=1).any()
-                else f"no unused control with the same {label} within the caliper"
-            )
-            unmatched.append((case_ids[pos], int(got[pos]), reason))
-    pairs = pd.concat(pair_parts, ignore_index=True)
-    if pairs.empty:
-        raise DataError(_no_eligible_message(func, strata, exact, caliper))
-    # cases in data order (= row order); the matched table is taken by row position, not by a
-    # merge on the text IDs (hashing 10⁶ strings costs more than the matching itself)
-    pairs = pairs.sort_values("_case_row", kind="stable").reset_index(drop=True)
-    first = ~pairs["_case_row"].duplicated().to_numpy()
-    pairs.insert(0, "pair_id", first.cumsum().astype(int))
-    unmatched_df = pd.DataFrame(unmatched, columns=["case_id", "n_controls", "reason"])
-    ctrl = np.argsort(pairs["_ctrl_row"].to_numpy(), kind="stable")
-    case_part = patients.iloc[pairs["_case_row"].to_numpy()[first]].assign(
-        pair_id=pairs["pair_id"].to_numpy()[first]
+    found = find_pairs(prep, method, widths, ratio, rng, ties, exact)
+    if not len(found.case_row):
+        raise DataError(no_eligible_message(func, found.strata, exact, caliper))
+    # IDs written as text once, for the rows in the result
+    ids = id_text(patients, id_col, whole_ids, np.r_[found.case_row, found.ctrl_row])
+    pairs, case_row, ctrl_row, first = pairs_table(found, variables, widths, ids)
+    # the matched table is taken by row position, not by a merge on the text IDs (hashing 10⁶
+    # strings costs more than the matching itself)
+    matched, take = matched_table(
+        patients, pairs, case_row, ctrl_row, first, id_col, ids if whole_ids else None
     )
-    ctrl_part = patients.iloc[pairs["_ctrl_row"].to_numpy()[ctrl]].assign(
-        pair_id=pairs["pair_id"].to_numpy()[ctrl], match_distance=pairs["distance"].to_numpy()[ctrl]
+    raw_ids = patients[id_col].to_numpy()
+    unmatched_df = pd.DataFrame(
+        [(raw_ids[row], n, reason) for row, n, reason in found.unmatched],
+        columns=["case_id", "n_controls", "reason"],
     )
-    matched = (
-        pd.concat([case_part, ctrl_part], ignore_index=True)
-        .sort_values(["pair_id", "case"], ascending=[True, False], kind="stable")
-        .reset_index(drop=True)
-    )
-    pairs = pairs.drop(columns=["_case_row", "_ctrl_row"])
-    is_case = data["_case"] == 1
-    balance = balance_table(
-        data[is_case],
-        data[~is_case],
-        matched[matched["case"] == 1],
-        matched[matched["case"] == 0],
-        covariates,
-    )
+    balance = _balance(patients, prep, matched, take, covariates)
     settings = {
         "method": method,
         "exact": exact,
@@ -358,19 +239,16 @@ def match_controls(
         "seed": seed,
         **({"seed_drawn": seed_drawn} if method == "random" else {}),
         **({"ties": ties} if method == "nearest" else {}),
-        "n_cases": int(is_case.sum()),
-        "n_controls": int((~is_case).sum()),
+        "n_cases": int(prep.is_case.sum()),
+        "n_controls": int((~prep.is_case).sum()),
     }
     excluded = concat_excluded(
         [
-            excluded,
+            prep.excluded,
             make_excluded(list(unmatched_df["case_id"]), "case", list(unmatched_df["reason"])),
         ]
     )
     if whole_ids:
-        for frame, cols in ((pairs, ("case_id", "control_id")), (matched, (id_col,))):
-            for col in cols:
-                frame[col] = as_ids(frame[col])
         unmatched_df["case_id"] = as_ids(unmatched_df["case_id"])
         excluded["id"] = as_ids(excluded["id"])
     return MatchResult(
@@ -382,6 +260,38 @@ def match_controls(
         unmatched=unmatched_df,
         balance=balance,
     )
+
+
+def _balance(
+    patients: pd.DataFrame,
+    prep: Prepared,
+    matched: pd.DataFrame,
+    take: np.ndarray,
+    covariates: Sequence[str] | None,
+) -> pd.DataFrame:
+    """Balance before (the patients kept for matching) and after, one covariate at a time."""
+    names = default_covariates(patients.columns) if covariates is None else list(covariates)
+    case = matched["case"]
+    groups = (
+        prep.rows[prep.is_case],
+        prep.rows[~prep.is_case],
+        take[(case == 1).to_numpy()],
+        take[(case == 0).to_numpy()],
+    )
+    columns = {}
+    for var in dict.fromkeys(names):
+        before = pd.Series(prep.numeric[var]) if var in prep.numeric else patients[var]
+        sources = (before, before, patients[var], patients[var])
+        if all(_plain_number(s) for s in sources):  # stacking them would give numbers too
+            columns[var] = [s.to_numpy()[g] for s, g in zip(sources, groups, strict=True)]
+        else:
+            columns[var] = [s.iloc[g] for s, g in zip(sources, groups, strict=True)]
+    return balance_from_columns(columns)
+
+
+def _plain_number(values: pd.Series) -> bool:
+    """A numpy integer or float column (not bool, not a nullable extension type)."""
+    return isinstance(values.dtype, np.dtype) and values.dtype.kind in "iuf"
 
 
 def _seed(seed: Any, method: str, func: str) -> tuple[int | None, bool]:
@@ -411,59 +321,6 @@ def _rename_output_columns(patients: Any, used: set, notes: list[str]) -> Any:
         OvcfWarning,
     )
     return patients.rename(columns={c: f"{c}_input" for c in clash})
-
-
-def _stratum_summary(
-    key: str, exact: Sequence[str], variables: list, cx: np.ndarray, kx: np.ndarray, n: int
-) -> dict:
-    """Cases, controls and the closest control per caliper variable in one exact stratum."""
-    label = ", ".join(f"{v}={k}" for v, k in zip(exact, str(key).split("|"), strict=False))
-    return {
-        "label": label or "all patients",
-        "cases": n,
-        "controls": len(kx),
-        "closest": [_closest(cx[:, j], kx[:, j]) for j in range(len(variables))],
-    }
-
-
-def _closest(x: np.ndarray, y: np.ndarray) -> float | None:
-    """The smallest |x_i − y_j| (None when either is empty), in O((n + m) log m)."""
-    if not len(x) or not len(y):
-        return None
-    y = np.sort(y)
-    pos = np.searchsorted(y, x)
-    below = np.abs(x - y[np.clip(pos - 1, 0, len(y) - 1)])
-    above = np.abs(y[np.clip(pos, 0, len(y) - 1)] - x)
-    return float(np.minimum(below, above).min())
-
-
-def _no_eligible_message(func: str, strata: list, exact: Sequence[str], caliper: Mapping) -> str:
-    """Why no case found a control, per exact stratum, and what to relax."""
-    parts, need = [], {}
-    for s in strata:
-        text = f"{s['label']}: {s['cases']} case(s), {s['controls']} control(s)"
-        gaps = [
-            f"closest control {d:g} away in '{v}' (caliper {caliper[v]:g})"
-            for v, d in zip(caliper, s["closest"], strict=True)
-            if d is not None
-        ]
-        for v, d in zip(caliper, s["closest"], strict=True):
-            if d is not None and d > caliper[v]:
-                need[v] = max(need.get(v, 0.0), d)
-        if s["controls"] and not gaps:
-            gaps = ["no case has a value for the caliper variables"]
-        parts.append(text + (", " + ", ".join(gaps) if gaps else ""))
-    fixes = []
-    if need:
-        wider = ", ".join(f"'{v}': {d:g}" for v, d in need.items())
-        fixes.append(f"widen the caliper (e.g. caliper={{{wider}}})")
-    if exact:
-        fixes.append(f"match exactly on fewer variables than exact={tuple(exact)!r}")
-    fixes.append("or add candidate controls")
-    return (
-        f"{func}(): no case has an eligible control (same {', '.join(exact) or 'stratum'}, within "
-        f"the caliper): {'; '.join(parts)}. To match, {'; '.join(fixes)}."
-    )
 
 
 def plot_love(
