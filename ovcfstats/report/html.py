@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -63,8 +64,19 @@ def _numeric_column(values: list[str]) -> bool:
     return bool(shown) and sum(map(is_numeric_cell, shown)) >= len(shown) / 2
 
 
-def render(layout: Layout, figures: dict[str, Any], *, standalone: bool = True) -> str:
-    """HTML of ``layout`` with ``figures`` (key -> matplotlib Figure) inlined as SVG."""
+def render(
+    layout: Layout,
+    figures: dict[str, Any],
+    *,
+    standalone: bool = True,
+    render: Callable[[str, str], bytes] | None = None,
+) -> str:
+    """HTML of ``layout`` with ``figures`` (key -> matplotlib Figure) inlined as SVG.
+
+    ``render(key, "svg")`` gives a figure's SVG (default: rendered here).
+    """
+    if render is None:
+        render = lambda key, fmt: figure_bytes(figures[key], fmt)  # noqa: E731
     parts = [f"<h1>{escape(layout.title)}</h1>"]
     if layout.intro:
         parts.append(f"<p>{escape(layout.intro)}</p>")
@@ -85,7 +97,7 @@ def render(layout: Layout, figures: dict[str, Any], *, standalone: bool = True) 
             )
             parts.append(table_html(table, caption) if len(table.frame) else "<p>(none)</p>")
         if section.key in figures:
-            svg = figure_bytes(figures[section.key], "svg").decode()
+            svg = render(section.key, "svg").decode()
             svg = svg[svg.index("<svg") :]
             parts.append(
                 f'<figure class="ovcf">{svg}<figcaption>{escape(section.figure_caption)}'
