@@ -157,11 +157,11 @@ class Report:
         if figure is None:
             raise KeyError(f"No figure {key!r} in the report; figures: {list(self.figures())}.")
         item = next(i for i in self.items if i.key == key)
-        if figure.stale:  # changed since it was rendered (rendering leaves it not stale)
+        if figure.stale or not hasattr(item, "rendered"):  # changed since (or an old pickle)
             item.rendered = {}
         if fmt not in item.rendered:
             item.rendered[fmt] = figure_bytes(figure, fmt)
-            figure.stale = False
+            figure.stale = False  # rendering marks it stale (it resets the dpi): it is not
         return item.rendered[fmt]
 
     def save_figures(

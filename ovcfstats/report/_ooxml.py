@@ -154,11 +154,15 @@ def _text_number(value: str) -> float | None:
     return None
 
 
-def _text_cells(values: list[Any], p: bool) -> tuple[list[str], int]:
-    """Strings (anything else is NA: blank); a string that reads as a number is the number."""
+def _text_cells(column: pd.Series, p: bool) -> tuple[list[str], int]:
+    """Strings (NA blank); a string that reads as a number is the number.
+
+    Each distinct string is converted once (a listing repeats a few codes many times).
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
     xml, width = [], 0
-    for v in values:
-        if not isinstance(v, str) or v == "":
+    for v in uniques.tolist():
+        if v == "":
             xml.append("")
         elif (x := _text_number(v)) is not None:
             xml.append(_float_xml(np.array([x]), p)[0])
@@ -166,7 +170,8 @@ def _text_cells(values: list[Any], p: bool) -> tuple[list[str], int]:
         else:
             xml.append(_string_xml(v))
             width = max(width, len(v))
-    return xml, width
+    xml.append("")  # NA (code -1)
+    return np.asarray(xml, dtype=object)[codes].tolist(), width
 
 
 def _value_width(v: Any) -> int:
@@ -208,7 +213,7 @@ def column_cells(
         values = column.astype(object).where(column.notna(), None).tolist()
         return ["" if v is None else f"><v>{v}</v></c>" for v in values], width or 0
     if _is_text(column):
-        return _text_cells(column.tolist(), p)
+        return _text_cells(column, p)
     values = [convert(v) for v in column.tolist()]
     return [_value_xml(v, p) for v in values], max(map(_value_width, values), default=0)
 
@@ -220,10 +225,9 @@ def column_width(column: pd.Series, convert: Callable[[Any], Any]) -> int:
         return width
     if _is_text(column):
         return max(
-            (12 if _text_number(v) is not None else len(v) for v in column.tolist()
-             if isinstance(v, str)),
+            (12 if _text_number(v) is not None else len(v) for v in column.dropna().unique()),
             default=0,
-        )  # fmt: skip
+        )
     return max((_value_width(convert(v)) for v in column.tolist()), default=0)
 
 

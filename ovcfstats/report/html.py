@@ -6,7 +6,10 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+import pandas as pd
+
 from .._format import is_numeric_cell
+from .._layouts import LISTING_ROWS
 from .._plotting import figure_bytes
 from .._present import Table
 from ._layout import Layout
@@ -57,6 +60,20 @@ def table_html(table: Table, caption: str = "") -> str:
         f'<div class="wrap"><table class="three-line">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{rows}</tbody></table></div>"
     )
+
+
+def _excluded(excluded: pd.DataFrame) -> list[str]:
+    """The excluded rows, collapsed; a registry's first :data:`LISTING_ROWS` (all in Excel)."""
+    n = len(excluded)
+    summary = f"Excluded rows ({n})"
+    if n > LISTING_ROWS:
+        summary = (
+            f"Excluded rows ({n:,}; the first {LISTING_ROWS:,} here, every row in tables.xlsx, "
+            "sheet excluded)"
+        )
+        excluded = excluded.head(LISTING_ROWS)
+    table = table_html(Table("excluded", excluded.astype(str)))
+    return [f'<details class="ovcf"><summary>{escape(summary)}</summary>', table, "</details>"]
 
 
 def _numeric_column(values: list[str]) -> bool:
@@ -110,11 +127,7 @@ def render(
             parts.append(f'<p class="settings">Settings: {escape(section.settings)}</p>')
         excluded = section.result.excluded
         if len(excluded):
-            parts.append(
-                f'<details class="ovcf"><summary>Excluded rows ({len(excluded)})</summary>'
-            )
-            parts.append(table_html(Table("excluded", excluded.astype(str))))
-            parts.append("</details>")
+            parts += _excluded(excluded)
     if layout.appendix:
         parts.append('<h2 id="appendix">Appendix</h2>')
         parts.append(
