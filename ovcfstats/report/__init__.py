@@ -159,8 +159,8 @@ class Report:
         item = next(i for i in self.items if i.key == key)
         if figure.stale or not hasattr(item, "rendered"):  # changed since (or an old pickle)
             item.rendered = {}
-        if fmt not in item.rendered:
-            item.rendered[fmt] = figure_bytes(figure, fmt)
+        if fmt not in item.rendered:  # the layout of a first rendering serves the others
+            item.rendered[fmt] = figure_bytes(figure, fmt, laid_out=bool(item.rendered))
             figure.stale = False  # rendering marks it stale (it resets the dpi): it is not
         return item.rendered[fmt]
 
