@@ -17,6 +17,7 @@ import math
 import re
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html import escape
 from typing import IO, Any
@@ -247,7 +248,7 @@ def _block_rows(letters: list[str], first: int, columns: list[list[str]]) -> str
     )
 
 
-def write_sheet(out: IO[bytes], sheet: Sheet, convert: Callable[[Any], Any], first: bool) -> None:
+def write_sheet(out: Any, sheet: Sheet, convert: Callable[[Any], Any], first: bool) -> None:
     """Stream ``sheet`` as a worksheet part to ``out``, :data:`BLOCK` rows at a time."""
     frame, top = sheet.frame, sheet.start_row
     last = f"{column_letter(max(frame.shape[1], 1) - 1)}{top + max(len(frame), 1)}"
@@ -361,6 +362,26 @@ def write_book(path: Any, sheets: list[Sheet], convert: Callable[[Any], Any], fi
         book.writestr("xl/workbook.xml", workbook)
         book.writestr("xl/_rels/workbook.xml.rels", book_rels)
         book.writestr("xl/styles.xml", styles(fill))
-        for i, sheet in enumerate(sheets, 1):
-            with book.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as out:
-                write_sheet(out, sheet, convert, first=i == 1)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            for i, sheet in enumerate(sheets, 1):
+                with book.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as part:
+                    out = _Behind(part, pool)
+                    write_sheet(out, sheet, convert, first=i == 1)
+                    out.wait()
+
+
+class _Behind:
+    """Writes to ``part`` in a thread, one block behind: deflating a block (zlib lets go of
+    the GIL) overlaps making the next one; at most two blocks are held."""
+
+    def __init__(self, part: IO[bytes], pool: ThreadPoolExecutor) -> None:
+        self.part, self.pool, self.pending = part, pool, None
+
+    def write(self, data: bytes) -> None:
+        self.wait()
+        self.pending = self.pool.submit(self.part.write, data)
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
