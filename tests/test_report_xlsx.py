@@ -73,7 +73,7 @@ FRAME = pd.DataFrame(
     {
         "id": ["P1", "P2", "P3", None],
         "x": [1 / 3, np.nan, np.inf, -np.inf],
-        "p": [0.04, 1e-12, 0.0, np.nan],
+        "p": [0.04, 1e-12, 0.0, 0.001],
         "n": pd.array([1, None, 3, 4], dtype="Int64"),
         "flag": [True, False, True, False],
         "printed": ["72.21", "<0.001", "", "a < b & c"],
@@ -92,8 +92,8 @@ def test_cells_read_back_with_their_types_and_formats(tmp_path):
     assert rows[4][:2] == (None, "-inf") and rows[4][5] == "a < b & c"
     assert rows[1][6] == "2024-01-02 00:00:00" and rows[2][6] == "NaT"
     assert isinstance(rows[3][2], float) and isinstance(rows[1][3], int)
-    formats = [sheet.cell(row=r, column=3).number_format for r in (2, 3, 4)]
-    assert formats == ["0.000", "0.00E+00", "0.00E+00"]
+    formats = [sheet.cell(row=r, column=3).number_format for r in (2, 3, 4, 5)]
+    assert formats == ["0.000", "0.00E+00", "0.00E+00", "0.000"]  # scientific below 0.001
     assert sheet.cell(row=2, column=2).number_format == "General"
     header = sheet["A1"]
     assert header.font.b and header.fill.fgColor.rgb.endswith(HEADER_FILL)
