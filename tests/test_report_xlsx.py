@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
@@ -55,6 +55,9 @@ def _columns() -> st.SearchStrategy[pd.Series]:
 
 @settings(max_examples=300, deadline=None)
 @given(column=_columns(), p=st.booleans())
+@example(column=pd.Series([-np.inf, np.nan]), p=True)  # a width from "-inf" alone
+@example(column=pd.Series([np.inf]), p=False)
+@example(column=pd.Series([True, None], dtype="boolean"), p=False)
 def test_a_column_converted_at_once_equals_value_by_value(column, p):
     xml, width = column_cells(column, p, _cell)
     assert (xml, width) == _reference(column, p)
