@@ -188,13 +188,15 @@ class Report:
     def _repr_html_(self) -> str:
         from .html import render
 
-        return render(self.layout(), self.figures(), standalone=False, render=self.figure_bytes)
+        return render(
+            self.layout(), self.figures(), standalone=False, figure_file=self.figure_bytes
+        )
 
     def to_html(self, path: str | Path | None = None, *, layout: Any = None) -> str:
         """One self-contained HTML page (inline CSS, SVG figures), written to ``path`` if given."""
         from .html import render
 
-        html = render(layout or self.layout(), self.figures(), render=self.figure_bytes)
+        html = render(layout or self.layout(), self.figures(), figure_file=self.figure_bytes)
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")
         return html

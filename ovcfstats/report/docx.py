@@ -130,11 +130,11 @@ def render(
     figures: dict[str, Any],
     path: Any,
     excel_name: str,
-    render: Callable[[str, str], bytes] | None = None,
+    figure_file: Callable[[str, str], bytes] | None = None,
 ) -> None:
-    """Write ``layout`` as a .docx file to ``path``; ``render(key, "png")`` gives a figure's PNG."""
-    if render is None:
-        render = lambda key, fmt: figure_bytes(figures[key], fmt)  # noqa: E731
+    """Write ``layout`` as a .docx file; ``figure_file(key, "png")`` gives a figure's PNG."""
+    if figure_file is None:
+        figure_file = lambda key, fmt: figure_bytes(figures[key], fmt)  # noqa: E731
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.shared import Inches, Pt
@@ -183,7 +183,7 @@ def render(
         if section.key in figures:
             fig = figures[section.key]
             fig_width = min(float(fig.get_figwidth()), width)
-            doc.add_picture(io.BytesIO(render(section.key, "png")), width=Inches(fig_width))
+            doc.add_picture(io.BytesIO(figure_file(section.key, "png")), width=Inches(fig_width))
             doc.add_paragraph(section.figure_caption, style="Caption")
         for note in section.shown.notes:
             _small(doc.add_paragraph(note), Pt)

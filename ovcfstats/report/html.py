@@ -86,14 +86,14 @@ def render(
     figures: dict[str, Any],
     *,
     standalone: bool = True,
-    render: Callable[[str, str], bytes] | None = None,
+    figure_file: Callable[[str, str], bytes] | None = None,
 ) -> str:
     """HTML of ``layout`` with ``figures`` (key -> matplotlib Figure) inlined as SVG.
 
-    ``render(key, "svg")`` gives a figure's SVG (default: rendered here).
+    ``figure_file(key, "svg")`` gives a figure's SVG (default: rendered here).
     """
-    if render is None:
-        render = lambda key, fmt: figure_bytes(figures[key], fmt)  # noqa: E731
+    if figure_file is None:
+        figure_file = lambda key, fmt: figure_bytes(figures[key], fmt)  # noqa: E731
     parts = [f"<h1>{escape(layout.title)}</h1>"]
     if layout.intro:
         parts.append(f"<p>{escape(layout.intro)}</p>")
@@ -114,7 +114,7 @@ def render(
             )
             parts.append(table_html(table, caption) if len(table.frame) else "<p>(none)</p>")
         if section.key in figures:
-            svg = render(section.key, "svg").decode()
+            svg = figure_file(section.key, "svg").decode()
             svg = svg[svg.index("<svg") :]
             parts.append(
                 f'<figure class="ovcf">{svg}<figcaption>{escape(section.figure_caption)}'
