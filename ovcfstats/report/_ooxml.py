@@ -367,8 +367,10 @@ def write_book(path: Any, sheets: list[Sheet], convert: Callable[[Any], Any], fi
             for i, sheet in enumerate(sheets, 1):
                 with book.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as part:
                     out = _Behind(part, pool)
-                    write_sheet(out, sheet, convert, first=i == 1)
-                    out.wait()
+                    try:
+                        write_sheet(out, sheet, convert, first=i == 1)
+                    finally:  # the last block is written before the part is closed
+                        out.wait()
 
 
 class _Behind:
