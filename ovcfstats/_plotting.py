@@ -21,6 +21,9 @@ _EXTRA_COLORS = ("#56B4E9", "#F0E442", "#000000", "#999999")
 
 #: print resolution of PNG figures
 DPI = 300
+#: resolution of the raster layers of an SVG (a density of 10⁶ points); its text and lines are
+#: vector at any zoom
+SVG_RASTER_DPI = 150
 
 
 def indicator_color(name: str, index: int = 0) -> str:
@@ -48,17 +51,28 @@ def figure_and_axes(ax: Any = None, figsize: tuple[float, float] = (6.0, 5.0)) -
     return fig, fig.add_subplot()
 
 
-def figure_bytes(fig: Any, fmt: str, dpi: int = DPI) -> bytes:
-    """PNG (``dpi``) or SVG bytes of ``fig``.
+def figure_bytes(fig: Any, fmt: str, dpi: int | None = None, *, laid_out: bool = False) -> bytes:
+    """PNG (``dpi``, default :data:`DPI`) or SVG bytes of ``fig``.
 
     SVG keeps text as ``<text>`` elements (``svg.fonttype = "none"``) so that a journal's
-    editor can change a label; no date and fixed ids, so that the same figure gives the same
-    file.
+    editor can change a label; its raster layers (``rasterized=True``) are at
+    :data:`SVG_RASTER_DPI` unless ``dpi`` is given. No date and fixed ids, so that the same
+    figure gives the same file. ``laid_out=True`` keeps the layout of the last rendering
+    rather than computing it again (the second format of an unchanged figure).
     """
     import matplotlib
 
+    if dpi is None:
+        dpi = SVG_RASTER_DPI if fmt == "svg" else DPI
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None} if fmt == "png" else None
-    with matplotlib.rc_context({"svg.hashsalt": "ovcfstats", "svg.fonttype": "none"}):
-        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+    engine = fig.get_layout_engine()
+    if laid_out and engine is not None:
+        fig.set_layout_engine("none")
+    try:
+        with matplotlib.rc_context({"svg.hashsalt": "ovcfstats", "svg.fonttype": "none"}):
+            fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+    finally:
+        if laid_out and engine is not None:
+            fig.set_layout_engine(engine)
     return buffer.getvalue()

@@ -405,7 +405,29 @@ def concordance(
 
 
 #: above this many pairs the Bland–Altman plot shows the density of the points (hexagonal bins)
-DENSITY_ABOVE = 20_000
+DENSITY_ABOVE = 10_000
+#: above this many pairs the dots are one raster layer in SVG and PDF (text and lines stay vector)
+RASTER_DOTS_ABOVE = 1_000
+#: grey levels of the density (few, light: the lines and their intervals stay visible on it)
+DENSITY_LEVELS = 12
+
+
+def _density(ax: Any, x: Any, y: Any) -> None:
+    """Pairs per hexagon (log scale), as one raster layer even in SVG and PDF.
+
+    Hexagons without antialiasing and a dozen grey levels keep the file small (a 300 dpi
+    raster of thousands of shaded hexagons otherwise weighs megabytes); the darkest level is
+    mid-grey so that the bias, the limits and their shaded intervals read on top of it.
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap
+
+    greys = ListedColormap(colormaps["Greys"](np.linspace(0.12, 0.7, DENSITY_LEVELS)))
+    ax.hexbin(x, y, gridsize=90, mincnt=1, bins="log", cmap=greys, linewidths=0,
+              antialiased=False, rasterized=True)  # fmt: skip
+    ax.text(0.015, 0.985, f"n = {len(x):,} pairs; shade: pairs per hexagon (log)",
+            transform=ax.transAxes, ha="left", va="top", fontsize=7, color="0.3",
+            bbox={"fc": "white", "ec": "none", "alpha": 0.75, "pad": 1})  # fmt: skip
 
 
 def plot_bland_altman(
@@ -437,10 +459,10 @@ def plot_bland_altman(
     fig, ax = figure_and_axes(ax, figsize=(6.0, 4.5))
     s, pairs = result.settings, result.pairs
     if len(pairs) > DENSITY_ABOVE:  # a registry: millions of points as a density, not dots
-        ax.hexbin(pairs["mean"], pairs["difference"], gridsize=90, mincnt=1, bins="log",
-                  cmap="Greys", linewidths=0, rasterized=True)  # fmt: skip
+        _density(ax, pairs["mean"], pairs["difference"])
     else:
-        ax.scatter(pairs["mean"], pairs["difference"], s=12, alpha=0.6, color="0.25", lw=0)
+        ax.scatter(pairs["mean"], pairs["difference"], s=12, alpha=0.6, color="0.25", lw=0,
+                   rasterized=len(pairs) > RASTER_DOTS_ABOVE)  # fmt: skip
     lim = result.table.set_index("statistic")
     x0, x1 = float(pairs["mean"].min()), float(pairs["mean"].max())
     styles = {"bias": ("tab:blue", "Bias"), "loa_lower": ("tab:red", "Lower LoA"),

@@ -4,8 +4,9 @@ A :class:`Report` only formats what its results hold; nothing is recomputed. One
 (:mod:`ovcfstats.report._layout`) is built from the results through the formatting layer
 (labels, units, decimals, p style) and written by one module per format: :mod:`.html`,
 :mod:`.markdown`, :mod:`.docx`, :mod:`.xlsx`. Excel receives the raw, unrounded numbers.
-Figures are drawn once per result and embedded (SVG in HTML, 300 dpi PNG in Word), so every file
-stands alone with no network access.
+Figures are drawn once per result and rendered once per format (:meth:`Report.figure_bytes`),
+then embedded (SVG in HTML, 300 dpi PNG in Word), so every file stands alone with no network
+access.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class _Item:
     figure: Any = None
     figure_caption: str = ""
     appendix: bool = False
+    #: format -> the file of ``figure``; emptied when the figure is drawn again or changed
+    rendered: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -131,8 +134,35 @@ class Report:
             if item.result.has_plot:
                 if item.figure is None:
                     item.figure = item.result.plot()
+                    item.rendered = {}
                 out[item.key] = item.figure
         return out
+
+    def figure_bytes(self, key: str, fmt: str) -> bytes:
+        """The figure of ``key`` as a ``"png"`` (300 dpi) or ``"svg"`` file, rendered once.
+
+        The files, the HTML and the Word document share one rendering per format; a figure
+        changed since (e.g. ``report.figures()[key].axes[0].set_title(...)``) is rendered again.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ovcfstats import Report, roc_auc
+        >>> df = pd.DataFrame({"case": [1, 1, 1, 0, 0, 0], "vbq": [3.1, 3.4, 2.9, 2.5, 3.0, 2.2]})
+        >>> report = Report().add(roc_auc(df, "vbq"), key="roc")
+        >>> report.figure_bytes("roc", "svg") is report.figure_bytes("roc", "svg")
+        True
+        """
+        figure = self.figures().get(key)
+        if figure is None:
+            raise KeyError(f"No figure {key!r} in the report; figures: {list(self.figures())}.")
+        item = next(i for i in self.items if i.key == key)
+        if figure.stale or not hasattr(item, "rendered"):  # changed since (or an old pickle)
+            item.rendered = {}
+        if fmt not in item.rendered:  # the layout of a first rendering serves the others
+            item.rendered[fmt] = figure_bytes(figure, fmt, laid_out=bool(item.rendered))
+            figure.stale = False  # rendering marks it stale (it resets the dpi): it is not
+        return item.rendered[fmt]
 
     def save_figures(
         self, directory: str | Path, formats: tuple[str, ...] = ("png", "svg")
@@ -141,30 +171,32 @@ class Report:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         paths = []
-        for key, fig in self.figures().items():
+        for key in self.figures():
             for fmt in formats:
                 path = directory / f"{key}.{fmt}"
-                path.write_bytes(figure_bytes(fig, fmt))
+                path.write_bytes(self.figure_bytes(key, fmt))
                 paths.append(path)
         return paths
 
     # -- renderers ------------------------------------------------------------------------------
-    def to_markdown(self, figure_dir: str | None = None) -> str:
+    def to_markdown(self, figure_dir: str | None = None, *, layout: Any = None) -> str:
         """The report as Markdown; figures are linked as ``figure_dir/<key>.png`` when given."""
         from .markdown import render
 
-        return render(self.layout(), figure_dir)
+        return render(layout or self.layout(), figure_dir)
 
     def _repr_html_(self) -> str:
         from .html import render
 
-        return render(self.layout(), self.figures(), standalone=False)
+        return render(
+            self.layout(), self.figures(), standalone=False, figure_file=self.figure_bytes
+        )
 
-    def to_html(self, path: str | Path | None = None) -> str:
+    def to_html(self, path: str | Path | None = None, *, layout: Any = None) -> str:
         """One self-contained HTML page (inline CSS, SVG figures), written to ``path`` if given."""
         from .html import render
 
-        html = render(self.layout(), self.figures())
+        html = render(layout or self.layout(), self.figures(), figure_file=self.figure_bytes)
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")
         return html
@@ -176,20 +208,24 @@ class Report:
         render(self, path)
         return Path(path)
 
-    def to_docx(self, path: str | Path, excel_name: str = "tables.xlsx") -> Path:
+    def to_docx(
+        self, path: str | Path, excel_name: str = "tables.xlsx", *, layout: Any = None
+    ) -> Path:
         """A Word document that fits the page; the appendix is left to ``excel_name``."""
         from .docx import render
 
-        render(self.layout(), self.figures(), path, excel_name)
+        render(layout or self.layout(), self.figures(), path, excel_name, self.figure_bytes)
         return Path(path)
 
     def save(self, directory: str | Path) -> dict[str, Path]:
         """Write report.html, report.md, tables.xlsx, report.docx and figures/ to ``directory``."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
+        layout = self.layout()  # laid out once for every writer
         self.save_figures(directory / "figures")
-        (directory / "report.md").write_text(self.to_markdown("figures"), encoding="utf-8")
-        self.to_html(directory / "report.html")
+        markdown = self.to_markdown("figures", layout=layout)
+        (directory / "report.md").write_text(markdown, encoding="utf-8")
+        self.to_html(directory / "report.html", layout=layout)
         out = {
             "html": directory / "report.html",
             "markdown": directory / "report.md",
@@ -197,7 +233,7 @@ class Report:
         }
         try:
             out["excel"] = self.to_excel(directory / "tables.xlsx")
-            out["docx"] = self.to_docx(directory / "report.docx")
+            out["docx"] = self.to_docx(directory / "report.docx", layout=layout)
         except ImportError as err:  # the export extra is optional
             raise ImportError(
                 f"{err}. Install the export extra: pip install 'ovcfstats[export]'."

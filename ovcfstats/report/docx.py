@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -124,8 +125,16 @@ def _numeric_column(values: list[str]) -> bool:
     return bool(shown) and sum(map(is_numeric_cell, shown)) >= len(shown) / 2
 
 
-def render(layout: Layout, figures: dict[str, Any], path: Any, excel_name: str) -> None:
-    """Write ``layout`` as a .docx file to ``path``."""
+def render(
+    layout: Layout,
+    figures: dict[str, Any],
+    path: Any,
+    excel_name: str,
+    figure_file: Callable[[str, str], bytes] | None = None,
+) -> None:
+    """Write ``layout`` as a .docx file; ``figure_file(key, "png")`` gives a figure's PNG."""
+    if figure_file is None:
+        figure_file = lambda key, fmt: figure_bytes(figures[key], fmt)  # noqa: E731
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.shared import Inches, Pt
@@ -174,7 +183,7 @@ def render(layout: Layout, figures: dict[str, Any], path: Any, excel_name: str) 
         if section.key in figures:
             fig = figures[section.key]
             fig_width = min(float(fig.get_figwidth()), width)
-            doc.add_picture(io.BytesIO(figure_bytes(fig, "png")), width=Inches(fig_width))
+            doc.add_picture(io.BytesIO(figure_file(section.key, "png")), width=Inches(fig_width))
             doc.add_paragraph(section.figure_caption, style="Caption")
         for note in section.shown.notes:
             _small(doc.add_paragraph(note), Pt)

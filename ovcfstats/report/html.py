@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
+import pandas as pd
+
 from .._format import is_numeric_cell
+from .._layouts import LISTING_ROWS
 from .._plotting import figure_bytes
 from .._present import Table
 from ._layout import Layout
@@ -58,13 +62,38 @@ def table_html(table: Table, caption: str = "") -> str:
     )
 
 
+def _excluded(excluded: pd.DataFrame) -> list[str]:
+    """The excluded rows, collapsed; a registry's first :data:`LISTING_ROWS` (all in Excel)."""
+    n = len(excluded)
+    summary = f"Excluded rows ({n})"
+    if n > LISTING_ROWS:
+        summary = (
+            f"Excluded rows ({n:,}; the first {LISTING_ROWS:,} here, every row in tables.xlsx, "
+            "sheet excluded)"
+        )
+        excluded = excluded.head(LISTING_ROWS)
+    table = table_html(Table("excluded", excluded.astype(str)))
+    return [f'<details class="ovcf"><summary>{escape(summary)}</summary>', table, "</details>"]
+
+
 def _numeric_column(values: list[str]) -> bool:
     shown = [v for v in values if v]
     return bool(shown) and sum(map(is_numeric_cell, shown)) >= len(shown) / 2
 
 
-def render(layout: Layout, figures: dict[str, Any], *, standalone: bool = True) -> str:
-    """HTML of ``layout`` with ``figures`` (key -> matplotlib Figure) inlined as SVG."""
+def render(
+    layout: Layout,
+    figures: dict[str, Any],
+    *,
+    standalone: bool = True,
+    figure_file: Callable[[str, str], bytes] | None = None,
+) -> str:
+    """HTML of ``layout`` with ``figures`` (key -> matplotlib Figure) inlined as SVG.
+
+    ``figure_file(key, "svg")`` gives a figure's SVG (default: rendered here).
+    """
+    if figure_file is None:
+        figure_file = lambda key, fmt: figure_bytes(figures[key], fmt)  # noqa: E731
     parts = [f"<h1>{escape(layout.title)}</h1>"]
     if layout.intro:
         parts.append(f"<p>{escape(layout.intro)}</p>")
@@ -85,7 +114,7 @@ def render(layout: Layout, figures: dict[str, Any], *, standalone: bool = True) 
             )
             parts.append(table_html(table, caption) if len(table.frame) else "<p>(none)</p>")
         if section.key in figures:
-            svg = figure_bytes(figures[section.key], "svg").decode()
+            svg = figure_file(section.key, "svg").decode()
             svg = svg[svg.index("<svg") :]
             parts.append(
                 f'<figure class="ovcf">{svg}<figcaption>{escape(section.figure_caption)}'
@@ -98,11 +127,7 @@ def render(layout: Layout, figures: dict[str, Any], *, standalone: bool = True) 
             parts.append(f'<p class="settings">Settings: {escape(section.settings)}</p>')
         excluded = section.result.excluded
         if len(excluded):
-            parts.append(
-                f'<details class="ovcf"><summary>Excluded rows ({len(excluded)})</summary>'
-            )
-            parts.append(table_html(Table("excluded", excluded.astype(str))))
-            parts.append("</details>")
+            parts += _excluded(excluded)
     if layout.appendix:
         parts.append('<h2 id="appendix">Appendix</h2>')
         parts.append(

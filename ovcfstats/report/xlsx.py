@@ -9,79 +9,81 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._format import format_setting
+from ._ooxml import MAX_ROWS, NUMBER, Sheet, write_book
 
 HEADER_FILL = "DDE3EA"
 
 
-def render(report: Any, path: Any) -> None:
-    """Write ``report``'s tables (raw numbers) to ``path``."""
-    from openpyxl import Workbook
+def render(report: Any, path: Any) -> list[Path]:
+    """Write ``report``'s tables (raw numbers) to ``path``; returns the CSV files written too.
 
-    book = Workbook()
-    readme = book.active
-    readme.title = "README"
+    A table longer than Excel's 1,048,576 rows keeps its first rows in its sheet and is
+    written whole to ``<workbook>_<sheet>.csv`` beside the workbook; the README sheet says so.
+    """
+    path = Path(path)
     used = {"README"}
+    sheets: list[Sheet] = []
     index: list[tuple[str, str, str, int]] = []
+    overflow: list[Path] = []
     excluded = []
     settings_rows = []
+
+    def add(name: str, frame: pd.DataFrame, section: str, contents: str) -> None:
+        name = _sheet_name(name, used)
+        fits, total = MAX_ROWS - 1, len(frame)
+        if total > fits:
+            csv = path.with_name(f"{path.stem}_{_file_name(name)}.csv")
+            frame.to_csv(csv, index=False)
+            overflow.append(csv)
+            contents += (
+                f" More rows than Excel holds: the first {fits:,} of {len(frame):,} here, "
+                f"every row in {csv.name} beside this workbook."
+            )
+            frame = frame.iloc[:fits]
+        sheets.append(Sheet(name, frame, [_is_p(str(c)) for c in frame.columns]))
+        index.append((name, section, contents, total))
+
     for item in report.items:
         result = item.result
         for name, table in result.tables().items():
-            sheet_name = _sheet_name(item.key if name == "table" else f"{item.key} {name}", used)
-            sheet = book.create_sheet(sheet_name)
-            _write(
-                sheet, _choices_values(table) if name == "table" and _is_choices(result) else table
-            )
-            what = _describe(result)
-            index.append((sheet_name, item.title, f"{name}: {what}", len(table)))
+            frame = _choices_values(table) if name == "table" and _is_choices(result) else table
+            sheet = item.key if name == "table" else f"{item.key} {name}"
+            add(sheet, frame, item.title, f"{name}: {_describe(result)}")
         if len(result.excluded):
             excluded.append(result.excluded.assign(step=item.title))
         for key, value in dict(result.settings).items():
             settings_rows.append((item.title, key, _setting_value(value)))
     if excluded:
-        name = _sheet_name("excluded", used)
-        _write(book.create_sheet(name), pd.concat(excluded, ignore_index=True))
-        index.append(
-            (
-                name,
-                "all steps",
-                "rows left out of an analysis, with the reason",
-                sum(map(len, excluded)),
-            )
-        )
+        frame = pd.concat(excluded, ignore_index=True)
+        add("excluded", frame, "all steps", "rows left out of an analysis, with the reason")
     if settings_rows:
-        name = _sheet_name("settings", used)
-        _write(
-            book.create_sheet(name),
-            pd.DataFrame(settings_rows, columns=["step", "setting", "value"]),
-        )
-        index.append(
-            (name, "all steps", "the settings that produced each result", len(settings_rows))
-        )
+        frame = pd.DataFrame(settings_rows, columns=["step", "setting", "value"])
+        add("settings", frame, "all steps", "the settings that produced each result")
     from ._strobe import applies, strobe_checklist
 
     if applies(report):
-        name = _sheet_name("STROBE", used)
         checklist = strobe_checklist(report)
-        _write(book.create_sheet(name), checklist)
-        index.append((name, "all steps", "the STROBE case–control checklist", len(checklist)))
-    readme_frame = pd.DataFrame(index, columns=["sheet", "report section", "contents", "rows"])
-    readme.append([report.title])
-    readme.append(
-        [
+        add("STROBE", checklist, "all steps", "the STROBE case–control checklist")
+    readme = Sheet(
+        "README",
+        pd.DataFrame(index, columns=["sheet", "report section", "contents", "rows"]),
+        [False] * 4,
+        preamble=(
+            report.title,
             "Raw, unrounded numbers of every table of the report; p-values are numbers "
-            "with a display format. One row per sheet below."
-        ]
+            "with a display format. One row per sheet below.",
+            "",
+        ),
     )
-    readme.append([])
-    _write(readme, readme_frame, start_row=4)
-    book.save(path)
+    write_book(path, [readme, *sheets], _cell, HEADER_FILL)
+    return overflow
 
 
 def _describe(result: Any) -> str:
@@ -132,43 +134,11 @@ def _cell(value: Any) -> Any:
         x = float(value)
         return None if math.isnan(x) else x if math.isfinite(x) else str(x)
     if isinstance(value, str):
-        try:
-            return float(value) if re.fullmatch(r"-?\d+(\.\d+)?([eE]-?\d+)?", value) else value
-        except ValueError:  # pragma: no cover - the pattern is a float
-            return value
+        number = float(value) if NUMBER.fullmatch(value) else math.nan
+        return number if math.isfinite(number) else value
     if isinstance(value, tuple | list | dict | set):
         return format_setting(value)
     return str(value)
-
-
-def _write(sheet: Any, frame: pd.DataFrame, start_row: int = 1) -> None:
-    from openpyxl.styles import Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    columns = [str(c) for c in frame.columns]
-    for j, name in enumerate(columns, 1):
-        cell = sheet.cell(row=start_row, column=j, value=name)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
-        cell.border = Border(bottom=Side(style="thin"))
-    widths = [len(c) for c in columns]
-    p_columns = [_is_p(c) for c in columns]
-    for i, row in enumerate(frame.itertuples(index=False), start_row + 1):
-        for j, value in enumerate(row):
-            v = _cell(value)
-            cell = sheet.cell(row=i, column=j + 1, value=v)
-            if isinstance(v, float):
-                if p_columns[j]:
-                    cell.number_format = "0.00E+00" if v < 0.001 else "0.000"
-                widths[j] = max(widths[j], 12)
-            elif v is not None:
-                widths[j] = max(widths[j], len(str(v)))
-    for j, w in enumerate(widths, 1):
-        sheet.column_dimensions[get_column_letter(j)].width = min(60, w + 2)
-    sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
-    if columns:
-        last = get_column_letter(len(columns))
-        sheet.auto_filter.ref = f"A{start_row}:{last}{start_row + max(len(frame), 1)}"
 
 
 def _sheet_name(text: str, used: set[str]) -> str:
@@ -179,3 +149,7 @@ def _sheet_name(text: str, used: set[str]) -> str:
         name = f"{base[: 31 - len(str(i)) - 1]}~{i}"
     used.add(name)
     return name
+
+
+def _file_name(sheet: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", sheet)
