@@ -23,3 +23,9 @@ def test_notebook_executes(tmp_path):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 4
+    bars = [
+        o["data"]["text/html"]
+        for o in outputs
+        if "<progress" in o.get("data", {}).get("text/html", "")
+    ]
+    assert len(bars) == 1 and 'value="9" max="9"' in bars[0]  # one bar, updated in place to done
