@@ -17,7 +17,7 @@ to U and I), as in clogit.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -75,23 +75,33 @@ def score_test(x: np.ndarray, codes: np.ndarray, is_case: np.ndarray) -> tuple[f
 
 def _factorize(ids: pd.Series) -> tuple[np.ndarray, Any]:
     """``pd.factorize(ids)``: codes in order of first appearance (no sort of 10⁶ ids). Integer
-    ids already in ascending order over a compact range (data sorted by pair) get the same
-    codes and uniques from one ``bincount`` instead of a hash table."""
+    ids in ascending order (data sorted by pair) get the same codes and uniques from where the
+    id changes (a cumulative sum) instead of a hash table."""
     x = ids.to_numpy()
     if x.dtype.kind in "iu" and x.size > 1:
-        lo, hi = int(x[0]), int(x[-1])
-        if 0 <= hi - lo < 4 * x.size and bool((x[1:] >= x[:-1]).all()):
-            dense = (x - x[0]).astype(np.intp)
-            present = np.bincount(dense) > 0
-            codes = (np.cumsum(present) - 1)[dense]
-            return codes, np.flatnonzero(present).astype(x.dtype) + x[0]
+        change = x[1:] != x[:-1]
+        if bool((x[1:] >= x[:-1]).all()):
+            codes = np.empty(x.size, dtype=np.intp)
+            codes[0] = 0
+            np.cumsum(change, out=codes[1:])
+            return codes, x[np.r_[0, np.flatnonzero(change) + 1]]
     return pd.factorize(ids)
 
 
-def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None) -> np.ndarray:
+class MatchedSets(NamedTuple):
+    """The validated pair or set of every row."""
+
+    codes: np.ndarray  #: set 0..S−1 of each row, in order of first appearance
+    size: np.ndarray  #: patients per set
+    ordered: bool  #: codes never decrease down the rows (data sorted by pair)
+
+
+def _set_codes(
+    data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None
+) -> MatchedSets:
     """Code 0..S−1 of each row's pair or set; validated: one case and ≥ 1 control per set."""
     ids = data[pair]
-    if ids.isna().any():
+    if ids.dtype.kind not in "iub" and ids.isna().any():
         raise DataError(
             f"{FUNC}(): missing values in pair column '{pair}' "
             f"({describe_ids(row_ids(data, ids.isna(), id_col), id_col)}). Every patient of a "
@@ -99,8 +109,14 @@ def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | Non
             "pair=None."
         )
     codes, uniques = _factorize(ids)
-    size = np.bincount(codes)
-    cases = np.bincount(codes, weights=grp)
+    ordered = bool((codes[1:] >= codes[:-1]).all())
+    if ordered:  # each set is a run of rows: sums by run, no scatter
+        starts = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]
+        size = np.diff(np.r_[starts, codes.size])
+        cases = np.add.reduceat(grp, starts)
+    else:
+        size = np.bincount(codes)
+        cases = np.bincount(codes, weights=grp)
 
     def fail(bad: np.ndarray, what: str, fix: str) -> None:
         rows = bad[codes]
@@ -124,17 +140,21 @@ def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | Non
             "Each pair needs one case and at least one control; drop the incomplete pairs or "
             "pass pair=None.",
         )
-    return codes
+    return MatchedSets(codes, size, ordered)
 
 
-def _pair_positions(codes: np.ndarray, grp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pair_positions(
+    sets: MatchedSets, grp: np.ndarray, cases: np.ndarray, controls: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Row positions (case, control) of each 1:1 pair, in order of first appearance (no sort:
-    each pair code holds exactly one case and one control)."""
+    each pair code holds exactly one case and one control). ``cases``, ``controls``: the rows
+    of each group in row order, already the pairs' order when the data are sorted by pair."""
+    if sets.ordered:
+        return cases, controls
     out = []
-    for g in (1, 0):
-        rows = np.flatnonzero(grp == g)
+    for rows in (cases, controls):
         pos = np.empty(rows.size, dtype=np.int64)
-        pos[codes[rows]] = rows
+        pos[sets.codes[rows]] = rows
         out.append(pos)
     return out[0], out[1]
 

@@ -97,6 +97,7 @@ from ._validate import (
     check_option,
     describe_ids,
     id_column,
+    ids_unique,
     row_ids,
 )
 
@@ -310,21 +311,21 @@ def compare_groups(
 
     frame = data
     idc = id_column(frame, id_col)
-    # is_unique: one hash pass with no boolean array (duplicated() builds one, twice as slow
-    # on pandas 3 strings); the rows are located only when there are duplicates
-    if idc is not None and not frame[idc].is_unique:
+    if idc is not None and not ids_unique(frame[idc]):
         dup = frame[idc].duplicated(keep=False)
         raise DataError(
             f"{FUNC}(): duplicate IDs in column '{idc}' "
             f"({describe_ids(row_ids(frame, dup, idc), idc)}). Each patient must appear once."
         )
     grp = _check_group(frame, group, idc)
+    everyone = np.flatnonzero(grp == 1), np.flatnonzero(grp == 0)  # rows of each group
     matched = pair is not None and pair in frame.columns
     reason = "pair=None" if pair is None else f"no column '{pair}'"
-    codes = _set_codes(frame, pair, grp, idc) if matched else None
-    sets = codes is not None and bool(np.bincount(codes).max() > 2)
+    design = _set_codes(frame, pair, grp, idc) if matched else None
+    codes = design.codes if design is not None else None
+    sets = design is not None and bool(design.size.max() > 2)
     paired = matched and not sets
-    pairs = _pair_positions(codes, grp) if paired else None
+    pairs = _pair_positions(design, grp, *everyone) if paired and design else None
     _check_design_tests(tests, matched, sets, reason)
 
     notes: list[str] = []
@@ -337,10 +338,11 @@ def compare_groups(
         continuous = _is_continuous(frame, var, test, categorical_set, x)
         integers = x is not None and x.dtype.kind in "iu"
         if continuous:
-            if x is None or (not integers and np.isinf(x).any()):  # text, or infinite values
+            complete = integers or (x is not None and _all_finite(x))
+            if x is None or (not complete and np.isinf(x).any()):  # text, or infinite values
                 x = check_numeric(frame, var, FUNC, idc)
             values = x.astype(float, copy=False)
-            missing = np.zeros(len(x), dtype=bool) if integers else np.isnan(values)
+            missing = np.zeros(len(x), dtype=bool) if complete else np.isnan(values)
         elif x is not None:
             missing = np.zeros(len(x), dtype=bool) if integers else np.isnan(x)
         else:
@@ -349,7 +351,8 @@ def compare_groups(
             rows_used, exc = _analysed_sets(frame, var, missing, grp, codes, pair, idc)
             pos1, pos0 = (np.flatnonzero(rows_used & (grp == g)) for g in (1, 0))
         else:
-            pos1, pos0, exc = _analysed(frame, var, missing, grp, pairs, idc)
+            rows_of_var = everyone if pairs is None else pairs
+            pos1, pos0, exc = _analysed(frame, var, missing, rows_of_var, paired, idc)
         excluded.append(exc)
         base = {
             "variable": var,
@@ -397,15 +400,15 @@ def compare_groups(
         "pair": pair if matched else None,
         "paired": paired,
         "design": "1:k sets" if sets else "1:1 pairs" if paired else "unpaired",
-        "n_sets": int(codes.max()) + 1 if matched else None,
+        "n_sets": len(design.size) if design is not None else None,
         "unpaired_reason": None if paired else reason,
         "tests_used": tests_used,
         "median": median,
         "alpha": alpha,
         "correct": correct,
         "exact": exact,
-        "n_1": int((grp == 1).sum()),
-        "n_0": int((grp == 0).sum()),
+        "n_1": len(everyone[0]),
+        "n_0": len(everyone[1]),
     }
     return GroupComparison(
         table=table,
@@ -413,6 +416,13 @@ def compare_groups(
         warnings=tuple(notes),
         settings=settings,
     )
+
+
+def _all_finite(x: np.ndarray) -> bool:
+    """No NaN and no infinity in ``x``: its sum is finite (one reduction instead of a NaN and
+    an infinity pass; a sum that overflows only sends the column to those passes)."""
+    with np.errstate(all="ignore"):
+        return bool(np.isfinite(np.add.reduce(x)))
 
 
 def _order_columns(table: pd.DataFrame, median: bool) -> pd.DataFrame:
