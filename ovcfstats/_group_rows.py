@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ._group_tests import FUNC, _zero_one
-from ._results import empty_excluded, make_excluded
+from ._results import make_excluded
 from ._validate import DataError, check_binary_outcome
 
 CONTINUOUS_TESTS = ("paired_t", "welch", "student", "wilcoxon")
@@ -102,12 +102,13 @@ def _analysed(
     rows: tuple[np.ndarray, np.ndarray],
     paired: bool,
     id_col: str | None,
-) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Row positions of analysed cases and controls and the excluded rows. ``rows``: every
-    case and control row (``paired``: the case and control of each pair, aligned)."""
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame | None]:
+    """Row positions of analysed cases and controls and the excluded rows (None: none).
+    ``rows``: every case and control row (``paired``: the case and control of each pair,
+    aligned)."""
     case, ctrl = rows
     if not missing.any():  # nothing to drop: every row (pair) is analysed
-        return case, ctrl, empty_excluded()
+        return case, ctrl, None
     if not paired:
         excluded = make_excluded(
             _ids_at(data, np.flatnonzero(missing), id_col), var, f"missing {var}"

@@ -310,7 +310,7 @@ def _categorical(
 
     n1, n0 = len(v1), len(v0)
     count1, count0 = _counter(v1), _counter(v0)
-    table = np.array([[count1(lv), count0(lv)] for lv in levels], dtype=float)
+    table = np.array([[count1(lv), count0(lv)] for lv in levels], dtype=float).reshape(-1, 2)
     # v1, v0, levels: integer codes of the levels; shown: (code, label) of the rows to show
     key = test
     common: dict[str, Any] = {"test": LABELS[key]}
@@ -373,10 +373,18 @@ def _categorical(
 
 
 def _counter(codes: np.ndarray) -> Any:
-    """Count of each level code in ``codes`` (all >= 0) from one ``bincount`` pass."""
-    if codes.size and codes.min() < 0:  # not expected (analysed rows have a level)
+    """Count of each level code in ``codes`` (all >= 0) from one pass: ``count_nonzero`` for
+    0/1 codes, else ``bincount``."""
+    if not codes.size:
+        return lambda lv: 0
+    lo, hi = codes.min(), codes.max()
+    if lo < 0:  # not expected (analysed rows have a level)
         return lambda lv: int(np.sum(codes == lv))
-    counts = np.bincount(codes) if codes.size else np.zeros(0, dtype=np.int64)
+    if hi <= 1:
+        ones = np.count_nonzero(codes)
+        counts = np.array([codes.size - ones, ones])
+    else:
+        counts = np.bincount(codes)
     return lambda lv: int(counts[lv]) if 0 <= lv < counts.size else 0
 
 

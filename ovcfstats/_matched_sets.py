@@ -17,7 +17,7 @@ to U and I), as in clogit.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,33 +73,33 @@ def score_test(x: np.ndarray, codes: np.ndarray, is_case: np.ndarray) -> tuple[f
 # -- Table 1 on matched pairs and sets ----------------------------------------------------------
 
 
-def _factorize(ids: pd.Series) -> tuple[np.ndarray, Any]:
-    """``pd.factorize(ids)``: codes in order of first appearance (no sort of 10⁶ ids). Integer
-    ids in ascending order (data sorted by pair) get the same codes and uniques from where the
-    id changes (a cumulative sum) instead of a hash table."""
-    x = ids.to_numpy()
-    if x.dtype.kind in "iu" and x.size > 1:
-        change = x[1:] != x[:-1]
-        if bool((x[1:] >= x[:-1]).all()):
-            codes = np.empty(x.size, dtype=np.intp)
-            codes[0] = 0
-            np.cumsum(change, out=codes[1:])
-            return codes, x[np.r_[0, np.flatnonzero(change) + 1]]
-    return pd.factorize(ids)
+class MatchedSets:
+    """The validated pair or set of every row: ``size`` (patients per set, sets numbered
+    0..S−1 in order of first appearance), ``ordered`` (each set is a run of consecutive rows,
+    as in data sorted by pair) and ``codes`` (the set of each row, built when first used)."""
+
+    def __init__(self, size: np.ndarray, ordered: bool, codes: np.ndarray | None = None):
+        self.size, self.ordered, self._codes = size, ordered, codes
+
+    @property
+    def codes(self) -> np.ndarray:
+        if self._codes is None:  # only ordered sets are built without their codes
+            self._codes = np.repeat(np.arange(self.size.size), self.size)
+        return self._codes
 
 
-class MatchedSets(NamedTuple):
-    """The validated pair or set of every row."""
-
-    codes: np.ndarray  #: set 0..S−1 of each row, in order of first appearance
-    size: np.ndarray  #: patients per set
-    ordered: bool  #: codes never decrease down the rows (data sorted by pair)
+def _runs(x: np.ndarray) -> np.ndarray | None:
+    """First row of each run of equal ids when ``x`` holds integers in ascending order (data
+    sorted by pair: the runs are the sets, numbered as ``pd.factorize`` would), else None."""
+    if x.dtype.kind not in "iu" or x.size < 2 or not bool((x[1:] >= x[:-1]).all()):
+        return None
+    return np.r_[0, np.flatnonzero(x[1:] != x[:-1]) + 1]
 
 
 def _set_codes(
     data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None
 ) -> MatchedSets:
-    """Code 0..S−1 of each row's pair or set; validated: one case and ≥ 1 control per set."""
+    """Each row's pair or set; validated: one case and ≥ 1 control per set."""
     ids = data[pair]
     if ids.dtype.kind not in "iub" and ids.isna().any():
         raise DataError(
@@ -108,18 +108,26 @@ def _set_codes(
             "matched analysis needs its pair or set id; drop unmatched patients or pass "
             "pair=None."
         )
-    codes, uniques = _factorize(ids)
-    ordered = bool((codes[1:] >= codes[:-1]).all())
-    if ordered:  # each set is a run of rows: sums by run, no scatter
-        starts = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]
-        size = np.diff(np.r_[starts, codes.size])
-        cases = np.add.reduceat(grp, starts)
+    x = ids.to_numpy()
+    starts = _runs(x)
+    if starts is not None:
+        design, uniques = MatchedSets(np.diff(np.r_[starts, x.size]), True), x[starts]
     else:
-        size = np.bincount(codes)
-        cases = np.bincount(codes, weights=grp)
+        codes, uniques = pd.factorize(ids)
+        ordered = bool((codes[1:] >= codes[:-1]).all())
+        design = MatchedSets(np.bincount(codes), ordered, codes)
+        if ordered:
+            starts = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]
+    # cases per set: sums over the runs when the sets are runs (no scatter)
+    cases = (
+        np.add.reduceat(grp, starts)
+        if starts is not None
+        else np.bincount(design.codes, weights=grp)
+    )
+    size = design.size
 
     def fail(bad: np.ndarray, what: str, fix: str) -> None:
-        rows = bad[codes]
+        rows = bad[design.codes]
         shown = ", ".join(str(v) for v in uniques[np.flatnonzero(bad)[:5]])
         raise DataError(
             f"{FUNC}(): {what} in column '{pair}' (pair ids: {shown}; "
@@ -140,7 +148,7 @@ def _set_codes(
             "Each pair needs one case and at least one control; drop the incomplete pairs or "
             "pass pair=None.",
         )
-    return MatchedSets(codes, size, ordered)
+    return design
 
 
 def _pair_positions(
@@ -214,7 +222,7 @@ def _analysed_sets(
 def _score_row(
     x: np.ndarray,
     rows: np.ndarray,
-    codes: np.ndarray,
+    design: MatchedSets,
     grp: np.ndarray,
     notes: list[str],
     var: str,
@@ -224,6 +232,7 @@ def _score_row(
     if not rows.size:
         warn(notes, f"{FUNC}(): '{var}': no complete set; no test.", SmallSampleWarning)
         return out
+    codes = design.codes
     # sets renumbered 0..S'−1 in order (np.unique's inverse, without its sort)
     present = np.bincount(codes[rows]) > 0
     recoded = (np.cumsum(present) - 1)[codes[rows]]

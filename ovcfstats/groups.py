@@ -146,6 +146,8 @@ class GroupComparison(Result):
             if r["kind"] == "continuous":
                 name = r["variable"]
                 cells = [_mean_sd(r, g, digits, s.get("median", False)) for g in ("1", "0")]
+            elif r["level"] is None:  # a categorical variable without any value
+                name, cells = r["variable"], ["0", "0"]
             else:
                 name = f"{r['variable']} = {r['level']}"
                 cells = [f"{int(r[f'count_{g}'])} ({r[f'pct_{g}']:.1f}%)" for g in ("1", "0")]
@@ -322,7 +324,6 @@ def compare_groups(
     matched = pair is not None and pair in frame.columns
     reason = "pair=None" if pair is None else f"no column '{pair}'"
     design = _set_codes(frame, pair, grp, idc) if matched else None
-    codes = design.codes if design is not None else None
     sets = design is not None and bool(design.size.max() > 2)
     paired = matched and not sets
     pairs = _pair_positions(design, grp, *everyone) if paired and design else None
@@ -348,12 +349,13 @@ def compare_groups(
         else:
             missing = frame[var].isna().to_numpy()
         if sets:
-            rows_used, exc = _analysed_sets(frame, var, missing, grp, codes, pair, idc)
+            rows_used, exc = _analysed_sets(frame, var, missing, grp, design.codes, pair, idc)
             pos1, pos0 = (np.flatnonzero(rows_used & (grp == g)) for g in (1, 0))
         else:
             rows_of_var = everyone if pairs is None else pairs
             pos1, pos0, exc = _analysed(frame, var, missing, rows_of_var, paired, idc)
-        excluded.append(exc)
+        if exc is not None:
+            excluded.append(exc)
         base = {
             "variable": var,
             "level": None,
@@ -361,13 +363,13 @@ def compare_groups(
             "n_1": len(pos1),
             "n_0": len(pos0),
             "n_pairs": len(pos1) if matched else np.nan,
-            "n_excluded": len(exc),
+            "n_excluded": 0 if exc is None else len(exc),
         }
         if continuous:
             test = test or ("clogit" if sets else "paired_t" if paired else "welch")
             x1, x0 = values[pos1], values[pos0]
             if test == "clogit":
-                score = _score_row(values[:, None], rows_of(pos1, pos0), codes, grp, notes, var)
+                score = _score_row(values[:, None], rows_of(pos1, pos0), design, grp, notes, var)
                 row = {**base, **_describe(x1, x0), **score}
             else:
                 row = {**base, **_continuous(x1, x0, test, paired, alpha, notes, var, exact)}
@@ -380,12 +382,13 @@ def compare_groups(
             test = test or ("clogit" if sets else "chi2")
             col = frame[var]
             values_c, levels, shown = _level_codes(col, missing, x)
+            shown = shown or [(-1, None)]  # no value at all: one empty row, p = NaN
             v1, v0 = values_c[pos1], values_c[pos0]
             if test == "clogit":
                 dummies = np.column_stack(
                     [values_c == lv for lv in levels[1:]] or [np.zeros(len(values_c))]
                 ).astype(float)  # one level only: a constant column, the test is undefined
-                score = _score_row(dummies, rows_of(pos1, pos0), codes, grp, notes, var)
+                score = _score_row(dummies, rows_of(pos1, pos0), design, grp, notes, var)
                 found = [{**_level_row(v1, v0, lv, label), **score} for lv, label in shown]
             else:
                 found = _categorical(
