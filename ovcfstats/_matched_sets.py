@@ -96,9 +96,7 @@ def _runs(x: np.ndarray) -> np.ndarray | None:
     return np.r_[0, np.flatnonzero(x[1:] != x[:-1]) + 1]
 
 
-def _set_codes(
-    data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None
-) -> MatchedSets:
+def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None) -> MatchedSets:
     """Each row's pair or set; validated: one case and ≥ 1 control per set."""
     ids = data[pair]
     if ids.dtype.kind not in "iub" and ids.isna().any():

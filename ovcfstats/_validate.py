@@ -276,9 +276,9 @@ _BYTE_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dty
 
 
 def _text_keys(chunk: Any) -> np.ndarray:
-    """64-bit keys of an Arrow string array from its offsets and UTF-8 bytes: the bytes of each
-    string taken 8 at a time (one unaligned read per string and word) and mixed with its
-    length. Missing entries get key 0 (as does ``""``: a collision for the exact check)."""
+    """64-bit keys of an Arrow string array from its offsets and UTF-8 bytes: strings of up to
+    7 bytes are their bytes and length; longer ones mix their bytes, taken 8 at a time (one
+    unaligned read per string and word), with their length. Missing entries get key 0."""
     import pyarrow as pa
 
     width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
@@ -297,7 +297,9 @@ def _text_keys(chunk: Any) -> np.ndarray:
     lengths = np.diff(offsets)
     longest = int(lengths.max()) if n else 0
     keys = words[starts] & _BYTE_MASKS[np.minimum(lengths, 8)]
-    if longest > 8:
+    if longest < 8:  # the bytes and the length fit in the key: distinct IDs, distinct keys
+        keys |= lengths.astype(np.uint64) << np.uint64(56)
+    else:
         keys ^= lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
         for k in range(8, longest, 8):
             word = words[np.minimum(starts + k, hi - lo)]
