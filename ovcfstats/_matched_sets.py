@@ -76,16 +76,34 @@ def score_test(x: np.ndarray, codes: np.ndarray, is_case: np.ndarray) -> tuple[f
 class MatchedSets:
     """The validated pair or set of every row: ``size`` (patients per set, sets numbered
     0..S−1 in order of first appearance), ``ordered`` (each set is a run of consecutive rows,
-    as in data sorted by pair) and ``codes`` (the set of each row, built when first used)."""
+    as in data sorted by pair), ``codes`` (the set of each row, built when first used) and
+    ``pair_rows`` (rows of the case and of the control of each pair when the data are sorted
+    1:1 pairs, else None)."""
 
-    def __init__(self, size: np.ndarray, ordered: bool, codes: np.ndarray | None = None):
+    def __init__(
+        self,
+        size: np.ndarray,
+        ordered: bool,
+        codes: np.ndarray | None = None,
+        pair_rows: tuple[np.ndarray, np.ndarray] | None = None,
+    ):
         self.size, self.ordered, self._codes = size, ordered, codes
+        self.pair_rows = pair_rows
 
     @property
     def codes(self) -> np.ndarray:
         if self._codes is None:  # only ordered sets are built without their codes
             self._codes = np.repeat(np.arange(self.size.size), self.size)
         return self._codes
+
+
+def _sorted_pairs(x: np.ndarray) -> bool:
+    """Rows 2i and 2i + 1 share an id and the ids increase from pair to pair (integer ids of
+    1:1 pairs sorted by pair): the sets are known without looking for where the id changes."""
+    if x.dtype.kind not in "iu" or x.size < 2 or x.size % 2:
+        return False
+    first, second = x[0::2], x[1::2]
+    return bool((first == second).all() and (first[1:] > second[:-1]).all())
 
 
 def _runs(x: np.ndarray) -> np.ndarray | None:
@@ -107,21 +125,27 @@ def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | Non
             "pair=None."
         )
     x = ids.to_numpy()
-    starts = _runs(x)
-    if starts is not None:
-        design, uniques = MatchedSets(np.diff(np.r_[starts, x.size]), True), x[starts]
+    if _sorted_pairs(x):  # each pair's case is its first or second row
+        half = np.arange(0, x.size, 2)
+        rows = (half + grp[1::2], half + grp[0::2])
+        design = MatchedSets(np.full(half.size, 2), True, pair_rows=rows)
+        uniques, cases = x[0::2], grp[0::2] + grp[1::2]
     else:
-        codes, uniques = pd.factorize(ids)
-        ordered = bool((codes[1:] >= codes[:-1]).all())
-        design = MatchedSets(np.bincount(codes), ordered, codes)
-        if ordered:
-            starts = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]
-    # cases per set: sums over the runs when the sets are runs (no scatter)
-    cases = (
-        np.add.reduceat(grp, starts)
-        if starts is not None
-        else np.bincount(design.codes, weights=grp)
-    )
+        starts = _runs(x)
+        if starts is not None:
+            design, uniques = MatchedSets(np.diff(np.r_[starts, x.size]), True), x[starts]
+        else:
+            codes, uniques = pd.factorize(ids)
+            ordered = bool((codes[1:] >= codes[:-1]).all())
+            design = MatchedSets(np.bincount(codes), ordered, codes)
+            if ordered:
+                starts = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]
+        # cases per set: sums over the runs when the sets are runs (no scatter)
+        cases = (
+            np.add.reduceat(grp, starts)
+            if starts is not None
+            else np.bincount(design.codes, weights=grp)
+        )
     size = design.size
 
     def fail(bad: np.ndarray, what: str, fix: str) -> None:
@@ -149,18 +173,19 @@ def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | Non
     return design
 
 
-def _pair_positions(
-    sets: MatchedSets, grp: np.ndarray, cases: np.ndarray, controls: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _pair_positions(sets: MatchedSets, grp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row positions (case, control) of each 1:1 pair, in order of first appearance (no sort:
-    each pair code holds exactly one case and one control). ``cases``, ``controls``: the rows
-    of each group in row order, already the pairs' order when the data are sorted by pair."""
+    each pair code holds exactly one case and one control; when each pair is a run of rows,
+    the rows of each group are already in the pairs' order)."""
+    if sets.pair_rows is not None:
+        return sets.pair_rows
+    rows = np.flatnonzero(grp == 1), np.flatnonzero(grp == 0)
     if sets.ordered:
-        return cases, controls
+        return rows
     out = []
-    for rows in (cases, controls):
-        pos = np.empty(rows.size, dtype=np.int64)
-        pos[sets.codes[rows]] = rows
+    for group_rows in rows:
+        pos = np.empty(group_rows.size, dtype=np.int64)
+        pos[sets.codes[group_rows]] = group_rows
         out.append(pos)
     return out[0], out[1]
 

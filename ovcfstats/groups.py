@@ -320,13 +320,14 @@ def compare_groups(
             f"({describe_ids(row_ids(frame, dup, idc), idc)}). Each patient must appear once."
         )
     grp = _check_group(frame, group, idc)
-    everyone = np.flatnonzero(grp == 1), np.flatnonzero(grp == 0)  # rows of each group
     matched = pair is not None and pair in frame.columns
     reason = "pair=None" if pair is None else f"no column '{pair}'"
     design = _set_codes(frame, pair, grp, idc) if matched else None
     sets = design is not None and bool(design.size.max() > 2)
-    paired = matched and not sets
-    pairs = _pair_positions(design, grp, *everyone) if paired and design else None
+    paired = design is not None and not sets
+    pairs = _pair_positions(design, grp) if paired and design is not None else None
+    # rows of each group (with pairs: the case and control of each pair)
+    everyone = pairs if pairs is not None else (np.flatnonzero(grp == 1), np.flatnonzero(grp == 0))
     _check_design_tests(tests, matched, sets, reason)
 
     notes: list[str] = []
@@ -352,8 +353,7 @@ def compare_groups(
             rows_used, exc = _analysed_sets(frame, var, missing, grp, design.codes, pair, idc)
             pos1, pos0 = (np.flatnonzero(rows_used & (grp == g)) for g in (1, 0))
         else:
-            rows_of_var = everyone if pairs is None else pairs
-            pos1, pos0, exc = _analysed(frame, var, missing, rows_of_var, paired, idc)
+            pos1, pos0, exc = _analysed(frame, var, missing, everyone, paired, idc)
         if exc is not None:
             excluded.append(exc)
         base = {
@@ -397,7 +397,7 @@ def compare_groups(
             for r in found:
                 tests_used[var] = r.pop("_key")
                 rows.append({**base, **r})
-    table = _order_columns(pd.DataFrame(rows), median)
+    table = _order_columns(rows, median)
     settings = {
         "group": group,
         "pair": pair if matched else None,
@@ -428,7 +428,8 @@ def _all_finite(x: np.ndarray) -> bool:
         return bool(np.isfinite(np.add.reduce(x)))
 
 
-def _order_columns(table: pd.DataFrame, median: bool) -> pd.DataFrame:
+def _order_columns(rows: list[dict[str, Any]], median: bool) -> pd.DataFrame:
+    """The table of ``rows`` with its columns in order (absent values NaN)."""
     cols = [
         "variable",
         "level",
@@ -461,12 +462,17 @@ def _order_columns(table: pd.DataFrame, median: bool) -> pd.DataFrame:
         "p",
         "smd",
     ]
-    table = table.reindex(columns=cols)
-    table["level"] = table["level"].astype(object)
-    float_cols = [
-        c
-        for c in cols
-        if c not in ("variable", "level", "kind", "test", "n_1", "n_0", "n_excluded")
-    ]
-    table[float_cols] = table[float_cols].astype(float)
-    return table
+    text = ("variable", "kind", "test")
+    integer = ("n_1", "n_0", "n_excluded")
+    columns: dict[str, Any] = {}
+    for c in cols:  # column by column from the row dicts: one conversion each
+        values = [r.get(c, np.nan) for r in rows]
+        if c in text:
+            columns[c] = pd.Series(values)
+        elif c == "level":  # pandas' inference, then object (0/1 levels read 1.0)
+            columns[c] = pd.Series(values).astype(object)
+        elif c in integer:
+            columns[c] = np.array(values, dtype=np.int64)
+        else:
+            columns[c] = np.array(values, dtype=float)
+    return pd.DataFrame(columns)
