@@ -328,6 +328,7 @@ def compare_groups(
     pairs = _pair_positions(design, grp) if paired and design is not None else None
     # rows of each group (with pairs: the case and control of each pair)
     everyone = pairs if pairs is not None else (np.flatnonzero(grp == 1), np.flatnonzero(grp == 0))
+    strides = _as_slice(everyone[0]), _as_slice(everyone[1])
     _check_design_tests(tests, matched, sets, reason)
 
     notes: list[str] = []
@@ -367,7 +368,7 @@ def compare_groups(
         }
         if continuous:
             test = test or ("clogit" if sets else "paired_t" if paired else "welch")
-            x1, x0 = values[pos1], values[pos0]
+            x1, x0 = _take(values, pos1, pos0, strides if exc is None else None)
             if test == "clogit":
                 score = _score_row(values[:, None], rows_of(pos1, pos0), design, grp, notes, var)
                 row = {**base, **_describe(x1, x0), **score}
@@ -383,7 +384,7 @@ def compare_groups(
             col = frame[var]
             values_c, levels, shown = _level_codes(col, missing, x)
             shown = shown or [(-1, None)]  # no value at all: one empty row, p = NaN
-            v1, v0 = values_c[pos1], values_c[pos0]
+            v1, v0 = _take(values_c, pos1, pos0, strides if exc is None else None)
             if test == "clogit":
                 dummies = np.column_stack(
                     [values_c == lv for lv in levels[1:]] or [np.zeros(len(values_c))]
@@ -418,6 +419,32 @@ def compare_groups(
         excluded=concat_excluded(excluded),
         warnings=tuple(notes),
         settings=settings,
+    )
+
+
+def _as_slice(pos: np.ndarray) -> slice | None:
+    """``pos`` as a slice when the rows are evenly spaced (e.g. every case of data sorted by
+    pair with the case first): its values are then a view, not a copy."""
+    if pos.size < 2 or pos[1] <= pos[0]:
+        return None
+    step = int(pos[1] - pos[0])
+    if int(pos[-1] - pos[0]) != step * (pos.size - 1) or not (np.diff(pos) == step).all():
+        return None
+    return slice(int(pos[0]), int(pos[-1]) + 1, step)
+
+
+def _take(
+    values: np.ndarray,
+    pos1: np.ndarray,
+    pos0: np.ndarray,
+    strides: tuple[slice | None, slice | None] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The values of the rows ``pos1`` and ``pos0``: views where ``strides`` gives them as
+    slices (the sums over a view are the sums over its copy, bit for bit), else copies."""
+    s1, s0 = strides or (None, None)
+    return (
+        values[s1] if s1 is not None else values[pos1],
+        values[s0] if s0 is not None else values[pos0],
     )
 
 
