@@ -389,17 +389,17 @@ def _counter(codes: np.ndarray) -> Any:
 
 
 def _level_codes(
-    col: pd.Series, missing: np.ndarray, x: np.ndarray | None = None
+    col: pd.Series, missing: np.ndarray, x: np.ndarray | None = None, zero_one: bool = False
 ) -> tuple[np.ndarray, list[int], list[tuple[int, Any]]]:
     """Integer codes of a categorical column (−1 missing), the codes of its levels, and the
     (code, label) of the levels shown as rows. Codes make the counting O(n) integer work.
     ``x``: the column's numbers when already converted (float, or a numpy integer column's
-    own array)."""
+    own array); ``zero_one``: ``x`` is already known to hold only 0, 1 and missing values."""
     numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
     if numeric:
         if x is None:
             x = col.to_numpy(dtype=float, na_value=np.nan)
-        if _zero_one(x, integral=x.dtype.kind in "iu"):
+        if zero_one or _zero_one(x, integral=x.dtype.kind in "iu"):
             # 0/1 fast path: the value is its own code (level 1 shown)
             if not missing.any():
                 return x.astype(np.int64, copy=False), [0, 1], [(1, 1)]

@@ -382,7 +382,9 @@ def compare_groups(
         else:
             test = test or ("clogit" if sets else "chi2")
             col = frame[var]
-            values_c, levels, shown = _level_codes(col, missing, x)
+            # a numeric column found categorical by its values holds only 0/1
+            by_values = x is not None and var not in tests and var not in categorical_set
+            values_c, levels, shown = _level_codes(col, missing, x, zero_one=by_values)
             shown = shown or [(-1, None)]  # no value at all: one empty row, p = NaN
             v1, v0 = _take(values_c, pos1, pos0, strides if exc is None else None)
             if test == "clogit":
