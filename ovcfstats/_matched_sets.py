@@ -127,9 +127,13 @@ def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | Non
     x = ids.to_numpy()
     if _sorted_pairs(x):  # each pair's case is its first or second row
         half = np.arange(0, x.size, 2)
-        rows = (half + grp[1::2], half + grp[0::2])
+        first = grp[0::2]
+        if first.all() or not first.any():  # the case always first (or always second)
+            rows = (half, half + 1) if first[0] else (half + 1, half)
+        else:
+            rows = (half + grp[1::2], half + first)
         design = MatchedSets(np.full(half.size, 2), True, pair_rows=rows)
-        uniques, cases = x[0::2], grp[0::2] + grp[1::2]
+        uniques, cases = x[0::2], first + grp[1::2]
     else:
         starts = _runs(x)
         if starts is not None:
