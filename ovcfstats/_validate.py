@@ -265,7 +265,7 @@ def _id_keys(ids: pd.Series) -> np.ndarray | None:
     if not isinstance(arrow, pa.ChunkedArray):
         arrow = pa.chunked_array([arrow])
     if arrow.null_count > 1:
-        return None  # several missing IDs: pandas says duplicate; let it name the rule
+        return None  # several missing IDs: duplicates for pandas, whatever their slots hold
     if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
         return None
     return np.concatenate([_text_keys(chunk) for chunk in arrow.chunks] or [np.zeros(0)])
@@ -278,7 +278,7 @@ _BYTE_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dty
 def _text_keys(chunk: Any) -> np.ndarray:
     """64-bit keys of an Arrow string array from its offsets and UTF-8 bytes: strings of up to
     7 bytes are their bytes and length; longer ones mix their bytes, taken 8 at a time (one
-    unaligned read per string and word), with their length. Missing entries get key 0."""
+    unaligned read per string and word), with their length."""
     import pyarrow as pa
 
     width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
@@ -306,6 +306,4 @@ def _text_keys(chunk: Any) -> np.ndarray:
             word &= _BYTE_MASKS[np.clip(lengths - k, 0, 8)]
             keys *= np.uint64(0xFF51AFD7ED558CCD)  # multiply-xor mixing, wrapping mod 2⁶⁴
             keys ^= word
-    if chunk.null_count:
-        keys[np.asarray(chunk.is_null())] = 0
-    return keys
+    return keys  # a missing entry's key is arbitrary: at most one per column gets here

@@ -94,6 +94,17 @@ def test_chunked_arrow_ids_are_all_read():
     assert ids_unique(both.iloc[1:])
 
 
+def test_missing_ids_are_one_value_whatever_their_arrow_slots_hold():
+    """Arrow lets a missing entry span bytes ("ab" and "cd" here): two of them are still two
+    missing IDs, i.e. a duplicate for pandas; one of them next to distinct IDs is not."""
+    offsets = pa.py_buffer(np.array([0, 2, 4, 5], dtype=np.int32).tobytes())
+    data = pa.py_buffer(b"abcdx")
+    for valid, unique in ((0b100, False), (0b110, True)):
+        arr = pa.Array.from_buffers(pa.string(), 3, [pa.py_buffer(bytes([valid])), offsets, data])
+        series = pd.Series(pd.arrays.ArrowExtensionArray(arr))
+        assert ids_unique(series) is unique is series.is_unique
+
+
 def test_equal_keys_of_different_ids_go_to_the_exact_check(monkeypatch):
     """Keys only prove IDs distinct; colliding keys (all forced equal here) leave the verdict
     to pandas, so a collision can never report a duplicate that is not there."""
@@ -219,6 +230,18 @@ def test_sorted_pairs_give_the_table_of_shuffled_pairs(seed, n_pairs, blanks):
         assert sorted(map(tuple, res.excluded.values)) == sorted(
             map(tuple, ordered.excluded.values)
         )
+
+
+def test_a_pair_id_shared_by_two_adjacent_pairs_is_one_set_with_two_cases():
+    df = pd.DataFrame(
+        {
+            "case": [1, 0, 1, 0, 1, 0],
+            "pair_id": [1, 1, 1, 1, 2, 2],
+            "x": [1.0, 2.0, 3.0, 4.5, 5.0, 6.5],
+        }
+    )
+    with pytest.raises(DataError, match=r"more than one case.*pair ids: 1;"):
+        compare_groups(df, ["x"])
 
 
 def test_text_variable_without_any_value_gives_one_empty_row():
