@@ -268,7 +268,8 @@ def _id_keys(ids: pd.Series) -> np.ndarray | None:
         return None  # several missing IDs: duplicates for pandas, whatever their slots hold
     if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
         return None
-    return np.concatenate([_text_keys(chunk) for chunk in arrow.chunks] or [np.zeros(0)])
+    parts = [_text_keys(chunk) for chunk in arrow.chunks]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts or [np.zeros(0, np.uint64)])
 
 
 #: Masks keeping the first 0..8 bytes of a little-endian 8-byte word.
@@ -286,23 +287,24 @@ def _text_keys(chunk: Any) -> np.ndarray:
     buffers = chunk.buffers()
     offsets = np.frombuffer(
         buffers[1], dtype=width, count=n + 1, offset=chunk.offset * np.dtype(width).itemsize
-    ).astype(np.int64)
+    ).astype(np.int64, copy=False)
     lo, hi = int(offsets[0]), int(offsets[-1])
     data = np.zeros(hi - lo + 8, dtype=np.uint8)  # 8 spare bytes: every read stays inside
     if hi > lo:
         data[: hi - lo] = np.frombuffer(buffers[2], dtype=np.uint8, count=hi - lo, offset=lo)
     # the 8-byte little-endian word starting at every byte (a strided view, no copy)
     words = np.ndarray((hi - lo + 1,), dtype="<u8", buffer=data, strides=(1,))
-    starts = offsets[:-1] - lo
+    starts = offsets[:-1] - lo if lo else offsets[:-1]
     lengths = np.diff(offsets)
     longest = int(lengths.max()) if n else 0
-    keys = words[starts] & _BYTE_MASKS[np.minimum(lengths, 8)]
+    keys = words[starts]
+    keys &= _BYTE_MASKS[lengths if longest <= 8 else np.minimum(lengths, 8)]
     if longest < 8:  # the bytes and the length fit in the key: distinct IDs, distinct keys
-        keys |= lengths.astype(np.uint64) << np.uint64(56)
+        keys |= lengths.view(np.uint64) << np.uint64(56)
     else:
-        keys ^= lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        keys ^= lengths.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
         for k in range(8, longest, 8):
-            word = words[np.minimum(starts + k, hi - lo)]
+            word = words[np.minimum(starts + k, words.size - 1)]
             word &= _BYTE_MASKS[np.clip(lengths - k, 0, 8)]
             keys *= np.uint64(0xFF51AFD7ED558CCD)  # multiply-xor mixing, wrapping mod 2⁶⁴
             keys ^= word
