@@ -1,7 +1,8 @@
-"""Table 1's shortcuts (one conversion per column, min/max 0/1 check, bincount counts, no-missing
-paths, integer group column, ``is_unique`` ID check) give the numbers of the plain computation:
-scipy's tests on the rows selected by hand, on random data with blanks, text IDs, shuffled rows,
-0/1 columns stored as int, float (with blanks) or nullable integers, and text levels."""
+"""Table 1's shortcuts (one conversion per column, min/max 0/1 check, one-pass counts, no-missing
+paths, integer group column, sorted pair ids, keyed ID check) give the numbers of the plain
+computation: scipy's tests on the rows selected by hand, on random data with blanks, text IDs,
+shuffled rows, 0/1 columns stored as int, float (with blanks) or nullable integers, and text
+levels."""
 
 import warnings
 
