@@ -245,7 +245,7 @@ def _id_keys(ids: pd.Series) -> np.ndarray | None:
     """One integer key per ID (equal IDs, equal keys) or None where pandas should decide."""
     dtype = ids.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        return np.asarray(ids.cat.codes, dtype=np.int64)  # −1 (missing) repeats like NaN
+        return np.array(ids.cat.codes, dtype=np.int64)  # a copy (sorted in place); −1: NaN
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         return ids.to_numpy().copy()
     if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):

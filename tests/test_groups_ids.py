@@ -87,6 +87,16 @@ def test_mixed_and_float_ids_are_left_to_pandas(ids):
     assert ids_unique(series) == series.is_unique
 
 
+@pytest.mark.parametrize("dtype", ["int64", "category", "string[pyarrow]", object])
+def test_the_id_check_leaves_the_column_as_it_was(dtype):
+    ids = pd.Series([9, 3, 7, 1] if dtype == "int64" else ["P9", "P3", "P7", "P1"], dtype=dtype)
+    before = ids.copy()
+    assert ids_unique(ids)
+    pd.testing.assert_series_equal(ids, before)
+    if dtype == "category":
+        np.testing.assert_array_equal(ids.cat.codes, before.cat.codes)
+
+
 def test_chunked_arrow_ids_are_all_read():
     first = pd.Series(["P1", "P2"], dtype=pd.ArrowDtype(pa.string()))
     both = pd.concat([first, pd.Series(["P3", "P1"], dtype=first.dtype)], ignore_index=True)
