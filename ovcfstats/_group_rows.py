@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ._group_tests import FUNC, _zero_one
-from ._results import empty_excluded, make_excluded
+from ._results import make_excluded
 from ._validate import DataError, check_binary_outcome
 
 CONTINUOUS_TESTS = ("paired_t", "welch", "student", "wilcoxon")
@@ -28,7 +28,7 @@ def _check_group(data: pd.DataFrame, group: str, id_col: str | None) -> np.ndarr
     if col.dtype.kind in "iu":  # numpy integers (no missing values): two reductions settle it
         x = col.to_numpy()
         if x.size and x.min() == 0 and x.max() == 1:
-            return x.astype(int)
+            return x.astype(int, copy=False)
     levels = pd.unique(col.dropna())
     if len(levels) != 2:
         shown = ", ".join(repr(v) for v in sorted(levels, key=str)[:6])
@@ -99,34 +99,33 @@ def _analysed(
     data: pd.DataFrame,
     var: str,
     missing: np.ndarray,
-    grp: np.ndarray,
-    pairs: tuple[np.ndarray, np.ndarray] | None,
+    rows: tuple[np.ndarray, np.ndarray],
+    paired: bool,
     id_col: str | None,
-) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Row positions of analysed cases and controls (aligned by pair) and the excluded rows."""
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame | None]:
+    """Row positions of analysed cases and controls and the excluded rows (None: none).
+    ``rows``: every case and control row (``paired``: the case and control of each pair,
+    aligned)."""
+    case, ctrl = rows
     if not missing.any():  # nothing to drop: every row (pair) is analysed
-        if pairs is None:
-            return np.flatnonzero(grp == 1), np.flatnonzero(grp == 0), empty_excluded()
-        return pairs[0], pairs[1], empty_excluded()
-    if pairs is None:
-        keep = ~missing
+        return case, ctrl, None
+    if not paired:
         excluded = make_excluded(
             _ids_at(data, np.flatnonzero(missing), id_col), var, f"missing {var}"
         )
-        return np.flatnonzero(keep & (grp == 1)), np.flatnonzero(keep & (grp == 0)), excluded
-    case, ctrl = pairs
+        return case[~missing[case]], ctrl[~missing[ctrl]], excluded
     bad = missing[case] | missing[ctrl]
-    rows, reasons = [], []
+    rows_out, reasons = [], []
     if bad.any():
         who = np.column_stack([case[bad], ctrl[bad]])
         ids = np.asarray(_ids_at(data, who.ravel(), id_col), dtype=object).reshape(-1, 2)
         for (c, k), (id_c, id_k) in zip(who, ids, strict=True):
             for me, mine, theirs in ((c, id_c, id_k), (k, id_k, id_c)):
-                rows.append(mine)
+                rows_out.append(mine)
                 reasons.append(
                     f"missing {var}" if missing[me] else f"pair partner {theirs} missing {var}"
                 )
-    return case[~bad], ctrl[~bad], make_excluded(rows, var, reasons)
+    return case[~bad], ctrl[~bad], make_excluded(rows_out, var, reasons)
 
 
 def _ids_at(data: pd.DataFrame, positions: np.ndarray, id_col: str | None) -> list:

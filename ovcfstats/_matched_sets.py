@@ -73,37 +73,87 @@ def score_test(x: np.ndarray, codes: np.ndarray, is_case: np.ndarray) -> tuple[f
 # -- Table 1 on matched pairs and sets ----------------------------------------------------------
 
 
-def _factorize(ids: pd.Series) -> tuple[np.ndarray, Any]:
-    """``pd.factorize(ids)``: codes in order of first appearance (no sort of 10⁶ ids). Integer
-    ids already in ascending order over a compact range (data sorted by pair) get the same
-    codes and uniques from one ``bincount`` instead of a hash table."""
-    x = ids.to_numpy()
-    if x.dtype.kind in "iu" and x.size > 1:
-        lo, hi = int(x[0]), int(x[-1])
-        if 0 <= hi - lo < 4 * x.size and bool((x[1:] >= x[:-1]).all()):
-            dense = (x - x[0]).astype(np.intp)
-            present = np.bincount(dense) > 0
-            codes = (np.cumsum(present) - 1)[dense]
-            return codes, np.flatnonzero(present).astype(x.dtype) + x[0]
-    return pd.factorize(ids)
+class MatchedSets:
+    """The validated pair or set of every row: ``size`` (patients per set, sets numbered
+    0..S−1 in order of first appearance), ``ordered`` (each set is a run of consecutive rows,
+    as in data sorted by pair), ``codes`` (the set of each row, built when first used) and
+    ``pair_rows`` (rows of the case and of the control of each pair when the data are sorted
+    1:1 pairs, else None)."""
+
+    def __init__(
+        self,
+        size: np.ndarray,
+        ordered: bool,
+        codes: np.ndarray | None = None,
+        pair_rows: tuple[np.ndarray, np.ndarray] | None = None,
+    ):
+        self.size, self.ordered, self._codes = size, ordered, codes
+        self.pair_rows = pair_rows
+
+    @property
+    def codes(self) -> np.ndarray:
+        if self._codes is None:  # only ordered sets are built without their codes
+            self._codes = np.repeat(np.arange(self.size.size), self.size)
+        return self._codes
 
 
-def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None) -> np.ndarray:
-    """Code 0..S−1 of each row's pair or set; validated: one case and ≥ 1 control per set."""
+def _sorted_pairs(x: np.ndarray) -> bool:
+    """Rows 2i and 2i + 1 share an id and the ids increase from pair to pair (integer ids of
+    1:1 pairs sorted by pair): the sets are known without looking for where the id changes."""
+    if x.dtype.kind not in "iu" or x.size < 2 or x.size % 2:
+        return False
+    first, second = x[0::2], x[1::2]
+    return bool((first == second).all() and (first[1:] > second[:-1]).all())
+
+
+def _runs(x: np.ndarray) -> np.ndarray | None:
+    """First row of each run of equal ids when ``x`` holds integers in ascending order (data
+    sorted by pair: the runs are the sets, numbered as ``pd.factorize`` would), else None."""
+    if x.dtype.kind not in "iu" or x.size < 2 or not bool((x[1:] >= x[:-1]).all()):
+        return None
+    return np.r_[0, np.flatnonzero(x[1:] != x[:-1]) + 1]
+
+
+def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | None) -> MatchedSets:
+    """Each row's pair or set; validated: one case and ≥ 1 control per set."""
     ids = data[pair]
-    if ids.isna().any():
+    if ids.dtype.kind not in "iub" and ids.isna().any():
         raise DataError(
             f"{FUNC}(): missing values in pair column '{pair}' "
             f"({describe_ids(row_ids(data, ids.isna(), id_col), id_col)}). Every patient of a "
             "matched analysis needs its pair or set id; drop unmatched patients or pass "
             "pair=None."
         )
-    codes, uniques = _factorize(ids)
-    size = np.bincount(codes)
-    cases = np.bincount(codes, weights=grp)
+    x = ids.to_numpy()
+    if _sorted_pairs(x):  # each pair's case is its first or second row
+        half = np.arange(0, x.size, 2)
+        first = grp[0::2]
+        if first.all() or not first.any():  # the case always first (or always second)
+            rows = (half, half + 1) if first[0] else (half + 1, half)
+        else:
+            rows = (half + grp[1::2], half + first)
+        design = MatchedSets(np.full(half.size, 2), True, pair_rows=rows)
+        uniques, cases = x[0::2], first + grp[1::2]
+    else:
+        starts = _runs(x)
+        if starts is not None:
+            design, uniques = MatchedSets(np.diff(np.r_[starts, x.size]), True), x[starts]
+        else:
+            codes, uniques = pd.factorize(ids)
+            ordered = bool((codes[1:] >= codes[:-1]).all())
+            design = MatchedSets(np.bincount(codes), ordered, codes)
+            if ordered:
+                starts = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]
+        # cases per set: sums over the runs when the sets are runs (no scatter)
+        cases = (
+            np.add.reduceat(grp, starts)
+            if starts is not None
+            else np.bincount(design.codes, weights=grp)
+        )
+    size = design.size
 
     def fail(bad: np.ndarray, what: str, fix: str) -> None:
-        rows = bad[codes]
+        rows = bad[design.codes]
         shown = ", ".join(str(v) for v in uniques[np.flatnonzero(bad)[:5]])
         raise DataError(
             f"{FUNC}(): {what} in column '{pair}' (pair ids: {shown}; "
@@ -124,17 +174,22 @@ def _set_codes(data: pd.DataFrame, pair: str, grp: np.ndarray, id_col: str | Non
             "Each pair needs one case and at least one control; drop the incomplete pairs or "
             "pass pair=None.",
         )
-    return codes
+    return design
 
 
-def _pair_positions(codes: np.ndarray, grp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pair_positions(sets: MatchedSets, grp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row positions (case, control) of each 1:1 pair, in order of first appearance (no sort:
-    each pair code holds exactly one case and one control)."""
+    each pair code holds exactly one case and one control; when each pair is a run of rows,
+    the rows of each group are already in the pairs' order)."""
+    if sets.pair_rows is not None:
+        return sets.pair_rows
+    rows = np.flatnonzero(grp == 1), np.flatnonzero(grp == 0)
+    if sets.ordered:
+        return rows
     out = []
-    for g in (1, 0):
-        rows = np.flatnonzero(grp == g)
-        pos = np.empty(rows.size, dtype=np.int64)
-        pos[codes[rows]] = rows
+    for group_rows in rows:
+        pos = np.empty(group_rows.size, dtype=np.int64)
+        pos[sets.codes[group_rows]] = group_rows
         out.append(pos)
     return out[0], out[1]
 
@@ -194,7 +249,7 @@ def _analysed_sets(
 def _score_row(
     x: np.ndarray,
     rows: np.ndarray,
-    codes: np.ndarray,
+    design: MatchedSets,
     grp: np.ndarray,
     notes: list[str],
     var: str,
@@ -204,6 +259,7 @@ def _score_row(
     if not rows.size:
         warn(notes, f"{FUNC}(): '{var}': no complete set; no test.", SmallSampleWarning)
         return out
+    codes = design.codes
     # sets renumbered 0..S'−1 in order (np.unique's inverse, without its sort)
     present = np.bincount(codes[rows]) > 0
     recoded = (np.cumsum(present) - 1)[codes[rows]]

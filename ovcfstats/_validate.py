@@ -210,3 +210,102 @@ def split_missing(
             variables.append(col)
             reasons.append(f"missing {col}")
     return data[~incomplete], make_excluded(ids, variables, reasons)
+
+
+def ids_unique(ids: pd.Series) -> bool:
+    """``ids.is_unique`` (missing IDs count as one value), fast for the usual ID columns.
+
+    Hashing 10⁶ Python or Arrow strings in a hash table costs about 0.1 s. Text IDs are
+    instead read as bytes from their Arrow buffers (object columns of ``str`` converted to
+    Arrow first, one C pass) and reduced to one 64-bit key per ID; integer IDs are their own
+    keys, categorical IDs their codes. One ``np.sort`` of the keys then shows whether any two
+    are equal. Equal IDs always give equal keys, so distinct keys prove the IDs distinct;
+    when two keys are equal (a duplicate, or two different IDs whose keys collide) pandas'
+    exact check decides. Other dtypes go to pandas directly.
+
+    Examples
+    --------
+    >>> ids_unique(pd.Series(["P1", "P10", "P2"]))
+    True
+    >>> ids_unique(pd.Series(["P1", "P10", "P1"]))
+    False
+    """
+    keys = _id_keys(ids)
+    if keys is None:
+        return bool(ids.is_unique)
+    if keys.size < 2:
+        return True
+    keys.sort()
+    if (keys[1:] != keys[:-1]).all():
+        return True
+    return bool(ids.is_unique)  # a duplicate, or a key collision: the exact check decides
+
+
+def _id_keys(ids: pd.Series) -> np.ndarray | None:
+    """One integer key per ID (equal IDs, equal keys) or None where pandas should decide."""
+    dtype = ids.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return np.array(ids.cat.codes, dtype=np.int64)  # a copy (sorted in place); −1: NaN
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        return ids.to_numpy().copy()
+    if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
+        return None
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pandas' own check
+        return None
+    values = ids.array
+    try:
+        if hasattr(values, "__arrow_array__"):  # Arrow-backed or pandas string arrays
+            arrow = pa.array(values)
+        else:  # object column: Python strings to Arrow in one C pass
+            arrow = pa.array(ids.to_numpy(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None  # not all text (numbers, mixed types)
+    if not isinstance(arrow, pa.ChunkedArray):
+        arrow = pa.chunked_array([arrow])
+    if arrow.null_count > 1:
+        return None  # several missing IDs: duplicates for pandas, whatever their slots hold
+    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        return None
+    parts = [_text_keys(chunk) for chunk in arrow.chunks]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts or [np.zeros(0, np.uint64)])
+
+
+#: Masks keeping the first 0..8 bytes of a little-endian 8-byte word.
+_BYTE_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=np.uint64)
+
+
+def _text_keys(chunk: Any) -> np.ndarray:
+    """64-bit keys of an Arrow string array from its offsets and UTF-8 bytes: strings of up to
+    7 bytes are their bytes and length; longer ones mix their bytes, taken 8 at a time (one
+    unaligned read per string and word), with their length."""
+    import pyarrow as pa
+
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    n = len(chunk)
+    buffers = chunk.buffers()
+    offsets = np.frombuffer(
+        buffers[1], dtype=width, count=n + 1, offset=chunk.offset * np.dtype(width).itemsize
+    ).astype(np.int64, copy=False)
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    data = np.zeros(hi - lo + 8, dtype=np.uint8)  # 8 spare bytes: every read stays inside
+    if hi > lo:
+        data[: hi - lo] = np.frombuffer(buffers[2], dtype=np.uint8, count=hi - lo, offset=lo)
+    # the 8-byte little-endian word starting at every byte (a strided view, no copy)
+    words = np.ndarray((hi - lo + 1,), dtype="<u8", buffer=data, strides=(1,))
+    starts = offsets[:-1] - lo if lo else offsets[:-1]
+    lengths = np.diff(offsets)
+    longest = int(lengths.max()) if n else 0
+    keys = words[starts]
+    keys &= _BYTE_MASKS[lengths if longest <= 8 else np.minimum(lengths, 8)]
+    if longest < 8:  # the bytes and the length fit in the key: distinct IDs, distinct keys
+        keys |= lengths.view(np.uint64) << np.uint64(56)
+    else:
+        keys ^= lengths.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        for k in range(8, longest, 8):
+            word = words[np.minimum(starts + k, words.size - 1)]
+            word &= _BYTE_MASKS[np.clip(lengths - k, 0, 8)]
+            keys *= np.uint64(0xFF51AFD7ED558CCD)  # multiply-xor mixing, wrapping mod 2⁶⁴
+            keys ^= word
+    return keys  # a missing entry's key is arbitrary: at most one per column gets here

@@ -97,6 +97,7 @@ from ._validate import (
     check_option,
     describe_ids,
     id_column,
+    ids_unique,
     row_ids,
 )
 
@@ -145,6 +146,8 @@ class GroupComparison(Result):
             if r["kind"] == "continuous":
                 name = r["variable"]
                 cells = [_mean_sd(r, g, digits, s.get("median", False)) for g in ("1", "0")]
+            elif r["level"] is None:  # a categorical variable without any value
+                name, cells = r["variable"], ["0", "0"]
             else:
                 name = f"{r['variable']} = {r['level']}"
                 cells = [f"{int(r[f'count_{g}'])} ({r[f'pct_{g}']:.1f}%)" for g in ("1", "0")]
@@ -310,9 +313,7 @@ def compare_groups(
 
     frame = data
     idc = id_column(frame, id_col)
-    # is_unique: one hash pass with no boolean array (duplicated() builds one, twice as slow
-    # on pandas 3 strings); the rows are located only when there are duplicates
-    if idc is not None and not frame[idc].is_unique:
+    if idc is not None and not ids_unique(frame[idc]):
         dup = frame[idc].duplicated(keep=False)
         raise DataError(
             f"{FUNC}(): duplicate IDs in column '{idc}' "
@@ -321,10 +322,13 @@ def compare_groups(
     grp = _check_group(frame, group, idc)
     matched = pair is not None and pair in frame.columns
     reason = "pair=None" if pair is None else f"no column '{pair}'"
-    codes = _set_codes(frame, pair, grp, idc) if matched else None
-    sets = codes is not None and bool(np.bincount(codes).max() > 2)
-    paired = matched and not sets
-    pairs = _pair_positions(codes, grp) if paired else None
+    design = _set_codes(frame, pair, grp, idc) if matched else None
+    sets = design is not None and bool(design.size.max() > 2)
+    paired = design is not None and not sets
+    pairs = _pair_positions(design, grp) if paired and design is not None else None
+    # rows of each group (with pairs: the case and control of each pair)
+    everyone = pairs if pairs is not None else (np.flatnonzero(grp == 1), np.flatnonzero(grp == 0))
+    strides = _as_slice(everyone[0]), _as_slice(everyone[1])
     _check_design_tests(tests, matched, sets, reason)
 
     notes: list[str] = []
@@ -337,20 +341,22 @@ def compare_groups(
         continuous = _is_continuous(frame, var, test, categorical_set, x)
         integers = x is not None and x.dtype.kind in "iu"
         if continuous:
-            if x is None or (not integers and np.isinf(x).any()):  # text, or infinite values
+            complete = integers or (x is not None and _all_finite(x))
+            if x is None or (not complete and np.isinf(x).any()):  # text, or infinite values
                 x = check_numeric(frame, var, FUNC, idc)
             values = x.astype(float, copy=False)
-            missing = np.zeros(len(x), dtype=bool) if integers else np.isnan(values)
+            missing = np.zeros(len(x), dtype=bool) if complete else np.isnan(values)
         elif x is not None:
             missing = np.zeros(len(x), dtype=bool) if integers else np.isnan(x)
         else:
             missing = frame[var].isna().to_numpy()
         if sets:
-            rows_used, exc = _analysed_sets(frame, var, missing, grp, codes, pair, idc)
+            rows_used, exc = _analysed_sets(frame, var, missing, grp, design.codes, pair, idc)
             pos1, pos0 = (np.flatnonzero(rows_used & (grp == g)) for g in (1, 0))
         else:
-            pos1, pos0, exc = _analysed(frame, var, missing, grp, pairs, idc)
-        excluded.append(exc)
+            pos1, pos0, exc = _analysed(frame, var, missing, everyone, paired, idc)
+        if exc is not None:
+            excluded.append(exc)
         base = {
             "variable": var,
             "level": None,
@@ -358,13 +364,13 @@ def compare_groups(
             "n_1": len(pos1),
             "n_0": len(pos0),
             "n_pairs": len(pos1) if matched else np.nan,
-            "n_excluded": len(exc),
+            "n_excluded": 0 if exc is None else len(exc),
         }
         if continuous:
             test = test or ("clogit" if sets else "paired_t" if paired else "welch")
-            x1, x0 = values[pos1], values[pos0]
+            x1, x0 = _take(values, pos1, pos0, strides if exc is None else None)
             if test == "clogit":
-                score = _score_row(values[:, None], rows_of(pos1, pos0), codes, grp, notes, var)
+                score = _score_row(values[:, None], rows_of(pos1, pos0), design, grp, notes, var)
                 row = {**base, **_describe(x1, x0), **score}
             else:
                 row = {**base, **_continuous(x1, x0, test, paired, alpha, notes, var, exact)}
@@ -376,13 +382,16 @@ def compare_groups(
         else:
             test = test or ("clogit" if sets else "chi2")
             col = frame[var]
-            values_c, levels, shown = _level_codes(col, missing, x)
-            v1, v0 = values_c[pos1], values_c[pos0]
+            # a numeric column found categorical by its values holds only 0/1
+            by_values = x is not None and var not in tests and var not in categorical_set
+            values_c, levels, shown = _level_codes(col, missing, x, zero_one=by_values)
+            shown = shown or [(-1, None)]  # no value at all: one empty row, p = NaN
+            v1, v0 = _take(values_c, pos1, pos0, strides if exc is None else None)
             if test == "clogit":
                 dummies = np.column_stack(
                     [values_c == lv for lv in levels[1:]] or [np.zeros(len(values_c))]
                 ).astype(float)  # one level only: a constant column, the test is undefined
-                score = _score_row(dummies, rows_of(pos1, pos0), codes, grp, notes, var)
+                score = _score_row(dummies, rows_of(pos1, pos0), design, grp, notes, var)
                 found = [{**_level_row(v1, v0, lv, label), **score} for lv, label in shown]
             else:
                 found = _categorical(
@@ -391,21 +400,21 @@ def compare_groups(
             for r in found:
                 tests_used[var] = r.pop("_key")
                 rows.append({**base, **r})
-    table = _order_columns(pd.DataFrame(rows), median)
+    table = _order_columns(rows, median)
     settings = {
         "group": group,
         "pair": pair if matched else None,
         "paired": paired,
         "design": "1:k sets" if sets else "1:1 pairs" if paired else "unpaired",
-        "n_sets": int(codes.max()) + 1 if matched else None,
+        "n_sets": len(design.size) if design is not None else None,
         "unpaired_reason": None if paired else reason,
         "tests_used": tests_used,
         "median": median,
         "alpha": alpha,
         "correct": correct,
         "exact": exact,
-        "n_1": int((grp == 1).sum()),
-        "n_0": int((grp == 0).sum()),
+        "n_1": len(everyone[0]),
+        "n_0": len(everyone[1]),
     }
     return GroupComparison(
         table=table,
@@ -415,7 +424,41 @@ def compare_groups(
     )
 
 
-def _order_columns(table: pd.DataFrame, median: bool) -> pd.DataFrame:
+def _as_slice(pos: np.ndarray) -> slice | None:
+    """``pos`` as a slice when the rows are evenly spaced (e.g. every case of data sorted by
+    pair with the case first): its values are then a view, not a copy."""
+    if pos.size < 2 or pos[1] <= pos[0]:
+        return None
+    step = int(pos[1] - pos[0])
+    if int(pos[-1] - pos[0]) != step * (pos.size - 1) or not (np.diff(pos) == step).all():
+        return None
+    return slice(int(pos[0]), int(pos[-1]) + 1, step)
+
+
+def _take(
+    values: np.ndarray,
+    pos1: np.ndarray,
+    pos0: np.ndarray,
+    strides: tuple[slice | None, slice | None] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The values of the rows ``pos1`` and ``pos0``: views where ``strides`` gives them as
+    slices (the sums over a view are the sums over its copy, bit for bit), else copies."""
+    s1, s0 = strides or (None, None)
+    return (
+        values[s1] if s1 is not None else values[pos1],
+        values[s0] if s0 is not None else values[pos0],
+    )
+
+
+def _all_finite(x: np.ndarray) -> bool:
+    """No NaN and no infinity in ``x``: its sum is finite (one reduction instead of a NaN and
+    an infinity pass; a sum that overflows only sends the column to those passes)."""
+    with np.errstate(all="ignore"):
+        return bool(np.isfinite(np.add.reduce(x)))
+
+
+def _order_columns(rows: list[dict[str, Any]], median: bool) -> pd.DataFrame:
+    """The table of ``rows`` with its columns in order (absent values NaN)."""
     cols = [
         "variable",
         "level",
@@ -448,12 +491,17 @@ def _order_columns(table: pd.DataFrame, median: bool) -> pd.DataFrame:
         "p",
         "smd",
     ]
-    table = table.reindex(columns=cols)
-    table["level"] = table["level"].astype(object)
-    float_cols = [
-        c
-        for c in cols
-        if c not in ("variable", "level", "kind", "test", "n_1", "n_0", "n_excluded")
-    ]
-    table[float_cols] = table[float_cols].astype(float)
-    return table
+    text = ("variable", "kind", "test")
+    integer = ("n_1", "n_0", "n_excluded")
+    columns: dict[str, Any] = {}
+    for c in cols:  # column by column from the row dicts: one conversion each
+        values = [r.get(c, np.nan) for r in rows]
+        if c in text:
+            columns[c] = pd.Series(values)
+        elif c == "level":  # pandas' inference, then object (0/1 levels read 1.0)
+            columns[c] = pd.Series(values).astype(object)
+        elif c in integer:
+            columns[c] = np.array(values, dtype=np.int64)
+        else:
+            columns[c] = np.array(values, dtype=float)
+    return pd.DataFrame(columns)
