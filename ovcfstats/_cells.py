@@ -92,17 +92,39 @@ def from_codes(
 
 
 def cells_from_readings(readings: Any, patients: pd.DataFrame) -> Cells:
-    """Aggregate a :class:`~ovcfstats.Readings` (validated, coded) for ``patients``."""
+    """Aggregate a :class:`~ovcfstats.Readings` (validated, coded) for ``patients``.
+
+    The rules of :func:`from_codes` with per-reading arrays gathered from per-combination
+    tables and 32-bit cell numbers where they fit: at 10⁸ readings a few GB less than
+    :func:`from_codes` on 64-bit copies.
+    """
     combos = readings.combos
     keys = zip(combos["measure"], combos["level"], combos["muscle"], combos["side"], strict=True)
-    slot = np.asarray([SLOT.get(k, -1) for k in keys], dtype=np.int64)
-    session = combos["session"].to_numpy(dtype=np.int64)
-    return from_codes(
-        len(patients),
-        readings.on(patients),
-        slot[readings.combo],
-        session[readings.combo],
-        readings.value,
+    k, n_patients = len(SLOTS), len(patients)
+    size = n_patients * k
+    kind = np.int32 if size < 2**31 - 1 else np.int64
+    slot = np.asarray([SLOT.get(key, -1) for key in keys], dtype=kind)[readings.combo]
+    cell = readings.on(patients).astype(kind, copy=False) * kind(k) + slot
+    cell[slot < 0] = size  # an ROI no rule uses: one extra bin, dropped below
+    del slot
+    first = (combos["session"].to_numpy() == 1)[readings.combo]
+    value = readings.value
+    has = ~np.isnan(value)
+
+    def count(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        w = None if weights is None else weights[mask]
+        return np.bincount(cell[mask], weights=w, minlength=size + 1)[:size].reshape(n_patients, k)
+
+    read = first & has
+    n, total = count(read), count(read, value)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / n
+    return Cells(
+        mean=mean,
+        n=n,
+        blank=count(first & ~has),
+        zero=count(first & (value == 0)),
+        later=count(~first & has),
     )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 #: the steps of :func:`~ovcfstats.analyze`, in order (some depend on the input)
-READING_STEPS = ("reading and checking the readings", "reliability (ICC)", "indicators")
+READING_STEPS = ("reading and checking the readings", "indicators", "reliability (ICC)")
 ANALYSIS_STEPS = ("matching", "Table 1", "Table 2", "Table 3", "ROC")
 AUDIT_STEP = "audit of the published numbers"
 

@@ -124,7 +124,7 @@ class Readings:
                 f"the readings hold patients missing from `patients`: {ids}. Pass the patients "
                 "table the readings were scanned with."
             )
-        return where[self.patient].astype(np.int64)
+        return where.astype(np.int32 if len(patients) < 2**31 else np.int64)[self.patient]
 
 
 def scan_readings(

@@ -484,12 +484,13 @@ def _steps(
         patients = named(sources[0], lambda: validate_patients(data))
         _progress(run.progress, "reading and checking the readings")
         readings = named(sources[1], lambda: scan_readings(measurements, patients))
-        _progress(run.progress, "reliability (ICC)")
-        _reliability(run, readings, cfg)
         _progress(run.progress, "indicators")
+        # before the reliability step codes the readings for its matrices: a lower peak
         indicators = derive_indicators(
             patients, readings, min_vertebrae=cfg.min_vertebrae, fi_weighting=cfg.fi_weighting
         )
+        _progress(run.progress, "reliability (ICC)")
+        _reliability(run, readings, cfg)
         run.report.add(indicators, title="Indicators per patient", key="indicators", appendix=True)
         table = renamed(indicators.table, cfg)
     else:
