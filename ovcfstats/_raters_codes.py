@@ -206,14 +206,15 @@ def _sorted_groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(key, return_inverse=True, return_index=True)`` without sorting the keys: the
     codes (in sorted key order) and each group's first position.
 
-    Keys spanning a range not much wider than their number (ROI codes of a registry) are ranked
-    by marking the range (O(n + range)); others by hashing and sorting only the distinct keys.
+    Keys spanning a range at most ~32 times their number (ROI codes of a registry) are ranked by
+    marking the range (O(n + range), no hashing); others by hashing and sorting only the distinct
+    keys.
     """
     if not len(key):
         return np.empty(0, np.int64), np.empty(0, np.int64)
     low = int(key.min())
     span = int(key.max()) - low + 1
-    if span <= 4 * len(key) + 1024:
+    if span <= 32 * len(key) + 1024 and span < 2**31:  # 5 bytes a code: a few per key
         at = key - low
         seen = np.zeros(span, bool)
         seen[at] = True
