@@ -141,6 +141,33 @@ def test_docx_figures_at_300_dpi(saved):
             assert round(image.info["dpi"][0]) == 300
 
 
+def test_docx_figure_fits_a_page_with_its_legend_after_the_notes(saved):
+    from ovcfstats.report.docx import LEGEND_IN, MARGIN
+
+    doc = Document(str(saved["docx"]))
+    body = list(doc.element.body.iterchildren())
+    sections, at = list(doc.sections), 0
+    pictures = 0
+    for i, child in enumerate(body):
+        if child.tag == f"{W}p" and child.find(f"{W}pPr/{W}sectPr") is not None:
+            at += 1
+        drawing = child.find(f".//{W}drawing")
+        if drawing is None:
+            continue
+        pictures += 1
+        section = sections[at]
+        extent = drawing.find(
+            ".//{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"
+        )
+        height = Emu(int(extent.get("cy"))).inches
+        assert height <= section.page_height.inches - 2 * MARGIN - LEGEND_IN + 1e-6
+        before = "".join(body[i - 1].itertext())  # the notes and settings precede the figure
+        legend = "".join(body[i + 1].itertext())
+        assert before.startswith("Settings:") or not before.startswith("Figure")
+        assert legend.startswith("Figure")
+    assert pictures == 6
+
+
 # -- Excel --------------------------------------------------------------------------------------
 def test_excel_sheets_styled_frozen_filtered(saved):
     book = load_workbook(saved["excel"])

@@ -58,6 +58,15 @@ def text_width(portrait: bool) -> float:
     return (PAGE[0] if portrait else PAGE[1]) - 2 * MARGIN
 
 
+def text_height(portrait: bool) -> float:
+    """The text height in inches of a portrait or landscape A4 page."""
+    return (PAGE[1] if portrait else PAGE[0]) - 2 * MARGIN
+
+
+#: room kept below a figure for its legend (two lines of the Caption style)
+LEGEND_IN = 0.7
+
+
 def string_width(text: str, font_pt: float = FONT_PT) -> float:
     """Estimated printed width of ``text`` in inches at ``font_pt`` (Arial, with slack)."""
     return SLACK * sum(_WIDTHS.get(c, 0.75) for c in text) * font_pt / 72.0
@@ -180,15 +189,21 @@ def render(
             )
             doc.add_paragraph(caption, style="Caption").paragraph_format.keep_with_next = True
             _table(doc, table.frame, width, Pt, Inches)
-        if section.key in figures:
-            fig = figures[section.key]
-            fig_width = min(float(fig.get_figwidth()), width)
-            doc.add_picture(io.BytesIO(figure_file(section.key, "png")), width=Inches(fig_width))
-            doc.add_paragraph(section.figure_caption, style="Caption")
+        # the notes belong to the tables above them; the figure and its legend follow, scaled
+        # to fit one page with its legend (a tall figure then starts a page of its own instead
+        # of pushing the notes onto a page of their own)
         for note in section.shown.notes:
             _small(doc.add_paragraph(note), Pt)
         if section.settings:
             _small(doc.add_paragraph(f"Settings: {section.settings}"), Pt)
+        if section.key in figures:
+            fig = figures[section.key]
+            fig_w, fig_h = (float(v) for v in fig.get_size_inches())
+            scale = min(1.0, width / fig_w, (text_height(portrait) - LEGEND_IN) / fig_h)
+            png = io.BytesIO(figure_file(section.key, "png"))
+            doc.add_picture(png, width=Inches(fig_w * scale))
+            doc.paragraphs[-1].paragraph_format.keep_with_next = True
+            doc.add_paragraph(section.figure_caption, style="Caption")
     if layout.appendix:
         if not portrait:
             from docx.enum.section import WD_SECTION
