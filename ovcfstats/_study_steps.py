@@ -309,7 +309,7 @@ def _pipeline(
     matched_by: str | None,
     sources: tuple[Any, Any] = (None, None),
 ) -> None:
-    from .schema import ranges_in_force
+    from ._ranges import ranges_in_force
 
     with ranges_in_force(cfg.ranges):  # the study file's [ranges] hold for every step
         _steps(run, data, measurements, cfg, matched_by, sources)

@@ -264,7 +264,7 @@ OPTIONS: dict[str, tuple[Any, ...]] = {
 
 
 def _check_ranges(ranges: Mapping[str, Any]) -> None:
-    from .schema import RANGES, resolve_ranges
+    from ._ranges import RANGES, resolve_ranges
 
     unknown = sorted(set(ranges) - set(RANGES))
     if unknown:
