@@ -55,10 +55,10 @@ MUTANTS: list[Mutant] = [
     # -- Table 1 (groups.py) ---------------------------------------------------------------------
     Mutant(
         "ovcfstats/_group_tests.py",
-        "float(np.std(x, ddof=1)) if len(x) > 1",
-        "float(np.std(x, ddof=0)) if len(x) > 1",
+        "return n, mean, float(dev.sum() / (n - 1))",
+        "return n, mean, float(dev.sum() / n)",
         G,
-        "ddof of the group SD",
+        "ddof of the group variance (SD and t-tests)",
     ),
     Mutant(
         "ovcfstats/_group_tests.py",
