@@ -6,7 +6,6 @@ One function per result class, ``(result, style) -> Presentation``, registered i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,9 @@ from ._format import (
     format_setting,
     format_table,
 )
+from ._layouts_audit import LAYOUTS as AUDIT_LAYOUTS
 from ._layouts_design import LAYOUTS as DESIGN_LAYOUTS
+from ._layouts_roc import LAYOUTS as ROC_LAYOUTS
 from ._present import Presentation, Table, _ci_head, _text
 
 
@@ -355,166 +356,6 @@ def _spearman_matrix(result: Any, style: Style) -> Presentation:
     )
 
 
-def _pct_ci(est: Any, low: Any, high: Any) -> str:
-    return format_estimate_ci(100 * est, 100 * low, 100 * high, 1)
-
-
-def _roc(result: Any, style: Style) -> Presentation:
-    t = result.table
-    ci = _ci_head(result)
-    frame = pd.DataFrame(
-        {
-            "Indicator": [style.heading(v) for v in t["indicator"]],
-            f"AUC ({ci})": [
-                format_estimate_ci(r.auc, r.ci_low, r.ci_high, 3) for r in t.itertuples()
-            ],
-            "Case if": [
-                "higher" if d == "higher" else "lower" if d == "lower" else _text(d)
-                for d in t["direction"]
-            ],
-            "Cut-off": [
-                format_number(c, style.decimals(v) + 1)
-                for c, v in zip(t["cutoff"], t["indicator"], strict=True)
-            ],
-            f"Sensitivity, % ({ci})": [
-                _pct_ci(r.sensitivity, r.sens_ci_low, r.sens_ci_high) for r in t.itertuples()
-            ],
-            f"Specificity, % ({ci})": [
-                _pct_ci(r.specificity, r.spec_ci_low, r.spec_ci_high) for r in t.itertuples()
-            ],
-        }
-    )
-    appendix = []
-    cut = getattr(result, "cutoffs", None)
-    if cut is not None and len(cut):
-        appendix.append(
-            Table(
-                "Youden cut-offs",
-                pd.DataFrame(
-                    {
-                        "Indicator": [style.label(v) for v in cut["indicator"]],
-                        "Cut-off (midpoint)": [
-                            format_number(c, style.decimals(v) + 2)
-                            for c, v in zip(cut["cutoff"], cut["indicator"], strict=True)
-                        ],
-                        "Cut-off (observed)": [
-                            format_number(c, style.decimals(v) + 2)
-                            for c, v in zip(cut["cutoff_observed"], cut["indicator"], strict=True)
-                        ],
-                        f"Sensitivity, % ({ci})": [
-                            _pct_ci(r.sensitivity, r.sens_ci_low, r.sens_ci_high)
-                            for r in cut.itertuples()
-                        ],
-                        f"Specificity, % ({ci})": [
-                            _pct_ci(r.specificity, r.spec_ci_low, r.spec_ci_high)
-                            for r in cut.itertuples()
-                        ],
-                        "Youden J": [format_number(v, 3) for v in cut["youden"]],
-                    }
-                ),
-            )
-        )
-    notes = ["Cut-off: Youden's optimum (midpoint between adjacent observed values)."]
-    caption = "AUC, Youden cut-off, sensitivity and specificity of each indicator"
-    return Presentation(main=[Table("AUC", frame, caption)], appendix=appendix, notes=notes)
-
-
-def _compare_auc(result: Any, style: Style) -> Presentation:
-    t = result.table
-    ci = _ci_head(result)
-    frame = pd.DataFrame(
-        {
-            "Comparison": [
-                f"{style.label(a)} vs {style.label(b)}"
-                for a, b in zip(t["indicator_1"], t["indicator_2"], strict=True)
-            ],
-            f"ΔAUC ({ci})": [
-                format_estimate_ci(r.diff, r.diff_ci_low, r.diff_ci_high, 3) for r in t.itertuples()
-            ],
-            "z": [format_number(v, 2) for v in t["z"]],
-            "p": [style.p(v) for v in t["p"]],
-        }
-    )
-    adjust = result.settings.get("adjust")
-    if "p_adjusted" in t and adjust:
-        frame[f"p ({format_setting(adjust)})"] = [style.p(v) for v in t["p_adjusted"]]
-    notes = []
-    omni = getattr(result, "omnibus", None)
-    if omni is not None and len(omni):
-        o = omni.iloc[0]
-        notes.append(
-            f"All AUCs equal: χ²({int(o['df'])}) = {format_number(o['chi2'], 2)}, "
-            f"p {_p_relation(style.p(o['p']))} (n = {int(o['n'])})."
-        )
-    caption = "Pairwise differences of the AUCs (DeLong)"
-    return Presentation(main=[Table("AUC comparison", frame, caption)], notes=notes)
-
-
-def _p_relation(text: str) -> str:
-    return text if text.startswith("<") else f"= {text}"
-
-
-def _audit(result: Any, style: Style) -> Presentation:
-    t = result.table
-
-    def frame(rows: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame(
-            {
-                "Check": rows["check"].astype(str),
-                "Item": [style.label(str(v)) for v in rows["item"]],
-                "Reported": rows["reported"].astype(str),
-                "Recomputed": rows["recomputed"].astype(str),
-                "Consistent": ["yes" if bool(v) else "no" for v in rows["consistent"]],
-                "Detail": rows["detail"].astype(str),
-            }
-        )
-
-    bad = t[~t["consistent"].astype(bool)]
-    return Presentation(
-        main=[Table("inconsistencies", frame(bad), caption="Checks that find an inconsistency")],
-        appendix=[Table("audit checks", frame(t))],
-    )
-
-
-def _decimals_of(printed: Any) -> int:
-    match = re.search(r"\.(\d+)", str(printed))
-    return len(match.group(1)) if match else 0
-
-
-def _replication(result: Any, style: Style) -> Presentation:
-    t = result.table
-
-    def frame(rows: pd.DataFrame, notes: bool) -> pd.DataFrame:
-        d = [_decimals_of(p) + 1 for p in rows["published"]]
-        out = pd.DataFrame(
-            {
-                "Source": rows["source"].astype(str),
-                "Item": rows["item"].astype(str),
-                "Statistic": rows["statistic"].astype(str),
-                "Group": rows["group"].astype(str),
-                "Published": rows["published"].astype(str),
-                "Reproduced": [
-                    style.p(v) if str(s).startswith("p") else format_number(v, k)
-                    for v, k, s in zip(rows["reproduced"], d, rows["statistic"], strict=True)
-                ],
-                "Agrees": [
-                    "" if v is None or pd.isna(v) else "yes" if v else "no" for v in rows["agrees"]
-                ],
-            }
-        )
-        if notes:
-            out["Note"] = rows["note"].map(_text).to_numpy()
-        return out
-
-    bad = t[t["agrees"].map(lambda v: v is False or (v is not None and v == 0))]
-    return Presentation(
-        main=[
-            Table("not reproduced", frame(bad, True), caption="Published numbers not reproduced")
-        ],
-        appendix=[Table("replication", frame(t, True))],
-    )
-
-
 LAYOUTS: dict[str, Callable[[Any, Style], Presentation]] = {
     "ChoicesResult": _choices,
     "ReliabilityResult": _reliability,
@@ -525,9 +366,7 @@ LAYOUTS: dict[str, Callable[[Any, Style], Presentation]] = {
     "SpearmanOutcome": _spearman_outcome,
     "LogisticResult": _logistic,
     "SpearmanMatrix": _spearman_matrix,
-    "RocResult": _roc,
-    "CompareAucResult": _compare_auc,
-    "AuditResult": _audit,
-    "ReplicationResult": _replication,
+    **ROC_LAYOUTS,
+    **AUDIT_LAYOUTS,
     **DESIGN_LAYOUTS,
 }

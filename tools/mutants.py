@@ -49,15 +49,16 @@ G = ("tests/test_groups.py", "tests/test_groups_options.py")
 C = ("tests/test_correlation.py",)
 R = ("tests/test_roc.py",)
 A = ("tests/test_audit.py",)
+S = ("tests/test_study.py",)
 
 MUTANTS: list[Mutant] = [
     # -- Table 1 (groups.py) ---------------------------------------------------------------------
     Mutant(
         "ovcfstats/_group_tests.py",
-        "float(np.std(x, ddof=1)) if len(x) > 1",
-        "float(np.std(x, ddof=0)) if len(x) > 1",
+        "return n, mean, float(dev.sum() / (n - 1))",
+        "return n, mean, float(dev.sum() / n)",
         G,
-        "ddof of the group SD",
+        "ddof of the group variance (SD and t-tests)",
     ),
     Mutant(
         "ovcfstats/_group_tests.py",
@@ -336,6 +337,63 @@ MUTANTS: list[Mutant] = [
         "crit = float(chi2.ppf(1 - alpha / 2, 1))",
         ("tests/test_regression.py",),
         "profile-likelihood CI at the wrong χ² quantile",
+    ),
+    # -- the pipeline, the data contract, the study file and the layouts ------------------------
+    Mutant(
+        "ovcfstats/_ranges.py",
+        "below = values <= self.low if self.low_open else values < self.low",
+        "below = values < self.low",
+        ("tests/test_validation.py",),
+        "open lower bound of a plausible range taken as closed",
+    ),
+    Mutant(
+        "ovcfstats/schema.py",
+        "(low_open & (values == low))",
+        "(low_open & (values < low))",
+        ("tests/test_validation.py",),
+        "a zero muscle area accepted by the per-measure range check",
+    ),
+    Mutant(
+        "ovcfstats/_group_table.py",
+        "return slice(int(pos[0]), int(pos[-1]) + 1, step)",
+        "return slice(int(pos[0]), int(pos[-1]), step)",
+        (*G, "tests/test_groups_fast.py"),
+        "the last case or control left out of an evenly spaced view",
+    ),
+    Mutant(
+        "ovcfstats/_study_steps.py",
+        "if values.nunique(dropna=True) < 2:",
+        "if values.nunique(dropna=True) < 1:",
+        S,
+        "a constant indicator analysed instead of skipped",
+    ),
+    Mutant(
+        "ovcfstats/_study_steps.py",
+        "conditional = (not pairs) if cfg.conditional is None",
+        "conditional = pairs if cfg.conditional is None",
+        S,
+        "conditional logistic regression by default on 1:1 pairs instead of 1:k sets",
+    ),
+    Mutant(
+        "ovcfstats/_study_run.py",
+        'position = 1 if self.report.items and self.report.items[0].key == "choices" else 0',
+        "position = 0",
+        S,
+        "the skipped steps shown before the analysis choices",
+    ),
+    Mutant(
+        "ovcfstats/_study_file.py",
+        "elif ord(ch) < 0x20 or ord(ch) == 0x7F:",
+        "elif ord(ch) < 0x0A or ord(ch) == 0x7F:",
+        S,
+        "tabs and line breaks written raw into a TOML string of the study file",
+    ),
+    Mutant(
+        "ovcfstats/_layouts_roc.py",
+        "format_number(c, style.decimals(v) + 1)",
+        "format_number(c, style.decimals(v) + 2)",
+        ("tests/test_report.py", "tests/test_report_output.py"),
+        "ROC cut-offs printed with one decimal too many",
     ),
     # -- stable modules of other steps -----------------------------------------------------------
     Mutant(

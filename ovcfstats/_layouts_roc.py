@@ -1,0 +1,115 @@
+"""Journal layouts of the ROC analysis: AUCs with Youden cut-offs, and the AUC comparison.
+
+Registered in :data:`ovcfstats._layouts.LAYOUTS` by class name, like the other steps' layouts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ._format import Style, format_estimate_ci, format_number, format_setting
+from ._present import Presentation, Table, _ci_head, _text
+
+
+def _pct_ci(est: Any, low: Any, high: Any) -> str:
+    return format_estimate_ci(100 * est, 100 * low, 100 * high, 1)
+
+
+def _roc(result: Any, style: Style) -> Presentation:
+    t = result.table
+    ci = _ci_head(result)
+    frame = pd.DataFrame(
+        {
+            "Indicator": [style.heading(v) for v in t["indicator"]],
+            f"AUC ({ci})": [
+                format_estimate_ci(r.auc, r.ci_low, r.ci_high, 3) for r in t.itertuples()
+            ],
+            "Case if": [
+                "higher" if d == "higher" else "lower" if d == "lower" else _text(d)
+                for d in t["direction"]
+            ],
+            "Cut-off": [
+                format_number(c, style.decimals(v) + 1)
+                for c, v in zip(t["cutoff"], t["indicator"], strict=True)
+            ],
+            f"Sensitivity, % ({ci})": [
+                _pct_ci(r.sensitivity, r.sens_ci_low, r.sens_ci_high) for r in t.itertuples()
+            ],
+            f"Specificity, % ({ci})": [
+                _pct_ci(r.specificity, r.spec_ci_low, r.spec_ci_high) for r in t.itertuples()
+            ],
+        }
+    )
+    appendix = []
+    cut = getattr(result, "cutoffs", None)
+    if cut is not None and len(cut):
+        appendix.append(
+            Table(
+                "Youden cut-offs",
+                pd.DataFrame(
+                    {
+                        "Indicator": [style.label(v) for v in cut["indicator"]],
+                        "Cut-off (midpoint)": [
+                            format_number(c, style.decimals(v) + 2)
+                            for c, v in zip(cut["cutoff"], cut["indicator"], strict=True)
+                        ],
+                        "Cut-off (observed)": [
+                            format_number(c, style.decimals(v) + 2)
+                            for c, v in zip(cut["cutoff_observed"], cut["indicator"], strict=True)
+                        ],
+                        f"Sensitivity, % ({ci})": [
+                            _pct_ci(r.sensitivity, r.sens_ci_low, r.sens_ci_high)
+                            for r in cut.itertuples()
+                        ],
+                        f"Specificity, % ({ci})": [
+                            _pct_ci(r.specificity, r.spec_ci_low, r.spec_ci_high)
+                            for r in cut.itertuples()
+                        ],
+                        "Youden J": [format_number(v, 3) for v in cut["youden"]],
+                    }
+                ),
+            )
+        )
+    notes = ["Cut-off: Youden's optimum (midpoint between adjacent observed values)."]
+    caption = "AUC, Youden cut-off, sensitivity and specificity of each indicator"
+    return Presentation(main=[Table("AUC", frame, caption)], appendix=appendix, notes=notes)
+
+
+def _compare_auc(result: Any, style: Style) -> Presentation:
+    t = result.table
+    ci = _ci_head(result)
+    frame = pd.DataFrame(
+        {
+            "Comparison": [
+                f"{style.label(a)} vs {style.label(b)}"
+                for a, b in zip(t["indicator_1"], t["indicator_2"], strict=True)
+            ],
+            f"ΔAUC ({ci})": [
+                format_estimate_ci(r.diff, r.diff_ci_low, r.diff_ci_high, 3) for r in t.itertuples()
+            ],
+            "z": [format_number(v, 2) for v in t["z"]],
+            "p": [style.p(v) for v in t["p"]],
+        }
+    )
+    adjust = result.settings.get("adjust")
+    if "p_adjusted" in t and adjust:
+        frame[f"p ({format_setting(adjust)})"] = [style.p(v) for v in t["p_adjusted"]]
+    notes = []
+    omni = getattr(result, "omnibus", None)
+    if omni is not None and len(omni):
+        o = omni.iloc[0]
+        notes.append(
+            f"All AUCs equal: χ²({int(o['df'])}) = {format_number(o['chi2'], 2)}, "
+            f"p {_p_relation(style.p(o['p']))} (n = {int(o['n'])})."
+        )
+    caption = "Pairwise differences of the AUCs (DeLong)"
+    return Presentation(main=[Table("AUC comparison", frame, caption)], notes=notes)
+
+
+def _p_relation(text: str) -> str:
+    return text if text.startswith("<") else f"= {text}"
+
+
+LAYOUTS = {"RocResult": _roc, "CompareAucResult": _compare_auc}

@@ -1,0 +1,349 @@
+"""The steps of the study pipeline: reliability, indicators, matching, Tables 1–3, ROC, design.
+
+Each helper adds its sections to the report being built (:class:`~ovcfstats._study_run._Run`)
+or records why a step or an indicator was skipped; :func:`_pipeline` runs them in order under
+the study's plausible ranges.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pandas as pd
+
+from ._readings import Readings
+from ._results import Result
+from ._study_run import _progress, _Run
+from ._validate import DataError, describe_ids
+from .config import StudyConfig
+from .inputs import check_patients_table, given_sets, is_pairs, named, renamed
+
+FUNC = "analyze"
+NUMBERS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
+
+
+def _reliability(run: _Run, measurements: Readings, cfg: StudyConfig) -> None:
+    """Inter- and intra-rater ICCs (and agreement); what the data cannot give is skipped."""
+    from .design.readings import agreement_section
+    from .raters import DEFAULT_MEASURES, reliability
+
+    alpha = cfg.alpha
+
+    present = set(measurements.combos["measure"])
+    measures = [m for m in DEFAULT_MEASURES if m in present]
+    for kind in ("inter", "intra"):
+        name = f"{kind}-rater reliability"
+        if not measures:
+            run.skip(name, "", "no rated measure in the measurements table")
+            continue
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = reliability(measurements, measures=measures, kind=kind, alpha=alpha)
+            except DataError as err:
+                run.skip(name, "", str(err))
+                continue
+        for w in caught:  # a skipped measure is reported once, as a skipped step
+            if "ICC skipped" not in str(w.message):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        skipped = result.skipped
+        if len(result.table) == 0:
+            reasons = "; ".join(dict.fromkeys(skipped["reason"].astype(str)))
+            run.skip(name, "", reasons or "no measure could be computed")
+            continue
+        for row in skipped.itertuples(index=False):
+            run.skip(name, str(row.measure), str(row.reason))
+        run.report.add(result, title=f"Reliability ({kind}-rater ICC)", key=f"reliability_{kind}")
+        if cfg.agreement:
+            ok = [m for m in measures if m in set(result.table["measure"])]
+            run.step(
+                f"{kind}-rater agreement",
+                f"agreement_{kind}",
+                f"Agreement ({kind}-rater): Bland–Altman limits and Lin's CCC",
+                lambda ok=ok, kind=kind: agreement_section(
+                    measurements, measures=ok, kind=kind, alpha=alpha
+                ),
+                figure_caption=f"Bland–Altman plots of the {kind}-rater readings per measure: "
+                "difference against mean, with the bias and the limits of agreement (dashed) "
+                f"and their {100 * (1 - alpha):g}% confidence intervals (shaded).",
+            )
+
+
+def _usable_indicators(run: _Run, data: pd.DataFrame, indicators: tuple[str, ...]) -> list[str]:
+    """The indicators that can be analysed; the others are skipped with their reason."""
+    usable = []
+    for name in indicators:
+        if name not in data.columns:
+            run.skip("indicator", name, f"no column '{name}' in the data")
+            continue
+        values = pd.to_numeric(data[name], errors="coerce")
+        text = values.isna() & data[name].notna()
+        if text.any():
+            ids = list(data.loc[text, "patient_id"]) if "patient_id" in data else []
+            run.skip(
+                "indicator",
+                name,
+                f"non-numeric values ({describe_ids(ids)}); correct or blank them",
+            )
+            continue
+        data[name] = values
+        for group, label_ in ((1, "cases"), (0, "controls")):
+            if values[data["case"] == group].notna().sum() == 0:
+                run.skip("indicator", name, f"all values missing in the {label_}")
+                break
+        else:
+            if values.nunique(dropna=True) < 2:
+                run.skip("indicator", name, f"constant ({values.dropna().iloc[0]:g} in everyone)")
+            else:
+                usable.append(name)
+    return usable
+
+
+# -- entry points ------------------------------------------------------------------------------
+def _match(run: _Run, table: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
+    from . import match_controls
+
+    exact = [v for v in cfg.exact if v in table.columns]
+    for v in cfg.exact:
+        if v not in table.columns:
+            run.skip("matching", v, f"no column '{v}': not matched exactly on it")
+    calipers = cfg.calipers
+    lacking = [v for v in calipers if v not in table.columns]
+    if lacking:
+        raise DataError(
+            f"{FUNC}(): the matching caliper names {', '.join(lacking)}, which the data lack "
+            f"(columns: {', '.join(map(str, table.columns))}). Give a caliper on a column that "
+            "exists (command line --caliper; study file [matching] caliper)."
+        )
+    if "pair_id" in table.columns:
+        table = table.rename(columns={"pair_id": "pair_id_input"})
+    try:
+        matching = match_controls(
+            table, exact=exact, caliper=calipers, method=cfg.method, seed=cfg.seed, ratio=cfg.ratio
+        )
+    except DataError as err:
+        if "no case has an eligible control" not in str(err):
+            raise
+        raise DataError(
+            f"{err} On the command line: --caliper (e.g. --caliper 5) and --exact (e.g. --exact "
+            "none); in the study file: caliper and exact under [matching]."
+        ) from None
+    if len(matching.pairs) == 0:
+        n_cases = int((table["case"] == 1).sum())
+        n_controls = int((table["case"] == 0).sum())
+        reasons = "; ".join(dict.fromkeys(matching.unmatched["reason"].astype(str)))
+        on = " and ".join(exact) or "nothing"
+        raise DataError(
+            f"{FUNC}(): no case has an eligible control ({n_cases} cases, {n_controls} controls; "
+            f"{reasons or 'no controls'}). Relax the matching: a wider caliper (--caliper, e.g. "
+            f"--caliper 5; study file [matching] caliper, now {calipers}), fewer exact "
+            f"variables (--exact none; now {on}), or check that controls are coded case = 0."
+        )
+    words = [f"{w}-" for w in [*calipers, *exact]]
+    what = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    run.report.add(matching, title=f"1:{cfg.ratio} {what}matched controls", key="matching")
+    return matching.matched
+
+
+def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
+    """Table 1, Table 2 (ρ and ORs), Table 3 and the ROC analysis on the matched data."""
+    from . import (
+        compare_auc,
+        logistic_or,
+        roc_auc,
+        spearman_matrix,
+        spearman_outcome,
+    )
+
+    pairs = is_pairs(data)
+    inds = _usable_indicators(run, data, cfg.indicators)
+    count = NUMBERS.get(len(inds), str(len(inds)))
+    _progress(run.progress, "Table 1")
+    left_out = {item for step, item, _ in run.skipped if step == "indicator"}
+    table1 = [v for v in cfg.table1_variables(data.columns) if v not in left_out]
+    run.step(
+        "Table 1",
+        "table1",
+        "Table 1. Patient demographics and OVCF indicators",
+        lambda: _table1(data, table1, cfg),
+    )
+    if not inds:
+        run.skip("Tables 2–3 and ROC", "", "no indicator can be analysed (see above)")
+        return
+    _progress(run.progress, "Table 2")
+    run.step(
+        "Table 2 (Spearman ρ)",
+        "table2_rho",
+        "Table 2. Spearman correlation of each indicator with OVCF",
+        lambda: spearman_outcome(data, inds, alpha=cfg.alpha),
+    )
+    adjust = [a for a in cfg.adjust if a in data.columns and a not in inds]
+    for a in cfg.adjust:
+        if a not in data.columns:
+            run.skip("Table 2 (ORs)", a, f"no column '{a}': the ORs are not adjusted for it")
+        elif a in inds:
+            run.skip("Table 2 (ORs)", a, "an indicator itself: the ORs are not adjusted for it")
+    conditional = (not pairs) if cfg.conditional is None else cfg.conditional
+    kind = "Conditional logistic regression" if conditional else "Logistic regression"
+    names = [cfg.variable(a)["label"] for a in adjust]
+    names = [n if n.isupper() else n.lower() for n in names]
+    what = f"adjusted for {', '.join(names)}" if adjust else "unadjusted"
+    run.step(
+        "Table 2 (ORs)",
+        "table2_or",
+        f"Table 2 (continued). {kind} {what}",
+        lambda: logistic_or(
+            data,
+            inds,
+            adjust=adjust,
+            model=cfg.or_model,
+            conditional=conditional,
+            per=cfg.or_per,
+            ci=cfg.or_ci,
+            method=cfg.or_method,
+            alpha=cfg.alpha,
+        ),
+    )
+    _progress(run.progress, "Table 3")
+    if len(inds) < 2:  # with one indicator by design, Tables 3 and the comparison do not apply
+        if len(cfg.indicators) >= 2:
+            run.skip("Table 3 and AUC comparison", "", "fewer than two indicators left")
+    else:
+        run.step(
+            "Table 3",
+            "table3",
+            f"Table 3. Spearman correlations among the {count} indicators",
+            lambda: spearman_matrix(data, inds, adjust=cfg.matrix_adjust, alpha=cfg.alpha),
+        )
+    _progress(run.progress, "ROC")
+    directions = cfg.directions()
+    if isinstance(directions, dict):
+        directions = {k: v for k, v in directions.items() if k in inds}
+    run.step(
+        "ROC",
+        "fig5",
+        f"Fig. 5. ROC curves of the {count} indicators",
+        lambda: roc_auc(
+            data, inds, direction=directions, ci=cfg.roc_ci, seed=cfg.seed, alpha=cfg.alpha
+        ),
+        figure_caption=f"ROC curves of the {count} indicators for OVCF, with the AUC "
+        f"({100 * (1 - cfg.alpha):g}% CI) of each and its Youden cut-off (dot).",
+    )
+    if len(inds) >= 2:
+        run.step(
+            "AUC comparison",
+            "auc_comparison",
+            "Pairwise comparison of the AUCs (DeLong)",
+            lambda: compare_auc(data, inds, adjust=cfg.auc_adjust, alpha=cfg.alpha),
+        )
+    _design(run, data, cfg, inds, adjust, pairs)
+
+
+def _table1(data: pd.DataFrame, variables: list[str], cfg: StudyConfig) -> Result:
+    """Table 1; a variable matched on exactly has no within-set test by design (no warning)."""
+    from . import compare_groups
+    from ._results import DegenerateDataWarning
+
+    with warnings.catch_warnings():
+        for v in cfg.exact:
+            warnings.filterwarnings(
+                "ignore", f".*'{v}' does not vary within any matched set", DegenerateDataWarning
+            )
+        return compare_groups(data, variables, pair="pair_id", tests=cfg.tests, alpha=cfg.alpha)
+
+
+def _design(
+    run: _Run,
+    data: pd.DataFrame,
+    cfg: StudyConfig,
+    inds: list[str],
+    adjust: list[str],
+    pairs: bool,
+) -> None:
+    """The optional post-hoc power and combined-model sections (study file [design])."""
+    from .design.combined import combined_model
+    from .design.posthoc import sample_size_section
+
+    items = {item.key: item.result for item in run.report.items}
+    if cfg.sample_size and "fig5" in items:
+        n_sets = int(data["pair_id"].nunique()) if "pair_id" in data.columns else None
+        run.step(
+            "sample size",
+            "sample_size",
+            "Post-hoc power and sample size at the observed AUCs and ORs",
+            lambda: sample_size_section(
+                items["fig5"],
+                odds_ratios=items.get("table2_or"),
+                n_sets=n_sets,
+                controls_per_case=cfg.ratio,
+                alpha=cfg.alpha,
+            ),
+        )
+    if cfg.combined:
+        missing = [i for i in cfg.combined if i not in inds]
+        if missing:
+            run.skip("combined model", ", ".join(missing), "not among the analysed indicators")
+            return
+        covariates = [a for a in adjust if not (pairs and a in cfg.exact)]
+        run.step(
+            "combined model",
+            "combined",
+            f"Combined model of {', '.join(cfg.variable(i)['label'] for i in cfg.combined)}",
+            lambda: combined_model(
+                data,
+                list(cfg.combined),
+                covariates=covariates,
+                n_boot=cfg.n_boot,
+                seed=cfg.boot_seed,
+                alpha=cfg.alpha,
+            ),
+        )
+
+
+def _pipeline(
+    run: _Run,
+    data: pd.DataFrame,
+    measurements: pd.DataFrame | None,
+    cfg: StudyConfig,
+    matched_by: str | None,
+    sources: tuple[Any, Any] = (None, None),
+) -> None:
+    from ._ranges import ranges_in_force
+
+    with ranges_in_force(cfg.ranges):  # the study file's [ranges] hold for every step
+        _steps(run, data, measurements, cfg, matched_by, sources)
+
+
+def _steps(
+    run: _Run,
+    data: pd.DataFrame,
+    measurements: pd.DataFrame | None,
+    cfg: StudyConfig,
+    matched_by: str | None,
+    sources: tuple[Any, Any],
+) -> None:
+    from . import derive_indicators, scan_readings, validate_patients
+
+    if measurements is not None:
+        patients = named(sources[0], lambda: validate_patients(data))
+        _progress(run.progress, "reading and checking the readings")
+        readings = named(sources[1], lambda: scan_readings(measurements, patients))
+        _progress(run.progress, "indicators")
+        # before the reliability step codes the readings for its matrices: a lower peak
+        indicators = derive_indicators(
+            patients, readings, min_vertebrae=cfg.min_vertebrae, fi_weighting=cfg.fi_weighting
+        )
+        _progress(run.progress, "reliability (ICC)")
+        _reliability(run, readings, cfg)
+        run.report.add(indicators, title="Indicators per patient", key="indicators", appendix=True)
+        table = renamed(indicators.table, cfg)
+    else:
+        table = named(sources[0], lambda: check_patients_table(renamed(data, cfg)))
+    _progress(run.progress, "matching")
+    if matched_by:
+        matched, sets = given_sets(table, matched_by)
+        run.report.add(sets, key="matching")
+    else:
+        matched = _match(run, table, cfg)
+    _analyses(run, matched.copy(), cfg)
