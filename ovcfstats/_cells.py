@@ -66,49 +66,19 @@ def from_codes(
     session: np.ndarray,
     value: np.ndarray,
 ) -> Cells:
-    """Aggregate readings given as integer codes (``slot`` −1 for an ROI no rule uses)."""
-    k = len(SLOTS)
-    used = slot >= 0
-    key = patient[used].astype(np.int64) * k + slot[used]
-    session, value = session[used], value[used]
-    size = n_patients * k
-    first = session == 1
-    has = ~np.isnan(value)
+    """Aggregate readings given as integer codes (``slot`` −1 for an ROI no rule uses).
 
-    def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(key[mask], minlength=size).reshape(n_patients, k)
-
-    n = count(first & has)
-    total = np.bincount(key[first & has], weights=value[first & has], minlength=size)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total.reshape(n_patients, k) / n
-    return Cells(
-        mean=mean,
-        n=n,
-        blank=count(first & ~has),
-        zero=count(first & (value == 0)),
-        later=count(~first & has),
-    )
-
-
-def cells_from_readings(readings: Any, patients: pd.DataFrame) -> Cells:
-    """Aggregate a :class:`~ovcfstats.Readings` (validated, coded) for ``patients``.
-
-    The rules of :func:`from_codes` with per-reading arrays gathered from per-combination
-    tables and 32-bit cell numbers where they fit: at 10⁸ readings a few GB less than
-    :func:`from_codes` on 64-bit copies.
+    Cell numbers are 32-bit where they fit and readings of unused ROIs go to one extra bin,
+    dropped at the end: no 64-bit copies of the inputs (a few GB at 10⁸ readings).
     """
-    combos = readings.combos
-    keys = zip(combos["measure"], combos["level"], combos["muscle"], combos["side"], strict=True)
-    k, n_patients = len(SLOTS), len(patients)
+    k = len(SLOTS)
     size = n_patients * k
     kind = np.int32 if size < 2**31 - 1 else np.int64
-    slot = np.asarray([SLOT.get(key, -1) for key in keys], dtype=kind)[readings.combo]
-    cell = readings.on(patients).astype(kind, copy=False) * kind(k) + slot
-    cell[slot < 0] = size  # an ROI no rule uses: one extra bin, dropped below
+    slot = slot.astype(kind, copy=False)
+    cell = patient.astype(kind) * kind(k) + slot
+    cell[slot < 0] = size
     del slot
-    first = (combos["session"].to_numpy() == 1)[readings.combo]
-    value = readings.value
+    first = session == 1
     has = ~np.isnan(value)
 
     def count(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -125,6 +95,22 @@ def cells_from_readings(readings: Any, patients: pd.DataFrame) -> Cells:
         blank=count(first & ~has),
         zero=count(first & (value == 0)),
         later=count(~first & has),
+    )
+
+
+def cells_from_readings(readings: Any, patients: pd.DataFrame) -> Cells:
+    """Aggregate a :class:`~ovcfstats.Readings` (validated, coded) for ``patients``: per-reading
+    slots and sessions gathered from per-combination tables in small integers."""
+    combos = readings.combos
+    keys = zip(combos["measure"], combos["level"], combos["muscle"], combos["side"], strict=True)
+    slot = np.asarray([SLOT.get(key, -1) for key in keys], dtype=np.int16)
+    session = combos["session"].to_numpy(dtype=np.int32)
+    return from_codes(
+        len(patients),
+        readings.on(patients),
+        slot[readings.combo],
+        session[readings.combo],
+        readings.value,
     )
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +218,19 @@ def cells_duckdb(
     memory_limit: str | None = None,
 ) -> Cells:
     """Validate and aggregate the readings with DuckDB (``patients`` already validated)."""
+    with connection(memory_limit) as con:
+        _source(con, measurements)
+        groups = groups_from_witness(_witness(con), patients, [*TEXT, "session_raw"])
+        groups["pair"] = groups.groupby(["rater_code", "session"]).ngroup().astype(np.int32)
+        con.register("groups", groups)
+        con.register("pids", _patient_codes(con, patients))
+        return _aggregate(con, len(patients))
+
+
+@contextmanager
+def connection(memory_limit: str | None = None) -> Iterator[Any]:
+    """A DuckDB connection spilling to a temporary folder beyond ``memory_limit``, row order
+    not kept (every query here is order-free), removed with its folder afterwards."""
     duckdb = _duckdb()
     spill = tempfile.mkdtemp(prefix="ovcfstats-duckdb-")
     con = duckdb.connect(config={"temp_directory": spill})
@@ -225,12 +240,7 @@ def cells_duckdb(
             con.execute(f"SET memory_limit = '{limit}'")
         con.execute("SET preserve_insertion_order = false")
         con.execute("SET enable_progress_bar = false")
-        _source(con, measurements)
-        groups = groups_from_witness(_witness(con), patients, [*TEXT, "session_raw"])
-        groups["pair"] = groups.groupby(["rater_code", "session"]).ngroup().astype(np.int32)
-        con.register("groups", groups)
-        con.register("pids", _patient_codes(con, patients))
-        return _aggregate(con, len(patients))
+        yield con
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)

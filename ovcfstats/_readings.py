@@ -14,8 +14,6 @@ the validator so that its message names them.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -318,25 +316,14 @@ def _scan_duckdb(
     measurements: pd.DataFrame | str | Path, patients: pd.DataFrame, memory_limit: str | None
 ) -> Readings:
     """Witness rows validated by the validator; the readings streamed back as codes."""
-    from ._duckdb import TEXT, _duckdb, _patient_codes, _source, _witness
+    from ._duckdb import TEXT, _patient_codes, _source, _witness, connection
 
-    duckdb = _duckdb()
-    spill = tempfile.mkdtemp(prefix="ovcfstats-duckdb-")
-    con = duckdb.connect(config={"temp_directory": spill})
-    try:
-        if memory_limit is not None:
-            limit = str(memory_limit).replace("'", "''")
-            con.execute(f"SET memory_limit = '{limit}'")
-        con.execute("SET preserve_insertion_order = false")
-        con.execute("SET enable_progress_bar = false")
+    with connection(memory_limit) as con:
         _source(con, measurements)
         groups, combos = _combos(_witness(con), patients)
         con.register("groups", groups)
         con.register("pids", _patient_codes(con, patients))
         patient, combo, value = _stream(con, TEXT)
-    finally:
-        con.close()
-        shutil.rmtree(spill, ignore_errors=True)
     source = "DataFrame" if isinstance(measurements, pd.DataFrame) else Path(measurements).name
     return _checked(patients, patient, combo, value, combos, source)
 
