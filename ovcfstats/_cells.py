@@ -12,12 +12,14 @@ these :class:`Cells`; the rules themselves (:mod:`ovcfstats.indicators`) run onc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._validate import DataError, renumbered
 from .schema import (
     DISCS,
     MEASUREMENT_COLUMNS,
@@ -115,15 +117,23 @@ def cells_from_readings(readings: Any, patients: pd.DataFrame) -> Cells:
 
 
 def groups_from_witness(
-    witness: pd.DataFrame, patients: pd.DataFrame, keys: list[str]
+    witness: pd.DataFrame,
+    patients: pd.DataFrame,
+    keys: list[str],
+    validate: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Validate the witness rows; per distinct ``keys`` its slot, session and rater code.
 
     The validator raises (naming the rows) when a witness row is invalid; otherwise its cleaned
-    copy says how each raw combination of text and session is read.
+    copy says how each raw combination of text and session is read. ``validate(rows)`` (default
+    ``validate_measurements``) is how: the engines pass one whose error names the rows of the
+    whole table.
     """
     rows = witness.drop_duplicates().reset_index(drop=True)
-    clean = validate_measurements(rows[list(MEASUREMENT_COLUMNS)], patients)
+    if validate is None:
+        clean = validate_measurements(rows[list(MEASUREMENT_COLUMNS)], patients)
+    else:
+        clean = validate(rows)
     combos = zip(clean["measure"], clean["level"], clean["muscle"], clean["side"], strict=True)
     groups = rows[keys].copy()
     groups["slot"] = np.asarray([SLOT.get(c, -1) for c in combos], dtype=np.int16)
@@ -186,8 +196,15 @@ def cells_pandas(measurements: pd.DataFrame, patients: pd.DataFrame) -> Cells:
             ]
         )
     )
-    witness = measurements.iloc[rows][list(MEASUREMENT_COLUMNS)].assign(group=group[rows])
-    groups = groups_from_witness(witness, patients, ["group"]).set_index("group")
+    witness = measurements.iloc[rows][list(MEASUREMENT_COLUMNS)].assign(group=group[rows], at=rows)
+
+    def validate(found: pd.DataFrame) -> pd.DataFrame:  # errors name rows of the whole table
+        try:
+            return validate_measurements(found[list(MEASUREMENT_COLUMNS)], patients)
+        except DataError as err:
+            raise renumbered(err, found["at"].to_numpy()) from None
+
+    groups = groups_from_witness(witness, patients, ["group"], validate).set_index("group")
     groups = groups.reindex(np.arange(group.max() + 1))
     if groups["slot"].isna().any():  # every raw combination must have had a witness
         raise RuntimeError("derive_indicators(): readings left unvalidated (internal error)")
@@ -197,7 +214,7 @@ def cells_pandas(measurements: pd.DataFrame, patients: pd.DataFrame) -> Cells:
     pair = groups.groupby(["rater_code", "session"]).ngroup().to_numpy(dtype=np.int64)[group]
     dup = _duplicated_cells(patient * (len(SLOTS) + 1) + slot + 1, pair)
     if dup.any():  # the validator names the duplicated readings
-        validate_measurements(measurements[dup])
+        _validate_rows(measurements, np.flatnonzero(dup))
     return from_codes(len(patients), patient, slot, session, np.where(bad, np.nan, value))
 
 
@@ -223,5 +240,15 @@ def _patient_positions(measurements: pd.DataFrame, patients: pd.DataFrame) -> np
     where = ids.get_indexer(_text(pd.Series(uniques, dtype=object)))
     position = where[codes]
     if (position < 0).any():
-        validate_measurements(measurements[position < 0].head(10), patients)
+        _validate_rows(measurements, np.flatnonzero(position < 0)[:10], patients)
     return position.astype(np.int64)
+
+
+def _validate_rows(
+    measurements: pd.DataFrame, rows: np.ndarray, patients: pd.DataFrame | None = None
+) -> None:
+    """The validator on some rows of the table; its error names their rows in the table."""
+    try:
+        validate_measurements(measurements.iloc[rows], patients)
+    except DataError as err:
+        raise renumbered(err, rows) from None

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._cells import SLOTS, Cells, groups_from_witness
+from ._validate import DataError, renumbered
 from .schema import MEASUREMENT_COLUMNS, _text, validate_measurements
 
 TEXT = ("measure", "level", "muscle", "side", "rater")
@@ -132,6 +133,55 @@ def _witness(con: Any) -> pd.DataFrame:
     return rows.assign(session=rows["session_raw"])
 
 
+def validate_found(con: Any, rows: pd.DataFrame, patients: pd.DataFrame | None = None) -> Any:
+    """``validate_measurements`` on rows taken from view ``src`` (witness rows, duplicates,
+    unknown patients); its error names their rows in the source, in source order."""
+    readings = rows[list(MEASUREMENT_COLUMNS)]
+    try:
+        return validate_measurements(readings, patients)
+    except DataError:
+        where = source_rows(con, rows)
+        order = np.argsort(where, kind="stable")
+        try:
+            validate_measurements(readings.iloc[order].reset_index(drop=True), patients)
+        except DataError as err:
+            raise renumbered(err, where[order]) from None
+        raise
+
+
+def source_rows(con: Any, rows: pd.DataFrame) -> np.ndarray:
+    """The 0-based row in the source of each of ``rows`` (one pass, in the source's order).
+
+    A reading is identified by its patient, text columns and session as read; the k-th of
+    several equal keys (duplicate readings) gets the k-th of their rows.
+    """
+    keys = ["patient_id", *TEXT, "session_raw"]
+    wanted = pd.DataFrame(
+        {c: rows[c].astype(object).where(rows[c].notna(), None) for c in keys}
+    ).astype(str)
+    wanted["i"] = np.arange(len(rows))
+    wanted["k"] = wanted.groupby(keys, sort=False).cumcount()
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET threads = 1")  # row_number() in the order the source is read
+    con.register("wanted", wanted)
+    text = ", ".join(
+        f"coalesce(CAST({c} AS VARCHAR), 'None') AS {c}" if c == "session_raw" else c
+        for c in keys
+    )
+    found = con.execute(
+        f"""
+        SELECT w.i, s.rn,
+               row_number() OVER (PARTITION BY w.i ORDER BY s.rn) - 1 AS k, w.k AS want
+        FROM (SELECT row_number() OVER () - 1 AS rn, {text} FROM src) s
+        JOIN wanted w USING ({", ".join(keys)})
+        """
+    ).df()
+    found = found[found["k"] == found["want"]]
+    where = np.full(len(rows), -1, dtype=np.int64)
+    where[found["i"].to_numpy(dtype=np.int64)] = found["rn"].to_numpy(dtype=np.int64)
+    return where
+
+
 def _patient_codes(con: Any, patients: pd.DataFrame) -> pd.DataFrame:
     """Raw ID → row of ``patients``; an unknown ID is refused by the validator."""
     raw = con.execute("SELECT DISTINCT patient_id FROM src").df()["patient_id"]
@@ -142,14 +192,9 @@ def _patient_codes(con: Any, patients: pd.DataFrame) -> pd.DataFrame:
         bad = con.execute(
             "SELECT * FROM src WHERE patient_id IN (SELECT unnest($1)) LIMIT 5", [unknown]
         ).df()
-        validate_measurements(_as_readings(bad), patients)
+        bad = bad.assign(session=bad["session_raw"], value=bad["value_raw"])
+        validate_found(con, bad, patients)
     return pd.DataFrame({"patient_id": raw, "code": code.astype(np.int32)})
-
-
-def _as_readings(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.rename(columns={"session_raw": "session", "value_raw": "value"})[
-        list(MEASUREMENT_COLUMNS)
-    ]
 
 
 def _aggregate(con: Any, n_patients: int, batch: int = 1_000_000) -> Cells:
@@ -208,7 +253,8 @@ def _refuse_duplicates(con: Any, cells: np.ndarray) -> None:
         ).df()
         for patient, slot in cells
     ]
-    validate_measurements(_as_readings(pd.concat(found, ignore_index=True)))
+    found = pd.concat(found, ignore_index=True)
+    validate_found(con, found.assign(session=found["session_raw"], value=found["value_raw"]))
 
 
 def cells_duckdb(
@@ -220,7 +266,12 @@ def cells_duckdb(
     """Validate and aggregate the readings with DuckDB (``patients`` already validated)."""
     with connection(memory_limit) as con:
         _source(con, measurements)
-        groups = groups_from_witness(_witness(con), patients, [*TEXT, "session_raw"])
+        groups = groups_from_witness(
+            _witness(con),
+            patients,
+            [*TEXT, "session_raw"],
+            lambda rows: validate_found(con, rows, patients),
+        )
         groups["pair"] = groups.groupby(["rater_code", "session"]).ngroup().astype(np.int32)
         con.register("groups", groups)
         con.register("pids", _patient_codes(con, patients))

@@ -14,6 +14,7 @@ the validator so that its message names them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -273,8 +274,10 @@ def _checked(
     value: np.ndarray,
     combos: pd.DataFrame,
     source: str,
+    refuse: Callable[[list[tuple[int, int]]], None] | None = None,
 ) -> Readings:
-    """The readings, once no (patient, combination) holds two of them."""
+    """The readings, once no (patient, combination) holds two of them; ``refuse`` names the
+    duplicated (patient, combination) pairs in the source (the validator's error)."""
     text = dict.fromkeys(COMBO_COLUMNS[:-1], str)  # the text dtype: object, or pandas 3's str
     combos = combos.astype(text).astype({"session": np.int64}).reset_index(drop=True)
     readings = Readings(
@@ -291,6 +294,8 @@ def _checked(
 
         dup = pd.Index(key).duplicated(keep=False)
         first = np.unique(key[dup])[:3]
+        if refuse is not None:
+            refuse([(int(k) // len(combos), int(k) % len(combos)) for k in first])
         validate_measurements(readings.to_frame(np.flatnonzero(np.isin(key, first))))
         raise RuntimeError("scan_readings(): duplicate readings not named (internal error)")
     return readings
@@ -318,24 +323,45 @@ def _scan_duckdb(
     """Witness rows validated by the validator; the readings streamed back as codes."""
     from ._duckdb import TEXT, _patient_codes, _source, _witness, connection
 
+    source = "DataFrame" if isinstance(measurements, pd.DataFrame) else Path(measurements).name
     with connection(memory_limit) as con:
         _source(con, measurements)
-        groups, combos = _combos(_witness(con), patients)
+        groups, combos = _combos(con, _witness(con), patients)
         con.register("groups", groups)
         con.register("pids", _patient_codes(con, patients))
         patient, combo, value = _stream(con, TEXT)
-    source = "DataFrame" if isinstance(measurements, pd.DataFrame) else Path(measurements).name
-    return _checked(patients, patient, combo, value, combos, source)
+        refuse = lambda pairs: _refuse_duplicates(con, pairs)  # noqa: E731
+        return _checked(patients, patient, combo, value, combos, source, refuse)
 
 
-def _combos(witness: pd.DataFrame, patients: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _refuse_duplicates(con: Any, pairs: list[tuple[int, int]]) -> None:
+    """The duplicated readings as read from the source, handed to the validator."""
+    from ._duckdb import TEXT, validate_found
+
+    join = ", ".join((*TEXT, "session_raw"))
+    found = pd.concat(
+        [
+            con.execute(
+                f"SELECT s.* FROM src s JOIN groups g USING ({join}) JOIN pids p "
+                "USING (patient_id) WHERE p.code = $1 AND g.combo = $2",
+                [patient, combo],
+            ).df()
+            for patient, combo in pairs
+        ],
+        ignore_index=True,
+    )
+    validate_found(con, found.assign(session=found["session_raw"], value=found["value_raw"]))
+
+
+def _combos(
+    con: Any, witness: pd.DataFrame, patients: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate the witness rows; each raw (text, session) combination's cleaned combination."""
-    from ._duckdb import TEXT
-    from .schema import MEASUREMENT_COLUMNS, validate_measurements
+    from ._duckdb import TEXT, validate_found
 
     keys = [*TEXT, "session_raw"]
     rows = witness.drop_duplicates().reset_index(drop=True)
-    clean = validate_measurements(rows[list(MEASUREMENT_COLUMNS)], patients)
+    clean = validate_found(con, rows, patients)
     clean = clean[list(COMBO_COLUMNS)].reset_index(drop=True)
     key = np.zeros(len(clean), np.int64)
     for col in COMBO_COLUMNS:

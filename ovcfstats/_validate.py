@@ -7,6 +7,7 @@ Messages read ``"<func>(): <what is wrong> in column '<col>' (patient_id: P001, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -53,6 +54,22 @@ def describe_rows(mask: Any) -> str:
     shown = ", ".join(str(r) for r in rows[:MAX_IDS])
     more = f", ... ({len(rows)} rows)" if len(rows) > MAX_IDS else ""
     return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}"
+
+
+def renumbered(err: DataError, rows: Sequence[int]) -> DataError:
+    """``err`` with the row numbers :func:`describe_rows` wrote for a subset of a table replaced
+    by ``rows``: the 0-based rows of that subset in the whole table (subset order).
+
+    Validators run on a few rows chosen from a large table (witness rows, duplicates) name the
+    rows of the table, not of the subset.
+    """
+    text = str(err)
+    found = re.search(r"\brows? (\d+(?:, \d+)*)(, \.\.\. \(\d+ rows\))?", text)
+    if found is None:
+        return err
+    numbers = [int(rows[int(i) - 1]) + 1 for i in found.group(1).split(", ")]
+    shown = f"{'row' if len(numbers) == 1 else 'rows'} {', '.join(map(str, numbers))}"
+    return DataError(text[: found.start()] + shown + (found.group(2) or "") + text[found.end() :])
 
 
 def check_alpha(alpha: Any, func: str, param: str = "alpha") -> float:

@@ -144,8 +144,10 @@ def test_invalid_readings_refused_with_the_validators_message(engine, change, ma
         scan_readings(bad, patients, engine=engine)
     with pytest.raises(DataError, match=match) as validated:
         validate_measurements(bad, patients)
-    if engine == "pandas":  # one validator, one message
-        assert str(scanned.value) == str(validated.value)
+    assert str(scanned.value) == str(validated.value)  # one validator, one message, same rows
+    with pytest.raises(DataError, match=match) as derived:
+        derive_indicators(patients, bad, engine=engine)
+    assert str(derived.value) == str(validated.value)
 
 
 def test_readings_of_patients_left_out_are_refused():
@@ -282,3 +284,44 @@ def test_targets_ranked_by_marking_are_numpy_unique(key):
     codes, got_first = _sorted_groups(key)  # a narrow range: ranked by marking
     np.testing.assert_array_equal(codes, inverse.ravel())
     np.testing.assert_array_equal(got_first, first)
+
+
+@needs_duckdb
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda m: pd.concat([m, m.iloc[[40]]], ignore_index=True), "duplicate"),
+        (lambda m: m.assign(value=m["value"].where(m.index != 1500, -5000.0)), "value"),
+        (lambda m: m.assign(patient_id=m["patient_id"].where(m.index != 77, "NOPE")), "NOPE"),
+    ],
+)
+def test_errors_from_a_file_name_its_rows(tmp_path, fmt, change, match):
+    from ovcfstats.readers import read_table
+
+    patients, m = load_sample()
+    bad = change(m.head(3000).copy())
+    path = tmp_path / f"m.{fmt}"
+    bad.to_parquet(path) if fmt == "parquet" else bad.to_csv(path, index=False)
+    with pytest.raises(DataError, match=match) as scanned:
+        scan_readings(path, patients)
+    with pytest.raises(DataError, match=match) as read:
+        validate_measurements(read_table(path), patients)
+    assert str(scanned.value) == str(read.value)
+
+
+def test_renumbered_names_rows_of_the_whole_table():
+    from ovcfstats._validate import renumbered
+
+    err = DataError("f(): bad in column 'x' (patient_id: A, B; rows 1, 2). Fix it.")
+    assert (
+        str(renumbered(err, [9, 41]))
+        == "f(): bad in column 'x' (patient_id: A, B; rows 10, 42). Fix it."
+    )
+    one = DataError("f(): bad (patient_id: A; row 1). Fix it.")
+    assert str(renumbered(one, [4])) == "f(): bad (patient_id: A; row 5). Fix it."
+    many = DataError("f(): bad (patient_id: A, B; rows 1, 2, ... (7 rows)). Fix it.")
+    assert (
+        str(renumbered(many, [3, 8, 9]))
+        == "f(): bad (patient_id: A, B; rows 4, 9, ... (7 rows)). Fix it."
+    )
