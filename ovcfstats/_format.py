@@ -289,6 +289,13 @@ def is_numeric_cell(text: str) -> bool:
     return any(c.isdigit() for c in stripped) and set(stripped) <= _NUMERIC_CHARS
 
 
+def is_numeric_column(values: list[str]) -> bool:
+    """Whether a column of formatted cells is right-aligned: at least half its non-empty cells
+    are numbers (:func:`is_numeric_cell`)."""
+    shown = [v for v in values if v]
+    return bool(shown) and sum(map(is_numeric_cell, shown)) >= len(shown) / 2
+
+
 # -- generic tables (results with no dedicated layout) ------------------------------------------
 THREE_DECIMALS = ("rho", "auc", "icc", "sensitivity", "specificity", "se", "smd", "youden", "diff")
 TWO_DECIMALS = ("or", "mean", "sd", "median", "q1", "q3", "statistic", "chi2", "z", "F", "t")

@@ -249,23 +249,21 @@ def _from_frame(measurements: pd.DataFrame, patients: pd.DataFrame, source: str)
     from .schema import validate_measurements
 
     m = validate_measurements(measurements, patients)
-    key = np.zeros(len(m), np.int64)
-    for col in COMBO_COLUMNS:
-        codes, uniques = pd.factorize(m[col])
-        key = key * max(len(uniques), 1) + codes
-    combo, first = _first_of_each(key)
+    combo, first = _combinations(m)
     combos = m.iloc[first][list(COMBO_COLUMNS)].reset_index(drop=True)
     patient = pd.Index(patients["patient_id"]).get_indexer(m["patient_id"])
     return _checked(patients, patient, combo, m["value"].to_numpy(dtype=float), combos, source)
 
 
-def _first_of_each(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of ``key`` (in order of first appearance) and the first row of each code."""
-    codes, uniques = pd.factorize(key)
-    first = np.empty(len(uniques), dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(key) - 1, -1, -1)  # the last write is the first row
-    return codes.astype(np.int32), first
+def _combinations(clean: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Code of each row's cleaned (measure, level, muscle, side, rater, session) and the first
+    row of each code."""
+    from ._raters_codes import _combine, _sorted_groups
 
+    parts = [pd.factorize(clean[col]) for col in COMBO_COLUMNS]
+    key, _ = _combine([c for c, _ in parts], [max(len(u), 1) for _, u in parts])
+    code, first = _sorted_groups(key)
+    return code.astype(np.int32), first
 
 def _checked(
     patients: pd.DataFrame,
@@ -363,11 +361,7 @@ def _combos(
     rows = witness.drop_duplicates().reset_index(drop=True)
     clean = validate_found(con, rows, patients)
     clean = clean[list(COMBO_COLUMNS)].reset_index(drop=True)
-    key = np.zeros(len(clean), np.int64)
-    for col in COMBO_COLUMNS:
-        codes, uniques = pd.factorize(clean[col])
-        key = key * max(len(uniques), 1) + codes
-    code, first = _first_of_each(key)
+    code, first = _combinations(clean)
     groups = rows[keys].assign(combo=code).drop_duplicates(keys)
     return groups, clean.iloc[first].reset_index(drop=True)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._format import is_numeric_cell
+from .._format import is_numeric_cell, is_numeric_column
 from .._plotting import figure_bytes
 from ._layout import Layout
 
@@ -127,11 +127,6 @@ def needs_landscape(frame: pd.DataFrame) -> bool:
         for c in frame.columns
     )
     return len(frame.columns) >= 6 and natural > 1.6 * portrait
-
-
-def _numeric_column(values: list[str]) -> bool:
-    shown = [v for v in values if v]
-    return bool(shown) and sum(map(is_numeric_cell, shown)) >= len(shown) / 2
 
 
 def render(
@@ -265,7 +260,7 @@ def _table(doc: Any, frame: pd.DataFrame, width: float, pt: Any, inches: Any) ->
     grid.alignment = WD_TABLE_ALIGNMENT.LEFT
     grid.autofit = False  # w:tblLayout fixed: the widths below are kept
     columns = [[str(c), *frame[c].astype(str).tolist()] for c in frame.columns]
-    right = [j > 0 and _numeric_column(col[1:]) for j, col in enumerate(columns)]
+    right = [j > 0 and is_numeric_column(col[1:]) for j, col in enumerate(columns)]
     # a short table stays on one page; a long one keeps its caption, header and first row
     together = len(frame) if len(frame) <= 15 else 1
     for j, w in enumerate(widths):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._format import is_numeric_cell
+from .._format import is_numeric_cell, is_numeric_column
 from .._layouts import LISTING_ROWS
 from .._plotting import figure_bytes
 from .._present import Table
@@ -43,7 +43,7 @@ details.ovcf table.three-line th,details.ovcf table.three-line td{padding:2px 6p
 def table_html(table: Table, caption: str = "") -> str:
     """One formatted table: text columns left, number columns right; a number never wraps."""
     frame = table.frame.astype(str)
-    right = [j > 0 and _numeric_column(frame[c].tolist()) for j, c in enumerate(frame.columns)]
+    right = [j > 0 and is_numeric_column(frame[c].tolist()) for j, c in enumerate(frame.columns)]
 
     def cell(tag: str, text: str, j: int) -> str:
         kind = ("num" if is_numeric_cell(text) else "") + (" r" if right[j] else "")
@@ -74,11 +74,6 @@ def _excluded(excluded: pd.DataFrame) -> list[str]:
         excluded = excluded.head(LISTING_ROWS)
     table = table_html(Table("excluded", excluded.astype(str)))
     return [f'<details class="ovcf"><summary>{escape(summary)}</summary>', table, "</details>"]
-
-
-def _numeric_column(values: list[str]) -> bool:
-    shown = [v for v in values if v]
-    return bool(shown) and sum(map(is_numeric_cell, shown)) >= len(shown) / 2
 
 
 def render(
