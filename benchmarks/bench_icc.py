@@ -82,7 +82,8 @@ def _matrices(measurements: pd.DataFrame) -> list[np.ndarray]:
     """The complete n × k matrices behind the table (each measure, inter and intra)."""
     from ovcfstats import validate_measurements
     from ovcfstats._icc import widen
-    from ovcfstats._raters_codes import _Codes, _design
+    from ovcfstats._raters_codes import _design
+    from ovcfstats._reading_codes import _Codes
     from ovcfstats.raters import DEFAULT_MEASURES
 
     codes = _Codes.of(validate_measurements(measurements))

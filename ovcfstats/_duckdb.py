@@ -56,6 +56,45 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return pd.read_parquet(name)
 
 
+def scannable(path: Any) -> str | None:
+    """How DuckDB reads ``path`` straight from disk ("parquet", "," or tab), or None.
+
+    Parquet files and globs, and comma- or tab-delimited UTF-8 text; anything else (Excel,
+    SPSS, Stata, semicolon files with decimal commas, other encodings) goes through
+    :func:`~ovcfstats.readers.read_table`, whose messages name what the file is.
+    """
+    if not isinstance(path, str | Path):
+        return None
+    name = str(path)
+    if "*" in name:
+        return "parquet" if name.lower().endswith(".parquet") else None
+    from .readers import FORMATS, _delimiter, _sniff_kind
+
+    path = Path(path)
+    if not path.is_file():
+        return None
+    kind = _sniff_kind(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if kind == "parquet" and fmt in ("parquet", None):
+        return "parquet"
+    if kind is not None or fmt != "csv":
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:  # maybe a cut character at the end: keep whole lines only
+        try:
+            text = head[: head.rfind(b"\n")].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None
+    try:
+        sep = _delimiter(path, text)
+    except DataError:
+        return None
+    return sep if sep in (",", "\t") else None
+
+
 def _source(con: Any, measurements: pd.DataFrame | str | Path) -> str:
     """Register the readings as view ``src`` with every column as text or double."""
     na_strings = NA_STRINGS
@@ -76,8 +115,6 @@ def _source(con: Any, measurements: pd.DataFrame | str | Path) -> str:
     else:
         name = str(measurements).replace("'", "''")
         if _is_csv(name):
-            from ._readings import scannable
-
             sep = scannable(measurements) or ","
             delim = "\\t" if sep == "\t" else sep
             relation = f"read_csv('{name}', all_varchar = true, header = true, delim = '{delim}')"

@@ -24,7 +24,7 @@ from ._format import (
 from ._layouts_audit import LAYOUTS as AUDIT_LAYOUTS
 from ._layouts_design import LAYOUTS as DESIGN_LAYOUTS
 from ._layouts_roc import LAYOUTS as ROC_LAYOUTS
-from ._present import Presentation, Table, _ci_head, _text
+from ._table import Presentation, Table, _ci_head, _text
 
 
 # -- layouts ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ._format import Style, format_number
-from ._present import Presentation, Table, _text
+from ._table import Presentation, Table, _text
 
 
 def _audit(result: Any, style: Style) -> Presentation:

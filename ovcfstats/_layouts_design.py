@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ._format import Style, format_estimate_ci, format_number
-from ._present import Presentation, Table, _ci_head
+from ._table import Presentation, Table, _ci_head
 
 
 def _agreement(result: Any, style: Style) -> Presentation:

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ._format import Style, format_estimate_ci, format_number, format_setting
-from ._present import Presentation, Table, _ci_head, _text
+from ._table import Presentation, Table, _ci_head, _text
 
 
 def _pct_ci(est: Any, low: Any, high: Any) -> str:

@@ -13,34 +13,15 @@ column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
-
-import pandas as pd
 
 from ._format import (
     Style,
     format_setting,
     format_table,
 )
-
-
-@dataclass
-class Table:
-    """One formatted table: a short ``name`` (also the Excel sheet's), text cells, a caption."""
-
-    name: str
-    frame: pd.DataFrame
-    caption: str = ""
-
-
-@dataclass
-class Presentation:
-    """The main tables, the appendix tables and the notes of one result."""
-
-    main: list[Table] = field(default_factory=list)
-    appendix: list[Table] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+from ._layouts import LAYOUTS
+from ._table import Presentation, Table
 
 
 def present(result: Any, style: Style | None = None) -> Presentation:
@@ -54,8 +35,6 @@ def present(result: Any, style: Style | None = None) -> Presentation:
     >>> present(roc_auc(df, "vbq")).main[0].frame.iloc[0, :2].tolist()
     ['VBQ', '0.889 (0.581–1.000)']
     """
-    from ._layouts import LAYOUTS
-
     style = style or Style()
     layout = LAYOUTS.get(type(result).__name__, _generic)
     out = layout(result, style)
@@ -72,19 +51,6 @@ def settings_in_words(settings: Any, style: Style | None = None) -> str:
     'method: optimal; seed: none; adjust: Age, BMI'
     """
     return "; ".join(f"{k}: {format_setting(v, style)}" for k, v in dict(settings).items())
-
-
-# -- helpers ------------------------------------------------------------------------------------
-def _level_pct(alpha: float) -> str:
-    return f"{100 * (1 - float(alpha)):g}%"
-
-
-def _ci_head(result: Any) -> str:
-    return f"{_level_pct(result.settings.get('alpha', 0.05))} CI"
-
-
-def _text(value: Any) -> str:
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
 def _generic(result: Any, style: Style) -> Presentation:

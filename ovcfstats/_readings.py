@@ -18,12 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ._validate import DataError, check_option
+
+if TYPE_CHECKING:
+    from ._reading_codes import _Codes
 
 #: what one combination code stands for (the cleaned text columns and the session)
 COMBO_COLUMNS = ("measure", "level", "muscle", "side", "rater", "session")
@@ -66,7 +69,7 @@ class Readings:
     @cached_property
     def codes(self) -> Any:
         """The integer codes reliability and agreement work on, made once per readings."""
-        from ._raters_codes import _Codes
+        from ._reading_codes import _Codes
 
         return _Codes.of_readings(self)
 
@@ -126,6 +129,16 @@ class Readings:
         return where.astype(np.int32 if len(patients) < 2**31 else np.int64)[self.patient]
 
 
+def _validated(measurements: Any) -> _Codes:
+    """The integer codes of the validated table (a :class:`~ovcfstats.Readings` is valid)."""
+    from ._reading_codes import _Codes
+    from .schema import validate_measurements
+
+    if isinstance(measurements, Readings):
+        return measurements.codes
+    return _Codes.of(validate_measurements(measurements))
+
+
 def scan_readings(
     measurements: pd.DataFrame | str | Path | Readings,
     patients: pd.DataFrame,
@@ -180,6 +193,8 @@ def scan_readings(
     if isinstance(measurements, Readings):
         return measurements
     pts = validate_patients(patients)
+    from ._duckdb import scannable
+
     chosen = choose_engine(engine, measurements)
     if chosen == "duckdb" and (isinstance(measurements, pd.DataFrame) or scannable(measurements)):
         return _scan_duckdb(measurements, pts, memory_limit)
@@ -205,45 +220,6 @@ def choose_engine(engine: str, measurements: Any) -> str:
     return "duckdb"
 
 
-def scannable(path: Any) -> str | None:
-    """How DuckDB reads ``path`` straight from disk ("parquet", "," or tab), or None.
-
-    Parquet files and globs, and comma- or tab-delimited UTF-8 text; anything else (Excel,
-    SPSS, Stata, semicolon files with decimal commas, other encodings) goes through
-    :func:`~ovcfstats.readers.read_table`, whose messages name what the file is.
-    """
-    if not isinstance(path, str | Path):
-        return None
-    name = str(path)
-    if "*" in name:
-        return "parquet" if name.lower().endswith(".parquet") else None
-    from .readers import FORMATS, _delimiter, _sniff_kind
-
-    path = Path(path)
-    if not path.is_file():
-        return None
-    kind = _sniff_kind(path)
-    fmt = FORMATS.get(path.suffix.lower())
-    if kind == "parquet" and fmt in ("parquet", None):
-        return "parquet"
-    if kind is not None or fmt != "csv":
-        return None
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    try:
-        text = head.decode("utf-8-sig")
-    except UnicodeDecodeError:  # maybe a cut character at the end: keep whole lines only
-        try:
-            text = head[: head.rfind(b"\n")].decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return None
-    try:
-        sep = _delimiter(path, text)
-    except DataError:
-        return None
-    return sep if sep in (",", "\t") else None
-
-
 def _from_frame(measurements: pd.DataFrame, patients: pd.DataFrame, source: str) -> Readings:
     """The pandas engine: validate the whole table, then code its cleaned columns."""
     from .schema import validate_measurements
@@ -258,7 +234,7 @@ def _from_frame(measurements: pd.DataFrame, patients: pd.DataFrame, source: str)
 def _combinations(clean: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Code of each row's cleaned (measure, level, muscle, side, rater, session) and the first
     row of each code."""
-    from ._raters_codes import _combine, _sorted_groups
+    from ._reading_codes import _combine, _sorted_groups
 
     parts = [pd.factorize(clean[col]) for col in COMBO_COLUMNS]
     key, _ = _combine([c for c, _ in parts], [max(len(u), 1) for _, u in parts])

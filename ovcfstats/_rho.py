@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._exact import SPEARMAN_EXACT_MAX_N, spearman_exact_p
 from ._results import DegenerateDataWarning, warn
+from ._spearman_exact import SPEARMAN_EXACT_MAX_N, spearman_exact_p
 from ._validate import DataError, check_columns, check_frame, check_numeric
 
 

@@ -102,7 +102,7 @@ def _usable_indicators(run: _Run, data: pd.DataFrame, indicators: tuple[str, ...
 
 # -- entry points ------------------------------------------------------------------------------
 def _match(run: _Run, table: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
-    from . import match_controls
+    from .matching import match_controls
 
     exact = [v for v in cfg.exact if v in table.columns]
     for v in cfg.exact:
@@ -148,13 +148,9 @@ def _match(run: _Run, table: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
 
 def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     """Table 1, Table 2 (ρ and ORs), Table 3 and the ROC analysis on the matched data."""
-    from . import (
-        compare_auc,
-        logistic_or,
-        roc_auc,
-        spearman_matrix,
-        spearman_outcome,
-    )
+    from .correlation import spearman_matrix, spearman_outcome
+    from .regression import logistic_or
+    from .roc import compare_auc, roc_auc
 
     pairs = is_pairs(data)
     inds = _usable_indicators(run, data, cfg.indicators)
@@ -242,8 +238,8 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
 
 def _table1(data: pd.DataFrame, variables: list[str], cfg: StudyConfig) -> Result:
     """Table 1; a variable matched on exactly has no within-set test by design (no warning)."""
-    from . import compare_groups
     from ._results import DegenerateDataWarning
+    from .groups import compare_groups
 
     with warnings.catch_warnings():
         for v in cfg.exact:
@@ -323,7 +319,9 @@ def _steps(
     matched_by: str | None,
     sources: tuple[Any, Any],
 ) -> None:
-    from . import derive_indicators, scan_readings, validate_patients
+    from ._readings import scan_readings
+    from .indicators import derive_indicators
+    from .schema import validate_patients
 
     if measurements is not None:
         patients = named(sources[0], lambda: validate_patients(data))

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from ._icc import CONVENTIONS, FORM_NAMES, FORMS, IccResult, compute, icc, widen
-from ._raters_codes import ROI_KEY as ROI_KEY
-from ._raters_codes import _design, _per_patient, _validated
-from ._readings import Readings
+from ._raters_codes import _design, _per_patient
+from ._reading_codes import ROI_KEY as ROI_KEY
+from ._readings import Readings, _validated
 from ._results import Result, SmallSampleWarning, concat_excluded, make_excluded, warn
 from ._validate import DataError, check_alpha, check_frame, check_option
 

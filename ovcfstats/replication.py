@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from ._audit_common import _agrees
 from ._results import Result
-from .report import Report
 from .schema import COMORBIDITIES, LABELS, label
+
+if TYPE_CHECKING:
+    from .report import Report
 
 
 @dataclass(frozen=True, eq=False)

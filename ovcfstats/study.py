@@ -88,7 +88,8 @@ def _shown(cfg: StudyConfig) -> dict[str, dict[str, Any]]:
 
 def _scanned(measurements: Any) -> bool:
     """Read by DuckDB straight from disk (a Parquet or comma/tab CSV file, DuckDB installed)."""
-    from ._readings import Readings, choose_engine, scannable
+    from ._duckdb import scannable
+    from ._readings import Readings, choose_engine
 
     if isinstance(measurements, Readings):
         return True
@@ -182,7 +183,7 @@ def analyze(
     report.add(variables_result(cfg, table.columns), key="variables")
     _pipeline(run, table, readings, cfg, matched_by, (data, measurements))
     if published is not None:
-        from . import audit_reported
+        from .audit import audit_reported
 
         _progress(progress, "audit of the published numbers")
         run.step(
@@ -229,7 +230,8 @@ def reproduce(
     >>> report = reproduce()  # doctest: +SKIP
     >>> report["fig5"].table[["indicator", "auc"]]  # doctest: +SKIP
     """
-    from . import audit_reported, load_sample
+    from .audit import audit_reported
+    from .datasets import load_sample
 
     cfg = config or StudyConfig()
     sample = patients is None and measurements is None

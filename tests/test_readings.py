@@ -23,8 +23,9 @@ from ovcfstats import (
     scan_readings,
     validate_measurements,
 )
-from ovcfstats._raters_codes import _sorted_groups
-from ovcfstats._readings import _unique, scannable
+from ovcfstats._duckdb import scannable
+from ovcfstats._reading_codes import _sorted_groups
+from ovcfstats._readings import _unique
 
 try:
     import duckdb  # noqa: F401

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from .._raters_codes import _Codes, _sorted_groups
+from .._reading_codes import _Codes, _sorted_groups
 from .._readings import Readings
 from .._results import Result, concat_excluded, make_excluded
 from .._validate import DataError, check_columns, check_frame, check_numeric, check_option

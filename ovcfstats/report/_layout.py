@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .._present import Presentation, Table, present, settings_in_words
+from .._present import present, settings_in_words
+from .._table import Presentation, Table
 
 if TYPE_CHECKING:
     from . import Report

@@ -11,7 +11,7 @@ import pandas as pd
 from .._format import is_numeric_cell, is_numeric_column
 from .._layouts import LISTING_ROWS
 from .._plotting import figure_bytes
-from .._present import Table
+from .._table import Table
 from ._layout import Layout
 
 #: the page (the standalone file only: a notebook keeps its own page style)
