@@ -139,21 +139,21 @@ MUTANTS: list[Mutant] = [
         "root-finder tolerance tighter than R's",
     ),
     Mutant(
-        "ovcfstats/_exact.py",
+        "ovcfstats/_spearman_exact.py",
         "SPEARMAN_EXACT_MAX_N = 1290",
         "SPEARMAN_EXACT_MAX_N = 1289",
         C,
         "AS 89 boundary n <= 1290",
     ),
     Mutant(
-        "ovcfstats/_exact.py",
+        "ovcfstats/_spearman_exact.py",
         "SPEARMAN_ENUMERATE_MAX_N = 9",
         "SPEARMAN_ENUMERATE_MAX_N = 8",
         C,
         "AS 89 enumeration boundary n <= 9",
     ),
     Mutant(
-        "ovcfstats/_exact.py",
+        "ovcfstats/_spearman_exact.py",
         "pv = norm.cdf(x) - tail if lower else tail + norm.sf(x)",
         "pv = norm.cdf(x) + tail if lower else tail + norm.sf(x)",
         C,
@@ -167,7 +167,7 @@ MUTANTS: list[Mutant] = [
         "Fisher CI at the one-sided level",
     ),
     Mutant(
-        "ovcfstats/_exact.py",
+        "ovcfstats/_spearman_exact.py",
         "p = _prho(round(q) + 2, n, lower=True)",
         "p = _prho(round(q), n, lower=True)",
         C,
