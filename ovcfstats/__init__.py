@@ -55,7 +55,7 @@ _LAZY = {
     "read_published": "published",
     "write_published_template": "published",
     "Report": "report",
-    "variable_info": "_format",
+    "variable_info": "present._format",
     "reproduce": "study",
     "RANGES": "schema",
     "Range": "schema",

@@ -107,9 +107,9 @@ class Result:
     def report_tables(self, style: Any = None) -> dict[str, pd.DataFrame]:
         """The main tables as a journal prints them (text cells), by name.
 
-        ``style`` is an :class:`ovcfstats._format.Style` (labels, units, decimals, p style).
+        ``style`` is an :class:`ovcfstats.present._format.Style` (labels, units, decimals, p style).
         """
-        from ._present import present
+        from .present._present import present
 
         return {t.name: t.frame for t in present(self, style).main}
 
@@ -128,7 +128,7 @@ class Result:
         Title, settings in words, the main tables, the notes, and one line per appendix table
         (listings, all forms, coefficients: in ``tables()`` and the report's appendix).
         """
-        from ._present import present, settings_in_words
+        from .present._present import present, settings_in_words
 
         shown = present(self, style)
         parts = [self.title, "=" * len(self.title)]
@@ -161,7 +161,7 @@ class Result:
     def _repr_html_(self) -> str:
         from html import escape
 
-        from ._present import present, settings_in_words
+        from .present._present import present, settings_in_words
 
         shown = present(self)
         html = [f"<h4>{escape(self.title)}</h4>"]
@@ -195,7 +195,7 @@ def html_table(frame: pd.DataFrame, css_class: str = "three-line") -> str:
     """
     from html import escape
 
-    from ._format import is_numeric_cell
+    from .present._format import is_numeric_cell
 
     text = frame.astype(str)
     right = [

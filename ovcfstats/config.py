@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ._format import VARIABLES
 from ._study_file import (
     NONE_WORDS,
     SECTIONS,
@@ -30,6 +29,7 @@ from ._study_file import (
     _unknown,
 )
 from ._validate import DataError
+from .present._format import VARIABLES
 from .schema import COMORBIDITIES, INDICATORS, LABELS
 
 #: what each choice means, printed beside its value in the report

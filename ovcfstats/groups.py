@@ -58,7 +58,6 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._format import format_p
 from ._group_rows import (
     CATEGORICAL_TESTS,
     CONTINUOUS_TESTS,
@@ -101,6 +100,7 @@ from ._validate import (
     ids_unique,
     row_ids,
 )
+from .present._format import format_p
 
 TESTS = (*CONTINUOUS_TESTS, *CATEGORICAL_TESTS, "clogit")
 

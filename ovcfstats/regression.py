@@ -49,9 +49,9 @@ import pandas as pd
 
 from ._logit_design import FUNC, INTERCEPT, _as_names, _check_per, _inputs, _model_design
 from ._logit_fit import _conventions, _fit
-from ._plotting import figure_and_axes
 from ._results import Result, SmallSampleWarning, concat_excluded, warn
 from ._validate import DataError, check_columns, check_frame, check_option
+from .present._plotting import figure_and_axes
 
 MODELS = ("separate", "joint")
 CIS = ("wald", "profile")
@@ -336,8 +336,8 @@ def plot_forest(
         raise TypeError(f"plot_forest() needs the result of logistic_or(); got {type(result)}.")
     from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
-    from ._format import Style, format_estimate_ci
-    from ._plotting import indicator_color
+    from .present._format import Style, format_estimate_ci
+    from .present._plotting import indicator_color
 
     style = Style()
     table = result.table

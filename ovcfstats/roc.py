@@ -37,7 +37,6 @@ import numpy as np
 import pandas as pd
 
 from ._delong import Placements, delong_omnibus, delong_test, placements
-from ._plotting import figure_and_axes
 from ._results import Result, concat_excluded, make_excluded
 from ._roc_indicator import _check_counts, _one_roc, _oriented
 from ._validate import (
@@ -49,6 +48,7 @@ from ._validate import (
     check_option,
     row_ids,
 )
+from .present._plotting import figure_and_axes
 from .schema import label
 
 DIRECTIONS = ("auto", "higher", "lower")
@@ -408,7 +408,7 @@ def plot_roc(
         if indicators is None:
             raise DataError("plot_roc(): pass `indicators` when plotting from data.")
         result = roc_auc(result, indicators, outcome=outcome, **kwargs)
-    from ._plotting import indicator_color
+    from .present._plotting import indicator_color
 
     names = list(indicators) if indicators is not None else list(result.table["indicator"])
     fig, ax = figure_and_axes(ax, figsize=(5.5, 5.5))

@@ -8,10 +8,10 @@ import warnings
 import pytest
 
 from ovcfstats import OvcfWarning, load_sample
-from ovcfstats._format import Style, format_estimate_ci
-from ovcfstats._layouts_design import _whole
-from ovcfstats._present import present
 from ovcfstats.config import StudyConfig
+from ovcfstats.present._format import Style, format_estimate_ci
+from ovcfstats.present._layouts_design import _whole
+from ovcfstats.present._present import present
 from ovcfstats.study import reproduce
 
 
@@ -89,7 +89,7 @@ def test_a_registry_bland_altman_is_drawn_as_a_density():
 def test_long_listings_are_cut_in_the_report_but_not_in_excel():
     import pandas as pd
 
-    from ovcfstats._layouts import LISTING_ROWS, _listing
+    from ovcfstats.present._layouts import LISTING_ROWS, _listing
 
     frame = pd.DataFrame({"patient_id": [f"P{i}" for i in range(LISTING_ROWS + 1)]})
     table = _listing("pairs", frame, Style())

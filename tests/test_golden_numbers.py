@@ -19,7 +19,7 @@ import pytest
 from scipy import stats
 
 from ovcfstats import reproduce
-from ovcfstats._format import VARIABLES, Style
+from ovcfstats.present._format import VARIABLES, Style
 from ovcfstats.schema import COMORBIDITIES, INDICATORS
 
 GOLDEN = Path(__file__).parent / "golden" / "report.md"

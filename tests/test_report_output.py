@@ -16,7 +16,7 @@ from docx.shared import Emu
 from openpyxl import load_workbook
 
 from ovcfstats import Report, reproduce
-from ovcfstats._format import is_numeric_cell
+from ovcfstats.present._format import is_numeric_cell
 from ovcfstats.report.docx import NBSP, PADDING_IN, PAGE, unbreakable
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -323,8 +323,8 @@ def test_figures_print_quality(saved):
 def test_figures_labels_units_and_colours(report):
     from matplotlib.colors import to_hex
 
-    from ovcfstats._format import format_estimate_ci
-    from ovcfstats._plotting import INDICATOR_COLORS
+    from ovcfstats.present._format import format_estimate_ci
+    from ovcfstats.present._plotting import INDICATOR_COLORS
 
     forest = report["table2_or"].plot()
     texts = [t.get_text() for t in forest.axes[0].texts]
@@ -352,7 +352,7 @@ def test_matrix_stars_exactly_below_alpha():
     import pandas as pd
 
     from ovcfstats import spearman_matrix
-    from ovcfstats._present import present
+    from ovcfstats.present._present import present
 
     rng = np.random.default_rng(15)
     a = rng.normal(size=30)

@@ -9,9 +9,9 @@ import pytest
 
 import ovcfstats.report as report_module
 from ovcfstats import Report, bland_altman, roc_auc
-from ovcfstats._layouts import LISTING_ROWS
 from ovcfstats._results import Result, empty_excluded
 from ovcfstats.design.agreement import DENSITY_ABOVE, RASTER_DOTS_ABOVE
+from ovcfstats.present._layouts import LISTING_ROWS
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def _pairs(n: int) -> pd.DataFrame:
 
 
 def test_a_registry_bland_altman_is_one_small_raster_layer_in_svg():
-    from ovcfstats._plotting import figure_bytes
+    from ovcfstats.present._plotting import figure_bytes
 
     fig = bland_altman(_pairs(200_000), "a", "b").plot()
     (density,) = fig.axes[0].collections[:1]

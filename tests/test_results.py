@@ -9,16 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ovcfstats._format import (
-    MINUS,
-    Style,
-    format_estimate_ci,
-    format_number,
-    format_p,
-    format_setting,
-    is_numeric_cell,
-    variable_info,
-)
 from ovcfstats._results import OvcfWarning, Result, make_excluded, warn
 from ovcfstats._validate import (
     DataError,
@@ -27,6 +17,16 @@ from ovcfstats._validate import (
     check_numeric,
     check_option,
     split_missing,
+)
+from ovcfstats.present._format import (
+    MINUS,
+    Style,
+    format_estimate_ci,
+    format_number,
+    format_p,
+    format_setting,
+    is_numeric_cell,
+    variable_info,
 )
 
 

@@ -389,7 +389,7 @@ MUTANTS: list[Mutant] = [
         "tabs and line breaks written raw into a TOML string of the study file",
     ),
     Mutant(
-        "ovcfstats/_layouts_roc.py",
+        "ovcfstats/present/_layouts_roc.py",
         "format_number(c, style.decimals(v) + 1)",
         "format_number(c, style.decimals(v) + 2)",
         ("tests/test_report.py", "tests/test_report_output.py"),

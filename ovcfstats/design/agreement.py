@@ -454,7 +454,7 @@ def plot_bland_altman(
     -------
     matplotlib.figure.Figure
     """
-    from .._plotting import figure_and_axes
+    from ..present._plotting import figure_and_axes
 
     fig, ax = figure_and_axes(ax, figsize=(6.0, 4.5))
     s, pairs = result.settings, result.pairs

@@ -81,7 +81,7 @@ class CombinedModelResult(Result):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Calibration curve and decision curve side by side (``ax`` ignored)."""
-        from .._plotting import figure_and_axes
+        from ..present._plotting import figure_and_axes
 
         fig, _ = figure_and_axes(None, figsize=(10.0, 4.2))
         fig.clear()
@@ -362,7 +362,7 @@ def combined_model(
 
 def plot_calibration(result: CombinedModelResult, ax: Any = None) -> Any:
     """Observed against predicted risk: grouped points with CIs, lowess line, ideal diagonal."""
-    from .._plotting import figure_and_axes
+    from ..present._plotting import figure_and_axes
 
     fig, ax = figure_and_axes(ax, figsize=(5.0, 4.5))
     cal = result.calibration

@@ -264,7 +264,7 @@ def reclassification(
 
 def plot_decision_curve(decision: pd.DataFrame, ax: Any = None) -> Any:
     """Net benefit of each model, treat-all and treat-none, against threshold probability."""
-    from .._plotting import figure_and_axes
+    from ..present._plotting import figure_and_axes
 
     fig, ax = figure_and_axes(ax, figsize=(5.5, 4.5))
     styles = {"all": {"color": "0.5", "lw": 1, "ls": "--"}, "none": {"color": "0.2", "lw": 1}}

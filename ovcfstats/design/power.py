@@ -75,7 +75,7 @@ class PowerResult(Result):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Power against the number of cases, the solution marked."""
-        from .._plotting import figure_and_axes
+        from ..present._plotting import figure_and_axes
 
         fig, ax = figure_and_axes(ax, figsize=(5.5, 4.0))
         for label, part in self.curve.groupby("label", sort=False):

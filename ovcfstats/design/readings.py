@@ -54,8 +54,8 @@ class AgreementResult(Result):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """One Bland–Altman panel per measure (``ax`` is ignored: the figure has a grid)."""
-        from .._format import Style
-        from .._plotting import figure_and_axes
+        from ..present._format import Style
+        from ..present._plotting import figure_and_axes
 
         style = Style()
         names = list(self.details)

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._format import Style, variable_info
-from .._plotting import figure_bytes
 from .._results import Result
+from ..present._format import Style, variable_info
+from ..present._plotting import figure_bytes
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Report:
         Printed at the top.
     variables : mapping, optional
         ``{column: {"label": ..., "unit": ..., "decimals": ...}}`` overriding the defaults of
-        the paper's variables (:func:`ovcfstats._format.variable_info`).
+        the paper's variables (:func:`ovcfstats.present._format.variable_info`).
     p_style : str
         How p-values print: ``"default"`` (``< 0.001``, 3 decimals), ``"nejm"``, ``"apa"`` or
         ``"exact"``.

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .._present import present, settings_in_words
-from .._table import Presentation, Table
+from ..present._present import present, settings_in_words
+from ..present._table import Presentation, Table
 
 if TYPE_CHECKING:
     from . import Report

@@ -6,7 +6,7 @@ import platform
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from .._format import Style, format_setting
+from ..present._format import Style, format_setting
 
 if TYPE_CHECKING:
     from . import Report

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .._format import Style, format_setting
+from ..present._format import Style, format_setting
 
 if TYPE_CHECKING:
     from . import Report

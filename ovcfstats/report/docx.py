@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from .._format import is_numeric_cell, is_numeric_column
-from .._plotting import figure_bytes
+from ..present._format import is_numeric_cell, is_numeric_column
+from ..present._plotting import figure_bytes
 from ._layout import Layout
 
 PAGE = (8.27, 11.69)  # A4, inches

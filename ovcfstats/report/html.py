@@ -8,10 +8,10 @@ from typing import Any
 
 import pandas as pd
 
-from .._format import is_numeric_cell, is_numeric_column
-from .._layouts import LISTING_ROWS
-from .._plotting import figure_bytes
-from .._table import Table
+from ..present._format import is_numeric_cell, is_numeric_column
+from ..present._layouts import LISTING_ROWS
+from ..present._plotting import figure_bytes
+from ..present._table import Table
 from ._layout import Layout
 
 #: the page (the standalone file only: a notebook keeps its own page style)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._format import markdown_table
+from ..present._format import markdown_table
 from ._layout import Layout
 
 

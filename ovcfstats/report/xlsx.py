@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._format import format_setting
+from ..present._format import format_setting
 from ._ooxml import MAX_ROWS, NUMBER, Sheet, write_book
 
 HEADER_FILL = "DDE3EA"

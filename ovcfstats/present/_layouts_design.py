@@ -1,6 +1,7 @@
 """Journal layouts of the design statistics (agreement, post-hoc power, combined model).
 
-Registered in :data:`ovcfstats._layouts.LAYOUTS` by class name, like the study steps' layouts.
+Registered in :data:`ovcfstats.present._layouts.LAYOUTS` by class name, like the
+study steps' layouts.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Journal layouts of the paper checks: the audit of printed numbers and the replication.
 
-Registered in :data:`ovcfstats._layouts.LAYOUTS` by class name, like the other steps' layouts.
+Registered in :data:`ovcfstats.present._layouts.LAYOUTS` by class name, like the
+other steps' layouts.
 """
 
 from __future__ import annotations

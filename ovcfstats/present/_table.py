@@ -1,7 +1,7 @@
 """One formatted table and a result's presentation: what every layout returns.
 
 A :class:`Presentation` holds the *main* tables of a result, its *appendix* tables and its notes;
-:func:`ovcfstats._present.present` builds one through the layout of the result's class.
+:func:`ovcfstats.present._present.present` builds one through the layout of the result's class.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ and the *appendix* tables (per-patient listings, all ICC forms, model coefficien
 cell is text; the raw numbers stay in the result's ``.table`` and in Excel. The report,
 ``summary()`` and ``_repr_html_`` all call this one function, so they always agree.
 
-Layouts (:mod:`ovcfstats._layouts`) are chosen by the result's class name so that neither module
-imports a step module; a result without a dedicated layout gets every table formatted column by
-column.
+Layouts (:mod:`ovcfstats.present._layouts`) are chosen by the result's class name so that
+neither module imports a step module; a result without a dedicated layout gets every table
+formatted column by column.
 """
 
 from __future__ import annotations

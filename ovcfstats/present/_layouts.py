@@ -1,4 +1,4 @@
-"""The journal layout of each step's result (see :mod:`ovcfstats._present`).
+"""The journal layout of each step's result (see :mod:`ovcfstats.present._present`).
 
 One function per result class, ``(result, style) -> Presentation``, registered in
 :data:`LAYOUTS` by class name.
