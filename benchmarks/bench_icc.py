@@ -83,7 +83,7 @@ def _matrices(measurements: pd.DataFrame) -> list[np.ndarray]:
     from ovcfstats import validate_measurements
     from ovcfstats._icc import widen
     from ovcfstats._raters_codes import _design
-    from ovcfstats._reading_codes import _Codes
+    from ovcfstats.data._reading_codes import _Codes
     from ovcfstats.raters import DEFAULT_MEASURES
 
     codes = _Codes.of(validate_measurements(measurements))

@@ -65,7 +65,7 @@ def run() -> list[dict]:
 def _steps(folder: Path) -> list[tuple[str, object]]:
     """The steps of ``reproduce`` as closures, in order, sharing their results."""
     import ovcfstats as ov
-    from ovcfstats.schema import INDICATORS
+    from ovcfstats.data.schema import INDICATORS
 
     state: dict = {}
 

@@ -34,7 +34,7 @@ def _child(directory: str, impl: str) -> None:
         sys.path.insert(0, str(ROOT / "tests"))
         import _schema_before as schema
     else:
-        from ovcfstats import schema
+        from ovcfstats.data import schema
     patients = pd.read_parquet(Path(directory) / "patients.parquet")
     measurements = pd.read_parquet(Path(directory) / "measurements.parquet")
     loaded = _peak_gib()

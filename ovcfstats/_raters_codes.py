@@ -1,7 +1,8 @@
 """One measure's targets × raters layout for :func:`~ovcfstats.reliability`, from the codes.
 
-Each measure's targets × raters layout is a set of code arrays (:mod:`ovcfstats._reading_codes`)
-that one scatter turns into the n × k matrix — no per-measure work on text.
+Each measure's targets × raters layout is a set of code arrays
+(:mod:`ovcfstats.data._reading_codes`) that one scatter turns into the n × k matrix — no
+per-measure work on text.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._icc import Wide
-from ._reading_codes import _Codes, _combine, _sorted_groups
+from .data._reading_codes import _Codes, _combine, _sorted_groups
 
 
 @dataclass(frozen=True)

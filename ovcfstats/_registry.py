@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ._calibration import INDICATORS, IndicatorTargets
-from .schema import DISCS, MUSCLES, SIDES, VERTEBRAE
+from .data.schema import DISCS, MUSCLES, SIDES, VERTEBRAE
 
 #: master seed of the sample and of generated cohorts
 SEED = 20240615

@@ -12,11 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from ._readings import Readings
 from ._results import Result
 from ._study_run import _progress, _Run
 from ._validate import DataError, describe_ids
 from .config import StudyConfig
+from .data._readings import Readings
 from .inputs import check_patients_table, given_sets, is_pairs, named, renamed
 
 FUNC = "analyze"
@@ -305,7 +305,7 @@ def _pipeline(
     matched_by: str | None,
     sources: tuple[Any, Any] = (None, None),
 ) -> None:
-    from ._ranges import ranges_in_force
+    from .data._ranges import ranges_in_force
 
     with ranges_in_force(cfg.ranges):  # the study file's [ranges] hold for every step
         _steps(run, data, measurements, cfg, matched_by, sources)
@@ -319,9 +319,9 @@ def _steps(
     matched_by: str | None,
     sources: tuple[Any, Any],
 ) -> None:
-    from ._readings import scan_readings
+    from .data._readings import scan_readings
+    from .data.schema import validate_patients
     from .indicators import derive_indicators
-    from .schema import validate_patients
 
     if measurements is not None:
         patients = named(sources[0], lambda: validate_patients(data))

@@ -29,8 +29,8 @@ from ._study_file import (
     _unknown,
 )
 from ._validate import DataError
+from .data.schema import COMORBIDITIES, INDICATORS, LABELS
 from .present._format import VARIABLES
-from .schema import COMORBIDITIES, INDICATORS, LABELS
 
 #: what each choice means, printed beside its value in the report
 CHOICES = {
@@ -264,7 +264,7 @@ OPTIONS: dict[str, tuple[Any, ...]] = {
 
 
 def _check_ranges(ranges: Mapping[str, Any]) -> None:
-    from ._ranges import RANGES, resolve_ranges
+    from .data._ranges import RANGES, resolve_ranges
 
     unknown = sorted(set(ranges) - set(RANGES))
     if unknown:

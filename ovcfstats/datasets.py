@@ -32,7 +32,7 @@ import pandas as pd
 
 from ._calibration import INDICATORS, IndicatorTargets, _group_scores, _scale, calibrated_indicators
 from ._registry import MUSCLE_SHARE, RATER_SD, SEED, write_registry
-from .schema import DISCS, MUSCLES, SIDES, VERTEBRAE
+from .data.schema import DISCS, MUSCLES, SIDES, VERTEBRAE
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 

@@ -19,9 +19,9 @@ At least ``min_vertebrae`` (default 2) non-fractured vertebrae are required for 
 and nothing is dropped without a trace: blank session-1 readings and indicators whose readings are
 all in repeat sessions are listed in ``excluded`` too.
 
-The rules run once, on per-patient × ROI arrays (:class:`~ovcfstats._cells.Cells`) that either
-engine fills: pandas in memory (:mod:`ovcfstats._cells`) or DuckDB out of core
-(:mod:`ovcfstats._duckdb`).
+The rules run once, on per-patient × ROI arrays (:class:`~ovcfstats.data._cells.Cells`) that either
+engine fills: pandas in memory (:mod:`ovcfstats.data._cells`) or DuckDB out of core
+(:mod:`ovcfstats.data._duckdb`).
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._cells import BASE, SLOT, SLOTS, Cells, cells_from_readings, cells_pandas
-from ._readings import DUCKDB_ROWS as DUCKDB_ROWS
-from ._readings import Readings, choose_engine
 from ._results import Result, concat_excluded, make_excluded
 from ._validate import DataError, check_option
-from .schema import DISCS, INDICATORS, MUSCLES, SIDES, VERTEBRAE, validate_patients
+from .data._cells import BASE, SLOT, SLOTS, Cells, cells_from_readings, cells_pandas
+from .data._readings import DUCKDB_ROWS as DUCKDB_ROWS
+from .data._readings import Readings, choose_engine
+from .data.schema import DISCS, INDICATORS, MUSCLES, SIDES, VERTEBRAE, validate_patients
 
 CSF_FALLBACK = ("L3", "L2", "L4")
 #: the indicator each measure feeds
@@ -346,12 +346,12 @@ def derive_indicators(
     if isinstance(measurements, Readings):
         cells = cells_from_readings(measurements, pts)
     elif chosen == "duckdb":
-        from ._duckdb import cells_duckdb
+        from .data._duckdb import cells_duckdb
 
         cells = cells_duckdb(measurements, pts, memory_limit=memory_limit)
     else:
         if isinstance(measurements, str | Path):
-            from ._duckdb import read_table
+            from .data._duckdb import read_table
 
             measurements = read_table(measurements)
         cells = cells_pandas(measurements, pts)

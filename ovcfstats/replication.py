@@ -15,7 +15,7 @@ import pandas as pd
 
 from ._audit_common import _agrees
 from ._results import Result
-from .schema import COMORBIDITIES, LABELS, label
+from .data.schema import COMORBIDITIES, LABELS, label
 
 if TYPE_CHECKING:
     from .report import Report

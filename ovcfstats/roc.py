@@ -48,8 +48,8 @@ from ._validate import (
     check_option,
     row_ids,
 )
+from .data.schema import label
 from .present._plotting import figure_and_axes
-from .schema import label
 
 DIRECTIONS = ("auto", "higher", "lower")
 CI_METHODS = ("delong", "bootstrap")

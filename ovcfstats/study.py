@@ -24,11 +24,11 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from ._readings import Readings
 from ._results import Result
 from ._study_run import Progress, SkippedStepWarning, _bar, _progress, _Run
 from ._study_steps import _pipeline
 from .config import StudyConfig, settings_table
+from .data._readings import Readings
 from .inputs import load, published_table
 from .report import Report
 
@@ -88,8 +88,8 @@ def _shown(cfg: StudyConfig) -> dict[str, dict[str, Any]]:
 
 def _scanned(measurements: Any) -> bool:
     """Read by DuckDB straight from disk (a Parquet or comma/tab CSV file, DuckDB installed)."""
-    from ._duckdb import scannable
-    from ._readings import Readings, choose_engine
+    from .data._duckdb import scannable
+    from .data._readings import Readings, choose_engine
 
     if isinstance(measurements, Readings):
         return True
@@ -114,8 +114,8 @@ def analyze(
         With ``measurements``: the patients table of the data contract (README, "Data
         contract"). Without: an indicator table, one row per patient with ``patient_id``,
         ``case`` (1/0), matching variables (default ``age``, ``sex``), covariates and the
-        indicator columns. A path is read with :func:`~ovcfstats.readers.read_table` (CSV, Excel,
-        SPSS, Stata, Parquet).
+        indicator columns. A path is read with :func:`~ovcfstats.read_table` (CSV, Excel, SPSS,
+        Stata, Parquet).
     measurements : DataFrame, path or Readings, optional
         The long table of raw readings; the indicators are derived from it. It is validated and
         coded once (:func:`~ovcfstats.scan_readings`) for reliability, agreement and indicators;

@@ -19,8 +19,8 @@ import pytest
 from scipy import stats
 
 from ovcfstats import reproduce
+from ovcfstats.data.schema import COMORBIDITIES, INDICATORS
 from ovcfstats.present._format import VARIABLES, Style
-from ovcfstats.schema import COMORBIDITIES, INDICATORS
 
 GOLDEN = Path(__file__).parent / "golden" / "report.md"
 CONTINUOUS = ("age", "bmi", *INDICATORS)

@@ -20,9 +20,9 @@ from ovcfstats import (
     validate_patients,
     write_registry,
 )
-from ovcfstats._cells import _duplicated_cells
+from ovcfstats.data._cells import _duplicated_cells
+from ovcfstats.data.schema import MUSCLES, SIDES, VERTEBRAE
 from ovcfstats.indicators import DUCKDB_ROWS, _choose_engine
-from ovcfstats.schema import MUSCLES, SIDES, VERTEBRAE
 
 try:
     import duckdb  # noqa: F401

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ovcfstats import DataError
-from ovcfstats.readers import read_table
+from ovcfstats.data.readers import read_table
 
 FRAME = pd.DataFrame(
     {

@@ -23,9 +23,9 @@ from ovcfstats import (
     scan_readings,
     validate_measurements,
 )
-from ovcfstats._duckdb import scannable
-from ovcfstats._reading_codes import _sorted_groups
-from ovcfstats._readings import _unique
+from ovcfstats.data._duckdb import scannable
+from ovcfstats.data._reading_codes import _sorted_groups
+from ovcfstats.data._readings import _unique
 
 try:
     import duckdb  # noqa: F401
@@ -118,7 +118,7 @@ def test_csv_dot_is_blank_as_read_table_reads_it(tmp_path):
     text = m.to_csv(index=False).replace(",33.0\n", ",.\n", 1)
     path = tmp_path / "m.csv"
     path.write_text(text)
-    from ovcfstats.readers import read_table
+    from ovcfstats.data.readers import read_table
 
     _same_readings(
         scan_readings(read_table(path), patients, engine="pandas"), scan_readings(path, patients)
@@ -298,7 +298,7 @@ def test_targets_ranked_by_marking_are_numpy_unique(key):
     ],
 )
 def test_errors_from_a_file_name_its_rows(tmp_path, fmt, change, match):
-    from ovcfstats.readers import read_table
+    from ovcfstats.data.readers import read_table
 
     patients, m = load_sample()
     bad = change(m.head(3000).copy())

@@ -770,7 +770,7 @@ def test_intra_per_patient_targets_are_patient_and_rater_and_later_sessions_unus
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.sampled_from(["P10", "P2", "p2", "", "ß", "P1", "10", "2"]), min_size=1))
 def test_codes_are_numbered_like_a_sorted_factorize(labels):
-    from ovcfstats._reading_codes import _factorize
+    from ovcfstats.data._reading_codes import _factorize
 
     for column in (pd.Series(labels, dtype=object), pd.Series(labels, dtype="string")):
         codes, uniques = _factorize(column)
@@ -782,7 +782,7 @@ def test_codes_are_numbered_like_a_sorted_factorize(labels):
 @settings(max_examples=50, deadline=None)
 @given(arrays(np.int64, st.integers(1, 60), elements=st.integers(-5, 2**40)))
 def test_sorted_groups_are_numpy_unique(key):
-    from ovcfstats._reading_codes import _sorted_groups
+    from ovcfstats.data._reading_codes import _sorted_groups
 
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     codes, got_first = _sorted_groups(key)
@@ -794,7 +794,7 @@ def test_sorted_groups_are_numpy_unique(key):
 def test_combined_codes_keep_the_lexicographic_order(sizes):
     from itertools import pairwise
 
-    from ovcfstats._reading_codes import _combine
+    from ovcfstats.data._reading_codes import _combine
 
     rng = np.random.default_rng(0)
     cols = [rng.integers(0, min(s, 6), 200) * (s // min(s, 6)) for s in sizes]

@@ -19,7 +19,7 @@ from ovcfstats._validate import (
     describe_ids,
     describe_rows,
 )
-from ovcfstats.schema import MEASURES, RANGES, Range, check_plausible
+from ovcfstats.data.schema import MEASURES, RANGES, Range, check_plausible
 
 
 def patients(**edit):

@@ -340,14 +340,14 @@ MUTANTS: list[Mutant] = [
     ),
     # -- the pipeline, the data contract, the study file and the layouts ------------------------
     Mutant(
-        "ovcfstats/_ranges.py",
+        "ovcfstats/data/_ranges.py",
         "below = values <= self.low if self.low_open else values < self.low",
         "below = values < self.low",
         ("tests/test_validation.py",),
         "open lower bound of a plausible range taken as closed",
     ),
     Mutant(
-        "ovcfstats/schema.py",
+        "ovcfstats/data/schema.py",
         "(low_open & (values == low))",
         "(low_open & (values < low))",
         ("tests/test_validation.py",),

@@ -16,10 +16,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from .._reading_codes import _Codes, _sorted_groups
-from .._readings import Readings
 from .._results import Result, concat_excluded, make_excluded
 from .._validate import DataError, check_columns, check_frame, check_numeric, check_option
+from ..data._reading_codes import _Codes, _sorted_groups
+from ..data._readings import Readings
 from .agreement import BlandAltmanResult, _check_alpha, bland_altman, concordance, plot_bland_altman
 
 KINDS = ("inter", "intra")

@@ -32,7 +32,7 @@ import pandas as pd
 
 from .._results import Result, concat_excluded, make_excluded
 from .._validate import DataError, check_columns, check_option
-from ..schema import DISCS, MEASUREMENT_COLUMNS, VERTEBRAE, validate_measurements
+from ..data.schema import DISCS, MEASUREMENT_COLUMNS, VERTEBRAE, validate_measurements
 from ._io import check_geometry, read_image, read_mask
 from .mri import split_levels, vbq_inputs
 from .muscle import disc_areas, level_slices, muscle_labels, muscle_measurements

@@ -23,12 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._codes import Coded, duplicated, encode
-from ._ranges import RANGES as RANGES
-from ._ranges import Range, _check_infinite, _check_range, resolve_ranges
-from ._ranges import check_plausible as check_plausible
-from ._ranges import ranges_in_force as ranges_in_force
-from ._validate import (
+from .._validate import (
     DataError,
     ImplausibleValueWarning,
     check_columns,
@@ -37,6 +32,11 @@ from ._validate import (
     describe_ids,
     describe_rows,
 )
+from ._codes import Coded, duplicated, encode
+from ._ranges import RANGES as RANGES
+from ._ranges import Range, _check_infinite, _check_range, resolve_ranges
+from ._ranges import check_plausible as check_plausible
+from ._ranges import ranges_in_force as ranges_in_force
 
 PATIENT_COLUMNS = (
     "patient_id",

@@ -7,9 +7,9 @@ the indicators all read it, so the readings are validated and coded once per stu
 
 :func:`scan_readings` builds it from a DataFrame or straight from Parquet/CSV files. Validity has
 one definition, :func:`~ovcfstats.validate_measurements`: the pandas engine runs it on the whole
-table; the DuckDB engine runs it on *witness rows* (see :mod:`ovcfstats._duckdb`) and checks what
-compares rows — unknown patients, duplicate readings — on the codes, handing offending rows to
-the validator so that its message names them.
+table; the DuckDB engine runs it on *witness rows* (see :mod:`ovcfstats.data._duckdb`) and checks
+what compares rows — unknown patients, duplicate readings — on the codes, handing offending rows
+to the validator so that its message names them.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._validate import DataError, check_option
+from .._validate import DataError, check_option
 
 if TYPE_CHECKING:
     from ._reading_codes import _Codes

@@ -7,7 +7,7 @@ these :class:`Cells`; the rules themselves (:mod:`ovcfstats.indicators`) run onc
 - ``pandas``: the validated table in memory, integer codes and ``numpy.bincount`` (one pass, no
   group-by on text columns);
 - ``duckdb``: SQL over a DataFrame or straight over Parquet/CSV files, out of core, under a
-  memory limit (:mod:`ovcfstats._duckdb`).
+  memory limit (:mod:`ovcfstats.data._duckdb`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validate import DataError, renumbered
+from .._validate import DataError, renumbered
 from .schema import (
     DISCS,
     MEASUREMENT_COLUMNS,
@@ -166,7 +166,7 @@ def _first_per_group(group: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def cells_pandas(measurements: pd.DataFrame, patients: pd.DataFrame) -> Cells:
     """Validate and aggregate the readings in memory (``patients`` already validated).
 
-    Validation runs the schema's validator on witness rows (see :mod:`ovcfstats._duckdb`): per
+    Validation runs the schema's validator on witness rows (see :mod:`ovcfstats.data._duckdb`): per
     distinct raw (measure, level, muscle, side, rater, session), the rows with the smallest and
     largest value and the first blank and non-numeric rows; unknown patients and duplicate
     readings are found with integer codes and handed to the validator to be named.

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._validate import as_ids
+from .._validate import as_ids
 
 
 class Coded(NamedTuple):

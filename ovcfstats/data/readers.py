@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validate import DataError
+from .._validate import DataError
 
 FUNC = "read_table"
 #: extension -> format name
@@ -48,7 +48,7 @@ def is_id_column(name: Any) -> bool:
 
     Examples
     --------
-    >>> from ovcfstats.readers import is_id_column
+    >>> from ovcfstats.data.readers import is_id_column
     >>> [is_id_column(c) for c in ("patient_id", "ID", "set_id", "age")]
     [True, True, True, False]
     """
@@ -319,7 +319,7 @@ def read_table(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from ovcfstats.readers import read_table
+    >>> from ovcfstats.data.readers import read_table
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "patients.csv"
     >>> _ = path.write_text("patient_id;case;bmi\\n007;1;21,5\\n7;0;23\\n")
     >>> read_table(path).values.tolist()

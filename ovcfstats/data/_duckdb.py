@@ -1,7 +1,7 @@
-"""The DuckDB engine of derive_indicators: readings → :class:`~ovcfstats._cells.Cells` in SQL.
+"""The DuckDB engine of derive_indicators: readings → :class:`~ovcfstats.data._cells.Cells` in SQL.
 
 Reads a DataFrame, or Parquet/CSV files straight from disk, out of core under a memory limit.
-Validity has one definition, :func:`~ovcfstats.schema.validate_measurements`; at scale it is
+Validity has one definition, :func:`~ovcfstats.data.schema.validate_measurements`; at scale it is
 applied to *witness rows* — real rows of the table chosen so that every row is valid when they
 are: per distinct combination of the raw text columns and session, the rows with the smallest
 and largest value, one blank row and one non-numeric row. Checks that compare rows (unknown
@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import DataError, renumbered
 from ._cells import SLOTS, Cells, groups_from_witness
-from ._validate import DataError, renumbered
 from .schema import MEASUREMENT_COLUMNS, _text, validate_measurements
 
 TEXT = ("measure", "level", "muscle", "side", "rater")
@@ -61,7 +61,7 @@ def scannable(path: Any) -> str | None:
 
     Parquet files and globs, and comma- or tab-delimited UTF-8 text; anything else (Excel,
     SPSS, Stata, semicolon files with decimal commas, other encodings) goes through
-    :func:`~ovcfstats.readers.read_table`, whose messages name what the file is.
+    :func:`~ovcfstats.data.readers.read_table`, whose messages name what the file is.
     """
     if not isinstance(path, str | Path):
         return None

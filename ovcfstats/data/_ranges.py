@@ -3,7 +3,7 @@
 Values outside a column's or a measure's range are refused naming the patients, the rows, the
 values and how to override the range (``ranges={"hu": (-1024, 4000)}``); the study file's
 ``[ranges]`` hold for a whole run through :func:`ranges_in_force`. Public through
-:mod:`ovcfstats.schema`.
+:mod:`ovcfstats.data.schema`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._validate import DataError, check_frame, check_numeric, describe_ids, describe_rows
+from .._validate import DataError, check_frame, check_numeric, describe_ids, describe_rows
 
 
 class Range(NamedTuple):
@@ -101,7 +101,7 @@ def ranges_in_force(ranges: Mapping[str, Any] | None) -> Iterator[None]:
 
     Examples
     --------
-    >>> from ovcfstats.schema import RANGES, ranges_in_force
+    >>> from ovcfstats.data.schema import RANGES, ranges_in_force
     >>> with ranges_in_force({"hu": (-1024, 4000)}):
     ...     RANGES["hu"].high
     4000.0
@@ -180,7 +180,7 @@ def check_plausible(
     Examples
     --------
     >>> import pandas as pd
-    >>> from ovcfstats.schema import check_plausible
+    >>> from ovcfstats.data.schema import check_plausible
     >>> df = pd.DataFrame({"patient_id": ["A", "B"], "fi": [12.5, 0.2], "hu": [95.0, 120.0]})
     >>> check_plausible(df)  # nothing to say
     >>> check_plausible(df.assign(fi=[12.5, 130.0]))  # doctest: +ELLIPSIS

@@ -1,0 +1,26 @@
+"""The data contract and everything that reads data in, before any step of the study.
+
+- :mod:`.schema`: the two tables (patients, long raw readings), their columns and allowed codes;
+  :func:`validate_patients`, :func:`validate_measurements`.
+- :mod:`._ranges`: plausible ranges (:data:`RANGES`) applied on every path.
+- :mod:`.readers`: :func:`read_table` for CSV, Excel, SPSS, Stata, Parquet.
+- :mod:`._readings`, :mod:`._reading_codes`, :mod:`._codes`: validated readings held as integer
+  codes (:class:`Readings`, :func:`scan_readings`).
+- :mod:`._cells`, :mod:`._duckdb`: readings → one cell per patient and region of interest, in
+  memory or out of core with DuckDB.
+"""
+
+from ._ranges import RANGES, Range
+from ._readings import Readings, scan_readings
+from .readers import read_table
+from .schema import validate_measurements, validate_patients
+
+__all__ = [
+    "RANGES",
+    "Range",
+    "Readings",
+    "read_table",
+    "scan_readings",
+    "validate_measurements",
+    "validate_patients",
+]
