@@ -81,10 +81,10 @@ def _same_numbers(ours: pd.DataFrame, theirs: pd.DataFrame) -> float:
 def _matrices(measurements: pd.DataFrame) -> list[np.ndarray]:
     """The complete n × k matrices behind the table (each measure, inter and intra)."""
     from ovcfstats import validate_measurements
-    from ovcfstats._icc import widen
-    from ovcfstats._raters_codes import _design
     from ovcfstats.data._reading_codes import _Codes
     from ovcfstats.raters import DEFAULT_MEASURES
+    from ovcfstats.raters._icc import widen
+    from ovcfstats.raters._raters_codes import _design
 
     codes = _Codes.of(validate_measurements(measurements))
     out = []

@@ -22,7 +22,7 @@ from ovcfstats import (
 )
 from ovcfstats.data._cells import _duplicated_cells
 from ovcfstats.data.schema import MUSCLES, SIDES, VERTEBRAE
-from ovcfstats.indicators import DUCKDB_ROWS, _choose_engine
+from ovcfstats.indicators.derive import DUCKDB_ROWS, _choose_engine
 
 try:
     import duckdb  # noqa: F401

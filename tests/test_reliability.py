@@ -468,7 +468,8 @@ def test_one_rater_skips_inter_rater_icc_and_keeps_the_other_measures(sample_mea
 def test_one_rater_in_the_whole_study_gives_an_empty_table(sample_measurements):
     m = sample_measurements
     res, messages = skipped_run(m[m["rater"] != "R2"])
-    assert res.table.empty and list(res.table.columns) == list(ovcfstats.raters.TABLE_COLUMNS)
+    columns = ovcfstats.raters.raters.TABLE_COLUMNS
+    assert res.table.empty and list(res.table.columns) == list(columns)
     assert len(res.skipped) == 6 and len(messages) == 6
     assert res.summary()  # still renders
 
@@ -504,7 +505,7 @@ def test_a_measure_with_too_few_targets_is_skipped_with_its_reason(sample_measur
 
 
 def test_residual_mean_square_exactly_zero_or_1e_36_give_the_same_result():
-    from ovcfstats._icc import compute_ms, mean_squares
+    from ovcfstats.raters._icc import compute_ms, mean_squares
 
     y = np.array([[1.0, 3.0], [2.0, 4.0], [5.0, 7.0]])  # rater 2 = rater 1 + 2: MSE = 0
     base = mean_squares(y)
@@ -610,7 +611,7 @@ def test_both_units_give_two_rows_per_measure_roi_first(sample_measurements):
 
 
 def test_the_degenerate_answer_is_the_limit_of_near_perfect_agreement():
-    from ovcfstats._icc import compute_ms, mean_squares
+    from ovcfstats.raters._icc import compute_ms, mean_squares
 
     y = np.array([[1.0, 3.0], [2.0, 4.0], [5.0, 7.0], [3.0, 5.5]])
     base = mean_squares(y)
@@ -681,7 +682,7 @@ def _clean(m):
 @given(
     m=messy_tables(),
     kind=st.sampled_from(["inter", "intra"]),
-    unit=st.sampled_from(ovcfstats.raters.UNITS),
+    unit=st.sampled_from(ovcfstats.raters.raters.UNITS),
 )
 def test_codes_give_the_pivot_matrices_on_messy_input(m, kind, unit):
     with warnings.catch_warnings():

@@ -397,7 +397,7 @@ MUTANTS: list[Mutant] = [
     ),
     # -- stable modules of other steps -----------------------------------------------------------
     Mutant(
-        "ovcfstats/_icc.py",
+        "ovcfstats/raters/_icc.py",
         "df_r, df_c, df_e = n - 1, k - 1, (n - 1) * (k - 1)",
         "df_r, df_c, df_e = n - 1, k - 1, n * (k - 1)",
         ("tests/test_reliability.py",),

@@ -33,12 +33,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._results import Result, concat_excluded, make_excluded
-from ._validate import DataError, check_option
-from .data._cells import BASE, SLOT, SLOTS, Cells, cells_from_readings, cells_pandas
-from .data._readings import DUCKDB_ROWS as DUCKDB_ROWS
-from .data._readings import Readings, choose_engine
-from .data.schema import DISCS, INDICATORS, MUSCLES, SIDES, VERTEBRAE, validate_patients
+from .._results import Result, concat_excluded, make_excluded
+from .._validate import DataError, check_option
+from ..data._cells import BASE, SLOT, SLOTS, Cells, cells_from_readings, cells_pandas
+from ..data._readings import DUCKDB_ROWS as DUCKDB_ROWS
+from ..data._readings import Readings, choose_engine
+from ..data.schema import DISCS, INDICATORS, MUSCLES, SIDES, VERTEBRAE, validate_patients
 
 CSF_FALLBACK = ("L3", "L2", "L4")
 #: the indicator each measure feeds
@@ -346,12 +346,12 @@ def derive_indicators(
     if isinstance(measurements, Readings):
         cells = cells_from_readings(measurements, pts)
     elif chosen == "duckdb":
-        from .data._duckdb import cells_duckdb
+        from ..data._duckdb import cells_duckdb
 
         cells = cells_duckdb(measurements, pts, memory_limit=memory_limit)
     else:
         if isinstance(measurements, str | Path):
-            from .data._duckdb import read_table
+            from ..data._duckdb import read_table
 
             measurements = read_table(measurements)
         cells = cells_pandas(measurements, pts)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..data._reading_codes import _Codes, _combine, _sorted_groups
 from ._icc import Wide
-from .data._reading_codes import _Codes, _combine, _sorted_groups
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from .._results import Result, SmallSampleWarning, concat_excluded, make_excluded, warn
+from .._validate import DataError, check_alpha, check_frame, check_option
+from ..data._reading_codes import ROI_KEY as ROI_KEY
+from ..data._readings import Readings, _validated
 from ._icc import CONVENTIONS, FORM_NAMES, FORMS, IccResult, compute, icc, widen
 from ._raters_codes import _design, _per_patient
-from ._results import Result, SmallSampleWarning, concat_excluded, make_excluded, warn
-from ._validate import DataError, check_alpha, check_frame, check_option
-from .data._reading_codes import ROI_KEY as ROI_KEY
-from .data._readings import Readings, _validated
 
 __all__ = ["FORMS", "FORM_NAMES", "IccResult", "ReliabilityResult", "icc", "reliability"]
 
@@ -232,7 +232,7 @@ def reliability(
     >>> res.excluded["reason"].tolist()
     ['L1: one rating only, 1 of 2 missing (R2)']
     """
-    from .data.schema import MEASURES
+    from ..data.schema import MEASURES
 
     func = "reliability"
     if not isinstance(measurements, Readings):

@@ -29,8 +29,8 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from ._results import DegenerateDataWarning, Result, make_excluded, warn
-from ._validate import (
+from .._results import DegenerateDataWarning, Result, make_excluded, warn
+from .._validate import (
     DataError,
     check_alpha,
     check_columns,
