@@ -50,13 +50,13 @@ def optimal_once(cases: int, controls: int, dense: bool = False) -> dict:
     """One optimal matching on the benchmark cohort: seconds, pairs, distance, peak RSS."""
     import resource
 
-    from ovcfstats import _match_algorithms
+    from ovcfstats.matching import _algorithms
 
     df = _cohort(cases, controls)
     x = np.array([[70.0], [71.0]])
-    _match_algorithms.sparse_optimal(x, x, np.array([2.0]), 1)  # imports out of the timing
+    _algorithms.sparse_optimal(x, x, np.array([2.0]), 1)  # imports out of the timing
     if dense:  # the former solver on every stratum, whatever its size
-        _match_algorithms.DENSE_CELLS = float("inf")
+        _algorithms.DENSE_CELLS = float("inf")
     start = time.perf_counter()
     pairs = _match(df, "optimal").pairs
     return {

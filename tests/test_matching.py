@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ovcfstats import DataError, OvcfWarning, _match_algorithms, match_controls
-from ovcfstats._match_algorithms import (
+from ovcfstats import DataError, OvcfWarning, match_controls
+from ovcfstats.matching import _algorithms, balance_table
+from ovcfstats.matching._algorithms import (
     _caliper_edges,
     dense_optimal,
     grouped_optimal,
     sparse_optimal,
 )
-from ovcfstats.matching import balance_table
 
 REF = Path(__file__).parent / "reference"
 
@@ -448,14 +448,14 @@ def test_match_controls_optimal_equals_dense_with_awkward_input(rows, ratio):
     df["age"] = df["age"].astype(float)
     if df["case"].nunique() < 2:
         return
-    dense_cells = _match_algorithms.DENSE_CELLS
-    _match_algorithms.DENSE_CELLS = 0
+    dense_cells = _algorithms.DENSE_CELLS
+    _algorithms.DENSE_CELLS = 0
     try:
         res = match_controls(df, caliper={"age": 2}, ratio=ratio)
     except DataError:
         return
     finally:
-        _match_algorithms.DENSE_CELLS = dense_cells
+        _algorithms.DENSE_CELLS = dense_cells
     best = 0.0
     data = df.set_index("patient_id")
     for _key, grp in data.dropna(subset=["age"]).groupby(data["sex"].astype(str)):
@@ -473,16 +473,16 @@ def test_small_strata_keep_the_dense_choice_among_equally_good_matchings(monkeyp
     # A and B are both 1 from C: the dense solver pairs A; forced sparse, either is optimal
     df = cohort([70, 72], [71, 75])
     assert match_controls(df).pairs["case_id"].tolist() == ["C0"]
-    monkeypatch.setattr(_match_algorithms, "DENSE_CELLS", 0)
+    monkeypatch.setattr(_algorithms, "DENSE_CELLS", 0)
     sparse = match_controls(df).pairs
     assert len(sparse) == 1 and sparse["distance"].sum() == 0.5
 
 
 def test_large_strata_use_the_sparse_solver(monkeypatch):
     calls = []
-    monkeypatch.setattr(_match_algorithms, "DENSE_CELLS", 9)
+    monkeypatch.setattr(_algorithms, "DENSE_CELLS", 9)
     monkeypatch.setattr(
-        _match_algorithms, "sparse_optimal", lambda *a: calls.append(a) or dense_optimal(*a)
+        _algorithms, "sparse_optimal", lambda *a: calls.append(a) or dense_optimal(*a)
     )
     match_controls(cohort([70, 72], [71, 75, 73, 69, 70, 74]))
     match_controls(cohort([70, 72], [71, 75, 73, 69]))

@@ -13,11 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ovcfstats import _match_nearest, match_controls
-from ovcfstats._balance import balance_table
-from ovcfstats._match_algorithms import nearest_1d, stable_order
-from ovcfstats._match_input import _strata
-from ovcfstats._match_nearest import nearest_grouped
+from ovcfstats import match_controls
+from ovcfstats.matching import _nearest
+from ovcfstats.matching._algorithms import nearest_1d, stable_order
+from ovcfstats.matching._balance import balance_table
+from ovcfstats.matching._input import _strata
+from ovcfstats.matching._nearest import nearest_grouped
 
 
 def brute_nearest(x, y, case_pos, ctrl_pos, width, ratio, ties):
@@ -170,7 +171,7 @@ def test_match_controls_nearest_equals_the_rule(
     rng = np.random.default_rng(seed)
     df = cohort(rng, n, m, kind, text_ids, strata)
     with pytest.MonkeyPatch.context() as patch:  # both paths, whatever the data
-        patch.setattr(_match_nearest, "MAX_REPLAYED", np.inf if grouped_path else -1)
+        patch.setattr(_nearest, "MAX_REPLAYED", np.inf if grouped_path else -1)
         try:
             res = match_controls(
                 df, caliper={"age": width}, method="nearest", ratio=ratio, ties=ties

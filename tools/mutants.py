@@ -404,14 +404,14 @@ MUTANTS: list[Mutant] = [
         "residual df of the two-way ICC",
     ),
     Mutant(
-        "ovcfstats/_match_algorithms.py",
+        "ovcfstats/matching/_algorithms.py",
         "tol = widths[0] * (1 + 1e-12)\n    lows = np.searchsorted(values, case_x",
         "tol = widths[0] * (1 - 1e-12)\n    lows = np.searchsorted(values, case_x",
         ("tests/test_matching.py",),
         "strict upper caliper boundary of nearest/random matching",
     ),
     Mutant(
-        "ovcfstats/_match_algorithms.py",
+        "ovcfstats/matching/_algorithms.py",
         "dist[(diff > 1 + 1e-12).any(axis=2)] = np.inf",
         "dist[(diff >= 1).any(axis=2)] = np.inf",
         ("tests/test_matching.py",),

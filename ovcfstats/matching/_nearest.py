@@ -1,7 +1,7 @@
 """Greedy nearest matching on one variable, found mostly by array operations.
 
 The same pairs, in the same order, as the case-by-case loop
-(:func:`~ovcfstats._match_algorithms.nearest_1d` with ``ties="lower"``). Controls of one value
+(:func:`~ovcfstats.matching._algorithms.nearest_1d` with ``ties="lower"``). Controls of one value
 are always taken in data order, from the first (the loop takes the first unused control of the
 value it picks), so the loop's state is the number of controls used per distinct value.
 

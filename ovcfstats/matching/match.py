@@ -46,12 +46,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from .._results import OvcfWarning, Result, concat_excluded, make_excluded, warn
+from .._validate import DataError, as_ids, check_columns, check_frame, check_option
+from ..present._plotting import figure_and_axes
 from ._balance import balance_from_columns, balance_table, default_covariates
-from ._match_input import Prepared, prepare
-from ._match_tables import find_pairs, id_text, matched_table, no_eligible_message, pairs_table
-from ._results import OvcfWarning, Result, concat_excluded, make_excluded, warn
-from ._validate import DataError, as_ids, check_columns, check_frame, check_option
-from .present._plotting import figure_and_axes
+from ._input import Prepared, prepare
+from ._tables import find_pairs, id_text, matched_table, no_eligible_message, pairs_table
 
 __all__ = ["MatchResult", "balance_table", "match_controls", "plot_love"]
 
@@ -343,7 +343,7 @@ def plot_love(
     "Absolute standardised mean difference (cases' SD)"
     """
     check_option(convention, ("smd_treated_sd", "smd_pooled_sd"), "plot_love", "convention")
-    from .present._format import Style
+    from ..present._format import Style
 
     style = Style()
     fig, ax = figure_and_axes(ax, figsize=(6, 1.0 + 0.4 * result.balance["covariate"].nunique()))

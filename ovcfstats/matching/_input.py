@@ -12,8 +12,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._results import concat_excluded, make_excluded
-from ._validate import (
+from .._results import concat_excluded, make_excluded
+from .._validate import (
     DataError,
     check_columns,
     check_frame,

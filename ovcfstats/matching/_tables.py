@@ -12,8 +12,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._match_algorithms import greedy, optimal
-from ._match_input import Prepared
+from ._algorithms import greedy, optimal
+from ._input import Prepared
 
 TOL = 1 + 1e-12  # every caliper is inclusive, up to rounding
 

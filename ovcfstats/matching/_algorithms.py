@@ -11,7 +11,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from ._match_nearest import nearest_grouped
+from ._nearest import nearest_grouped
 
 
 def distance_matrix(case_x: np.ndarray, ctrl_x: np.ndarray, widths: np.ndarray) -> np.ndarray:
