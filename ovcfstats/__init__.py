@@ -40,7 +40,7 @@ _LAZY = {
     "icc": "raters",
     "reliability": "raters",
     "match_controls": "matching",
-    "compare_groups": "groups",
+    "compare_groups": "table1.groups",
     "spearman_outcome": "correlation",
     "spearman_matrix": "correlation",
     "logistic_or": "regression",

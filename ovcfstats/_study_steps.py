@@ -239,7 +239,7 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
 def _table1(data: pd.DataFrame, variables: list[str], cfg: StudyConfig) -> Result:
     """Table 1; a variable matched on exactly has no within-set test by design (no warning)."""
     from ._results import DegenerateDataWarning
-    from .groups import compare_groups
+    from .table1.groups import compare_groups
 
     with warnings.catch_warnings():
         for v in cfg.exact:

@@ -224,7 +224,7 @@ def test_exact_p_matches_r_cor_test_default(name):
 
 def test_exact_p_switches_at_r_boundaries():
     """n = 9 enumerates, n = 10 uses the series; n = 1290 AS 89, 1291 the t approximation."""
-    from ovcfstats._spearman_exact import _prho
+    from ovcfstats.correlation._exact import _prho
 
     # exact enumeration for n = 9: P(S >= 0) = 1, P(S >= max) = 1/9!
     assert _prho(240, 9, lower=False) == pytest.approx(1 / 362880, rel=1e-12)

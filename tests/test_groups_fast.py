@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from ovcfstats import DataError, compare_groups
-from ovcfstats._group_tests import _counter, _zero_one
-from ovcfstats._matched_sets import MatchedSets, _runs
+from ovcfstats.table1._matched_sets import MatchedSets, _runs
+from ovcfstats.table1._tests import _counter, _zero_one
 
 REL = 1e-10  # same rows, possibly summed in another order
 

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from ovcfstats import DataError, _validate, compare_groups
-from ovcfstats._group_tests import (
+from ovcfstats._validate import ids_unique
+from ovcfstats.table1._tests import (
     HEAD,
     _all_equal,
     _moments,
@@ -23,7 +24,6 @@ from ovcfstats._group_tests import (
     _two_sample_se,
     _zero_one,
 )
-from ovcfstats._validate import ids_unique
 
 pa = pytest.importorskip("pyarrow")
 

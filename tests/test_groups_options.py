@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ovcfstats import SmallSampleWarning, compare_groups
-from ovcfstats._exact import fisher_conditional_or, zeroin
+from ovcfstats.table1._exact import fisher_conditional_or, zeroin
 
 REF = Path(__file__).parent / "reference"
 R = pd.read_csv(REF / "stats_options_results.csv").set_index(["set", "test"])

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ovcfstats import DataError, DegenerateDataWarning, compare_groups
-from ovcfstats._matched_sets import score_test
+from ovcfstats.table1._matched_sets import score_test
 
 REF = Path(__file__).parent / "reference"
 R = pd.read_csv(REF / "clogit_sets.csv").set_index(["design", "variable", "kind"])

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._results import DegenerateDataWarning, warn
-from ._spearman_exact import SPEARMAN_EXACT_MAX_N, spearman_exact_p
-from ._validate import DataError, check_columns, check_frame, check_numeric
+from .._results import DegenerateDataWarning, warn
+from .._validate import DataError, check_columns, check_frame, check_numeric
+from ._exact import SPEARMAN_EXACT_MAX_N, spearman_exact_p
 
 
 def _spearman(x: np.ndarray, y: np.ndarray, alpha: float, exact: bool) -> dict[str, Any]:

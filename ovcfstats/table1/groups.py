@@ -34,7 +34,7 @@ key              test
 ``clogit``       matched pairs or 1:k sets: score test of the conditional logistic regression
                  ``case ~ variable + strata(set)`` at β = 0, dummies of the levels for a
                  categorical variable (``survival::clogit``'s score test; see
-                 ``ovcfstats._matched_sets``)
+                 ``ovcfstats.table1._matched_sets``)
 ===============  =======================================================================
 
 Defaults: ``paired_t`` for continuous variables when pairs are given (``welch`` otherwise) and
@@ -58,38 +58,11 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._group_rows import (
-    CATEGORICAL_TESTS,
-    CONTINUOUS_TESTS,
-    _analysed,
-    _check_group,
-    _is_continuous,
-    _numbers,
-)
-from ._group_table import _all_finite, _as_slice, _order_columns, _take
-from ._group_tests import (
-    CONVENTIONS,
-    FUNC,
-    _categorical,
-    _continuous,
-    _describe,
-    _level_codes,
-    _level_row,
-    _quartiles,
-)
-from ._matched_sets import (
-    _analysed_sets,
-    _check_design_tests,
-    _pair_positions,
-    _score_row,
-    _set_codes,
-    rows_of,
-)
-from ._results import (
+from .._results import (
     Result,
     concat_excluded,
 )
-from ._validate import (
+from .._validate import (
     DataError,
     check_columns,
     check_frame,
@@ -100,7 +73,34 @@ from ._validate import (
     ids_unique,
     row_ids,
 )
-from .present._format import format_p
+from ..present._format import format_p
+from ._matched_sets import (
+    _analysed_sets,
+    _check_design_tests,
+    _pair_positions,
+    _score_row,
+    _set_codes,
+    rows_of,
+)
+from ._rows import (
+    CATEGORICAL_TESTS,
+    CONTINUOUS_TESTS,
+    _analysed,
+    _check_group,
+    _is_continuous,
+    _numbers,
+)
+from ._table import _all_finite, _as_slice, _order_columns, _take
+from ._tests import (
+    CONVENTIONS,
+    FUNC,
+    _categorical,
+    _continuous,
+    _describe,
+    _level_codes,
+    _level_row,
+    _quartiles,
+)
 
 TESTS = (*CONTINUOUS_TESTS, *CATEGORICAL_TESTS, "clogit")
 

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._group_tests import FUNC, LABELS, PAIRED_ONLY
-from ._results import DegenerateDataWarning, SmallSampleWarning, make_excluded, warn
-from ._validate import DataError, describe_ids, row_ids
+from .._results import DegenerateDataWarning, SmallSampleWarning, make_excluded, warn
+from .._validate import DataError, describe_ids, row_ids
+from ._tests import FUNC, LABELS, PAIRED_ONLY
 
 
 def informative(codes: np.ndarray, is_case: np.ndarray, keep: np.ndarray) -> np.ndarray:

@@ -26,10 +26,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._results import Result, concat_excluded, make_excluded
+from .._results import Result, concat_excluded, make_excluded
+from .._validate import DataError, check_columns, check_numeric, check_option, id_column, row_ids
+from ..present._plotting import figure_and_axes
 from ._rho import _all_at_once, _check_common, _numeric_columns, _pairwise
-from ._validate import DataError, check_columns, check_numeric, check_option, id_column, row_ids
-from .present._plotting import figure_and_axes
 
 #: ``statsmodels.stats.multitest.multipletests`` methods accepted by ``adjust``.
 ADJUST_METHODS = (
@@ -393,7 +393,7 @@ def plot_heatmap(
             "plot_heatmap(): expected a spearman_matrix() result or a pandas DataFrame; got "
             f"{type(result_or_data).__name__}."
         )
-    from .present._format import Style
+    from ..present._format import Style
 
     style = Style()
     names = list(result.rho.index)

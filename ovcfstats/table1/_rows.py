@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._group_tests import FUNC, _zero_one
-from ._results import make_excluded
-from ._validate import DataError, check_binary_outcome
+from .._results import make_excluded
+from .._validate import DataError, check_binary_outcome
+from ._tests import FUNC, _zero_one
 
 CONTINUOUS_TESTS = ("paired_t", "welch", "student", "wilcoxon")
 CATEGORICAL_TESTS = ("chi2", "fisher", "mcnemar")

@@ -1,6 +1,6 @@
 """The per-variable tests of Table 1 (:func:`ovcfstats.compare_groups`): continuous and
 categorical, their labels and the conventions printed in the notes. The test functions are
-scipy's and statsmodels'; the exact Fisher odds ratio is :mod:`ovcfstats._exact`'s.
+scipy's and statsmodels'; the exact Fisher odds ratio is :mod:`ovcfstats.table1._exact`'s.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._results import DegenerateDataWarning, SmallSampleWarning, warn
+from .._validate import DataError
 from ._exact import fisher_conditional_or
-from ._results import DegenerateDataWarning, SmallSampleWarning, warn
-from ._validate import DataError
 
 FUNC = "compare_groups"
 PAIRED_ONLY = ("paired_t", "mcnemar")
