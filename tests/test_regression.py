@@ -17,10 +17,15 @@ from ovcfstats import (
     logistic_or,
     plot_forest,
 )
-from ovcfstats._clogit import _ConditionalLogit, _FirthConditional, _Sets
-from ovcfstats._likelihood import _FirthLogit, _newton, _penalised_hessian, _weighted_gram
-from ovcfstats._logit_design import _surely_full_rank
-from ovcfstats._separation import _separation
+from ovcfstats.regression._clogit import _ConditionalLogit, _FirthConditional, _Sets
+from ovcfstats.regression._likelihood import (
+    _FirthLogit,
+    _newton,
+    _penalised_hessian,
+    _weighted_gram,
+)
+from ovcfstats.regression._logit_design import _surely_full_rank
+from ovcfstats.regression._separation import _separation
 
 REF = Path(__file__).parent / "reference"
 TERMS = ["spontaneous", "induced"]

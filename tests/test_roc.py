@@ -241,7 +241,7 @@ def test_youden_is_maximal(data):
 @settings(deadline=None)
 @given(samples)
 def test_flipped_placements_equal_sorting_the_negated_score(data):
-    from ovcfstats._delong import placements
+    from ovcfstats.roc._delong import placements
 
     df = _frame(*data)
     x, y = df["x"].to_numpy(), df["case"].to_numpy() == 1
@@ -284,7 +284,7 @@ def test_omnibus_matches_proc_covariances(asah, name, indicators):
 
 
 def test_delong_covariance_matches_proc_var_and_cov(asah):
-    from ovcfstats._delong import delong_covariance, placements
+    from ovcfstats.roc._delong import delong_covariance, placements
 
     ref = pd.read_csv(REF / "proc_omnibus.csv")
     ref = ref[ref["set"] == "four"].set_index("key")["value"]

@@ -36,10 +36,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._delong import Placements, delong_omnibus, delong_test, placements
-from ._results import Result, concat_excluded, make_excluded
-from ._roc_indicator import _check_counts, _one_roc, _oriented
-from ._validate import (
+from .._results import Result, concat_excluded, make_excluded
+from .._validate import (
     DataError,
     check_binary_outcome,
     check_columns,
@@ -48,8 +46,10 @@ from ._validate import (
     check_option,
     row_ids,
 )
-from .data.schema import label
-from .present._plotting import figure_and_axes
+from ..data.schema import label
+from ..present._plotting import figure_and_axes
+from ._delong import Placements, delong_omnibus, delong_test, placements
+from ._indicator import _check_counts, _one_roc, _oriented
 
 DIRECTIONS = ("auto", "higher", "lower")
 CI_METHODS = ("delong", "bootstrap")
@@ -408,7 +408,7 @@ def plot_roc(
         if indicators is None:
             raise DataError("plot_roc(): pass `indicators` when plotting from data.")
         result = roc_auc(result, indicators, outcome=outcome, **kwargs)
-    from .present._plotting import indicator_color
+    from ..present._plotting import indicator_color
 
     names = list(indicators) if indicators is not None else list(result.table["indicator"])
     fig, ax = figure_and_axes(ax, figsize=(5.5, 5.5))

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from .._results import ConvergenceWarning
 from ._clogit import _FirthConditional
 from ._likelihood import _FirthLogit, _Logit, _newton
-from ._results import ConvergenceWarning
 
 FUNC = "logistic_or"
 

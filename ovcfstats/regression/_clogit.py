@@ -4,7 +4,7 @@ Written out in numpy because statsmodels' ``ConditionalLogit`` loops over the ma
 Python, has no analytic Hessian (a forward-difference one, error ~1e-6) and its ``fit``
 defaults to BFGS, which stops early (β off by ~4e-5 on a matched data set). It is still used
 for matched sets with several cases (its recursion over the set is the exact likelihood).
-Same interface as the engines of :mod:`ovcfstats._likelihood`.
+Same interface as the engines of :mod:`ovcfstats.regression._likelihood`.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._results import DegenerateDataWarning, make_excluded
-from ._validate import DataError, check_binary_outcome, check_numeric, row_ids
+from .._results import DegenerateDataWarning, make_excluded
+from .._validate import DataError, check_binary_outcome, check_numeric, row_ids
 
 FUNC = "logistic_or"
 INTERCEPT = "(Intercept)"

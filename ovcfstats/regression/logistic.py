@@ -19,9 +19,9 @@ p-values are Wald z tests (as R's ``summary``, SPSS and Stata print), whatever `
 ``method="firth"`` the table also has ``p_lr``, the penalised-likelihood-ratio p that logistf
 prints by default (the restricted fit keeps the full model's penalty).
 
-Fitting (:mod:`ovcfstats._logit_fit`; likelihoods in :mod:`ovcfstats._likelihood` and
-:mod:`ovcfstats._clogit`, profiles in :mod:`ovcfstats._profile`, separation in
-:mod:`ovcfstats._separation`, rows and design matrices in :mod:`ovcfstats._logit_design`):
+Fitting (:mod:`._logit_fit`; likelihoods in :mod:`._likelihood` and :mod:`._clogit`, profiles in
+:mod:`._profile`, separation in :mod:`._separation`, rows and design matrices in
+:mod:`._logit_design`, all in :mod:`ovcfstats.regression`):
 analytic likelihoods maximised by a damped Newton iteration to max |step| < 1e-10.
 Separation is decided by linear programming when the ML fit signals divergence: the ML
 estimate does not exist iff some direction d ≠ 0 has (2y − 1)·xᵢd ≥ 0 for every row (for the
@@ -47,11 +47,11 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from .._results import Result, SmallSampleWarning, concat_excluded, warn
+from .._validate import DataError, check_columns, check_frame, check_option
+from ..present._plotting import figure_and_axes
 from ._logit_design import FUNC, INTERCEPT, _as_names, _check_per, _inputs, _model_design
 from ._logit_fit import _conventions, _fit
-from ._results import Result, SmallSampleWarning, concat_excluded, warn
-from ._validate import DataError, check_columns, check_frame, check_option
-from .present._plotting import figure_and_axes
 
 MODELS = ("separate", "joint")
 CIS = ("wald", "profile")
@@ -336,8 +336,8 @@ def plot_forest(
         raise TypeError(f"plot_forest() needs the result of logistic_or(); got {type(result)}.")
     from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
-    from .present._format import Style, format_estimate_ci
-    from .present._plotting import indicator_color
+    from ..present._format import Style, format_estimate_ci
+    from ..present._plotting import indicator_color
 
     style = Style()
     table = result.table

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._results import DegenerateDataWarning, warn
+from .._validate import DataError
 from ._delong import (
     Placements,
     delong_covariance,
@@ -17,8 +19,6 @@ from ._delong import (
     stratified_bootstrap_auc,
     youden_cutoffs,
 )
-from ._results import DegenerateDataWarning, warn
-from ._validate import DataError
 
 
 def _check_counts(is_case: np.ndarray, name: str, func: str) -> None:

@@ -7,7 +7,7 @@ rather than taken from statsmodels because (a) the profile likelihood needs cons
 with one coefficient held fixed; (b) Firth's modified score is not in statsmodels; (c) at 10⁶
 rows one Newton step must cost about what one of statsmodels' ``Logit`` steps costs.
 sklearn's ``LogisticRegression`` is never used: it is penalised by default. The conditional
-likelihoods are in :mod:`ovcfstats._clogit`.
+likelihoods are in :mod:`ovcfstats.regression._clogit`.
 """
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from .._results import ConvergenceWarning, SeparationWarning
 from ._clogit import _ConditionalLogit, _FirthConditional
 from ._likelihood import _FirthLogit, _Logit, _newton
 from ._profile import _penalised_lr_p, _profile_ci
-from ._results import ConvergenceWarning, SeparationWarning
 from ._separation import _contrasts, _separation
 
 FUNC = "logistic_or"
