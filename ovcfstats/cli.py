@@ -302,7 +302,7 @@ def _init(args: argparse.Namespace) -> int:
     try:
         path.write_text(template(), encoding="utf-8")
         if args.published is not None:
-            from .paper import PUBLISHED
+            from .audit.paper import PUBLISHED
 
             PUBLISHED.to_csv(args.published, index=False)
     except OSError as err:

@@ -252,7 +252,7 @@ def reproduce(
     if sample:
         _progress(progress, "audit of the published numbers")
         report.add(audit_reported(), title="Audit of the paper's published statistics", key="audit")
-        from .replication import replication
+        from .audit.replication import replication
 
         report.add(replication(report), key="replication")
     if own:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from ovcfstats import PUBLISHED, DataError, audit_reported
-from ovcfstats.audit import rho_from_auc
+from ovcfstats.audit.reported import rho_from_auc
 
 
 def test_published_is_typed_as_printed():
@@ -316,7 +316,7 @@ def test_hypothesis_profile_is_derandomised_unless_dev():
 
 def test_template_is_consistent_and_round_trips(tmp_path):
     from ovcfstats import read_published, write_published_template
-    from ovcfstats.published import TEMPLATE
+    from ovcfstats.audit.published import TEMPLATE
 
     table = audit_reported(TEMPLATE, paired=False).table
     assert table["consistent"].all() and len(table) == 12
@@ -325,7 +325,7 @@ def test_template_is_consistent_and_round_trips(tmp_path):
 
 
 def test_reader_fills_values_and_sniffs_the_delimiter(tmp_path):
-    from ovcfstats.published import TEMPLATE, read_published
+    from ovcfstats.audit.published import TEMPLATE, read_published
 
     path = tmp_path / "paper.csv"
     TEMPLATE.drop(columns=["relation", "value"]).to_csv(path, sep=";", index=False)
@@ -336,7 +336,7 @@ def test_reader_fills_values_and_sniffs_the_delimiter(tmp_path):
 
 
 def test_reader_refuses_what_it_cannot_read(tmp_path):
-    from ovcfstats.published import TEMPLATE, read_published
+    from ovcfstats.audit.published import TEMPLATE, read_published
 
     with pytest.raises(DataError, match=r"no file.*write_published_template"):
         read_published(tmp_path / "missing.csv")
@@ -398,7 +398,7 @@ IMPOSSIBLE = [  # (statistic, item, group, printed) planted into the template ->
 
 @pytest.mark.parametrize(("statistic", "item", "group", "printed", "check"), IMPOSSIBLE)
 def test_impossible_numbers_are_found(statistic, item, group, printed, check):
-    from ovcfstats.published import TEMPLATE
+    from ovcfstats.audit.published import TEMPLATE
 
     broken = TEMPLATE.drop(columns=["relation", "value"])
     mask = (broken["statistic"] == statistic) & (broken["item"] == item)
@@ -434,6 +434,6 @@ def test_percent_attainable_with_a_whole_count(k, n, printed, attainable):
      (" lower ", ("=", -1.0)), ("0.80", ("=", 0.8))],
 )  # fmt: skip
 def test_printed_numbers_are_parsed_as_printed(printed, parsed):
-    from ovcfstats.published import parse_printed
+    from ovcfstats.audit.published import parse_printed
 
     assert parse_printed(printed) == parsed

@@ -23,7 +23,7 @@ such a file back (CSV, any delimiter; ``.xlsx`` with the ``export`` extra).
 
 Examples
 --------
->>> from ovcfstats.published import TEMPLATE, parse_printed
+>>> from ovcfstats.audit.published import TEMPLATE, parse_printed
 >>> sorted(set(TEMPLATE["statistic"]))[:4]
 ['auc', 'count', 'direction', 'mean']
 >>> parse_printed("<0.001"), parse_printed("64.1%"), parse_printed("(−2.47")
@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._validate import DataError, check_columns, check_frame
+from .._validate import DataError, check_columns, check_frame
 
 COLUMNS = ("source", "item", "statistic", "group", "printed", "relation", "value")
 
@@ -117,7 +117,7 @@ def complete(table: pd.DataFrame, func: str = "audit_reported") -> pd.DataFrame:
     if unknown:
         raise DataError(
             f"{func}(): unknown statistic(s) {unknown} in the published table. Use one of "
-            f"{sorted(STATISTICS)} (see ovcfstats.published.STATISTICS)."
+            f"{sorted(STATISTICS)} (see ovcfstats.audit.published.STATISTICS)."
         )
     bad_group = sorted(set(out["group"]) - {"", "cases", "controls"})
     if bad_group:

@@ -1,7 +1,7 @@
 """Audit of published statistics: do the numbers a paper prints agree with each other?
 
 :func:`audit_reported` reads any paper's printed numbers in the layout of
-:mod:`ovcfstats.published` (``source``, ``item``, ``statistic``, ``group``, ``printed``, and
+:mod:`ovcfstats.audit.published` (``source``, ``item``, ``statistic``, ``group``, ``printed``, and
 optionally ``relation``, ``value``; the paper's are :data:`ovcfstats.PUBLISHED`) and recomputes
 what can be recomputed, each number with the group sizes of its own source. A printed number is
 taken to be rounded to the decimals it shows, so a recomputed value is *consistent* when it rounds
@@ -35,11 +35,11 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from .._results import Result
 from ._attainable import attainable_checks
-from ._audit_common import COLUMNS, _decimals, _fmt, _half, _overlaps, _Reported, _row
-from ._audit_matrix import _matrix_checks
-from ._audit_table1 import _chi2_checks, _percent_checks, _ttest_checks
-from ._results import Result
+from ._common import COLUMNS, _decimals, _fmt, _half, _overlaps, _Reported, _row
+from ._matrix import _matrix_checks
+from ._table1 import _chi2_checks, _percent_checks, _ttest_checks
 
 
 @dataclass(frozen=True, eq=False)
@@ -246,7 +246,7 @@ def audit_reported(published: pd.DataFrame | None = None, *, paired: bool = True
     Parameters
     ----------
     published : pandas.DataFrame, optional
-        Numbers in the layout of :mod:`ovcfstats.published` (the default: the paper's,
+        Numbers in the layout of :mod:`ovcfstats.audit.published` (the default: the paper's,
         :data:`ovcfstats.PUBLISHED`), e.g. from :func:`ovcfstats.read_published`.
     paired : bool
         Whether Table 1's p-values come from a paired design (the paper: paired t).

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._audit_common import _agrees
-from ._results import Result
-from .data.schema import COMORBIDITIES, LABELS, label
+from .._results import Result
+from ..data.schema import COMORBIDITIES, LABELS, label
+from ._common import _agrees
 
 if TYPE_CHECKING:
-    from .report import Report
+    from ..report import Report
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._audit_common import _half, _Reported, _row
+from ._common import _half, _Reported, _row
 
 P_STATISTICS = ("p", "p_rho", "p_or")
 

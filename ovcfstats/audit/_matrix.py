@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._audit_common import _Reported, _row
+from ._common import _Reported, _row
 
 
 def _matrix(rep: _Reported, source: str) -> tuple[list[str], np.ndarray, dict[str, str]]:

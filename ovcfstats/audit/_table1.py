@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._audit_common import _agrees, _fmt, _half, _overlaps, _Reported, _row
+from ._common import _agrees, _fmt, _half, _overlaps, _Reported, _row
 
 
 def _percent_checks(rep: _Reported) -> list[dict]:

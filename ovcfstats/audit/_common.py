@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._validate import DataError
+from .._validate import DataError
 
 COLUMNS = ("check", "item", "reported", "recomputed", "consistent", "detail")
 
