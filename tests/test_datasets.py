@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ovcfstats import _registry, derive_indicators, generate_registry, generate_sample, load_sample
-from ovcfstats.datasets import SAMPLE_DIR, _main
+from ovcfstats import derive_indicators, generate_registry, generate_sample, load_sample
+from ovcfstats.datasets import _registry
+from ovcfstats.datasets.sample import SAMPLE_DIR, _main
 
 
 def test_csv_files_equal_the_seeded_generator():

@@ -2,7 +2,7 @@
 
 **The data are synthetic.** The paper's patient data are not public; this cohort is drawn so that
 the pipeline reproduces the published tables as closely as they allow (see
-:mod:`ovcfstats._calibration`). How it is made, in order:
+:mod:`ovcfstats.datasets._calibration`). How it is made, in order:
 
 1. 78 cases with the paper's counts: fracture levels L1 23 / L2 18 / L3 26 / L4 11, 50 F / 28 M,
    hypertension 42, diabetes 46, hyperlipidemia 31; ages from Table 1 (integers, ≥ 50).
@@ -30,11 +30,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.schema import DISCS, MUSCLES, SIDES, VERTEBRAE
 from ._calibration import INDICATORS, IndicatorTargets, _group_scores, _scale, calibrated_indicators
 from ._registry import MUSCLE_SHARE, RATER_SD, SEED, write_registry
-from .data.schema import DISCS, MUSCLES, SIDES, VERTEBRAE
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 #: Paper Table 1 and Fig. 4 counts for the cases, and Table 1 targets for the matched groups.
 CASE_COUNTS = {
@@ -204,7 +204,7 @@ def generate_sample(
     >>> patients["case"].value_counts().sort_index().tolist()
     [234, 78]
     """
-    from .matching import match_controls
+    from ..matching import match_controls
 
     rng = np.random.default_rng(seed)
     patients = _patients(rng, n_pool_per_case)
@@ -319,6 +319,3 @@ def _main(argv: list[str] | None = None) -> None:
     )
     print("wrote", *files)
 
-
-if __name__ == "__main__":
-    _main()

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .data.schema import INDICATORS
+from ..data.schema import INDICATORS
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.schema import DISCS, MUSCLES, SIDES, VERTEBRAE
 from ._calibration import INDICATORS, IndicatorTargets
-from .data.schema import DISCS, MUSCLES, SIDES, VERTEBRAE
 
 #: master seed of the sample and of generated cohorts
 SEED = 20240615
