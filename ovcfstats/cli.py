@@ -216,7 +216,7 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def _config(args: argparse.Namespace) -> Any:
-    from .config import StudyConfig
+    from .study.config import StudyConfig
 
     study = getattr(args, "study", None)
     config = StudyConfig.from_toml(study) if study else StudyConfig()
@@ -291,7 +291,7 @@ def _out_dir(out: Path) -> None:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from .config import template
+    from .study.config import template
 
     path: Path = args.path
     if path.is_dir():
@@ -323,7 +323,7 @@ def _run(args: argparse.Namespace) -> int:
         args.sheet = int(sheet)
     _out_dir(args.out)
 
-    from ._progress import ProgressBar, study_steps
+    from .study._progress import ProgressBar, study_steps
 
     readings = args.command == "reproduce" or args.measurements is not None
     audit = args.command == "reproduce" or bool(getattr(args, "audit", None) or config.audit)

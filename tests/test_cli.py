@@ -161,7 +161,7 @@ def test_init_writes_the_template(tmp_path, capsys):
     capsys.readouterr()
     published = tmp_path / "published.csv"
     assert main(["init", str(tmp_path / "s2.toml"), "--published", str(published)]) == 0
-    from ovcfstats.study import published_table
+    from ovcfstats.study.pipeline import published_table
 
     pd.testing.assert_frame_equal(published_table(published), PUBLISHED)
     assert main(["init", str(tmp_path / "s3.toml"), "--published", str(published)]) == 2

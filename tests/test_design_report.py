@@ -8,11 +8,11 @@ import warnings
 import pytest
 
 from ovcfstats import OvcfWarning, load_sample
-from ovcfstats.config import StudyConfig
 from ovcfstats.present._format import Style, format_estimate_ci
 from ovcfstats.present._layouts_design import _whole
 from ovcfstats.present._present import present
 from ovcfstats.study import reproduce
+from ovcfstats.study.config import StudyConfig
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import io
 import pytest
 
 from ovcfstats import ProgressBar, analyze, load_sample
-from ovcfstats._progress import study_steps
+from ovcfstats.study._progress import study_steps
 
 
 class Terminal(io.StringIO):

@@ -21,7 +21,7 @@ from ovcfstats import (
     analyze,
     load_sample,
 )
-from ovcfstats.config import template
+from ovcfstats.study.config import template
 
 REF = Path(__file__).parent / "reference"
 TBS = {"tbs": {"label": "Trabecular bone score", "unit": "ratio", "decimals": 3}}

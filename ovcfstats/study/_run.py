@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._results import OvcfWarning, Result
-from ._validate import DataError
+from .._results import OvcfWarning, Result
+from .._validate import DataError
 
 if TYPE_CHECKING:
-    from .report import Report
+    from ..report import Report
 
 Progress = Callable[[str], None] | bool | None
 

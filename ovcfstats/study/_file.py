@@ -1,6 +1,6 @@
 """The layout of the study file: its sections and keys, reading its values, writing the template.
 
-:class:`~ovcfstats.config.StudyConfig` reads a study file through :data:`SECTIONS` (unknown keys
+:class:`~ovcfstats.StudyConfig` reads a study file through :data:`SECTIONS` (unknown keys
 are errors naming the closest valid one) and writes it back with :func:`_render`.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
-from ._validate import DataError
+from .._validate import DataError
 
 if TYPE_CHECKING:
     from .config import StudyConfig

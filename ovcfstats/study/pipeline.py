@@ -24,13 +24,13 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from ._results import Result
-from ._study_run import Progress, SkippedStepWarning, _bar, _progress, _Run
-from ._study_steps import _pipeline
+from .._results import Result
+from ..data._readings import Readings
+from ..report import Report
+from ._run import Progress, SkippedStepWarning, _bar, _progress, _Run
+from ._steps import _pipeline
 from .config import StudyConfig, settings_table
-from .data._readings import Readings
 from .inputs import load, published_table
-from .report import Report
 
 __all__ = ["SkippedStepWarning", "StudyConfig", "analyze", "reproduce"]
 
@@ -88,8 +88,8 @@ def _shown(cfg: StudyConfig) -> dict[str, dict[str, Any]]:
 
 def _scanned(measurements: Any) -> bool:
     """Read by DuckDB straight from disk (a Parquet or comma/tab CSV file, DuckDB installed)."""
-    from .data._duckdb import scannable
-    from .data._readings import Readings, choose_engine
+    from ..data._duckdb import scannable
+    from ..data._readings import Readings, choose_engine
 
     if isinstance(measurements, Readings):
         return True
@@ -183,7 +183,7 @@ def analyze(
     report.add(variables_result(cfg, table.columns), key="variables")
     _pipeline(run, table, readings, cfg, matched_by, (data, measurements))
     if published is not None:
-        from .audit import audit_reported
+        from ..audit import audit_reported
 
         _progress(progress, "audit of the published numbers")
         run.step(
@@ -230,8 +230,8 @@ def reproduce(
     >>> report = reproduce()  # doctest: +SKIP
     >>> report["fig5"].table[["indicator", "auc"]]  # doctest: +SKIP
     """
-    from .audit import audit_reported
-    from .datasets import load_sample
+    from ..audit import audit_reported
+    from ..datasets import load_sample
 
     cfg = config or StudyConfig()
     sample = patients is None and measurements is None
@@ -252,7 +252,7 @@ def reproduce(
     if sample:
         _progress(progress, "audit of the published numbers")
         report.add(audit_reported(), title="Audit of the paper's published statistics", key="audit")
-        from .audit.replication import replication
+        from ..audit.replication import replication
 
         report.add(replication(report), key="replication")
     if own:

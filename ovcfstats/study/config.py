@@ -16,7 +16,10 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ._study_file import (
+from .._validate import DataError
+from ..data.schema import COMORBIDITIES, INDICATORS, LABELS
+from ..present._format import VARIABLES
+from ._file import (
     NONE_WORDS,
     SECTIONS,
     VARIABLE_KEYS,
@@ -28,9 +31,6 @@ from ._study_file import (
     _render,
     _unknown,
 )
-from ._validate import DataError
-from .data.schema import COMORBIDITIES, INDICATORS, LABELS
-from .present._format import VARIABLES
 
 #: what each choice means, printed beside its value in the report
 CHOICES = {
@@ -264,7 +264,7 @@ OPTIONS: dict[str, tuple[Any, ...]] = {
 
 
 def _check_ranges(ranges: Mapping[str, Any]) -> None:
-    from .data._ranges import RANGES, resolve_ranges
+    from ..data._ranges import RANGES, resolve_ranges
 
     unknown = sorted(set(ranges) - set(RANGES))
     if unknown:
@@ -290,7 +290,7 @@ def template() -> str:
 
     Examples
     --------
-    >>> from ovcfstats.config import template
+    >>> from ovcfstats.study.config import template
     >>> template().splitlines()[0]
     '# ovcfstats study file. Edit the values, keep the keys; run:'
     """

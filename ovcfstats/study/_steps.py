@@ -1,6 +1,6 @@
 """The steps of the study pipeline: reliability, indicators, matching, Tables 1–3, ROC, design.
 
-Each helper adds its sections to the report being built (:class:`~ovcfstats._study_run._Run`)
+Each helper adds its sections to the report being built (:class:`~ovcfstats.study._run._Run`)
 or records why a step or an indicator was skipped; :func:`_pipeline` runs them in order under
 the study's plausible ranges.
 """
@@ -12,11 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from ._results import Result
-from ._study_run import _progress, _Run
-from ._validate import DataError, describe_ids
+from .._results import Result
+from .._validate import DataError, describe_ids
+from ..data._readings import Readings
+from ._run import _progress, _Run
 from .config import StudyConfig
-from .data._readings import Readings
 from .inputs import check_patients_table, given_sets, is_pairs, named, renamed
 
 FUNC = "analyze"
@@ -25,8 +25,8 @@ NUMBERS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: 
 
 def _reliability(run: _Run, measurements: Readings, cfg: StudyConfig) -> None:
     """Inter- and intra-rater ICCs (and agreement); what the data cannot give is skipped."""
-    from .design.readings import agreement_section
-    from .raters import DEFAULT_MEASURES, reliability
+    from ..design.readings import agreement_section
+    from ..raters import DEFAULT_MEASURES, reliability
 
     alpha = cfg.alpha
 
@@ -102,7 +102,7 @@ def _usable_indicators(run: _Run, data: pd.DataFrame, indicators: tuple[str, ...
 
 # -- entry points ------------------------------------------------------------------------------
 def _match(run: _Run, table: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
-    from .matching import match_controls
+    from ..matching import match_controls
 
     exact = [v for v in cfg.exact if v in table.columns]
     for v in cfg.exact:
@@ -148,9 +148,9 @@ def _match(run: _Run, table: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
 
 def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     """Table 1, Table 2 (ρ and ORs), Table 3 and the ROC analysis on the matched data."""
-    from .correlation import spearman_matrix, spearman_outcome
-    from .regression import logistic_or
-    from .roc import compare_auc, roc_auc
+    from ..correlation import spearman_matrix, spearman_outcome
+    from ..regression import logistic_or
+    from ..roc import compare_auc, roc_auc
 
     pairs = is_pairs(data)
     inds = _usable_indicators(run, data, cfg.indicators)
@@ -238,8 +238,8 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
 
 def _table1(data: pd.DataFrame, variables: list[str], cfg: StudyConfig) -> Result:
     """Table 1; a variable matched on exactly has no within-set test by design (no warning)."""
-    from ._results import DegenerateDataWarning
-    from .table1.groups import compare_groups
+    from .._results import DegenerateDataWarning
+    from ..table1.groups import compare_groups
 
     with warnings.catch_warnings():
         for v in cfg.exact:
@@ -258,8 +258,8 @@ def _design(
     pairs: bool,
 ) -> None:
     """The optional post-hoc power and combined-model sections (study file [design])."""
-    from .design.combined import combined_model
-    from .design.posthoc import sample_size_section
+    from ..design.combined import combined_model
+    from ..design.posthoc import sample_size_section
 
     items = {item.key: item.result for item in run.report.items}
     if cfg.sample_size and "fig5" in items:
@@ -305,7 +305,7 @@ def _pipeline(
     matched_by: str | None,
     sources: tuple[Any, Any] = (None, None),
 ) -> None:
-    from .data._ranges import ranges_in_force
+    from ..data._ranges import ranges_in_force
 
     with ranges_in_force(cfg.ranges):  # the study file's [ranges] hold for every step
         _steps(run, data, measurements, cfg, matched_by, sources)
@@ -319,9 +319,9 @@ def _steps(
     matched_by: str | None,
     sources: tuple[Any, Any],
 ) -> None:
-    from .data._readings import scan_readings
-    from .data.schema import validate_patients
-    from .indicators import derive_indicators
+    from ..data._readings import scan_readings
+    from ..data.schema import validate_patients
+    from ..indicators import derive_indicators
 
     if measurements is not None:
         patients = named(sources[0], lambda: validate_patients(data))

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._results import Result, make_excluded
-from ._validate import DataError, describe_ids
+from .._results import Result, make_excluded
+from .._validate import DataError, describe_ids
 from .config import StudyConfig
 
 FUNC = "analyze"
@@ -41,7 +41,7 @@ def load(data: Any, what: str, sheet: str | int | None) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data.copy()
     if isinstance(data, str | Path):
-        from .data.readers import read_table
+        from ..data.readers import read_table
 
         return read_table(data, sheet=sheet)
     raise TypeError(f"{FUNC}(): `{what}` must be a DataFrame or a file path; got {type(data)}.")
@@ -176,7 +176,7 @@ def named(source: Any, check: Callable[[], Any]) -> Any:
 def published_table(audit: Any) -> pd.DataFrame | None:
     if audit is None or isinstance(audit, pd.DataFrame):
         return audit
-    from .data.readers import read_table
+    from ..data.readers import read_table
 
     text = ("source", "item", "statistic", "group", "printed", "relation")
     table = read_table(audit, text=text)
