@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import ovcfstats.report as report_module
+import ovcfstats.report.document as report_module
 from ovcfstats import Report, bland_altman, roc_auc
 from ovcfstats._results import Result, empty_excluded
 from ovcfstats.design.agreement import DENSITY_ABOVE, RASTER_DOTS_ABOVE

@@ -14,7 +14,7 @@ from ..present._present import present, settings_in_words
 from ..present._table import Presentation, Table
 
 if TYPE_CHECKING:
-    from . import Report
+    from .document import Report
 
 #: what each figure shows, by the class of the result that draws it
 FIGURE_CAPTIONS = {

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..present._format import Style, format_setting
 
 if TYPE_CHECKING:
-    from . import Report
+    from .document import Report
 
 REFERENCES = {
     "icc": "Shrout PE, Fleiss JL. Intraclass correlations: uses in assessing rater reliability. "

@@ -14,7 +14,7 @@ import pandas as pd
 from ..present._format import Style, format_setting
 
 if TYPE_CHECKING:
-    from . import Report
+    from .document import Report
 
 UNKNOWN = "not known to the pipeline: for the authors"
 
