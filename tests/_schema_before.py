@@ -158,7 +158,7 @@ def ranges_in_force(ranges: Mapping[str, Any] | None) -> Iterator[None]:
 
     Examples
     --------
-    >>> from ovcfstats.data.schema import RANGES, ranges_in_force
+    >>> from ovcfstats.data._ranges import RANGES, ranges_in_force
     >>> with ranges_in_force({"hu": (-1024, 4000)}):
     ...     RANGES["hu"].high
     4000.0
@@ -237,7 +237,7 @@ def check_plausible(
     Examples
     --------
     >>> import pandas as pd
-    >>> from ovcfstats.data.schema import check_plausible
+    >>> from ovcfstats.data import check_plausible
     >>> df = pd.DataFrame({"patient_id": ["A", "B"], "fi": [12.5, 0.2], "hu": [95.0, 120.0]})
     >>> check_plausible(df)  # nothing to say
     >>> check_plausible(df.assign(fi=[12.5, 130.0]))  # doctest: +ELLIPSIS

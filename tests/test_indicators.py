@@ -21,8 +21,9 @@ from ovcfstats import (
     write_registry,
 )
 from ovcfstats.data._cells import _duplicated_cells
+from ovcfstats.data._readings import DUCKDB_ROWS
 from ovcfstats.data.schema import MUSCLES, SIDES, VERTEBRAE
-from ovcfstats.indicators.derive import DUCKDB_ROWS, _choose_engine
+from ovcfstats.indicators.derive import _choose_engine
 
 try:
     import duckdb  # noqa: F401

@@ -507,7 +507,7 @@ def test_design_keys_round_trip_through_the_study_file(tmp_path):
 
 
 def test_study_file_ranges_hold_for_validation_and_indicators(raw):
-    from ovcfstats.data.schema import RANGES
+    from ovcfstats.data import RANGES
 
     p, m = raw
     m = m.copy()

@@ -19,7 +19,8 @@ from ovcfstats._validate import (
     describe_ids,
     describe_rows,
 )
-from ovcfstats.data.schema import MEASURES, RANGES, Range, check_plausible
+from ovcfstats.data import RANGES, Range, check_plausible
+from ovcfstats.data.schema import MEASURES
 
 
 def patients(**edit):

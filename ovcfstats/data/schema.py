@@ -33,10 +33,7 @@ from .._validate import (
     describe_rows,
 )
 from ._codes import Coded, duplicated, encode
-from ._ranges import RANGES as RANGES
 from ._ranges import Range, _check_infinite, _check_range, resolve_ranges
-from ._ranges import check_plausible as check_plausible
-from ._ranges import ranges_in_force as ranges_in_force
 
 PATIENT_COLUMNS = (
     "patient_id",

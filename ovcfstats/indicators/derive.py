@@ -36,7 +36,6 @@ import pandas as pd
 from .._results import Result, concat_excluded, make_excluded
 from .._validate import DataError, check_option
 from ..data._cells import BASE, SLOT, SLOTS, Cells, cells_from_readings, cells_pandas
-from ..data._readings import DUCKDB_ROWS as DUCKDB_ROWS
 from ..data._readings import Readings, choose_engine
 from ..data.schema import DISCS, INDICATORS, MUSCLES, SIDES, VERTEBRAE, validate_patients
 

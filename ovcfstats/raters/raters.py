@@ -18,7 +18,6 @@ import pandas as pd
 
 from .._results import Result, SmallSampleWarning, concat_excluded, make_excluded, warn
 from .._validate import DataError, check_alpha, check_frame, check_option
-from ..data._reading_codes import ROI_KEY as ROI_KEY
 from ..data._readings import Readings, _validated
 from ._icc import CONVENTIONS, FORM_NAMES, FORMS, IccResult, compute, icc, widen
 from ._raters_codes import _design, _per_patient
