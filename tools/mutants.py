@@ -52,7 +52,7 @@ A = ("tests/test_audit.py",)
 S = ("tests/test_study.py",)
 
 MUTANTS: list[Mutant] = [
-    # -- Table 1 (groups.py) ---------------------------------------------------------------------
+    # -- Table 1 (table1/) -------------------------------------------------------------------------
     Mutant(
         "ovcfstats/table1/_tests.py",
         "return n, mean, float(dev.sum() / (n - 1))",
@@ -130,7 +130,7 @@ MUTANTS: list[Mutant] = [
         ("tests/test_groups_sets.py",),
         "sets without controls kept",
     ),
-    # -- exact p-values and estimates (_exact.py) ------------------------------------------------
+    # -- exact p-values and estimates (table1/_exact.py, correlation/_exact.py) --------------------
     Mutant(
         "ovcfstats/table1/_exact.py",
         "R_UNIROOT_TOL = EPS**0.25",
@@ -173,7 +173,7 @@ MUTANTS: list[Mutant] = [
         C,
         "AS 89 lower tail off by one step of S",
     ),
-    # -- Spearman (correlation.py, _rho.py) -----------------------------------------------------
+    # -- Spearman (correlation/) -------------------------------------------------------------------
     Mutant(
         "ovcfstats/correlation/_rho.py",
         "se = np.sqrt((1 + rho**2 / 2) / (n - 3))",
@@ -209,7 +209,7 @@ MUTANTS: list[Mutant] = [
         C,
         "one-pass matrix correlates the values, not their ranks",
     ),
-    # -- ROC / DeLong (roc.py, _roc_indicator.py, _delong.py) ------------------------------------
+    # -- ROC / DeLong (roc/) -----------------------------------------------------------------------
     Mutant(
         "ovcfstats/roc/_delong.py",
         "return np.atleast_2d(np.cov(v10)) / m + np.atleast_2d(np.cov(v01)) / n",
@@ -252,7 +252,7 @@ MUTANTS: list[Mutant] = [
         R,
         "Clopper-Pearson lower bound df",
     ),
-    # -- audit -----------------------------------------------------------------------------------
+    # -- audit -------------------------------------------------------------------------------------
     Mutant(
         "ovcfstats/audit/_common.py",
         'return bool(abs(recomputed - row["value"]) <= _half(row) + 1e-12)',
@@ -288,7 +288,7 @@ MUTANTS: list[Mutant] = [
         A,
         "binormal-AUC tolerance doubled",
     ),
-    # -- adjusted ORs (_logit_design.py, _logit_fit.py, _likelihood.py, _clogit.py, _profile.py) -
+    # -- adjusted ORs (regression/) ----------------------------------------------------------------
     Mutant(
         "ovcfstats/regression/_logit_fit.py",
         "z = ndtri(1 - alpha / 2)",
@@ -338,7 +338,7 @@ MUTANTS: list[Mutant] = [
         ("tests/test_regression.py",),
         "profile-likelihood CI at the wrong χ² quantile",
     ),
-    # -- the pipeline, the data contract, the study file and the layouts ------------------------
+    # -- the pipeline, the data contract, the study file and the layouts ---------------------------
     Mutant(
         "ovcfstats/data/_ranges.py",
         "below = values <= self.low if self.low_open else values < self.low",
@@ -395,7 +395,7 @@ MUTANTS: list[Mutant] = [
         ("tests/test_report.py", "tests/test_report_output.py"),
         "ROC cut-offs printed with one decimal too many",
     ),
-    # -- stable modules of other steps -----------------------------------------------------------
+    # -- stable modules of other steps -------------------------------------------------------------
     Mutant(
         "ovcfstats/raters/_icc.py",
         "df_r, df_c, df_e = n - 1, k - 1, (n - 1) * (k - 1)",
