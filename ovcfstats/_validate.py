@@ -118,17 +118,47 @@ def check_frame(data: Any, func: str, name: str = "data") -> pd.DataFrame:
     return data
 
 
+def closest(name: Any, options: Iterable[Any]) -> str | None:
+    """The option most like ``name`` (letter case, spaces and ``-``/``_`` aside), or None.
+
+    Examples
+    --------
+    >>> closest("T_score", ["t_score", "hu", "vbq"])
+    't_score'
+    >>> closest("HU", ["t_score", "hu"]), closest("smoking", ["age", "sex"])
+    ('hu', None)
+    """
+    import difflib
+
+    def key(x: Any) -> str:
+        return re.sub(r"[\s_\-]+", "", str(x).lower())
+
+    options = [str(o) for o in options]
+    keyed = {key(o): o for o in reversed(options)}  # the first option wins a tie
+    if key(name) in keyed:
+        return keyed[key(name)]
+    found = difflib.get_close_matches(key(name), list(keyed), n=1, cutoff=0.6)
+    return keyed[found[0]] if found else None
+
+
+def did_you_mean(name: Any, options: Iterable[Any]) -> str:
+    """``" Did you mean 'x'?"`` for an unknown name, or ``""`` when nothing is close."""
+    found = closest(name, options)
+    return f" Did you mean '{found}'?" if found is not None else ""
+
+
 def check_columns(
     data: pd.DataFrame, columns: Iterable[str], func: str, name: str = "data"
 ) -> None:
-    """Every name in ``columns`` must be a column of ``data``."""
+    """Every name in ``columns`` must be a column of ``data`` (the closest column suggested)."""
     missing = [c for c in columns if c not in data.columns]
     if missing:
         listed = ", ".join(repr(c) for c in missing)
         available = ", ".join(repr(c) for c in data.columns[:20])
+        hints = "".join(did_you_mean(c, data.columns) for c in missing)
         raise DataError(
-            f"{func}(): column(s) {listed} not found in `{name}`. Available columns: {available}. "
-            "Add the column or pass the name of an existing one."
+            f"{func}(): column(s) {listed} not found in `{name}`.{hints} Available columns: "
+            f"{available}. Add the column or pass the name of an existing one."
         )
 
 

@@ -19,7 +19,8 @@ import pytest
 from scipy import stats
 
 from ovcfstats import reproduce
-from ovcfstats.data.schema import COMORBIDITIES, INDICATORS
+from ovcfstats.data._patient_codes import COMORBIDITIES
+from ovcfstats.data.schema import INDICATORS
 from ovcfstats.present._format import VARIABLES, Style
 
 GOLDEN = Path(__file__).parent / "golden" / "report.md"

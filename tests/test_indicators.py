@@ -197,7 +197,8 @@ def test_fat_fraction_fixed_and_otsu_on_synthetic_image():
 @pytest.mark.parametrize(
     ("edit", "match"),
     [
-        (lambda d: d.drop(columns="bmi"), r"'bmi'.*not found"),
+        (lambda d: d.drop(columns="age"), r"'age'.*not found"),
+        (lambda d: d.assign(bmi=[22.0, 250.0]), r"plausible range.*'bmi'.*B"),
         (lambda d: d.assign(patient_id=["A", "A"]), r"duplicate IDs.*patient_id: A"),
         (lambda d: d.assign(age=[70, "old"]), r"non-numeric.*'age'.*B"),
         (lambda d: d.assign(age=[70, 45]), r"ages below 50.*B"),

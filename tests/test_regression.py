@@ -17,6 +17,7 @@ from ovcfstats import (
     logistic_or,
     plot_forest,
 )
+from ovcfstats.data import ranges_in_force
 from ovcfstats.regression._clogit import _ConditionalLogit, _FirthConditional, _Sets
 from ovcfstats.regression._likelihood import (
     _FirthLogit,
@@ -476,7 +477,8 @@ def test_firth_is_invariant_under_linear_rescaling_of_covariates(scales, shift):
     moved = data.assign(**{t: (data[t] + shift) * k for t, k in zip(terms, scales, strict=True)})
     kw = {"outcome": "treat", "adjust": (), "model": "joint", "method": "firth"}
     a = logistic_or(data, terms, **kw).table.set_index("indicator")
-    b = logistic_or(moved, terms, **kw).table.set_index("indicator")
+    with ranges_in_force(dict.fromkeys(terms)):  # a rescaled age is no longer in years
+        b = logistic_or(moved, terms, **kw).table.set_index("indicator")
     assert b["converged"].all()
     k = pd.Series(scales, index=terms)
     assert (b["beta"] * k).tolist() == pytest.approx(a["beta"].tolist(), rel=1e-7)
@@ -582,8 +584,10 @@ def test_gram_rank_shortcut_never_contradicts_matrix_rank():
 
 
 def test_unknown_adjust_column_names_it(infert):
-    with pytest.raises(DataError, match="'bmi' not found"):
+    with pytest.raises(DataError, match=r"default adjust=.*'bmi', which the data lack"):
         logistic_or(infert, TERMS)
+    with pytest.raises(DataError, match=r"'bmi' not found.*Did you mean"):
+        logistic_or(infert.assign(bmx=1.0), TERMS, adjust=["age", "bmi"])
 
 
 def test_constant_indicator_is_an_error(infert):

@@ -417,6 +417,49 @@ MUTANTS: list[Mutant] = [
         ("tests/test_matching.py",),
         "strict caliper boundary of optimal matching",
     ),
+    # -- one set of rules on every path (codes, ranges, names) ------------------------------------
+    Mutant(
+        "ovcfstats/data/_patient_codes.py",
+        '"FEMALE": "F", "MALE": "M"}',
+        '"FEMALE": "F", "MALE": "F"}',
+        ("tests/test_rules.py",),
+        "male read as female",
+    ),
+    Mutant(
+        "ovcfstats/data/_patient_codes.py",
+        'out["case"] = clean_yes_no(out, "case", func, id_col, required=True)',
+        'out["case"] = clean_yes_no(out, "case", func, id_col, required=False)',
+        ("tests/test_rules.py",),
+        "blank case accepted",
+    ),
+    Mutant(
+        "ovcfstats/data/_ranges.py",
+        "    for col in dict.fromkeys(columns):",
+        "    for col in list(columns)[:1]:",
+        ("tests/test_rules.py",),
+        "a step checks the range of its first column only",
+    ),
+    Mutant(
+        "ovcfstats/study/inputs.py",
+        "    check_plausible(table, FUNC)  # the ranges in force",
+        "    pass  # the ranges in force",
+        ("tests/test_rules.py",),
+        "indicator table not checked against the ranges",
+    ),
+    Mutant(
+        "ovcfstats/study/_steps.py",
+        "if tuple(names) == tuple(StudyConfig.__dataclass_fields__[field].default):",
+        "if tuple(names) != tuple(StudyConfig.__dataclass_fields__[field].default):",
+        ("tests/test_rules.py",),
+        "a misspelt indicator skipped instead of refused",
+    ),
+    Mutant(
+        "ovcfstats/_validate.py",
+        "found = difflib.get_close_matches(key(name), list(keyed), n=1, cutoff=0.6)",
+        "found = difflib.get_close_matches(key(name), list(keyed), n=1, cutoff=0.99)",
+        ("tests/test_rules.py",),
+        "no closest name suggested for a near miss",
+    ),
 ]
 
 

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .._results import Result
-from ..data.schema import COMORBIDITIES, LABELS, label
+from ..data._patient_codes import COMORBIDITIES
+from ..data.schema import LABELS, label
 from ._common import _agrees
 
 if TYPE_CHECKING:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .._results import DegenerateDataWarning, warn
 from .._validate import DataError, check_columns, check_frame, check_numeric
+from ..data._ranges import check_ranges
 from ._exact import SPEARMAN_EXACT_MAX_N, spearman_exact_p
 
 
@@ -143,6 +144,7 @@ def _check_common(
     if dup:
         raise DataError(f"{func}(): indicators listed twice: {dup}. List each once.")
     check_columns(data, indicators, func)
+    check_ranges(data, indicators, func)
     if not 0 < alpha < 1:
         raise ValueError(f"`alpha` of {func}() must be between 0 and 1; got {alpha!r}.")
     return indicators

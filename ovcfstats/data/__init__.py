@@ -2,8 +2,8 @@
 
 - :mod:`.schema`: the two tables (patients, long raw readings), their columns and allowed codes;
   :func:`validate_patients`, :func:`validate_measurements`.
-- :mod:`._ranges`: plausible ranges (:data:`RANGES`, :func:`check_plausible`) applied on every
-  path.
+- :mod:`._ranges`: plausible ranges (:data:`RANGES`, :func:`check_plausible`,
+  :func:`check_ranges`; :func:`ranges_in_force` widens them for a block) applied on every path.
 - :mod:`.readers`: :func:`read_table` for CSV, Excel, SPSS, Stata, Parquet.
 - :mod:`._readings`, :mod:`._reading_codes`, :mod:`._codes`: validated readings held as integer
   codes (:class:`Readings`, :func:`scan_readings`).
@@ -11,7 +11,7 @@
   memory or out of core with DuckDB.
 """
 
-from ._ranges import RANGES, Range, check_plausible
+from ._ranges import RANGES, Range, check_plausible, check_ranges, ranges_in_force
 from ._readings import Readings, scan_readings
 from .readers import read_table
 from .schema import validate_measurements, validate_patients
@@ -21,6 +21,8 @@ __all__ = [
     "Range",
     "Readings",
     "check_plausible",
+    "check_ranges",
+    "ranges_in_force",
     "read_table",
     "scan_readings",
     "validate_measurements",

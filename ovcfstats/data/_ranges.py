@@ -8,7 +8,7 @@ values and how to override the range (``ranges={"hu": (-1024, 4000)}``); the stu
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
@@ -130,8 +130,12 @@ def _check_range(
     column: str,
     rule: Range,
     id_col: str = "patient_id",
+    override: str | None = None,
 ) -> None:
-    """Refuse values outside ``rule``, naming IDs, rows, values and how to override."""
+    """Refuse values outside ``rule``, naming IDs, rows, values and how to override.
+
+    ``override``: how the caller widens a range (default: ``ranges=`` of ``func``).
+    """
     bad = rule.outside(values)
     if bad.any():
         who = (
@@ -141,11 +145,15 @@ def _check_range(
         )
         shown = ", ".join(f"{v:g}" for v in list(dict.fromkeys(values[bad].tolist()))[:5])
         what = f"'{name}' values" if name != column else "values"
+        how = (
+            override.format(name=name)
+            if override
+            else f"pass ranges={{'{name}': (low, high)}} to {func}()"
+        )
         raise DataError(
             f"{func}(): {what} outside the plausible range {rule.text()} ({rule.why}) in column "
             f"'{column}': {shown} ({who}{describe_rows(bad)}). Correct these entries (check the "
-            "unit) or blank them; if they are right, pass "
-            f"ranges={{'{name}': (low, high)}} to {func}()."
+            f"unit) or blank them; if they are right, {how}."
         )
 
 
@@ -195,6 +203,54 @@ def check_plausible(
             values = check_numeric(data, col, func, id_col)
             _check_range(func, data.reset_index(drop=True), values, col, col, rules[col], id_col)
     _check_infinite(func, data.reset_index(drop=True), skip=(id_col,))
+
+
+#: how a step called from Python widens a range (the steps take no ``ranges=`` of their own)
+STEP_OVERRIDE = (
+    "widen it for the call: with ovcfstats.data.ranges_in_force({{'{name}': (low, high)}}): ... "
+    "(in a study file: ranges = {{ {name} = [low, high] }})"
+)
+
+
+#: how a study widens a range (the study file's ``ranges``)
+STUDY_OVERRIDE = "widen it in the study file: ranges = {{ {name} = [low, high] }}"
+
+
+def check_ranges(
+    data: pd.DataFrame,
+    columns: Iterable[str],
+    func: str,
+    id_col: str | None = "patient_id",
+    *,
+    override: str = STEP_OVERRIDE,
+) -> None:
+    """Refuse values outside :data:`RANGES` (as in force) in the ``columns`` named like a range.
+
+    Every study step checks the columns it reads, with the message of the raw-readings path, so
+    that an age of 999 or an FI of 150 % is refused whichever way the data arrive. Columns not
+    named in :data:`RANGES` (a custom indicator, a covariate) are not checked unless a range is
+    added for them with :func:`ranges_in_force`. ``override``: how the message says to widen a
+    range (a study's message names the study file).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"patient_id": ["A", "B"], "fi": [12.0, 150.0], "x": [1.0, 900.0]})
+    >>> check_ranges(df, ["x"], "f")  # not a range: nothing to say
+    >>> check_ranges(df, ["fi"], "f")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ovcfstats._validate.DataError: f(): values outside the plausible range 0 ≤ x ≤ 100 % ...
+    >>> with ranges_in_force({"fi": (0, 200)}):
+    ...     check_ranges(df, ["fi"], "f")
+    """
+    frame = data.reset_index(drop=True)
+    idc = id_col if id_col is not None and id_col in frame.columns else "patient_id"
+    for col in dict.fromkeys(columns):
+        rule = RANGES.get(col)
+        if rule is not None and col in frame.columns:
+            values = check_numeric(frame, col, func, idc if idc in frame.columns else None)
+            _check_range(func, frame, values, col, col, rule, idc, override)
 
 
 def _check_infinite(func: str, frame: pd.DataFrame, skip: tuple = ()) -> None:

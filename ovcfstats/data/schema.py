@@ -33,6 +33,7 @@ from .._validate import (
     describe_rows,
 )
 from ._codes import Coded, duplicated, encode
+from ._patient_codes import clean_codes
 from ._ranges import Range, _check_infinite, _check_range, resolve_ranges
 
 PATIENT_COLUMNS = (
@@ -46,7 +47,8 @@ PATIENT_COLUMNS = (
     "hyperlipidemia",
     "fracture_level",
 )
-COMORBIDITIES = ("hypertension", "diabetes", "hyperlipidemia")
+#: the columns validate_patients requires; BMI and the comorbidities are checked when present
+REQUIRED_PATIENT_COLUMNS = ("patient_id", "case", "age", "sex", "fracture_level")
 MEASUREMENT_COLUMNS = (
     "patient_id",
     "measure",
@@ -116,9 +118,9 @@ def validate_patients(
     Parameters
     ----------
     patients : pandas.DataFrame
-        One row per patient: ``patient_id``, ``case``, ``age``, ``sex``, ``bmi``,
-        ``hypertension``, ``diabetes``, ``hyperlipidemia``, ``fracture_level`` (extra columns
-        are kept).
+        One row per patient: ``patient_id``, ``case``, ``age``, ``sex``, ``fracture_level``;
+        ``bmi`` and the comorbidities ``hypertension``, ``diabetes``, ``hyperlipidemia`` are
+        optional and checked when present (extra columns are kept).
     min_age : float, default 50
         The inclusion limit (the paper enrolled patients aged ≥ 50).
     ranges : mapping, optional
@@ -129,7 +131,8 @@ def validate_patients(
     -------
     pandas.DataFrame
         ``patient_id`` as str, ``case`` and comorbidities as int 0/1 (nullable where blank),
-        ``sex`` as ``"F"``/``"M"``, ``fracture_level`` as ``"L1"``…``"L4"`` or ``""``.
+        ``sex`` as ``"F"``/``"M"`` (``female``/``male`` and any letter case accepted),
+        ``fracture_level`` as ``"L1"``…``"L4"`` or ``""``.
 
     Raises
     ------
@@ -154,7 +157,7 @@ def validate_patients(
     """
     func = "validate_patients"
     check_frame(patients, func, "patients")
-    check_columns(patients, PATIENT_COLUMNS, func, "patients")
+    check_columns(patients, REQUIRED_PATIENT_COLUMNS, func, "patients")
     rules = resolve_ranges(ranges, func)
     out = patients.reset_index(drop=True)
     out["patient_id"] = _text(out["patient_id"])
@@ -163,14 +166,8 @@ def validate_patients(
         raise DataError(f"{func}(): blank patient_id in {rows}. Give every patient an ID.")
     dup = out["patient_id"].duplicated(keep=False)
     _fail(func, out, dup, "patient_id", "duplicate IDs", "Each patient must appear once.")
-    for col in ("case", *COMORBIDITIES):
-        values = check_numeric(out, col, func)
-        bad = ~np.isnan(values) & ~np.isin(values, (0.0, 1.0))
-        _fail(func, out, bad, col, "values other than 0/1", "Code it as 1 = yes, 0 = no.")
-        if col == "case":
-            _fail(func, out, np.isnan(values), col, "missing values", "Every patient needs 0 or 1.")
-        out[col] = pd.array(np.where(np.isnan(values), pd.NA, values), dtype="Int64")
-    for col in ("age", "bmi"):
+    out = clean_codes(out, func)
+    for col in ("age", "bmi") if "bmi" in out.columns else ("age",):
         out[col] = check_numeric(out, col, func)
         if col in rules:
             _check_range(func, out, out[col].to_numpy(), col, col, rules[col])
@@ -184,10 +181,6 @@ def validate_patients(
         f"ages below {min_age:g}",
         "The study includes ages ≥ 50; remove these patients or pass min_age= to change the rule.",
     )
-    out["sex"] = _text(out["sex"], upper=True)
-    bad_sex = ~out["sex"].isin(["F", "M", ""])
-    _fail(func, out, bad_sex, "sex", "values other than F/M", "Code sex as 'F' or 'M'.")
-    out["sex"] = out["sex"].replace("", np.nan)
     level = _text(out["fracture_level"], upper=True)
     is_case = (out["case"] == 1).to_numpy(dtype=bool)
     _fail(

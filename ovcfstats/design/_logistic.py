@@ -23,6 +23,7 @@ from .._validate import (
     check_numeric,
     split_missing,
 )
+from ..data._ranges import check_ranges
 
 
 def _prepare(
@@ -30,6 +31,7 @@ def _prepare(
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     data = check_frame(data, func)
     check_columns(data, [outcome, *columns], func)
+    check_ranges(data, columns, func, id_col)
     kept, excluded = split_missing(data, list(columns), id_col)
     if len(kept) == 0:
         raise DataError(f"{func}(): no row is complete in {list(columns)}.")

@@ -48,6 +48,8 @@ import pandas as pd
 
 from .._results import OvcfWarning, Result, concat_excluded, make_excluded, warn
 from .._validate import DataError, as_ids, check_columns, check_frame, check_option
+from ..data._patient_codes import clean_yes_no
+from ..data._ranges import check_ranges
 from ..present._plotting import figure_and_axes
 from ._balance import balance_from_columns, balance_table, default_covariates
 from ._input import Prepared, prepare
@@ -129,6 +131,7 @@ def match_controls(
     covariates: Sequence[str] | None = None,
     id_col: str = "patient_id",
     ties: str = "lower",
+    outcome: str = "case",
 ) -> MatchResult:
     """Match each case (``case == 1``) to ``ratio`` controls, exact on ``exact``, within calipers.
 
@@ -155,6 +158,9 @@ def match_controls(
         Which of several equally close controls ``method="nearest"`` takes: the lower value,
         then the first in data order; or MatchIt's choice (one caliper variable only; see the
         module documentation). Same pairs count and distances either way.
+    outcome : str, default "case"
+        The column coding cases 1 and candidate controls 0 (e.g. ``"ovcf"``); the matched table
+        keeps its name.
 
     Returns
     -------
@@ -202,7 +208,16 @@ def match_controls(
     notes: list[str] = []
     patients = _rename_output_columns(patients, {id_col, *exact, *caliper}, notes)
     check_frame(patients, func, "patients")
-    check_columns(patients, [id_col, *(covariates or ())], func, "patients")
+    check_columns(patients, [id_col, outcome, *(covariates or ())], func, "patients")
+    clean_yes_no(patients, outcome, func, id_col, required=True)
+    if outcome != "case":
+        if "case" in patients.columns:
+            raise DataError(
+                f"{func}(): outcome='{outcome}', but the table also has a column 'case'. Drop or "
+                "rename one of them."
+            )
+        patients = patients.rename(columns={outcome: "case"})
+    check_ranges(patients, [*caliper, *(covariates or ())], func, id_col)
     patients = patients.reset_index(drop=True)
     # IDs are compared as text. Whole-number IDs map one-to-one onto their text, so they are
     # matched as numbers and only the output IDs are written as text (saves ~20% at 10⁵ rows).
@@ -251,6 +266,9 @@ def match_controls(
     if whole_ids:
         unmatched_df["case_id"] = as_ids(unmatched_df["case_id"])
         excluded["id"] = as_ids(excluded["id"])
+    if outcome != "case":
+        settings["outcome"] = outcome
+        matched = matched.rename(columns={"case": outcome})
     return MatchResult(
         table=pairs,
         excluded=excluded,

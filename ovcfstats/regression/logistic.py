@@ -49,10 +49,13 @@ import pandas as pd
 
 from .._results import Result, SmallSampleWarning, concat_excluded, warn
 from .._validate import DataError, check_columns, check_frame, check_option
+from ..data._ranges import check_ranges
 from ..present._plotting import figure_and_axes
 from ._logit_design import FUNC, INTERCEPT, _as_names, _check_per, _inputs, _model_design
 from ._logit_fit import _conventions, _fit
 
+#: the paper's covariates; on other data name yours (a missing default column is an error)
+DEFAULT_ADJUST = ("age", "sex", "bmi")
 MODELS = ("separate", "joint")
 CIS = ("wald", "profile")
 METHODS = ("ml", "firth")
@@ -123,7 +126,7 @@ def logistic_or(
     indicators: str | Sequence[str],
     *,
     outcome: str = "case",
-    adjust: Sequence[str] | None = ("age", "sex", "bmi"),
+    adjust: Sequence[str] | None = DEFAULT_ADJUST,
     model: str = "separate",
     conditional: bool = False,
     strata: str = "pair_id",
@@ -144,8 +147,10 @@ def logistic_or(
         Numeric columns whose ORs are reported.
     outcome : str, default "case"
     adjust : sequence of str, default ("age", "sex", "bmi")
-        Covariates in every model. Non-numeric ones are one-hot encoded with their first sorted
-        level as reference (``sex``: indicator of "M", reference "F"). ``()`` for crude ORs.
+        Covariates in every model (the paper's; on data without one of them, name yours: a
+        missing default column is an error saying so). Non-numeric ones are one-hot encoded
+        with their first sorted level as reference (``sex``: indicator of "M", reference "F").
+        ``()`` for crude ORs.
     model : {"separate", "joint"}
         One model per indicator, or all indicators in one model.
     conditional : bool, default False
@@ -182,6 +187,13 @@ def logistic_or(
     if not inds:
         raise DataError(f"{FUNC}(): give at least one indicator column.")
     adj = _as_names(adjust, "adjust")
+    lacking = [a for a in adj if a not in data.columns]
+    if lacking and tuple(adj) == DEFAULT_ADJUST:
+        raise DataError(
+            f"{FUNC}(): the default adjust={DEFAULT_ADJUST} names {', '.join(map(repr, lacking))}, "
+            f"which the data lack (columns: {', '.join(map(str, data.columns[:20]))}). Pass the "
+            "covariates of your study, e.g. adjust=['age', 'sex'], or adjust=() for crude ORs."
+        )
     check_option(model, MODELS, FUNC, "model")
     check_option(ci, CIS, FUNC, "ci")
     check_option(method, METHODS, FUNC, "method")
@@ -198,6 +210,7 @@ def logistic_or(
         )
     needed = [outcome, *inds, *adj] + ([strata] if conditional else [])
     check_columns(data, needed, FUNC)
+    check_ranges(data, [*inds, *adj], FUNC, id_col)
     inp, conventions = _inputs(data, inds, adj, outcome, conditional, strata, id_col)
 
     notes: list[str] = []

@@ -46,6 +46,7 @@ from .._validate import (
     check_option,
     row_ids,
 )
+from ..data._ranges import check_ranges
 from ..data.schema import label
 from ..present._plotting import figure_and_axes
 from ._delong import Placements, delong_omnibus, delong_test, placements
@@ -130,6 +131,7 @@ def _prepare(
     if not indicators:
         raise DataError(f"{func}(): no indicators given; pass a list of column names.")
     check_columns(data, [outcome, *indicators], func)
+    check_ranges(data, indicators, func, id_col)
     y = check_binary_outcome(data, outcome, func, id_col)
     for name in indicators:
         check_numeric(data, name, func, id_col)

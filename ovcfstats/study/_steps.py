@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from .._results import Result
-from .._validate import DataError, describe_ids
+from .._validate import DataError, describe_ids, did_you_mean
 from ..data._readings import Readings
 from ._run import _progress, _Run
 from .config import StudyConfig
@@ -100,10 +100,30 @@ def _usable_indicators(run: _Run, data: pd.DataFrame, indicators: tuple[str, ...
     return usable
 
 
+def _require(data: pd.DataFrame, cfg: StudyConfig, field: str, what: str) -> None:
+    """Names the study gave (not the defaults) must be columns: a typo is an error, not a skip.
+
+    The defaults (the paper's indicators, covariates and exact variables) that a table lacks are
+    skipped with their reason instead, so that the paper's study file runs on any table.
+    """
+    names = getattr(cfg, field)
+    if tuple(names) == tuple(StudyConfig.__dataclass_fields__[field].default):
+        return
+    lacking = [n for n in names if n not in data.columns]
+    if lacking:
+        hints = "".join(did_you_mean(n, data.columns) for n in lacking)
+        raise DataError(
+            f"{FUNC}(): {what} {', '.join(map(repr, lacking))} not found in the data.{hints} "
+            f"The columns are {', '.join(map(str, data.columns))}. Name existing columns, or "
+            "map yours in the study file (column = ...)."
+        )
+
+
 # -- entry points ------------------------------------------------------------------------------
 def _match(run: _Run, table: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
     from ..matching import match_controls
 
+    _require(table, cfg, "exact", "the exact-matching variable(s) (--exact; [matching] exact)")
     exact = [v for v in cfg.exact if v in table.columns]
     for v in cfg.exact:
         if v not in table.columns:
@@ -153,6 +173,8 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     from ..roc import compare_auc, roc_auc
 
     pairs = is_pairs(data)
+    _require(data, cfg, "indicators", "the indicator(s) (--indicators; [indicators])")
+    _require(data, cfg, "adjust", "the covariate(s) (study file [odds_ratios] adjust)")
     inds = _usable_indicators(run, data, cfg.indicators)
     count = NUMBERS.get(len(inds), str(len(inds)))
     _progress(run.progress, "Table 1")

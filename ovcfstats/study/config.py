@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .._validate import DataError
-from ..data.schema import COMORBIDITIES, INDICATORS, LABELS
+from ..data._patient_codes import COMORBIDITIES
+from ..data.schema import INDICATORS, LABELS
 from ..present._format import VARIABLES
 from ._file import (
     NONE_WORDS,

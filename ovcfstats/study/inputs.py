@@ -16,6 +16,8 @@ import pandas as pd
 
 from .._results import Result, make_excluded
 from .._validate import DataError, describe_ids
+from ..data._patient_codes import clean_codes
+from ..data._ranges import RANGES, STUDY_OVERRIDE, _check_infinite, check_ranges
 from .config import StudyConfig
 
 FUNC = "analyze"
@@ -48,7 +50,13 @@ def load(data: Any, what: str, sheet: str | int | None) -> pd.DataFrame:
 
 
 def check_patients_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The indicator table: ``patient_id`` unique and present, ``case`` 0/1."""
+    """The indicator table: ``patient_id`` unique and present; codes and plausible values checked.
+
+    ``case``, ``sex`` and the comorbidities are cleaned by the rules of the raw path (one
+    definition, :mod:`ovcfstats.data._patient_codes`), and every column named in
+    :data:`~ovcfstats.RANGES` (``age``, ``bmi``, ``t_score``, ``hu``, ``vbq``, ``rcsa``, ``fi``, …)
+    is checked against the ranges in force (the study file's ``ranges`` override them).
+    """
     for col, fix in (
         ("patient_id", "one text id per patient"),
         ("case", "1 = case, 0 = control"),
@@ -70,32 +78,15 @@ def check_patients_table(table: pd.DataFrame) -> pd.DataFrame:
             f"{FUNC}(): duplicate ids in column 'patient_id' "
             f"({describe_ids(sorted(set(table.loc[dup, 'patient_id'])))}). One row per patient."
         )
-    case = pd.to_numeric(table["case"], errors="coerce")
-    bad = ~case.isin([0, 1])
-    if bad.any():
-        raise DataError(
-            f"{FUNC}(): values other than 0/1 in column 'case' "
-            f"({describe_ids(list(table.loc[bad, 'patient_id']))}). Code cases 1 and controls 0."
-        )
-    table["case"] = case.astype(int)
-    if "sex" in table.columns:
-        table["sex"] = _sex(table)
+    table = clean_codes(table, FUNC)
+    table["case"] = table["case"].astype(int)
+    # the ranges in force, as on the raw-readings path; text in an indicator column is left to
+    # the indicator step, which skips that indicator with its reason
+    named = [c for c in table.columns if c in RANGES]
+    numbers = table[named].apply(pd.to_numeric, errors="coerce")
+    check_ranges(table.assign(**numbers), named, FUNC, override=STUDY_OVERRIDE)
+    _check_infinite(FUNC, table.reset_index(drop=True), skip=("patient_id",))
     return table
-
-
-def _sex(table: pd.DataFrame) -> pd.Series:
-    """``F``/``M`` from any case of f/m/female/male (SPSS/Stata labels); others are errors."""
-    text = table["sex"].astype("string").str.strip().str.upper()
-    sex = text.replace({"FEMALE": "F", "MALE": "M", "": pd.NA})
-    bad = sex.notna() & ~sex.isin(["F", "M"])
-    if bad.any():
-        values = ", ".join(repr(v) for v in dict.fromkeys(table.loc[bad, "sex"]))
-        raise DataError(
-            f"{FUNC}(): values other than F/M in column 'sex' ({values}; "
-            f"{describe_ids(list(table.loc[bad, 'patient_id']))}). Code sex as F or M (female, "
-            "male and lower case are accepted)."
-        )
-    return sex.astype(object).where(sex.notna(), np.nan)
 
 
 def renamed(table: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:

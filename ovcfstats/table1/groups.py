@@ -73,6 +73,7 @@ from .._validate import (
     ids_unique,
     row_ids,
 )
+from ..data._ranges import check_ranges
 from ..present._format import format_p
 from ._matched_sets import (
     _analysed_sets,
@@ -298,6 +299,7 @@ def compare_groups(
     tests = dict(tests or {})
     categorical_set = set(categorical or ())
     check_columns(data, [group, *variables], FUNC)
+    check_ranges(data, variables, FUNC, id_col)
     for name, where in ((tests, "tests"), (categorical_set, "categorical")):
         stray = [v for v in name if v not in variables]
         if stray:
