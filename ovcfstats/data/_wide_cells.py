@@ -30,7 +30,8 @@ NUMERIC_FIELDS = ("age", "bmi")
 
 @dataclass(frozen=True, eq=False)
 class RecodingResult(Result):
-    """Cells changed by the mapping: ``column``, ``understood_as``, ``recoded``, ``blanked``."""
+    """Cells changed by the mapping: ``column``, ``understood_as``, ``recoded``, ``blanked``
+    (one row per column with a recoded or blanked cell; the totals are in the notes)."""
 
     title: ClassVar[str] = "Value codes and missing codes applied"
 
@@ -38,8 +39,8 @@ class RecodingResult(Result):
         s = self.settings
         return [
             f"{s['recoded']} cells recoded and {s['blanked']} cells blanked by missing codes "
-            f"({s['missing']}) in {s['columns']} mapped columns; cells the file already left "
-            "blank are not counted.",
+            f"({s['missing']}) in {s['columns']} mapped columns; columns without a changed cell "
+            "are not listed, and cells the file already left blank are not counted.",
             *super().notes(),
         ]
 
@@ -313,8 +314,9 @@ def apply_mapping(
         parts.append((sheet, pd.DataFrame(patient, index=pd.Index(ids, name="patient_id"))))
     patients = _merge_patients(parts, func)
     table = pd.DataFrame(counts, columns=["column", "understood_as", "recoded", "blanked"])
+    changed = table[(table["recoded"] > 0) | (table["blanked"] > 0)].reset_index(drop=True)
     result = RecodingResult(
-        table=table,
+        table=changed,
         settings={
             "recoded": int(table["recoded"].sum()),
             "blanked": int(table["blanked"].sum()),
