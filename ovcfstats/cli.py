@@ -247,7 +247,8 @@ def _map(args: argparse.Namespace) -> int:
     counts = table["status"].value_counts()
     print(f"{len(table)} columns: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".")
     if len(mapping.missing):
-        print(f"Missing-value codes: {', '.join(map(str, mapping.missing))}.")
+        codes = ", ".join(repr(m) if isinstance(m, str) else str(m) for m in mapping.missing)
+        print(f"Missing-value codes (blanked in every column): {codes}.")
     print(f"Mapping {'updated in' if existed else 'written to'} {args.study} ([mapping]).")
     if mapping.refused:
         print(

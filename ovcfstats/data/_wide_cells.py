@@ -36,11 +36,9 @@ class RecodingResult(Result):
     title: ClassVar[str] = "Value codes and missing codes applied"
 
     def notes(self) -> list[str]:
-        s = self.settings
         return [
-            f"{s['recoded']} cells recoded and {s['blanked']} cells blanked by missing codes "
-            f"({s['missing']}) in {s['columns']} mapped columns; columns without a changed cell "
-            "are not listed, and cells the file already left blank are not counted.",
+            "Columns without a recoded or blanked cell are not listed; cells the file itself "
+            "left blank are not counted.",
             *super().notes(),
         ]
 
@@ -318,10 +316,13 @@ def apply_mapping(
     result = RecodingResult(
         table=changed,
         settings={
-            "recoded": int(table["recoded"].sum()),
-            "blanked": int(table["blanked"].sum()),
-            "missing": ", ".join(map(str, mapping.missing)) or "none",
-            "columns": len(table),
+            "cells recoded": int(table["recoded"].sum()),
+            "cells blanked": int(table["blanked"].sum()),
+            "missing codes": ", ".join(
+                repr(m) if isinstance(m, str) else str(m) for m in mapping.missing
+            )
+            or "none",
+            "mapped columns": len(table),
         },
     )
     return patients, _long(readings, patients["patient_id"]), result

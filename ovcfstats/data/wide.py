@@ -226,7 +226,11 @@ def _shown(value: Any) -> str:
 
 # -- guessing ----------------------------------------------------------------------------------
 def _context(sheet: str, vocab: Mapping[str, Any], raters: Mapping[str, str]) -> list:
-    return [t for t in tokens(sheet, vocab, raters) if t[0] in ("rater", "session")]
+    """The rater and session a sheet's name gives, when the name says nothing else."""
+    found = tokens(sheet, vocab, raters)
+    if any(kind not in ("rater", "session", "ignore") for kind, _ in found):
+        return []
+    return [t for t in found if t[0] in ("rater", "session")]
 
 
 def _mark_duplicates(columns: dict[str, dict[str, Any]]) -> None:
@@ -272,8 +276,9 @@ def _propose_codes(
                 seen[text] = level if level in VERTEBRAE else ("" if key in NO_LEVEL else "?")
             else:
                 seen[text] = CODED[fld].get(key, "?")
-            if seen[text] != "?" and str(seen[text]) != text:
-                codes.setdefault(fld, {})[text] = seen[text]
+            written = {normalise(k) for k in codes.get(fld, {})}
+            if seen[text] != "?" and str(seen[text]) != text and key not in written:
+                codes.setdefault(fld, {})[text] = seen[text]  # codes match in any letter case
         found[column] = seen
         unknown = [k for k, v in seen.items() if v == "?"]
         if unknown:
