@@ -294,10 +294,27 @@ def _small() -> pd.DataFrame:
     )
 
 
+def test_a_number_is_a_missing_code_only_where_it_stands_apart():
+    rng = np.random.default_rng(3)
+    area = rng.normal(1000, 150, 200).round(0)
+    area[:3] = 999.0  # areas of 999 mm² among areas near 1000 are readings
+    hu = rng.normal(110, 30, 200).round(1)
+    hu[:2] = 999.0
+    wide = pd.DataFrame({"ID": [f"P{i}" for i in range(200)], "CSA PM L L1-2 R1": area,
+                         "L1 HU R1": hu})  # fmt: skip
+    mapping = ov.guess_mapping(wide)
+    assert "missing" not in mapping.columns["CSA PM L L1-2 R1"]
+    assert mapping.columns["L1 HU R1"]["missing"] == [999] and mapping.missing == []
+    _, readings = ov.read_wide(wide, mapping)
+    assert readings["value"].isna().sum() == 2
+
+
 def test_value_and_missing_codes_are_applied_and_counted():
     wide = _small()
     mapping = ov.guess_mapping(wide)
-    assert mapping.missing == [999, -99, "n/a", "."]
+    assert mapping.missing == ["n/a", "."]  # text codes: every column
+    assert mapping.columns["L1 HU R1"]["missing"] == [999, -99]  # numbers: their own column
+    assert mapping.columns["Age"]["missing"] == [999]
     assert mapping.codes == {"case": {"yes": 1, "no": 0}, "sex": {"Female": "F", "Male": "M"}}
     patients, readings, counts = read_wide_counted(wide, mapping)
     assert patients["sex"].tolist() == ["F", "M", "F", "F"]
@@ -451,7 +468,8 @@ def test_readme_walkthrough_map_then_analyze(tmp_path, capsys, monkeypatch):
     assert main(["map", example, "--study", "study.toml"]) == 0
     out = capsys.readouterr().out
     assert "198 columns: 198 recognised." in out and "CSA PM left L1/2 R1" in out
-    assert "Missing-value codes (blanked in every column): -99, 999, '.'." in out
+    assert "Missing-value codes (blanked in every column): '.'." in out
+    assert "999 → blank" in out and "-99 → blank" in out
     cfg = ov.StudyConfig.from_toml(tmp_path / "study.toml")
     assert cfg.ratio == 2 and len(cfg.mapping["columns"]) == 198  # the rest of the file is kept
     # a reviewed entry survives a second map

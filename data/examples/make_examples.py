@@ -79,7 +79,7 @@ def clinic_wide() -> pd.DataFrame:
     sheet = sheet.astype(dict.fromkeys(wide.columns, object))
     # "not measured", as clinics write it
     sheet.loc[3, "L2 HU R2"] = 999
-    sheet.loc[10, "CSA MF left L3/4 R1"] = 999
+    sheet.loc[10, "FI MF left L3/4 R1"] = 999
     sheet.loc[17, "FI PM right L2/3 R2"] = "."
     sheet.loc[25, "BMI"] = -99
     return sheet

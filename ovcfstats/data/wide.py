@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._validate import DataError
+from ._ranges import RANGES, Range
 from ._understand import READING_KEYS, Understood, describe, understand
 from ._vocabulary import (
     CASE_CODES,
@@ -35,7 +37,7 @@ from ._vocabulary import (
     vocabulary_with,
 )
 from ._wide_cells import Sheets, apply_mapping, empty_as_na, read_sheets
-from .schema import COMORBIDITIES, VERTEBRAE
+from .schema import COMORBIDITIES, MEASURES, VERTEBRAE
 
 __all__ = ["ColumnMapping", "guess_mapping", "read_wide"]
 
@@ -93,13 +95,15 @@ class ColumnMapping:
         rows = []
         for column, entry in self.columns.items():
             codes = self.found.get(column, {})
+            shown = [f"{k} → {_shown(v)}" for k, v in codes.items()]
+            shown += [f"{m} → blank" for m in entry.get("missing", [])]
             row = {
                 "column": column,
                 "status": entry.get("status", "reviewed"),
                 "understood_as": describe(entry),
                 **{k: entry.get(k, "") for k in ("field", "indicator", *READING_KEYS)},
                 "candidates": "; ".join(describe(c) for c in entry.get("candidates", [])),
-                "codes": ", ".join(f"{k} → {_shown(v)}" for k, v in codes.items()),
+                "codes": ", ".join(shown),
                 "note": entry.get("note", ""),
             }
             rows.append(row)
@@ -289,19 +293,39 @@ def _propose_codes(
     return codes, found
 
 
+def _sentinel(code: float, others: np.ndarray, plausible: Range | None) -> bool:
+    """Whether ``code`` stands apart as a missing-value code: implausible for the column, or
+    more than three spans of the column's other values (1st–99th percentile) beyond them."""
+    if plausible is not None and plausible.outside(np.array([code]))[0]:
+        return True
+    if len(others) == 0:
+        return False
+    low, high = np.percentile(others, [1, 99])
+    span = max(high - low, 1e-9 + abs(high) * 0.01)
+    return bool(code > high + 3 * span or code < low - 3 * span)
+
+
 def _propose_missing(frames: Sheets, columns: dict[str, dict[str, Any]], given: list) -> list:
-    """Missing-value codes found in numeric columns (readings, age, BMI, indicators)."""
+    """Missing-value codes found in numeric columns (readings, age, BMI, indicators).
+
+    Text codes (``n/a``, ``.``) go to the list for every column; a number (999, −99) only to
+    its own column's entry, and only where it stands apart from the column's values: a muscle
+    area of 999 mm² is a reading, an HU of 999 among values near 100 is a code.
+    """
     out = list(given)
-    numeric = {"age", "bmi"}
     for column, (frame, name) in frames.columns.items():
         entry = columns.get(column, {})
-        if not ("measure" in entry or "indicator" in entry or entry.get("field") in numeric):
+        kind = entry.get("measure") or entry.get("indicator") or entry.get("field")
+        if kind not in (*MEASURES, "t_score", "hu", "vbq", "rcsa", "fi", "age", "bmi"):
             continue
         values = empty_as_na(frame[name]).dropna()
         as_numbers = pd.to_numeric(values, errors="coerce")
-        for code in MISSING_NUMBERS:
-            if code not in out and bool((as_numbers == code).any()):
-                out.append(code)
+        numbers = as_numbers.dropna().to_numpy(dtype=float)
+        found = [c for c in MISSING_NUMBERS if c not in out and bool((numbers == c).any())]
+        rest = numbers[~np.isin(numbers, found)]
+        own = [c for c in found if _sentinel(c, rest, RANGES.get(kind))]
+        if own:
+            entry["missing"] = [*entry.get("missing", []), *own]
         text = {normalise(v) for v in values[as_numbers.isna()].astype(str)}
         out += [w for w in MISSING_WORDS if w in text and w not in out]
     return out
@@ -350,7 +374,7 @@ def guess_mapping(
      ['L1 HU T', 'ambiguous', '']]
     >>> m.table.loc[1, "codes"], m.table.loc[3, "candidates"]
     ('Female → F, Male → M', 't_score × L1 × session 1; hu × L1 × session 1')
-    >>> m.missing, m.codes
+    >>> m.columns["L1 HU R1"]["missing"], m.codes  # 999 stands apart from the HU readings
     ([999], {'sex': {'Female': 'F', 'Male': 'M'}})
     """
     frames = read_sheets(table, sheet, "guess_mapping")
@@ -422,7 +446,7 @@ def read_wide(
     ...                      "L1 HU R1": [120.0, 999], "L2 HU R1": [110.0, 95.0]})
     >>> patients, readings = read_wide(wide)
     >>> patients["sex"].tolist(), readings["value"].tolist()
-    (['F', 'M'], [120.0, nan, 110.0, 95.0])
+    (['F', 'M'], [120.0, 110.0, nan, 95.0])
     >>> read_wide(wide.assign(Sex=["Female", "x"]))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
