@@ -316,6 +316,7 @@ def test_value_and_missing_codes_are_applied_and_counted():
     assert mapping.columns["L1 HU R1"]["missing"] == [999, -99]  # numbers: their own column
     assert mapping.columns["Age"]["missing"] == [999]
     assert mapping.codes == {"case": {"yes": 1, "no": 0}, "sex": {"Female": "F", "Male": "M"}}
+    mapping.codes["sex"]["F"] = "F"  # a code that changes nothing counts no cell
     patients, readings, counts = read_wide_counted(wide, mapping)
     assert patients["sex"].tolist() == ["F", "M", "F", "F"]
     assert patients["case"].tolist() == [1, 0, 1, 0]
