@@ -329,18 +329,25 @@ def apply_mapping(
 
 
 def _long(readings: list[tuple[dict, np.ndarray, np.ndarray]], order: pd.Series) -> pd.DataFrame:
-    """The long measurements table, patient by patient in the patients' order."""
+    """The long measurements table, patient by patient in the patients' order.
+
+    Text columns are categoricals built from integer codes (one code per source column), so
+    10⁶ readings cost no per-cell string work; the validators factorize them as any text.
+    """
     if not readings:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in MEASUREMENT_COLUMNS})
     sizes = np.array([len(v) for _, _, v in readings])
-    out: dict[str, Any] = {"patient_id": np.concatenate([i for _, i, _ in readings])}
+    ids = pd.Index(order.to_numpy(dtype=object))
+    rows = np.concatenate([ids.get_indexer(i) for _, i, _ in readings])
+    sort = np.argsort(rows, kind="stable")
+    out: dict[str, Any] = {"patient_id": pd.Categorical.from_codes(rows[sort], ids)}
     for k in READING_KEYS:
         default = 1 if k == "session" else ""
-        per = np.array([e.get(k, default) for e, _, _ in readings], dtype=object)
-        out[k] = np.repeat(per, sizes)
-    out["value"] = np.concatenate([v for _, _, v in readings])
-    rank = pd.Series(np.arange(len(order)), index=order.to_numpy())
-    sort = np.argsort(rank.reindex(out["patient_id"]).to_numpy(), kind="stable")
-    frame = pd.DataFrame({c: out[c][sort] for c in MEASUREMENT_COLUMNS})
-    frame["session"] = frame["session"].astype(int)
-    return frame
+        per = [e.get(k, default) for e, _, _ in readings]
+        if k == "session":
+            out[k] = np.repeat(np.array(per, dtype=np.int64), sizes)[sort]
+            continue
+        codes, uniques = pd.factorize(pd.Series(per, dtype=object))
+        out[k] = pd.Categorical.from_codes(np.repeat(codes, sizes)[sort], uniques.astype(str))
+    out["value"] = np.concatenate([v for _, _, v in readings])[sort]
+    return pd.DataFrame({c: out[c] for c in MEASUREMENT_COLUMNS})
