@@ -244,6 +244,10 @@ def _map(args: argparse.Namespace) -> int:
     with pd.option_context("display.max_rows", None, "display.max_colwidth", 60,
                            "display.width", 200):  # fmt: skip
         print(shown.to_string(index=False))
+    aside = table[~table["status"].isin(["recognised", "reviewed"])]
+    for row in aside.itertuples(index=False):  # every column not placed, once more at the end
+        why = row.note or (f"candidates: {row.candidates}" if row.candidates else "")
+        print(f"{row.status}: '{row.column}'" + (f" — {why}" if why else ""))
     counts = table["status"].value_counts()
     print(f"{len(table)} columns: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".")
     if len(mapping.missing):

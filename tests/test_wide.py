@@ -506,3 +506,19 @@ def test_analyze_refuses_an_unreviewed_ambiguity(tmp_path, capsys):
     assert code == 2
     assert "clinic.csv: analyze(): the mapping has 1 unreviewed column(s): 'L3 HU T'" in err
     assert 'status = "reviewed"' in err
+
+
+def test_map_one_sheet_lists_what_it_could_not_place(tmp_path, capsys):
+    path = tmp_path / "clinic.xlsx"
+    with pd.ExcelWriter(path) as book:
+        pd.DataFrame({"Notes": ["x"]}).to_excel(book, sheet_name="About", index=False)
+        _small().assign(Comment="a", **{"L3 HU T": 1.0}).to_excel(
+            book, sheet_name="Data", index=False
+        )
+    study = tmp_path / "study.toml"
+    assert main(["map", str(path), "--sheet", "Data", "--study", str(study)]) == 0
+    out = capsys.readouterr().out
+    assert "unplaced: 'Comment' — unknown word(s) 'comment'" in out
+    assert "ambiguous: 'L3 HU T' — the header matches several readings" in out
+    cfg = ov.StudyConfig.from_toml(study)
+    assert "sheets" not in cfg.mapping and "Notes" not in cfg.mapping["columns"]
