@@ -390,8 +390,14 @@ def test_a_level_the_study_does_not_know():
         ov.read_wide(wide)
     mapping = ov.guess_mapping(wide)
     mapping.columns["L1-2 HU R1"] = {"measure": "hu", "level": "L9", "status": "reviewed"}
-    with pytest.raises(DataError, match="level"):
-        ov.derive_indicators(*ov.read_wide(wide, mapping))
+    message = r"column 'L1-2 HU R1': level 'L9' is not a vertebral level of the study \(L1, L2, "
+    with pytest.raises(DataError, match=message + r"L3, L4\)\. Correct"):
+        ov.read_wide(wide, mapping)
+    mapping.columns["L1-2 HU R1"] = {"measure": "density", "level": "L1", "status": "reviewed"}
+    with pytest.raises(DataError, match="measure 'density', which is not one of t_score, hu"):
+        ov.read_wide(wide, mapping)
+    mapping.columns["L1-2 HU R1"]["status"] = "unplaced"
+    assert "L1-2 HU R1" in ov.read_wide(wide, mapping)[0].columns
 
 
 def test_extra_levels_are_kept_aside_not_dropped():

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._validate import DataError
 from ._vocabulary import tokens
 from .schema import DISCS, MEASURES, VERTEBRAE
 
@@ -204,3 +205,20 @@ def _check(entry: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]], str]:
     if allowed is VERTEBRAE and measure == "t_score" and entry.get("rater"):
         return "recognised", [], "a rater for the DXA read-out"
     return "recognised", [], ""
+
+
+def check_reading(column: str, entry: Mapping[str, Any], func: str) -> None:
+    """A reading entry of the mapping against the contract; DataError naming the column."""
+    measure = entry.get("measure")
+    fix = (
+        "Correct the entry in the study file's [mapping.columns], or set status = "
+        '"unplaced" to keep the column aside as an extra column.'
+    )
+    if measure not in MEASURES:
+        raise DataError(
+            f"{func}(): column '{column}' is mapped to the measure {measure!r}, which is not "
+            f"one of {', '.join(MEASURES)}. {fix}"
+        )
+    status, _, note = _check(dict(entry))
+    if status != "recognised":
+        raise DataError(f"{func}(): column '{column}': {note}. {fix}")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._results import Result
 from .._validate import DataError, as_ids
-from ._understand import READING_KEYS, describe
+from ._understand import READING_KEYS, check_reading, describe
 from ._vocabulary import CASE_CODES, SEX_CODES, YES_NO, normalise
 from .schema import COMORBIDITIES, MEASUREMENT_COLUMNS, PATIENT_COLUMNS, VERTEBRAE
 
@@ -306,6 +306,7 @@ def apply_mapping(
             elif "indicator" in entry:
                 patient[entry["indicator"]] = _numbers(frames, key, series, func)
             else:
+                check_reading(key, entry, func)
                 values = _numbers(frames, key, series, func)
                 readings.append((entry, ids[present], values[present]))
             counts.append((key, describe(entry), recoded, int(blank.sum())))
