@@ -1,4 +1,4 @@
-"""Command line: ``ovcfstats reproduce``, ``ovcfstats analyze DATA [MEASUREMENTS]``, ``init``.
+"""Command line: ``ovcfstats reproduce``, ``analyze DATA [MEASUREMENTS]``, ``init``, ``map``.
 
 ``reproduce`` and ``analyze`` write report.html, report.md, tables.xlsx, report.docx and figures/
 (PNG + SVG) to ``--out``, print one progress line per step and one warning line per skipped
@@ -99,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Matched case–control study of osteoporotic vertebral fractures: "
         "indicators, reliability, matching, Tables 1–3, ROC and a report.",
         epilog="Examples:\n  ovcfstats reproduce\n  ovcfstats init study.toml\n"
+        "  ovcfstats map clinic.xlsx --study study.toml\n"
         "  ovcfstats analyze indicators.xlsx --study study.toml\n\n" + textwrap.fill(DATA_HELP, 79),
         formatter_class=_Formatter,
     )
@@ -190,7 +191,77 @@ def _parser() -> argparse.ArgumentParser:
     ini.add_argument(
         "--force", action="store_true", help="overwrite existing files (default: refuse)"
     )
+    _add_map_parser(sub)
     return parser
+
+
+def _add_map_parser(sub: Any) -> None:
+    mp = sub.add_parser(
+        "map",
+        help="recognise the columns of a clinic's wide spreadsheet; write the study file's mapping",
+        description="Read a wide table (one row per patient; headers such as 'ID', 'Age (years)', "
+        "'L1 HU R1', 'CSA PM left L3/4'; codes such as Female/Male, yes/no; missing codes such "
+        "as 999), recognise its columns and write (or update) the [mapping] section of the study "
+        "file, keeping the rest of the file and every entry marked status = \"reviewed\". "
+        "Prints the review: each column, what it was understood as, the value codes found and "
+        "how they map, and every column it could not place. analyze then reads the table "
+        "through the mapping, and refuses an ambiguous or invalid column until it is reviewed.",
+        epilog="Examples:\n  ovcfstats map data/examples/clinic_wide.xlsx --study study.toml\n"
+        "  ovcfstats map clinic.xlsx --sheet Rater1 --study study.toml\n"
+        "  ovcfstats analyze data/examples/clinic_wide.xlsx --study study.toml",
+        formatter_class=_Formatter,
+    )
+    mp.add_argument("table", type=Path, help="the wide table (CSV, Excel, SPSS, Stata, Parquet)")
+    mp.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="Excel sheet to read, name or 0-based number (default: every sheet, e.g. one sheet "
+        "per rater or session)",
+    )
+    mp.add_argument(
+        "--study",
+        type=Path,
+        metavar="FILE",
+        default=Path("study.toml"),
+        help="study file to write or update; created from the template if it does not exist "
+        "(default: study.toml)",
+    )
+
+
+def _map(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .study._mapfile import update_study_file
+
+    sheet = int(args.sheet) if args.sheet is not None and args.sheet.isdigit() else args.sheet
+    mapping, existed = update_study_file(args.study, args.table, sheet)
+    table = mapping.table
+    shown = table[["column", "status", "understood_as", "codes"]].copy()
+    shown["note"] = [
+        "; ".join(x for x in (f"candidates: {c}" if c else "", n) if x)
+        for c, n in zip(table["candidates"], table["note"], strict=True)
+    ]
+    with pd.option_context("display.max_rows", None, "display.max_colwidth", 60,
+                           "display.width", 200):  # fmt: skip
+        print(shown.to_string(index=False))
+    aside = table[~table["status"].isin(["recognised", "reviewed"])]
+    for row in aside.itertuples(index=False):  # every column not placed, once more at the end
+        why = row.note or (f"candidates: {row.candidates}" if row.candidates else "")
+        print(f"{row.status}: '{row.column}'" + (f" — {why}" if why else ""))
+    counts = table["status"].value_counts()
+    print(f"{len(table)} columns: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".")
+    if len(mapping.missing):
+        codes = ", ".join(repr(m) if isinstance(m, str) else str(m) for m in mapping.missing)
+        print(f"Missing-value codes (blanked in every column): {codes}.")
+    print(f"Mapping {'updated in' if existed else 'written to'} {args.study} ([mapping]).")
+    if mapping.refused:
+        print(
+            f"Review the {len(mapping.refused)} ambiguous or invalid column(s) in "
+            f"[mapping.columns] (give the meaning and status = \"reviewed\"); analyze refuses "
+            "them until then."
+        )
+    print(f"Then run:\n  ovcfstats analyze {args.table} --study {args.study}")
+    return 0
 
 
 # -- options -> config -------------------------------------------------------------------------
@@ -309,6 +380,9 @@ def _init(args: argparse.Namespace) -> int:
         raise DataError(f"cannot write {err.filename or path} ({err.strerror or err}).") from err
     print(f"Study file written to {path}. Edit it, then run:")
     print(f"  ovcfstats analyze YOUR_TABLE.xlsx --study {path}")
+    print("A clinic's spreadsheet (one row per patient, readings in columns such as 'L1 HU R1',")
+    print("codes such as Female/Male or 999 for missing)? Map its columns into the study file:")
+    print(f"  ovcfstats map YOUR_TABLE.xlsx --study {path}")
     if args.published is not None:
         print(f"Published numbers to fill in: {args.published} (use with --audit).")
     return 0
@@ -324,8 +398,10 @@ def _run(args: argparse.Namespace) -> int:
     _out_dir(args.out)
 
     from .study._progress import ProgressBar, study_steps
+    from .study.inputs import has_readings
 
     readings = args.command == "reproduce" or args.measurements is not None
+    readings = readings or has_readings(config)
     audit = args.command == "reproduce" or bool(getattr(args, "audit", None) or config.audit)
     progress = ProgressBar(study_steps(readings, audit, report=True), notebook=False)
     with warnings.catch_warnings(record=True) as caught:
@@ -360,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "measure":
         return _run_measure(args)
     try:
+        if args.command == "map":
+            return _map(args)
         return _init(args) if args.command == "init" else _run(args)
     except (DataError, ValueError, OSError) as err:
         if isinstance(err, OSError) and not isinstance(err, DataError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import warnings
@@ -43,6 +44,7 @@ def test_readme_has_the_expected_blocks():
 
 
 def test_python_blocks_run(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "data" / "examples", tmp_path / "data" / "examples")  # as in the repo
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace: dict = {}

@@ -1,7 +1,8 @@
 """The whole study in one call: :func:`analyze` on one's own data, :func:`reproduce` on the sample.
 
 - :mod:`.pipeline`: :func:`analyze`, :func:`reproduce`.
-- :mod:`.config`: :class:`StudyConfig`, every analysis choice; :mod:`._file`: the study file.
+- :mod:`.config`: :class:`StudyConfig`, every analysis choice; :mod:`._file`: the study file;
+  :mod:`._mapfile`: its ``[mapping]`` section written by ``ovcfstats map``.
 - :mod:`.inputs`: the input tables read and checked.
 - :mod:`._steps`, :mod:`._run`: the steps in order and the report being built.
 - :mod:`._progress`: :class:`ProgressBar`.

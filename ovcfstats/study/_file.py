@@ -26,6 +26,7 @@ SECTIONS: dict[str, Any] = {
     "alpha": "alpha",
     "audit": "audit",
     "ranges": "ranges",
+    "mapping": "mapping",
     "indicators": "indicators",
     "variables": "variables",
     "table1": {"variables": "table1", "tests": "tests"},
@@ -176,6 +177,9 @@ def _render(config: StudyConfig) -> str:
         "",
         "# One [indicators.NAME] table per indicator, in report order. column: the column of your",
         "# table holding it; direction: expected side in cases (higher, lower or auto).",
+        "# A clinic's spreadsheet (one row per patient, raw readings or indicators in columns",
+        "# headed e.g. 'L1 HU R1'): run 'ovcfstats map TABLE --study study.toml' to add the",
+        "# [mapping] of its columns to this file.",
     ]
     for name in config.indicators:
         spec = config.variable(name)
@@ -213,6 +217,10 @@ def _render(config: StudyConfig) -> str:
         lines += ["# Labels and units of other variables"]
         for name, spec in extra.items():
             lines += [f"[variables.{_key(name)}]"] + [f"{k} = {_toml(s)}" for k, s in spec.items()]
+    if config.mapping:
+        from ..data.wide import ColumnMapping
+
+        lines += ["", ColumnMapping.from_dict(config.mapping).to_toml()]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -61,6 +61,8 @@ CHOICES = {
     "n_boot": "bootstrap resamples of the combined model's optimism correction",
     "boot_seed": "seed of the combined model's bootstrap and cross-validation",
     "ranges": "plausible ranges overridden for this study (name -> [low, high], or 'off')",
+    "mapping": "the columns of a wide table mapped to the data contract ([mapping]; "
+    "'ovcfstats map' writes it)",
 }
 
 DIRECTIONS = ("auto", "higher", "lower")
@@ -125,6 +127,7 @@ class StudyConfig:
     n_boot: int = 200
     boot_seed: int | None = 1
     ranges: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    mapping: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         names = ("indicators", "exact", "adjust", "combined")
@@ -149,6 +152,10 @@ class StudyConfig:
                     f"{', '.join(DIRECTIONS)}; got {spec['direction']!r}."
                 )
         _check_ranges(self.ranges)
+        if self.mapping:  # checked and normalised: unknown keys name the closest valid one
+            from ..data.wide import ColumnMapping
+
+            object.__setattr__(self, "mapping", ColumnMapping.from_dict(self.mapping).to_dict())
         if not isinstance(self.n_boot, int) or isinstance(self.n_boot, bool) or self.n_boot < 10:
             raise DataError(
                 f"StudyConfig(): n_boot ([design] n_boot) must be a whole number ≥ 10; got "
@@ -302,4 +309,8 @@ def settings_table(config: StudyConfig) -> list[tuple[str, str, str]]:
     """(setting, value, meaning) rows for the report."""
     values = asdict(config)
     shown = {k: NONE_WORDS.get(k, v) if v is None else v for k, v in values.items()}
-    return [(k, repr(shown[k]), CHOICES[k]) for k in CHOICES]
+    rows = [(k, repr(shown[k]), CHOICES[k]) for k in CHOICES if k != "mapping"]
+    if config.mapping:
+        columns = config.mapping.get("columns", {})
+        rows.append(("mapping", f"{len(columns)} columns", CHOICES["mapping"]))
+    return rows

@@ -49,6 +49,34 @@ def load(data: Any, what: str, sheet: str | int | None) -> pd.DataFrame:
     raise TypeError(f"{FUNC}(): `{what}` must be a DataFrame or a file path; got {type(data)}.")
 
 
+def mapped(
+    data: Any, config: StudyConfig, sheet: str | int | None
+) -> tuple[pd.DataFrame, pd.DataFrame | None, Result]:
+    """A wide table under the study file's ``[mapping]``: (patients, readings or None, counts).
+
+    An unreviewed ambiguous or invalid column is refused (DataError naming it and the fix);
+    without reading columns the patients table is the indicator table.
+    """
+    from ..data.wide import read_wide_counted
+
+    if isinstance(data, pd.DataFrame):
+        data = data.copy()
+    elif not isinstance(data, str | Path):
+        raise TypeError(f"{FUNC}(): `data` must be a DataFrame or a file path; got {type(data)}.")
+    patients, readings, counts = named(
+        data, lambda: read_wide_counted(data, config.mapping, sheet=sheet, func=FUNC)
+    )
+    return patients, (readings if len(readings) else None), counts
+
+
+def has_readings(config: StudyConfig) -> bool:
+    """Whether the study file's ``[mapping]`` maps columns to raw readings."""
+    columns = (config.mapping or {}).get("columns", {})
+    return any(
+        "measure" in e and e.get("status") not in ("extra", "unplaced") for e in columns.values()
+    )
+
+
 def check_patients_table(table: pd.DataFrame) -> pd.DataFrame:
     """The indicator table: ``patient_id`` unique and present; codes and plausible values checked.
 

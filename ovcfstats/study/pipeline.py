@@ -30,7 +30,7 @@ from ..report import Report
 from ._run import Progress, SkippedStepWarning, _bar, _progress, _Run
 from ._steps import _pipeline
 from .config import StudyConfig, settings_table
-from .inputs import load, published_table
+from .inputs import load, mapped, published_table
 
 __all__ = ["SkippedStepWarning", "StudyConfig", "analyze", "reproduce"]
 
@@ -115,7 +115,10 @@ def analyze(
         contract"). Without: an indicator table, one row per patient with ``patient_id``,
         ``case`` (1/0), matching variables (default ``age``, ``sex``), covariates and the
         indicator columns. A path is read with :func:`~ovcfstats.read_table` (CSV, Excel, SPSS,
-        Stata, Parquet).
+        Stata, Parquet). With ``config.mapping`` (the study file's ``[mapping]``, written by
+        ``ovcfstats map``) and no ``measurements``: a wide table, one row per patient, whose
+        columns the mapping reads as patient fields and raw readings, or as indicators
+        (:func:`~ovcfstats.read_wide`); a workbook's sheets are read as the mapping names them.
     measurements : DataFrame, path or Readings, optional
         The long table of raw readings; the indicators are derived from it. It is validated and
         coded once (:func:`~ovcfstats.scan_readings`) for reliability, agreement and indicators;
@@ -140,9 +143,10 @@ def analyze(
     -------
     Report
         Keys, as far as the data allow: ``choices``, ``skipped`` (only when something was left
-        out), ``variables``, ``reliability_inter``, ``reliability_intra``, ``indicators`` (raw
-        readings), ``matching``, ``table1``, ``table2_rho``, ``table2_or``, ``table3``, ``fig5``,
-        ``auc_comparison``, ``audit`` (with ``audit=``).
+        out), ``variables``, ``recoding`` (a wide table mapped by ``config.mapping``: the cells
+        recoded or blanked per column), ``reliability_inter``, ``reliability_intra``,
+        ``indicators`` (raw readings), ``matching``, ``table1``, ``table2_rho``, ``table2_or``,
+        ``table3``, ``fig5``, ``auc_comparison``, ``audit`` (with ``audit=``).
 
     Raises
     ------
@@ -170,7 +174,11 @@ def analyze(
     """
     cfg = config or StudyConfig()
     matched_by = matched_by or cfg.matched_by
-    table = load(data, "data", sheet)
+    recoding = None
+    if cfg.mapping and measurements is None:  # a wide table: its columns as the study maps them
+        table, measurements, recoding = mapped(data, cfg, sheet)
+    else:
+        table = load(data, "data", sheet)
     readings = measurements
     if measurements is not None and not _scanned(measurements):
         excel = isinstance(measurements, str | Path) and Path(measurements).suffix in (".xlsx",)
@@ -181,6 +189,8 @@ def analyze(
     run = _Run(report, progress)
     report.add(choices(cfg), key="choices")
     report.add(variables_result(cfg, table.columns), key="variables")
+    if recoding is not None:
+        report.add(recoding, key="recoding")
     _pipeline(run, table, readings, cfg, matched_by, (data, measurements))
     if published is not None:
         from ..audit import audit_reported
