@@ -85,6 +85,12 @@ class Report:
         """
         if not isinstance(result, Result):
             raise TypeError(f"Report.add() takes a result object; got {type(result).__name__}.")
+        if key is not None and not _KEY.fullmatch(key):
+            raise ValueError(
+                f"Report.add(key={key!r}): a key names files and anchors, so it takes letters, "
+                "digits, '_', '-' and '.' only (at most 60, not starting with '.' or '-'), "
+                "e.g. key='table1'."
+            )
         key = key or _slug(title or result.title)
         if any(item.key == key for item in self.items):
             key = f"{key}_{len(self.items) + 1}"
@@ -230,6 +236,10 @@ class Report:
                 f"{err}. Install the export extra: pip install 'ovcfstats[export]'."
             ) from err
         return out
+
+
+#: a key of :meth:`Report.add`: a file name and an HTML id as it is
+_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,59}")
 
 
 def _slug(text: str) -> str:
