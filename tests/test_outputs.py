@@ -59,3 +59,80 @@ def test_html_escapes_the_same_text():
 def test_report_keys_cannot_name_paths_or_markup(key):
     with pytest.raises(ValueError, match="letters, digits"):
         Report().add(_listing(), key=key)
+
+
+# -- report sets written whole, never silently overwritten, the same bytes on every run --------
+def _small_report(title: str = "Small") -> Report:
+    from ovcfstats import roc_auc
+
+    df = pd.DataFrame({"case": [1, 1, 1, 0, 0, 0], "vbq": [3.1, 3.4, 2.9, 2.5, 3.0, 2.2]})
+    return Report(title).add(roc_auc(df, "vbq"), key="roc")
+
+
+def _files(folder) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_two_saves_give_the_same_bytes(tmp_path):
+    _small_report().save(tmp_path / "a")
+    _small_report().save(tmp_path / "b")
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert set(a) == {"report.html", "report.md", "report.docx", "tables.xlsx",
+                      "figures/roc.png", "figures/roc.svg"}  # fmt: skip
+    assert a == b
+
+
+def test_a_failure_mid_save_leaves_the_earlier_report_whole(tmp_path, monkeypatch):
+    out = tmp_path / "report"
+    _small_report("First").save(out)
+    before = _files(out)
+
+    def fail(self, path, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Report, "to_docx", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _small_report("Second").save(out, force=True)
+    assert _files(out) == before  # the earlier report, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]  # no partial folder left
+    with pytest.raises(RuntimeError):
+        _small_report("Second").save(tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+
+
+def test_an_existing_folder_is_refused_or_replaced_whole(tmp_path):
+    from ovcfstats import DataError
+
+    out = tmp_path / "report"
+    _small_report().save(out)
+    (out / "figures" / "stale.png").write_bytes(b"old")
+    with pytest.raises(DataError, match=r"is not empty .*force=True"):
+        _small_report().save(out)
+    _small_report("Again").save(out, force=True)
+    assert not (out / "figures" / "stale.png").exists()
+    assert "# Again" in (out / "report.md").read_text()
+    (out / "data.csv").write_text("patient_id\n1\n")
+    with pytest.raises(DataError, match=r"holds files that are not a report \(data.csv\)"):
+        _small_report().save(out, force=True)
+    assert (out / "data.csv").exists()
+
+
+def test_cli_refuses_a_full_out_without_force(tmp_path, capsys):
+    from ovcfstats.cli import main
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.docx").write_bytes(b"earlier")
+    assert main(["reproduce", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(out) in err[0] and "--force" in err[0]
+    assert (out / "report.docx").read_bytes() == b"earlier"  # refused before any analysis
+    data = tmp_path / "out2"
+    data.mkdir()
+    (data / "report.md").write_text("x")
+    (data / "table.csv").write_text("patient_id,case\n1,1\n")
+    assert main(["analyze", str(data / "table.csv"), "--out", str(data), "--force"]) == 2
+    assert "not a report (table.csv)" in capsys.readouterr().err
+    assert (data / "table.csv").exists()

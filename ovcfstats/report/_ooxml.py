@@ -296,6 +296,38 @@ def _cols(widths: list[int]) -> str:
 # -- the package ------------------------------------------------------------------------------
 
 
+#: the time stamp of every zip entry we write: the same bytes from the same inputs
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def entry(name: str, compresslevel: int = 1) -> zipfile.ZipInfo:
+    """A deflated zip entry ``name`` stamped :data:`FIXED_TIME` (not the time of writing)."""
+    info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info._compresslevel = compresslevel  # read by ZipFile.open and writestr (3.11-3.13)
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def fixed_zip(data: bytes) -> bytes:
+    """The zip package ``data`` (e.g. a Word file) again, every entry stamped FIXED_TIME.
+
+    >>> import io
+    >>> buffer = io.BytesIO()
+    >>> with zipfile.ZipFile(buffer, "w") as z:
+    ...     z.writestr("a.xml", "<a/>")
+    >>> zipfile.ZipFile(io.BytesIO(fixed_zip(buffer.getvalue()))).infolist()[0].date_time
+    (1980, 1, 1, 0, 0, 0)
+    """
+    import io
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(entry(info.filename, 6), source.read(info))
+    return out.getvalue()
+
+
 def _quote(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
@@ -347,14 +379,15 @@ def write_book(path: Any, sheets: list[Sheet], convert: Callable[[Any], Any], fi
         + "</workbook>"
     )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
-        book.writestr("[Content_Types].xml", types)
-        book.writestr("_rels/.rels", package_rels)
-        book.writestr("xl/workbook.xml", workbook)
-        book.writestr("xl/_rels/workbook.xml.rels", book_rels)
-        book.writestr("xl/styles.xml", styles(fill))
+        book.writestr(entry("[Content_Types].xml"), types)
+        book.writestr(entry("_rels/.rels"), package_rels)
+        book.writestr(entry("xl/workbook.xml"), workbook)
+        book.writestr(entry("xl/_rels/workbook.xml.rels"), book_rels)
+        book.writestr(entry("xl/styles.xml"), styles(fill))
         with ThreadPoolExecutor(max_workers=1) as pool:
             for i, sheet in enumerate(sheets, 1):
-                with book.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as part:
+                part_name = entry(f"xl/worksheets/sheet{i}.xml")
+                with book.open(part_name, "w", force_zip64=True) as part:
                     out = _Behind(part, pool)
                     try:
                         write_sheet(out, sheet, convert, first=i == 1)

@@ -214,10 +214,40 @@ class Report:
         render(layout or self.layout(), self.figures(), path, excel_name, self.figure_bytes)
         return Path(path)
 
-    def save(self, directory: str | Path) -> dict[str, Path]:
-        """Write report.html, report.md, tables.xlsx, report.docx and figures/ to ``directory``."""
+    def save(self, directory: str | Path, *, force: bool = False) -> dict[str, Path]:
+        """Write report.html, report.md, tables.xlsx, report.docx and figures/ to ``directory``.
+
+        The files are written to a temporary sibling folder that is moved into place whole,
+        so a failing or interrupted save leaves ``directory`` as it was. An existing folder
+        that is not empty is refused (a :class:`~ovcfstats.DataError`) unless ``force=True``,
+        which replaces the whole folder (no file of an earlier report survives); a folder
+        holding anything else than a report is never replaced. The same report gives the
+        same bytes in every file on every run.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from ovcfstats import Report, roc_auc
+        >>> df = pd.DataFrame({"case": [1, 1, 1, 0, 0, 0], "vbq": [3.1, 3.4, 2.9, 2.5, 3.0, 2.2]})
+        >>> report = Report("Example").add(roc_auc(df, "vbq"), key="roc")
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "report"
+        >>> sorted(report.save(out))
+        ['docx', 'excel', 'figures', 'html', 'markdown']
+        >>> report.save(out)
+        Traceback (most recent call last):
+        ovcfstats._validate.DataError: ... is not empty (...); give a new folder, or force=True ...
+        >>> report.save(out, force=True)["html"].name
+        'report.html'
+        """
+        from ._folder import relocate, staged
+
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        with staged(directory, force) as tmp:
+            paths = self._write(tmp)
+        return relocate(paths, tmp, directory)
+
+    def _write(self, directory: Path) -> dict[str, Path]:
+        """Write the report's files to the existing folder ``directory``."""
         layout = self.layout()  # laid out once for every writer
         self.save_figures(directory / "figures")
         markdown = self.to_markdown("figures", layout=layout)
