@@ -53,6 +53,12 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
         "folder that is not empty)",
     )
     p.add_argument(
+        "--deidentify",
+        action="store_true",
+        help="replace patient IDs by study codes (P0001, ...) and leave out dates and free "
+        "text in every output file (default: the IDs as given)",
+    )
+    p.add_argument(
         "--caliper",
         metavar="WIDTH",
         help="matching caliper: years of age ('2') or variable=width pairs ('age=2,bmi=3') "
@@ -348,7 +354,7 @@ def _run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", OvcfWarning)
         if args.command == "reproduce":
-            report = reproduce(config=config, progress=progress)
+            report = reproduce(config=config, progress=progress, deidentify=args.deidentify)
         else:
             report = analyze(
                 args.data,
@@ -358,6 +364,7 @@ def _run(args: argparse.Namespace) -> int:
                 audit=args.audit,
                 sheet=args.sheet,
                 progress=progress,
+                deidentify=args.deidentify,
             )
     for w in caught:  # also in the report, under the step that raised them
         if issubclass(w.category, OvcfWarning):

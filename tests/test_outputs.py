@@ -136,3 +136,60 @@ def test_cli_refuses_a_full_out_without_force(tmp_path, capsys):
     assert main(["analyze", str(data / "table.csv"), "--out", str(data), "--force"]) == 2
     assert "not a report (table.csv)" in capsys.readouterr().err
     assert (data / "table.csv").exists()
+
+
+# -- --deidentify: no original ID, date or free text in any output file ------------------------
+def _all_text(folder) -> str:
+    """Every output file's text, the parts of a zip package (docx, xlsx) unpacked."""
+    import zipfile
+
+    parts = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        if path.suffix in (".docx", ".xlsx"):
+            with zipfile.ZipFile(path) as package:
+                parts += [package.read(n).decode("utf-8", "replace") for n in package.namelist()]
+        else:
+            parts.append(path.read_bytes().decode("utf-8", "replace"))
+    return "\n".join(parts)
+
+
+def test_deidentify_leaves_no_id_date_or_free_text_in_any_file(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    from ovcfstats import load_sample
+    from ovcfstats.cli import main
+
+    patients, measurements = load_sample()
+    ids = {old: f"MRN{7_300_000 + 37 * i}X" for i, old in enumerate(patients["patient_id"])}
+    patients = patients.assign(
+        patient_id=patients["patient_id"].map(ids),
+        dob=pd.Timestamp("1931-07-19") + pd.to_timedelta(range(len(patients)), unit="D"),
+        notes=[f"Mrs Quux{i} lives at Zebra Lane" for i in range(len(patients))],
+    )
+    measurements = measurements.assign(patient_id=measurements["patient_id"].map(ids))
+    p, m = tmp_path / "patients.csv", tmp_path / "measurements.csv"
+    patients.to_csv(p, index=False)
+    measurements.to_csv(m, index=False)
+    out = tmp_path / "out"
+    assert main(["analyze", str(p), str(m), "--deidentify", "--out", str(out)]) == 0
+    text = _all_text(out)
+    leaked = [i for i in ids.values() if i in text]
+    assert not leaked, leaked[:5]
+    assert "Quux" not in text and "Zebra Lane" not in text  # the free text
+    assert "1931-07" not in text and ">dob<" not in text  # the dates
+    assert "De-identified" in (out / "report.md").read_text()
+    listing = load_workbook(out / "tables.xlsx")["indicators"]
+    codes = [c.value for c in listing["A"][1:]]
+    assert codes[:3] == ["P0001", "P0002", "P0003"] and len(set(codes)) == len(ids)
+    capsys.readouterr()
+
+
+def test_deidentified_errors_name_the_original_ids():
+    from ovcfstats import DataError, analyze
+
+    data = pd.DataFrame({"patient_id": ["MRN-A", "MRN-B", "MRN-B"], "case": [1, 0, 0],
+                         "age": [70, 71, 72], "sex": "F"})  # fmt: skip
+    with pytest.raises(DataError, match="MRN-B"):
+        analyze(data, deidentify=True)
