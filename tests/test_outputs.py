@@ -6,10 +6,13 @@ import re
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ovcfstats import Report
 from ovcfstats._results import Result
 from ovcfstats.present._format import markdown_text
+from ovcfstats.present._safe import inside
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -193,3 +196,19 @@ def test_deidentified_errors_name_the_original_ids():
                          "age": [70, 71, 72], "sex": "F"})  # fmt: skip
     with pytest.raises(DataError, match="MRN-B"):
         analyze(data, deidentify=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(key=st.text(max_size=70), title=st.text(max_size=40))
+def test_property_no_report_file_outside_its_folder(tmp_path_factory, key, title):
+    out = tmp_path_factory.mktemp("prop") / "report"
+    report = Report(title)
+    try:
+        report.add(_listing(), title=title or None, key=key or None)
+    except ValueError:
+        return
+    report.add(_listing(), title=title or None)  # a second, de-duplicated key
+    paths = report.save(out)
+    assert all(inside(p, out) for p in paths.values())
+    assert all(inside(p, out) for p in out.parent.rglob("*"))
+    assert [p.name for p in out.parent.iterdir()] == ["report"]

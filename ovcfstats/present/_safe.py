@@ -31,6 +31,22 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_STEM = 100
 
 
+#: characters that XML 1.0 (Word, Excel, SVG) cannot hold, lone surrogates included
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def printable(text: Any) -> str:
+    """``text`` without the control characters no document format can hold (tab, line
+    breaks kept).
+
+    Examples
+    --------
+    >>> printable("a\x08b\x00c\td")
+    'abc\td'
+    """
+    return _NOT_XML.sub("", str(text))
+
+
 def formula_like(value: str) -> bool:
     """Whether a spreadsheet would read the text ``value``, typed in, as a formula.
 

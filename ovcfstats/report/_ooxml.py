@@ -40,7 +40,7 @@ _NS_R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relation
 _DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def styles(header_fill: str) -> str:
