@@ -212,3 +212,26 @@ def test_property_no_report_file_outside_its_folder(tmp_path_factory, key, title
     assert all(inside(p, out) for p in paths.values())
     assert all(inside(p, out) for p in out.parent.rglob("*"))
     assert [p.name for p in out.parent.iterdir()] == ["report"]
+
+
+# -- bounds and clear errors -------------------------------------------------------------------
+@pytest.mark.parametrize("where", [5, -3])
+def test_a_ragged_measurements_csv_is_one_line_naming_the_line(tmp_path, capsys, where):
+    pytest.importorskip("duckdb")
+    from ovcfstats import load_sample
+    from ovcfstats.cli import main
+
+    patients, measurements = load_sample()
+    lines = measurements.to_csv(index=False).splitlines()
+    lines[where] += ",stray"
+    p, m = tmp_path / "p.csv", tmp_path / "m.csv"
+    patients.to_csv(p, index=False)
+    m.write_text("\n".join(lines) + "\n")
+    assert main(["analyze", str(p), str(m), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    line = len(lines) + where + 1 if where < 0 else where + 1
+    assert err[-1] == (
+        f"ovcfstats: error: {m}: line {line} has 9 fields where the header has 8. Remove the "
+        "stray comma or quote the text in that line, or export the table again."
+    )
+    assert not (tmp_path / "o").exists() and "Traceback" not in "\n".join(err)

@@ -167,7 +167,7 @@ def named(source: Any, check: Callable[[], Any]) -> Any:
     try:
         return check()
     except DataError as err:
-        if isinstance(source, str | Path):
+        if isinstance(source, str | Path) and not str(err).startswith(f"{source}:"):
             raise DataError(f"{source}: {err}") from err
         raise
 
