@@ -98,3 +98,53 @@ def test_cli_exits_2_with_one_line(tmp_path, capsys, text):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"ovcfstats: error: {study}: ")
     assert not out.exists()
+
+
+# -- a misspelt column = "..." is an error, never the column named like the indicator ----------
+
+
+def test_a_misspelt_column_names_the_key_and_the_closest_column():
+    import pandas as pd
+
+    from ovcfstats import analyze
+
+    data = pd.DataFrame({"patient_id": ["a", "b"], "case": [1, 0], "age": [70, 70],
+                         "sex": "F", "HU_L1_L4": [80.0, 120.0], "hu": [1.0, 2.0]})  # fmt: skip
+    cfg = StudyConfig(indicators=("hu",), adjust=(), variables={"hu": {"column": "HU_L1L4"}})
+    with pytest.raises(DataError) as err:
+        analyze(data, config=cfg)
+    assert str(err.value).startswith(
+        "analyze(): [indicators.hu] column = 'HU_L1L4' in the study file names no column of the "
+        "table. Did you mean 'HU_L1_L4'?"
+    )
+    other = StudyConfig(indicators=("hu",), variables={"bmi": {"column": "Body mass"}})
+    with pytest.raises(DataError, match=r"\[variables\.bmi\] column = 'Body mass'.*The columns "
+                       r"are patient_id, case, age, sex"):  # fmt: skip
+        analyze(data.drop(columns="HU_L1_L4"), config=other)
+
+
+def test_cli_misspelt_column_is_one_line(tmp_path, capsys):
+    from ovcfstats.cli import main
+
+    study = tmp_path / "study.toml"
+    study.write_text('[indicators.tbs]\ncolumn = "TBS_L1L4"\n', encoding="utf-8")
+    table = tmp_path / "t.csv"
+    table.write_text("patient_id,case,age,sex,tbs,tbs_l1_l4\n1,1,70,F,1,1.2\n2,0,70,F,2,1.4\n")
+    out = tmp_path / "out"
+    assert main(["analyze", str(table), "--study", str(study), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{table}: analyze(): [indicators.tbs] column = 'TBS_L1L4'" in err[0]
+    assert "Did you mean 'tbs_l1_l4'?" in err[0] and not out.exists()
+
+
+def test_readings_indicators_need_no_column_of_the_patients_table():
+    import warnings
+
+    from ovcfstats import analyze, load_sample
+
+    patients, measurements = load_sample()
+    cfg = StudyConfig(indicators=("hu", "vbq"), variables={"hu": {"column": "HU_mean"}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = analyze(patients, measurements, config=cfg)
+    assert "hu" in report["indicators"].table.columns
