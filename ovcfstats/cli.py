@@ -371,6 +371,8 @@ def _run(args: argparse.Namespace) -> int:
             progress.note(f"ovcfstats: warning: {_advice(str(w.message))}")
     progress("writing the report")
     paths = report.save(args.out, force=args.force)
+    for key, why in report.skipped_figures().items():  # the report says so too
+        progress.note(f"ovcfstats: warning: figure of '{key}' not drawn: {why}")
     progress.close()
     print(f"Report written to {args.out.resolve()}:")
     for kind, path in paths.items():

@@ -78,10 +78,13 @@ def build(report: Report) -> Layout:
     sections: list[Section] = []
     appendix: list[AppendixTable] = []
     figure_number = 0
+    drawn = report.figures()  # figures that cannot be drawn are notes instead
     for item in report.items:
         shown = present(item.result, style)
         caption = ""
-        if item.result.has_plot:
+        if item.result.has_plot and item.key not in drawn:
+            shown.notes.append(f"Figure not drawn: {getattr(item, 'figure_note', '')}")
+        elif item.result.has_plot:
             figure_number += 1
             caption = f"Figure {figure_number}. " + (
                 item.figure_caption or _figure_caption(item.result)

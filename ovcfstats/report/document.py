@@ -10,7 +10,7 @@ from typing import Any
 
 from .._results import Result
 from ..present._format import Style, variable_info
-from ..present._plotting import figure_bytes
+from ..present._plotting import NoFigure, figure_bytes
 
 
 @dataclass
@@ -23,6 +23,8 @@ class _Item:
     appendix: bool = False
     #: format -> the file of ``figure``; emptied when the figure is drawn again or changed
     rendered: dict[str, bytes] = field(default_factory=dict)
+    #: why the result's figure is left out ("" while it is drawn, or not yet tried)
+    figure_note: str = ""
 
 
 @dataclass
@@ -125,15 +127,48 @@ class Report:
 
     # -- figures --------------------------------------------------------------------------------
     def figures(self) -> dict[str, Any]:
-        """key -> matplotlib Figure, for every result that has one (drawn once)."""
+        """key -> matplotlib Figure, for every result that has one (drawn once).
+
+        A figure that cannot show its data (too many indicators to be legible, or degenerate
+        data: two patients, identical rows) is left out; :meth:`skipped_figures` says why and
+        the report prints it as a note where the figure would be.
+        """
         out = {}
         for item in self.items:
-            if item.result.has_plot:
-                if item.figure is None:
-                    item.figure = item.result.plot()
-                    item.rendered = {}
+            if not item.result.has_plot or getattr(item, "figure_note", ""):
+                continue
+            if item.figure is None:
+                self._draw(item)
+            if item.figure is not None:
                 out[item.key] = item.figure
         return out
+
+    def skipped_figures(self) -> dict[str, str]:
+        """key -> why its figure was left out, for the figures that could not be drawn.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ovcfstats import Report, match_controls
+        >>> same = pd.DataFrame({"patient_id": list("abcd"), "case": [1, 0, 1, 0],
+        ...                      "age": 70, "sex": "F"})
+        >>> report = Report().add(match_controls(same), key="matching")
+        >>> report.skipped_figures()["matching"]
+        'no covariate has a standardised mean difference (...); the balance table lists ...'
+        """
+        self.figures()
+        return {i.key: i.figure_note for i in self.items if getattr(i, "figure_note", "")}
+
+    def _draw(self, item: _Item) -> None:
+        """Draw and render (PNG) the figure of ``item``, or note why it cannot be drawn."""
+        item.rendered = {}
+        try:
+            item.figure = item.result.plot()
+            self._render(item, "png")  # a figure that fails to render fails here, not later
+        except (ValueError, ArithmeticError) as err:  # NoFigure, or matplotlib on degenerate data
+            item.figure, item.rendered = None, {}
+            reason = str(err) if isinstance(err, NoFigure) else f"nothing to draw ({err})"
+            item.figure_note = reason
 
     def figure_bytes(self, key: str, fmt: str) -> bytes:
         """The figure of ``key`` as a ``"png"`` (300 dpi) or ``"svg"`` file, rendered once.
@@ -153,7 +188,11 @@ class Report:
         figure = self.figures().get(key)
         if figure is None:
             raise KeyError(f"No figure {key!r} in the report; figures: {list(self.figures())}.")
-        item = next(i for i in self.items if i.key == key)
+        return self._render(next(i for i in self.items if i.key == key), fmt)
+
+    @staticmethod
+    def _render(item: _Item, fmt: str) -> bytes:
+        figure = item.figure
         if figure.stale or not hasattr(item, "rendered"):  # changed since (or an old pickle)
             item.rendered = {}
         if fmt not in item.rendered:  # the layout of a first rendering serves the others
