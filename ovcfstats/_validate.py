@@ -82,6 +82,37 @@ def check_alpha(alpha: Any, func: str, param: str = "alpha") -> float:
     return float(alpha)
 
 
+#: magnitudes between these need no rescaling: their squares and sums stay far from overflow
+#: (about 1.3e154) and underflow
+SAFE_MAGNITUDE = (2.0**-100, 2.0**100)
+
+
+def power_scale(x: Any) -> Any:
+    """A power of two per column (a number for 1-D ``x``) bringing the largest finite magnitude
+    near 1, or 1 where it is already safe to square (see :data:`SAFE_MAGNITUDE`).
+
+    Dividing by a power of two is exact, so statistics computed on ``x / power_scale(x)`` and
+    scaled back equal those on ``x`` wherever ``x``'s squares do not overflow, and stay finite
+    where they would (values near 1e300).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> power_scale(np.array([1.0, 3e300])) == 2.0**999, power_scale(np.array([80.0, 120.0]))
+    (True, 1.0)
+    >>> x = np.array([1e300, 3e300, 2e300])
+    >>> float(power_scale(x) * np.std(x / power_scale(x)))  # np.std(x) overflows: inf
+    8.16496580927726e+299
+    """
+    x = np.asarray(x, dtype=float)
+    finite = np.where(np.isfinite(x), np.abs(x), 0.0)
+    top = finite.max(axis=0) if finite.size else np.zeros(x.shape[1:])
+    low, high = SAFE_MAGNITUDE
+    safe = (top == 0) | ((top >= low) & (top <= high))
+    scale = np.where(safe, 1.0, np.ldexp(1.0, np.frexp(top)[1]))
+    return float(scale) if scale.ndim == 0 else scale
+
+
 def id_column(data: pd.DataFrame, id_col: str | None = "patient_id") -> str | None:
     """The column that identifies rows in messages, or None to use the index."""
     return id_col if id_col is not None and id_col in data.columns else None

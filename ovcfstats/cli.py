@@ -43,7 +43,20 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
         type=Path,
         default=Path("ovcfstats-output"),
         metavar="DIR",
-        help="output directory, created if needed (default: ovcfstats-output)",
+        help="output directory, created if needed; an existing one must be empty unless "
+        "--force (default: ovcfstats-output)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the report in an existing --out folder as a whole (default: refuse a "
+        "folder that is not empty)",
+    )
+    p.add_argument(
+        "--deidentify",
+        action="store_true",
+        help="replace patient IDs by study codes (P0001, ...) and leave out dates and free "
+        "text in every output file (default: the IDs as given)",
     )
     p.add_argument(
         "--caliper",
@@ -346,18 +359,27 @@ def _advice(message: str) -> str:
     return message
 
 
-def _out_dir(out: Path) -> None:
-    """Create ``out`` or raise one clear error (a file, no permission, an impossible path)."""
-    if out.exists() and not out.is_dir():
-        raise DataError(f"--out {out} is a file, not a directory. Give a directory name.")
+def _out_dir(out: Path, force: bool, inputs: tuple[Path | None, ...] = ()) -> None:
+    """Check ``out`` before the analysis; raise one clear error (a file, not empty without
+    ``--force``, an input inside it, no permission, an impossible path)."""
+    from .report._folder import check_target
+
+    check_target(out, force, flag="--force")
+    if force and out.is_dir():
+        for path in inputs:
+            if path is not None and out.resolve() in Path(path).resolve().parents:
+                raise DataError(
+                    f"--out {out} holds the input {path}; --force would delete it. Give "
+                    "another --out folder."
+                )
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise DataError(
             f"--out {out}: cannot create the directory ({err.strerror or err}). Choose another "
             "place, e.g. --out ./ovcfstats-output."
         ) from err
-    if not os.access(out, os.W_OK | os.X_OK):
+    if not os.access(out.parent, os.W_OK | os.X_OK):
         raise DataError(f"--out {out}: no permission to write there. Choose another directory.")
 
 
@@ -395,7 +417,8 @@ def _run(args: argparse.Namespace) -> int:
     sheet = getattr(args, "sheet", None)
     if sheet is not None and sheet.isdigit():
         args.sheet = int(sheet)
-    _out_dir(args.out)
+    inputs = tuple(getattr(args, name, None) for name in ("data", "measurements", "study", "audit"))
+    _out_dir(args.out, args.force, inputs)
 
     from .study._progress import ProgressBar, study_steps
     from .study.inputs import has_readings
@@ -407,7 +430,7 @@ def _run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", OvcfWarning)
         if args.command == "reproduce":
-            report = reproduce(config=config, progress=progress)
+            report = reproduce(config=config, progress=progress, deidentify=args.deidentify)
         else:
             report = analyze(
                 args.data,
@@ -417,12 +440,15 @@ def _run(args: argparse.Namespace) -> int:
                 audit=args.audit,
                 sheet=args.sheet,
                 progress=progress,
+                deidentify=args.deidentify,
             )
     for w in caught:  # also in the report, under the step that raised them
         if issubclass(w.category, OvcfWarning):
             progress.note(f"ovcfstats: warning: {_advice(str(w.message))}")
     progress("writing the report")
-    paths = report.save(args.out)
+    paths = report.save(args.out, force=args.force)
+    for key, why in report.skipped_figures().items():  # the report says so too
+        progress.note(f"ovcfstats: warning: figure of '{key}' not drawn: {why}")
     progress.close()
     print(f"Report written to {args.out.resolve()}:")
     for kind, path in paths.items():

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ovcfstats import DataError, derive_indicators, fat_fraction
 from ovcfstats.imaging import (
@@ -332,3 +334,60 @@ def _flip(shape, axes) -> np.ndarray:
         fix[a, a] = -1
         fix[a, 3] = shape[a] - 1
     return fix
+
+
+def _manifest_with(manifest: Path, ids: list[str]) -> Path:
+    frame = pd.read_csv(manifest).iloc[: len(ids)].assign(patient_id=ids)
+    path = manifest.with_name("hostile.csv")
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_measure_qc_files_stay_in_the_qc_folder(manifest, tmp_path, capsys):
+    from ovcfstats.cli import main
+
+    ids = ["../../escaped", "=HYPERLINK(\"http://x\",\"y\")"]
+    hostile = _manifest_with(manifest, ids)
+    out, qc = tmp_path / "out" / "measurements.csv", tmp_path / "out" / "qc"
+    args = ["measure", str(hostile), "--out", str(out), "--qc", str(qc), "--no-progress"]
+    assert main(args) == 0
+    written = sorted(p for p in tmp_path.rglob("*.png"))
+    assert len(written) == 2 and all(p.parent == qc for p in written), written
+    assert not (tmp_path / "escaped.png").exists()
+    table = pd.read_csv(out, dtype=str)
+    assert set(table["patient_id"]) == {ids[0], "'" + ids[1]}  # a formula is quoted text
+    capsys.readouterr()
+
+
+def test_measure_never_replaces_its_inputs_or_a_table_with_nothing(manifest, tmp_path, capsys):
+    from ovcfstats.cli import main
+
+    before = manifest.read_bytes()
+    assert main(["measure", str(manifest), "--out", str(manifest), "--no-progress"]) == 2
+    assert "would overwrite the manifest" in capsys.readouterr().err
+    assert manifest.read_bytes() == before
+    image = pd.read_csv(manifest)["image"][0]
+    assert main(["measure", str(manifest), "--out", image, "--no-progress"]) == 2
+    assert "an input listed in the manifest (image)" in capsys.readouterr().err
+    failing = manifest.with_name("failing.csv")
+    pd.read_csv(manifest).iloc[[2]].to_csv(failing, index=False)  # P3: file not found
+    out = tmp_path / "measurements.csv"
+    out.write_text("patient_id,measure\nP9,hu\n")
+    assert main(["measure", str(failing), "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("ovcfstats: error: no reading measured") and "as it was" in err[-1]
+    assert out.read_text() == "patient_id,measure\nP9,hu\n"
+    assert not (tmp_path / "measurements.excluded.csv").exists()
+
+
+@settings(max_examples=300, deadline=None)
+@given(ids=st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=6, unique=True))
+def test_property_qc_paths_stay_inside_their_folder(ids):
+    from ovcfstats.imaging.batch import qc_path
+    from ovcfstats.present._safe import inside
+
+    folder = Path("/tmp/ovcfstats-qc-property")
+    paths = [qc_path(folder, i) for i in ids]
+    assert all(p.parent == folder and inside(p, folder) for p in paths)
+    assert all(p.name not in (".png", "..png") and not p.name.startswith(".") for p in paths)
+    assert len(set(paths)) == len(ids)  # no two patients share a file

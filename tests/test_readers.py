@@ -174,3 +174,68 @@ def test_ids_round_trip_as_text(tmp_path_factory, ids, sep):
         path, sep=sep, index=False
     )
     assert read_table(path)["patient_id"].tolist() == ids
+
+
+# -- bounds: refused before the memory runs out, with a message naming what and where ---------
+def _xlsx_with_cells(path, refs, dimension="A1:B2"):
+    """A minimal workbook whose one sheet holds a number in each cell of ``refs``."""
+    import zipfile
+
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    rows: dict[int, list[str]] = {}
+    for ref in refs:
+        number = int("".join(c for c in ref if c.isdigit()))
+        rows.setdefault(number, []).append(f'<c r="{ref}"><v>1</v></c>')
+    data = "".join(f'<row r="{r}">{"".join(c)}</row>' for r, c in sorted(rows.items()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+            'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.worksheet+xml"/></Types>'))  # fmt: skip
+        z.writestr("_rels/.rels", f'<Relationships xmlns="{rel[:-13]}package/2006/relationships">'
+                   f'<Relationship Id="rId1" Type="{rel}/officeDocument" '
+                   'Target="xl/workbook.xml"/></Relationships>')  # fmt: skip
+        z.writestr("xl/workbook.xml", f'<workbook {ns} xmlns:r="{rel}"><sheets><sheet '
+                   'name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>')  # fmt: skip
+        z.writestr("xl/_rels/workbook.xml.rels",
+                   f'<Relationships xmlns="{rel[:-13]}package/2006/relationships">'
+                   f'<Relationship Id="rId1" Type="{rel}/worksheet" '
+                   'Target="worksheets/sheet1.xml"/></Relationships>')  # fmt: skip
+        z.writestr("xl/worksheets/sheet1.xml", f'<worksheet {ns}><dimension ref="{dimension}"/>'
+                   f"<sheetData>{data}</sheetData></worksheet>")  # fmt: skip
+    return path
+
+
+def test_an_excel_sheet_reaching_far_cells_is_refused_small_as_the_file_is(tmp_path):
+    far = _xlsx_with_cells(tmp_path / "far.xlsx", ["A1", "XFD1048576"], "A1:XFD1048576")
+    assert far.stat().st_size < 5000
+    with pytest.raises(DataError, match=r"far.xlsx: the sheet has a cell in column 16,384"):
+        read_table(far)
+    deep = _xlsx_with_cells(tmp_path / "deep.xlsx", ["A1", "ZZ1048576"])
+    with pytest.raises(DataError, match=r"reach row 1,048,576 and column 702.*CSV or Parquet"):
+        read_table(deep)
+    declared = _xlsx_with_cells(tmp_path / "declared.xlsx", ["A1", "B1", "A2", "B2"],
+                                "A1:XFD1048576")  # fmt: skip
+    assert read_table(declared).shape == (1, 2)  # only the declaration is large: read
+
+
+def test_a_csv_of_a_million_columns_is_refused_before_reading(tmp_path):
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(f"c{i}" for i in range(1_000_000)) + "\n" + "1," * 999_999 + "1\n")
+    with pytest.raises(DataError, match=r"wide.csv has [0-9,]+ or more columns in its header"):
+        read_table(wide)
+
+
+def test_a_utf8_file_with_one_latin1_byte_names_the_line(tmp_path):
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes("patient_id,name\nP1,José\nP2,Zoë\n".encode() + b"P3,Ren\xe9e\n")
+    with pytest.raises(DataError, match=r"mixed.csv is UTF-8 text except line 4 \(byte 0xE9"):
+        read_table(mixed)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("patient_id,name\nP1,José\n".encode("cp1252"))
+    assert read_table(latin)["name"].tolist() == ["José"]  # one encoding throughout: read

@@ -153,11 +153,19 @@ def test_report_add_and_lookup():
         rep["nope"]
 
 
+def _bytes(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
 def test_cli_reproduce(tmp_path, capsys):
     assert main(["reproduce", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "report.html").is_file() and (tmp_path / "report.docx").is_file()
     err = capsys.readouterr().err
     assert "/10 matching [" in err and "10/10 done" in err
+    first = _bytes(tmp_path)
+    (tmp_path / "figures" / "from_an_earlier_run.png").write_bytes(b"stale")
+    assert main(["reproduce", "--out", str(tmp_path), "--force"]) == 0
+    assert _bytes(tmp_path) == first  # byte-identical, and nothing of the earlier run is left
 
 
 def test_cli_bad_file_names_file_column_rows(tmp_path, capsys):

@@ -201,7 +201,7 @@ def test_excel_numbers_are_numbers(saved, report):
     assert choices["caliper"] == 2.0 and choices["method"] == "optimal"
     assert choices["seed"] == "none" and choices["adjust"] == "age, sex, bmi"
     published = [c.value for c in book["replication"]["E"][1:]]
-    assert isinstance(published[0], float)  # "72.21" printed, a number in Excel
+    assert published[0] == "72.21"  # text as printed: text is never turned into a number
     assert "<0.001" in published  # what is not a number stays as printed
     settings = book["settings"]
     values = [r[2].value for r in settings.iter_rows(min_row=2)]

@@ -89,7 +89,7 @@ def test_cells_read_back_with_their_types_and_formats(tmp_path):
     sheet = _book(tmp_path, FRAME)
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == tuple(FRAME.columns)
-    assert rows[1][:6] == ("P1", 1 / 3, 0.04, 1, True, 72.21)  # exact: repr round-trips
+    assert rows[1][:6] == ("P1", 1 / 3, 0.04, 1, True, "72.21")  # exact: repr round-trips
     assert rows[2][:6] == ("P2", None, 1e-12, None, False, "<0.001")
     assert rows[3][1:6] == ("inf", 0.0, 3, True, None)
     assert rows[4][:2] == (None, "-inf") and rows[4][5] == "a < b & c"
@@ -104,7 +104,7 @@ def test_cells_read_back_with_their_types_and_formats(tmp_path):
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:G5"
     widths = {c: sheet.column_dimensions[c].width for c in "ABCDEFG"}
     # the longest shown value (12 for a number) or the header, plus 2
-    assert widths == {"A": 4, "B": 14, "C": 14, "D": 3, "E": 7, "F": 14, "G": 21}
+    assert widths == {"A": 4, "B": 14, "C": 14, "D": 3, "E": 7, "F": 11, "G": 21}
 
 
 def test_a_long_sheet_in_blocks_is_the_sheet_in_one_block(tmp_path, monkeypatch):
@@ -178,3 +178,28 @@ def test_the_report_workbook_at_the_row_limit_has_no_csv(tmp_path, monkeypatch):
 def test_floats_round_trip_exactly(tmp_path, value):
     sheet = _book(tmp_path, pd.DataFrame({"x": [value]}))
     assert sheet["A2"].value == value
+
+
+def test_text_ids_stay_text_and_formula_like_text_is_never_a_formula(tmp_path):
+    ids = ["123456789012345678", "0012", "12", "007", "=HYPERLINK(\"http://x\")", "+1", "@a"]
+    frame = pd.DataFrame({"patient_id": ids, "x": [-1.0, 2, 3, 4, 5, 6, 7], "label": "-0.5"})
+    Report().add(Result(table=frame), key="listing").to_excel(tmp_path / "tables.xlsx")
+    sheet = load_workbook(tmp_path / "tables.xlsx")["listing"]
+    cells = [sheet.cell(row=r, column=1) for r in range(2, 9)]
+    assert [c.value for c in cells] == ids and all(c.data_type == "s" for c in cells)
+    assert [c.quotePrefix for c in cells] == [False] * 4 + [True] * 3  # typed-in text in Excel
+    assert sheet["B2"].value == -1.0  # a negative number stays a number
+    assert sheet["C2"].value == "-0.5" and not sheet["C2"].quotePrefix  # text, not a formula
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "tables.xlsx") as book:
+        assert "<f>" not in book.read("xl/worksheets/sheet2.xml").decode()
+
+
+def test_the_overflow_csv_writes_formula_like_text_quoted(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 2)
+    frame = pd.DataFrame({"patient_id": ["=1+1", "007", "-3"], "x": [-1.0, 2.0, 3.0]})
+    Report().add(Result(table=frame), key="listing").to_excel(tmp_path / "tables.xlsx")
+    csv = pd.read_csv(tmp_path / "tables_listing.csv", dtype={"patient_id": str})
+    assert csv["patient_id"].tolist() == ["'=1+1", "007", "-3"]
+    assert csv["x"].tolist() == [-1.0, 2.0, 3.0]

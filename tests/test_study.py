@@ -270,7 +270,8 @@ def test_template_reproduces_the_defaults(tmp_path):
         ("[indicators.tbs]\nlable = 'TBS'\n", r"'lable' in \[indicators\.tbs\]\. Did you mean "
          "'label'"),
         ("[indicators.tbs]\ndirection = 'up'\n", "direction must be one of auto, higher, lower"),
-        ("[matching]\nratio = 0\n", "ratio must be a whole number"),
+        ("[matching]\nratio = 0\n", r"ratio \(\[matching\] ratio in the study file\) must be a "
+         "whole number from 1 to 20"),
         ("alpha = \n", "not a valid TOML study file"),
     ],
 )  # fmt: skip

@@ -305,8 +305,8 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "ovcfstats/regression/_logit_design.py",
-        "div = float(np.std(x, ddof=1))",
-        "div = float(np.std(x, ddof=0))",
+        "div = float(unit * np.std(x / unit, ddof=1))",
+        "div = float(unit * np.std(x / unit, ddof=0))",
         ("tests/test_regression.py",),
         "ddof of the SD of per='sd'",
     ),

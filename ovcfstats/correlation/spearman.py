@@ -28,7 +28,7 @@ import pandas as pd
 
 from .._results import Result, concat_excluded, make_excluded
 from .._validate import DataError, check_columns, check_numeric, check_option, id_column, row_ids
-from ..present._plotting import figure_and_axes
+from ..present._plotting import MAX_ANNOTATED, MAX_ITEMS, check_items, figure_and_axes
 from ._rho import _all_at_once, _check_common, _numeric_columns, _pairwise
 
 #: ``statsmodels.stats.multitest.multipletests`` methods accepted by ``adjust``.
@@ -360,7 +360,9 @@ def plot_heatmap(
     adjust : str, optional
         Passed to :func:`spearman_matrix` when data are given.
     annotate : bool, default True
-        Write ρ in each cell; ``*`` marks p (adjusted p if available) < alpha.
+        Write ρ in each cell; ``*`` marks p (adjusted p if available) < alpha. Not done above
+        15 indicators; above 40 no heatmap is drawn (a ``NoFigure`` error says so; a report
+        leaves the figure out with a note).
     cmap : str, default "RdBu_r"
         Diverging colour map.
     labels : dict, optional
@@ -399,11 +401,16 @@ def plot_heatmap(
     names = list(result.rho.index)
     shown = [(labels or {}).get(n, style.label(n)) for n in names]
     k = len(names)
-    fig, ax = figure_and_axes(ax, figsize=(1.6 + 1.1 * k, 0.9 + 1.0 * k))
+    check_items(k, MAX_ITEMS["heatmap"], "indicators", "the correlation matrix (Table 3)",
+                "In Python, plot a subset: plot_heatmap(data, [a few indicators]).")  # fmt: skip
+    annotate = annotate and k <= MAX_ANNOTATED
+    shrink = min(1.0, 12.0 / (1.6 + 1.1 * k))  # at most 12 inches wide, the same shape
+    fig, ax = figure_and_axes(ax, figsize=(shrink * (1.6 + 1.1 * k), shrink * (0.9 + 1.0 * k)))
     rho = result.rho.to_numpy(dtype=float)
     image = ax.imshow(rho, vmin=-1, vmax=1, cmap=cmap, aspect="auto")
-    ax.set_xticks(range(k), shown, rotation=45, ha="right")
-    ax.set_yticks(range(k), shown)
+    size = "medium" if k <= MAX_ANNOTATED else "x-small"
+    ax.set_xticks(range(k), shown, rotation=45, ha="right", fontsize=size)
+    ax.set_yticks(range(k), shown, fontsize=size)
     alpha = float(result.settings.get("alpha", 0.05))
     if annotate:
         p = (result.p_adjusted if result.p_adjusted is not None else result.p).to_numpy()

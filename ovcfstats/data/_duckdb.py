@@ -12,6 +12,7 @@ normalised exactly as in the pandas engine.
 
 from __future__ import annotations
 
+import csv
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -115,7 +116,13 @@ def _source(con: Any, measurements: pd.DataFrame | str | Path) -> str:
     else:
         name = str(measurements).replace("'", "''")
         if _is_csv(name):
+            from ._bounds import check_header, first_line
+
             sep = scannable(measurements) or ","
+            header, cut = first_line(Path(measurements))
+            check_header(
+                Path(measurements), header.decode("utf-8", "replace"), sep, "derive_indicators", cut
+            )
             delim = "\\t" if sep == "\t" else sep
             relation = f"read_csv('{name}', all_varchar = true, header = true, delim = '{delim}')"
             na_strings = (*NA_STRINGS, ".")  # as read_table reads a CSV
@@ -301,7 +308,7 @@ def cells_duckdb(
     memory_limit: str | None = None,
 ) -> Cells:
     """Validate and aggregate the readings with DuckDB (``patients`` already validated)."""
-    with connection(memory_limit) as con:
+    with connection(memory_limit, measurements) as con:
         _source(con, measurements)
         groups = groups_from_witness(
             _witness(con),
@@ -315,10 +322,41 @@ def cells_duckdb(
         return _aggregate(con, len(patients))
 
 
+def csv_error(path: Path, err: Exception) -> DataError:
+    """A one-line error for a CSV file DuckDB could not read, naming the first bad row.
+
+    A row with more or fewer fields than the header (a stray delimiter, unquoted text with a
+    comma) is found with the csv module; otherwise DuckDB's first line of explanation is given.
+    """
+    sep = scannable(path) or ","
+    try:
+        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+            rows = csv.reader(handle, delimiter=sep)
+            header = next(rows, [])
+            for number, row in enumerate(rows, 2):
+                if row and len(row) != len(header):
+                    return DataError(
+                        f"{path}: line {number} has {len(row)} fields where the header has "
+                        f"{len(header)}. Remove the stray {_DELIMITER_NAMES.get(sep, sep)} or "
+                        "quote the text in that line, or export the table again."
+                    )
+    except (OSError, csv.Error) as bad:
+        return DataError(f"{path}: cannot be read as a CSV table ({bad}).")
+    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return DataError(f"{path}: cannot be read as a CSV table ({first}). Export it again as CSV.")
+
+
+_DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon"}
+
+
 @contextmanager
-def connection(memory_limit: str | None = None) -> Iterator[Any]:
+def connection(memory_limit: str | None = None, source: Any = None) -> Iterator[Any]:
     """A DuckDB connection spilling to a temporary folder beyond ``memory_limit``, row order
-    not kept (every query here is order-free), removed with its folder afterwards."""
+    not kept (every query here is order-free), removed with its folder afterwards.
+
+    An error DuckDB raises while reading the CSV file ``source`` becomes a one-line
+    :class:`DataError` naming the row (:func:`csv_error`).
+    """
     duckdb = _duckdb()
     spill = tempfile.mkdtemp(prefix="ovcfstats-duckdb-")
     con = duckdb.connect(config={"temp_directory": spill})
@@ -329,6 +367,10 @@ def connection(memory_limit: str | None = None) -> Iterator[Any]:
         con.execute("SET preserve_insertion_order = false")
         con.execute("SET enable_progress_bar = false")
         yield con
+    except duckdb.Error as err:
+        if isinstance(source, str | Path) and _is_csv(str(source)) and Path(source).is_file():
+            raise csv_error(Path(source), err) from None
+        raise
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)

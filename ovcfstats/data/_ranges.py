@@ -8,6 +8,7 @@ values and how to override the range (``ranges={"hu": (-1024, 4000)}``); the stu
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -83,10 +84,12 @@ def resolve_ranges(ranges: Mapping[str, Any] | None, func: str) -> dict[str, Ran
         except (TypeError, ValueError):
             raise ValueError(
                 f"`ranges` of {func}(): '{name}' must be (low, high), a Range or None; "
-                f"got {value!r}."
+                f"got {reprlib.repr(value)}."
             ) from None
         if not low <= high:
-            raise ValueError(f"`ranges` of {func}(): '{name}' needs low ≤ high; got {value!r}.")
+            raise ValueError(
+                f"`ranges` of {func}(): '{name}' needs low ≤ high; got {reprlib.repr(value)}."
+            )
         old = RANGES.get(name)
         out[name] = Range(low, high, old.unit if old else "", "given by the caller")
     return out

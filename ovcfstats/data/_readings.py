@@ -298,7 +298,7 @@ def _scan_duckdb(
     from ._duckdb import TEXT, _patient_codes, _source, _witness, connection
 
     source = "DataFrame" if isinstance(measurements, pd.DataFrame) else Path(measurements).name
-    with connection(memory_limit) as con:
+    with connection(memory_limit, measurements) as con:
         _source(con, measurements)
         groups, combos = _combos(con, _witness(con), patients)
         con.register("groups", groups)

@@ -134,7 +134,12 @@ def _optional(module: str, extra: str, what: str) -> Any:
 
 # -- readers -----------------------------------------------------------------------------------
 def _decode(path: Path) -> tuple[str, str]:
+    from ._bounds import check_encoding, check_header, first_line
+
+    head, cut = first_line(path)  # a header of 10⁶ columns is refused before the file is read
+    check_header(path, head.decode("utf-8", "replace"), _widest(head), FUNC, cut)
     raw = path.read_bytes()
+    check_encoding(raw, path, FUNC)
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return raw.decode(encoding), encoding
@@ -143,6 +148,11 @@ def _decode(path: Path) -> tuple[str, str]:
     raise DataError(
         f"{FUNC}(): {path} is neither UTF-8 nor Windows-1252 text. Save it as 'CSV UTF-8'."
     )
+
+
+def _widest(header: bytes) -> str:
+    """The delimiter the header holds most of (for its column count)."""
+    return max(DELIMITERS, key=lambda d: header.count(d.encode()))
 
 
 def _delimiter(path: Path, text: str) -> str:
@@ -203,6 +213,9 @@ def _read_excel(
     path: Path, sheet: str | int | None, text_columns: tuple[str, ...] = ()
 ) -> pd.DataFrame:
     _optional("openpyxl", "export", "Excel workbooks")
+    from ._bounds import check_excel
+
+    check_excel(path, sheet, FUNC)  # the used range, before a cell is read
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as err:  # openpyxl raises many types on a damaged workbook

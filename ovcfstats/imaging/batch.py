@@ -33,6 +33,7 @@ import pandas as pd
 from .._results import Result, concat_excluded, make_excluded
 from .._validate import DataError, check_columns, check_option
 from ..data.schema import DISCS, MEASUREMENT_COLUMNS, VERTEBRAE, validate_measurements
+from ..present._safe import inside, safe_name
 from ._io import check_geometry, read_image, read_mask
 from .mri import split_levels, vbq_inputs
 from .muscle import disc_areas, level_slices, muscle_labels, muscle_measurements
@@ -160,8 +161,33 @@ def _qc(image, mask, patient: str, modality: str, rule: str, qc_dir: Path) -> No
         slices,
         title=f"{patient} · {modality} · ROI rule {rule}",
         modality=modality,
-        path=qc_dir / f"{patient}.png",
+        path=qc_path(qc_dir, patient),
     )
+
+
+def qc_path(qc_dir: str | Path, patient: str) -> Path:
+    """Where the QC figure of ``patient`` goes: a file directly inside ``qc_dir``.
+
+    An ID that is a safe file name is the name (``P001.png``); any other (``../x``, ``/abs``,
+    ``a b``) is made safe and given a short digest of the ID, so that two IDs never share a
+    file and no ID writes outside ``qc_dir``.
+
+    Examples
+    --------
+    >>> qc_path("qc", "P001").as_posix()
+    'qc/P001.png'
+    >>> qc_path("qc", "../../etc/passwd").as_posix()
+    'qc/_.._.._etc_passwd-3754d6cb.png'
+    """
+    import hashlib
+
+    name = safe_name(patient)
+    if name != patient:
+        name += "-" + hashlib.sha256(patient.encode("utf-8")).hexdigest()[:8]
+    path = Path(qc_dir) / f"{name}.png"
+    if not inside(path, qc_dir):  # cannot happen with a safe name; checked all the same
+        raise DataError(f"measure_images(): the QC file of {patient!r} would leave {qc_dir}.")
+    return path
 
 
 def _progress(items: Iterable, total: int, show: bool) -> Iterable:
@@ -201,7 +227,8 @@ def measure_images(
     rater, session : str, int
         Written into every row (``rater`` tells automated readings from manual ones).
     qc_dir : str or Path, optional
-        Folder for one QC PNG per patient (``<patient_id>.png``).
+        Folder for one QC PNG per patient (``<patient_id>.png``; an ID that is not a safe
+        file name is made one, see :func:`qc_path`: nothing is written outside the folder).
     progress : bool
         Show a progress bar (when tqdm is installed).
     vertebra_label : str

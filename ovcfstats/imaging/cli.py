@@ -31,12 +31,52 @@ def _add_measure_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _run_measure(args: argparse.Namespace) -> int:
-    """Run ``measure``; write the table, the details and the exclusions next to ``--out``."""
+def _outputs(out: Path) -> list[Path]:
+    """The files ``measure`` writes: the table, its details, heights and exclusions."""
+    stem = out.with_suffix("")
+    return [out, *(Path(f"{stem}.{part}.csv") for part in ("details", "heights", "excluded"))]
+
+
+def _check_outputs(out: Path, manifest: Path) -> None:
+    """Refuse an ``--out`` that would replace the manifest or an image or mask it lists."""
+    import pandas as pd
+
     from .._validate import DataError
+
+    inputs = {manifest.resolve(): "the manifest"}
+    if manifest.is_file():
+        try:
+            listed = pd.read_csv(manifest, dtype=str, keep_default_na=False)
+        except (OSError, ValueError, pd.errors.ParserError):
+            listed = pd.DataFrame()
+        for col in ("image", "mask"):
+            for value in listed.get(col, []):
+                path = Path(value) if Path(value).is_absolute() else manifest.parent / value
+                inputs.setdefault(path.resolve(), f"an input listed in the manifest ({col})")
+    for path in _outputs(out):
+        if path.resolve() in inputs:
+            raise DataError(
+                f"--out {out} would overwrite {inputs[path.resolve()]} ({path}). Give another "
+                "--out, e.g. --out measurements.csv."
+            )
+        if path.exists() and path.is_dir():
+            raise DataError(f"--out {out}: {path} is a directory. Give a file name.")
+
+
+def _run_measure(args: argparse.Namespace) -> int:
+    """Run ``measure``; write the table, the details and the exclusions next to ``--out``.
+
+    The files are written whole (each to a temporary file moved into place), formula-like text
+    is quoted (a cell starting with ``=``, ``+``, ``-`` or ``@`` gets a leading ``'``), and a
+    run that measured nothing leaves an existing table as it was.
+    """
+    from .._validate import DataError
+    from ..present._safe import csv_safe, write_atomic
     from .batch import measure_images
 
+    out = Path(args.out)
     try:
+        _check_outputs(out, Path(args.manifest))
         result = measure_images(
             args.manifest,
             rule=args.rule,
@@ -48,15 +88,24 @@ def _run_measure(args: argparse.Namespace) -> int:
     except (DataError, ValueError) as err:
         print(f"ovcfstats: error: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    result.table.to_csv(out, index=False)
-    stem = out.with_suffix("")
-    result.details.to_csv(f"{stem}.details.csv", index=False)
-    result.heights.to_csv(f"{stem}.heights.csv", index=False)
-    result.excluded.to_csv(f"{stem}.excluded.csv", index=False)
     for item in result.excluded.itertuples(index=False):
         print(f"ovcfstats: left out: {item.id} {item.variable}: {item.reason}", file=sys.stderr)
+    if not len(result.table):
+        kept = f"{out} left as it was" if out.exists() else f"{out} not written"
+        print(
+            f"ovcfstats: error: no reading measured in any of {result.settings['patients']} "
+            f"patients (reasons above); {kept}.",
+            file=sys.stderr,
+        )
+        return 2
+    tables = (result.table, result.details, result.heights, result.excluded)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        for path, table in zip(_outputs(out), tables, strict=True):
+            write_atomic(path, csv_safe(table).to_csv(index=False))
+    except OSError as err:
+        print(f"ovcfstats: error: cannot write {out} ({err.strerror or err}).", file=sys.stderr)
+        return 2
     patients = result.table["patient_id"].nunique()
     print(f"{len(result.table)} readings of {patients} patients written to {out}")
-    return 0 if len(result.table) else 1
+    return 0

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .._validate import power_scale
+
 DEFAULT_COVARIATES = ("age", "sex", "bmi", "hypertension", "diabetes", "hyperlipidemia")
 
 
@@ -91,6 +93,9 @@ def balance_from_columns(columns: dict) -> pd.DataFrame:
 def _rows(var: str, parts: list) -> list:
     """The before and after rows of one (indicator) variable."""
     binary = _is_binary(np.concatenate(parts))
+    unit = 1.0 if binary else power_scale(np.concatenate(parts))  # values near 1e300
+    if unit != 1.0:
+        parts = [p / unit for p in parts]
     sd_treated = _sd(parts[0], binary)  # cases before matching (MatchIt/cobalt)
     rows = []
     for stage, (xt, xc) in (("before", parts[:2]), ("after", parts[2:])):
@@ -103,10 +108,10 @@ def _rows(var: str, parts: list) -> list:
                 "covariate": var,
                 "stage": stage,
                 "binary": binary,
-                "mean_case": mt,
-                "mean_control": mc,
-                "sd_case": st,
-                "sd_control": sc,
+                "mean_case": mt * unit,
+                "mean_control": mc * unit,
+                "sd_case": st * unit,
+                "sd_control": sc * unit,
                 "smd_treated_sd": (mt - mc) / sd_treated if sd_treated > 0 else np.nan,
                 "smd_pooled_sd": (mt - mc) / pooled if pooled > 0 else np.nan,
             }

@@ -50,7 +50,7 @@ from .._results import OvcfWarning, Result, concat_excluded, make_excluded, warn
 from .._validate import DataError, as_ids, check_columns, check_frame, check_option
 from ..data._patient_codes import clean_yes_no
 from ..data._ranges import check_ranges
-from ..present._plotting import figure_and_axes
+from ..present._plotting import MAX_ITEMS, NoFigure, check_items, figure_and_axes
 from ._balance import balance_from_columns, balance_table, default_covariates
 from ._input import Prepared, prepare
 from ._tables import find_pairs, id_text, matched_table, no_eligible_message, pairs_table
@@ -364,9 +364,16 @@ def plot_love(
     from ..present._format import Style
 
     style = Style()
-    fig, ax = figure_and_axes(ax, figsize=(6, 1.0 + 0.4 * result.balance["covariate"].nunique()))
     wide = result.balance.pivot(index="covariate", columns="stage", values=convention).abs()
     wide = wide.reindex(list(dict.fromkeys(result.balance["covariate"])))[::-1]
+    check_items(len(wide), MAX_ITEMS["rows"], "covariates", "the balance table")
+    smd = wide.to_numpy(float)
+    if not np.isfinite(smd).any():
+        raise NoFigure(
+            "no covariate has a standardised mean difference (each is constant, or its SD is "
+            "zero or missing, in the matched groups); the balance table lists the means."
+        )
+    fig, ax = figure_and_axes(ax, figsize=(6, 1.0 + 0.4 * len(wide)))
     y = np.arange(len(wide))
     for stage, marker, colour in (("before", "o", "#999999"), ("after", "s", "#000000")):
         ax.scatter(wide[stage], y, marker=marker, color=colour, label=f"{stage} matching",
@@ -378,7 +385,7 @@ def plot_love(
         shown.append(f"{style.label(var)}: {style.level(var, level)}" if level else
                      style.heading(var))
     ax.set_yticks(y, shown)
-    ax.set_xlim(left=-0.02 * max(float(np.nanmax(wide.to_numpy(float))), threshold))
+    ax.set_xlim(left=-0.02 * max(float(smd[np.isfinite(smd)].max()), threshold))
     denominator = "cases' SD" if convention == "smd_treated_sd" else "pooled SD"
     ax.set_xlabel(f"Absolute standardised mean difference ({denominator})")
     ax.legend(loc="best")

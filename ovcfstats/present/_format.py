@@ -363,6 +363,37 @@ def format_table(table: pd.DataFrame, p_style: str = "default") -> pd.DataFrame:
     return out
 
 
+_MD_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+_MD_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_MD_LINE = re.compile(r"\s*[\r\n]+\s*")
+
+
+def markdown_text(text: Any, *, link: bool = False) -> str:
+    """``text`` as Markdown that shows the text and nothing else, as the HTML escapes it.
+
+    No raw HTML or autolink passes (``<`` before a letter, ``/``, ``!`` or ``?`` is ``&lt;``),
+    an entity shows as written, a line break is a space (so a title cannot start a heading),
+    a leading ``#`` or ``>`` is literal, and no link can be formed (``](`` is escaped; with
+    ``link=True``, for the text of a link we make, every bracket is). Backslashes are doubled
+    first, so an escape cannot be undone.
+
+    Examples
+    --------
+    >>> markdown_text("<script>alert(1)</script> p < 0.05 & 1")
+    '&lt;script>alert(1)&lt;/script> p < 0.05 & 1'
+    >>> markdown_text("Title\\n# forged")
+    'Title # forged'
+    >>> markdown_text("# x"), markdown_text("[a](javascript:x)"), markdown_text("[1]", link=True)
+    ('\\\\# x', '[a\\\\](javascript:x)', '\\\\[1\\\\]')
+    """
+    out = str(text).replace("\\", "\\\\")
+    out = _MD_LINE.sub(" ", out)
+    out = _MD_ENTITY.sub("&amp;", out)
+    out = _MD_TAG.sub("&lt;", out)
+    out = re.sub(r"[\[\]]", lambda m: "\\" + m.group(0), out) if link else out.replace("](", "\\](")
+    return "\\" + out if out.startswith(("#", ">")) else out
+
+
 def markdown_table(table: pd.DataFrame) -> str:
     """A GitHub-flavoured pipe table: number columns right-aligned, text columns left.
 
@@ -373,8 +404,8 @@ def markdown_table(table: pd.DataFrame) -> str:
     |:---|---:|
     | VBQ | < 0.001 |
     """
-    cells = table.astype(str).map(lambda s: s.replace("|", "\\|").replace("\n", " "))
-    header = "| " + " | ".join(str(c).replace("|", "\\|") for c in table.columns) + " |"
+    cells = table.astype(str).map(lambda s: markdown_text(s).replace("|", "\\|"))
+    header = "| " + " | ".join(markdown_text(c).replace("|", "\\|") for c in table.columns) + " |"
     right = [
         j > 0 and sum(map(is_numeric_cell, cells[c])) >= max(1, len(cells)) / 2
         for j, c in enumerate(cells.columns)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import DegenerateDataWarning, make_excluded
-from .._validate import DataError, check_binary_outcome, check_numeric, row_ids
+from .._validate import DataError, check_binary_outcome, check_numeric, power_scale, row_ids
 
 FUNC = "logistic_or"
 INTERCEPT = "(Intercept)"
@@ -138,7 +138,8 @@ def _design(
         if scale == "unit":
             div, per_text[ind] = 1.0, "1 unit"
         elif scale == "sd":
-            div = float(np.std(x, ddof=1))
+            unit = power_scale(x)  # values near 1e300: their SD without squaring them
+            div = float(unit * np.std(x / unit, ddof=1))
             per_text[ind] = f"1 SD = {div:.4g}"
         else:
             div, per_text[ind] = float(scale), f"{float(scale):g}"
@@ -205,7 +206,7 @@ def _surely_full_rank(X: np.ndarray) -> bool:
 
 
 def _check_rank(design: _Design) -> None:
-    X = design.X
+    X = design.X / power_scale(design.X)  # the rank of columns near 1e300 without overflow
     if design.groups is not None:
         means = pd.DataFrame(X).groupby(design.groups).transform("mean").to_numpy()
         X = X - means

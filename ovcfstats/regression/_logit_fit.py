@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._results import ConvergenceWarning, SeparationWarning
+from .._validate import power_scale
 from ._clogit import _ConditionalLogit, _FirthConditional
 from ._likelihood import _FirthLogit, _Logit, _newton
 from ._profile import _penalised_lr_p, _profile_ci
@@ -70,7 +71,8 @@ def _fit(
     # Fit on columns of root-mean-square 1, then scale back: every estimate, SE and bound is
     # equivariant under this (Firth's penalty changes by a constant), while the Newton solves
     # stay well conditioned when an indicator is per HU and another per mm² of muscle.
-    scale = np.sqrt(np.mean(design.X**2, axis=0))
+    unit = power_scale(design.X)  # columns near 1e300: their RMS without overflow
+    scale = unit * np.sqrt(np.mean((design.X / unit) ** 2, axis=0))
     scale[~(scale > 0)] = 1.0
     design = replace(design, X=design.X / scale)
     lik, ml = _engines(design, method)

@@ -350,7 +350,7 @@ def plot_forest(
     from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
     from ..present._format import Style, format_estimate_ci
-    from ..present._plotting import indicator_color
+    from ..present._plotting import MAX_ITEMS, check_items, indicator_color
 
     style = Style()
     table = result.table
@@ -380,6 +380,7 @@ def plot_forest(
         frame = pd.concat(
             [frame, extra[["label", "name", "or", "ci_low", "ci_high"]]], ignore_index=True
         )
+    check_items(len(frame), MAX_ITEMS["rows"], "odds ratios", "Table 2 (ORs)")
     fig, ax = figure_and_axes(ax, figsize=(7.0, 1.2 + 0.45 * len(frame)))
     y = np.arange(len(frame))[::-1]
     finite = frame[["or", "ci_low", "ci_high"]].replace([np.inf, 0.0], np.nan)

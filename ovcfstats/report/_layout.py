@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from ..present._present import present, settings_in_words
 from ..present._table import Presentation, Table
 
@@ -76,10 +78,13 @@ def build(report: Report) -> Layout:
     sections: list[Section] = []
     appendix: list[AppendixTable] = []
     figure_number = 0
+    drawn = report.figures()  # figures that cannot be drawn are notes instead
     for item in report.items:
         shown = present(item.result, style)
         caption = ""
-        if item.result.has_plot:
+        if item.result.has_plot and item.key not in drawn:
+            shown.notes.append(f"Figure not drawn: {getattr(item, 'figure_note', '')}")
+        elif item.result.has_plot:
             figure_number += 1
             caption = f"Figure {figure_number}. " + (
                 item.figure_caption or _figure_caption(item.result)
@@ -117,14 +122,47 @@ def build(report: Report) -> Layout:
             )
         )
 
-    return Layout(
-        title=report.title,
-        intro=report.intro,
-        methods=methods_paragraphs(report, style),
-        references=references(report),
-        sections=sections,
-        appendix=appendix,
+    return _printable(
+        Layout(
+            title=report.title,
+            intro=report.intro,
+            methods=methods_paragraphs(report, style),
+            references=references(report),
+            sections=sections,
+            appendix=appendix,
+        )
     )
+
+
+def _printable(layout: Layout) -> Layout:
+    """``layout`` without control characters (an ID or a title with one breaks Word's XML)."""
+    from ..present._safe import printable
+
+    def table(t: Table) -> Table:
+        frame = t.frame.rename(columns=lambda c: printable(c) if isinstance(c, str) else c)
+        frame = frame.copy()
+        for j in range(frame.shape[1]):
+            column = frame.iloc[:, j]
+            if not pd.api.types.is_numeric_dtype(column):
+                frame.iloc[:, j] = column.map(lambda v: printable(v) if isinstance(v, str) else v)
+        return Table(printable(t.name), frame, printable(t.caption))
+
+    def shown(p: Presentation) -> Presentation:
+        return Presentation(
+            [table(t) for t in p.main], [table(t) for t in p.appendix],
+            [printable(n) for n in p.notes],
+        )  # fmt: skip
+
+    for section in layout.sections:
+        section.title, section.settings = printable(section.title), printable(section.settings)
+        section.figure_caption = printable(section.figure_caption)
+        section.shown = shown(section.shown)
+    for entry in layout.appendix:
+        entry.title, entry.table = printable(entry.title), table(entry.table)
+    layout.title, layout.intro = printable(layout.title), printable(layout.intro)
+    layout.methods = [printable(m) for m in layout.methods]
+    layout.references = [printable(r) for r in layout.references]
+    return layout
 
 
 def _figure_caption(result: Any) -> str:

@@ -14,7 +14,6 @@ and per sheet a frozen header row, column widths, inline strings and an autofilt
 
 from __future__ import annotations
 
-import math
 import re
 import zipfile
 from collections.abc import Callable
@@ -26,21 +25,22 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from ..present._safe import formula_like
+
 #: Excel's rows per sheet
 MAX_ROWS = 1_048_576
 #: rows converted and written at a time
 BLOCK = 16_384
-#: style ids (the order of cellXfs in :func:`styles`)
-HEADER, P_FIXED, P_SCIENTIFIC = 1, 2, 3
+#: style ids (the order of cellXfs in :func:`styles`); TEXT_QUOTED keeps a formula-like text
+#: cell text when it is edited in Excel (the cell's "quote prefix")
+HEADER, P_FIXED, P_SCIENTIFIC, TEXT_QUOTED = 1, 2, 3, 4
 
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _NS_R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 _DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-#: a string written as a number (ASCII digits: the same in Python and in Arrow strings)
-NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE]-?[0-9]+)?")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def styles(header_fill: str) -> str:
@@ -60,11 +60,12 @@ def styles(header_fill: str) -> str:
         '<border><left/><right/><top/><bottom style="thin"><color auto="1"/></bottom>'
         "<diagonal/></border></borders>"
         '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
-        '</cellStyleXfs><cellXfs count="4">'
+        '</cellStyleXfs><cellXfs count="5">'
         + xf.format(0, 0, 0, 0, "")
         + xf.format(0, 1, 2, 1, ' applyFont="1" applyFill="1" applyBorder="1"')
         + xf.format(164, 0, 0, 0, ' applyNumberFormat="1"')
         + xf.format(165, 0, 0, 0, ' applyNumberFormat="1"')
+        + xf.format(0, 0, 0, 0, ' quotePrefix="1"')
         + '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
         "</cellStyles></styleSheet>"
     )
@@ -109,7 +110,9 @@ def text(value: str) -> str:
 
 
 def _string_xml(value: str) -> str:
-    return f' t="inlineStr"><is><t xml:space="preserve">{text(value)}</t></is></c>'
+    """A text cell (an inline string: never a number, never a formula)."""
+    style = f' s="{TEXT_QUOTED}"' if formula_like(value) else ""
+    return f'{style} t="inlineStr"><is><t xml:space="preserve">{text(value)}</t></is></c>'
 
 
 def _float_xml(values: np.ndarray, p: bool) -> list[str]:
@@ -148,16 +151,8 @@ def _is_text(column: pd.Series) -> bool:
     )
 
 
-def _text_number(value: str) -> float | None:
-    """The finite number a string reads as, else None."""
-    if NUMBER.fullmatch(value):
-        x = float(value)
-        return x if math.isfinite(x) else None
-    return None
-
-
 def _text_cells(column: pd.Series, p: bool) -> tuple[list[str], int]:
-    """Strings (NA blank); a string that reads as a number is the number.
+    """Strings as text cells (NA blank): an ID ``007`` or ``123456789012345678`` stays text.
 
     Each distinct string is converted once (a listing repeats a few codes many times).
     """
@@ -166,9 +161,6 @@ def _text_cells(column: pd.Series, p: bool) -> tuple[list[str], int]:
     for v in uniques.tolist():
         if v == "":
             xml.append("")
-        elif (x := _text_number(v)) is not None:
-            xml.append(_float_xml(np.array([x]), p)[0])
-            width = max(width, 12)
         else:
             xml.append(_string_xml(v))
             width = max(width, len(v))
@@ -226,10 +218,7 @@ def column_width(column: pd.Series, convert: Callable[[Any], Any]) -> int:
     if width is not None:
         return width
     if _is_text(column):
-        return max(
-            (12 if _text_number(v) is not None else len(v) for v in column.dropna().unique()),
-            default=0,
-        )
+        return max((len(v) for v in column.dropna().unique()), default=0)
     return max((_value_width(convert(v)) for v in column.tolist()), default=0)
 
 
@@ -307,6 +296,38 @@ def _cols(widths: list[int]) -> str:
 # -- the package ------------------------------------------------------------------------------
 
 
+#: the time stamp of every zip entry we write: the same bytes from the same inputs
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def entry(name: str, compresslevel: int = 1) -> zipfile.ZipInfo:
+    """A deflated zip entry ``name`` stamped :data:`FIXED_TIME` (not the time of writing)."""
+    info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info._compresslevel = compresslevel  # read by ZipFile.open and writestr (3.11-3.13)
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def fixed_zip(data: bytes) -> bytes:
+    """The zip package ``data`` (e.g. a Word file) again, every entry stamped FIXED_TIME.
+
+    >>> import io
+    >>> buffer = io.BytesIO()
+    >>> with zipfile.ZipFile(buffer, "w") as z:
+    ...     z.writestr("a.xml", "<a/>")
+    >>> zipfile.ZipFile(io.BytesIO(fixed_zip(buffer.getvalue()))).infolist()[0].date_time
+    (1980, 1, 1, 0, 0, 0)
+    """
+    import io
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(entry(info.filename, 6), source.read(info))
+    return out.getvalue()
+
+
 def _quote(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
@@ -358,14 +379,15 @@ def write_book(path: Any, sheets: list[Sheet], convert: Callable[[Any], Any], fi
         + "</workbook>"
     )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
-        book.writestr("[Content_Types].xml", types)
-        book.writestr("_rels/.rels", package_rels)
-        book.writestr("xl/workbook.xml", workbook)
-        book.writestr("xl/_rels/workbook.xml.rels", book_rels)
-        book.writestr("xl/styles.xml", styles(fill))
+        book.writestr(entry("[Content_Types].xml"), types)
+        book.writestr(entry("_rels/.rels"), package_rels)
+        book.writestr(entry("xl/workbook.xml"), workbook)
+        book.writestr(entry("xl/_rels/workbook.xml.rels"), book_rels)
+        book.writestr(entry("xl/styles.xml"), styles(fill))
         with ThreadPoolExecutor(max_workers=1) as pool:
             for i, sheet in enumerate(sheets, 1):
-                with book.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as part:
+                part_name = entry(f"xl/worksheets/sheet{i}.xml")
+                with book.open(part_name, "w", force_zip64=True) as part:
                     out = _Behind(part, pool)
                     try:
                         write_sheet(out, sheet, convert, first=i == 1)

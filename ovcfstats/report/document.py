@@ -10,7 +10,7 @@ from typing import Any
 
 from .._results import Result
 from ..present._format import Style, variable_info
-from ..present._plotting import figure_bytes
+from ..present._plotting import NoFigure, figure_bytes
 
 
 @dataclass
@@ -23,6 +23,8 @@ class _Item:
     appendix: bool = False
     #: format -> the file of ``figure``; emptied when the figure is drawn again or changed
     rendered: dict[str, bytes] = field(default_factory=dict)
+    #: why the result's figure is left out ("" while it is drawn, or not yet tried)
+    figure_note: str = ""
 
 
 @dataclass
@@ -85,6 +87,12 @@ class Report:
         """
         if not isinstance(result, Result):
             raise TypeError(f"Report.add() takes a result object; got {type(result).__name__}.")
+        if key is not None and not _KEY.fullmatch(key):
+            raise ValueError(
+                f"Report.add(key={key!r}): a key names files and anchors, so it takes letters, "
+                "digits, '_', '-' and '.' only (at most 60, not starting with '.' or '-'), "
+                "e.g. key='table1'."
+            )
         key = key or _slug(title or result.title)
         if any(item.key == key for item in self.items):
             key = f"{key}_{len(self.items) + 1}"
@@ -119,15 +127,48 @@ class Report:
 
     # -- figures --------------------------------------------------------------------------------
     def figures(self) -> dict[str, Any]:
-        """key -> matplotlib Figure, for every result that has one (drawn once)."""
+        """key -> matplotlib Figure, for every result that has one (drawn once).
+
+        A figure that cannot show its data (too many indicators to be legible, or degenerate
+        data: two patients, identical rows) is left out; :meth:`skipped_figures` says why and
+        the report prints it as a note where the figure would be.
+        """
         out = {}
         for item in self.items:
-            if item.result.has_plot:
-                if item.figure is None:
-                    item.figure = item.result.plot()
-                    item.rendered = {}
+            if not item.result.has_plot or getattr(item, "figure_note", ""):
+                continue
+            if item.figure is None:
+                self._draw(item)
+            if item.figure is not None:
                 out[item.key] = item.figure
         return out
+
+    def skipped_figures(self) -> dict[str, str]:
+        """key -> why its figure was left out, for the figures that could not be drawn.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ovcfstats import Report, match_controls
+        >>> same = pd.DataFrame({"patient_id": list("abcd"), "case": [1, 0, 1, 0],
+        ...                      "age": 70, "sex": "F"})
+        >>> report = Report().add(match_controls(same), key="matching")
+        >>> report.skipped_figures()["matching"]
+        'no covariate has a standardised mean difference (...); the balance table lists ...'
+        """
+        self.figures()
+        return {i.key: i.figure_note for i in self.items if getattr(i, "figure_note", "")}
+
+    def _draw(self, item: _Item) -> None:
+        """Draw and render (PNG) the figure of ``item``, or note why it cannot be drawn."""
+        item.rendered = {}
+        try:
+            item.figure = item.result.plot()
+            self._render(item, "png")  # a figure that fails to render fails here, not later
+        except (ValueError, ArithmeticError) as err:  # NoFigure, or matplotlib on degenerate data
+            item.figure, item.rendered = None, {}
+            reason = str(err) if isinstance(err, NoFigure) else f"nothing to draw ({err})"
+            item.figure_note = reason
 
     def figure_bytes(self, key: str, fmt: str) -> bytes:
         """The figure of ``key`` as a ``"png"`` (300 dpi) or ``"svg"`` file, rendered once.
@@ -147,7 +188,11 @@ class Report:
         figure = self.figures().get(key)
         if figure is None:
             raise KeyError(f"No figure {key!r} in the report; figures: {list(self.figures())}.")
-        item = next(i for i in self.items if i.key == key)
+        return self._render(next(i for i in self.items if i.key == key), fmt)
+
+    @staticmethod
+    def _render(item: _Item, fmt: str) -> bytes:
+        figure = item.figure
         if figure.stale or not hasattr(item, "rendered"):  # changed since (or an old pickle)
             item.rendered = {}
         if fmt not in item.rendered:  # the layout of a first rendering serves the others
@@ -208,10 +253,40 @@ class Report:
         render(layout or self.layout(), self.figures(), path, excel_name, self.figure_bytes)
         return Path(path)
 
-    def save(self, directory: str | Path) -> dict[str, Path]:
-        """Write report.html, report.md, tables.xlsx, report.docx and figures/ to ``directory``."""
+    def save(self, directory: str | Path, *, force: bool = False) -> dict[str, Path]:
+        """Write report.html, report.md, tables.xlsx, report.docx and figures/ to ``directory``.
+
+        The files are written to a temporary sibling folder that is moved into place whole,
+        so a failing or interrupted save leaves ``directory`` as it was. An existing folder
+        that is not empty is refused (a :class:`~ovcfstats.DataError`) unless ``force=True``,
+        which replaces the whole folder (no file of an earlier report survives); a folder
+        holding anything else than a report is never replaced. The same report gives the
+        same bytes in every file on every run.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from ovcfstats import Report, roc_auc
+        >>> df = pd.DataFrame({"case": [1, 1, 1, 0, 0, 0], "vbq": [3.1, 3.4, 2.9, 2.5, 3.0, 2.2]})
+        >>> report = Report("Example").add(roc_auc(df, "vbq"), key="roc")
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "report"
+        >>> sorted(report.save(out))
+        ['docx', 'excel', 'figures', 'html', 'markdown']
+        >>> report.save(out)
+        Traceback (most recent call last):
+        ovcfstats._validate.DataError: ... is not empty (...); give a new folder, or force=True ...
+        >>> report.save(out, force=True)["html"].name
+        'report.html'
+        """
+        from ._folder import relocate, staged
+
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        with staged(directory, force) as tmp:
+            paths = self._write(tmp)
+        return relocate(paths, tmp, directory)
+
+    def _write(self, directory: Path) -> dict[str, Path]:
+        """Write the report's files to the existing folder ``directory``."""
         layout = self.layout()  # laid out once for every writer
         self.save_figures(directory / "figures")
         markdown = self.to_markdown("figures", layout=layout)
@@ -230,6 +305,10 @@ class Report:
                 f"{err}. Install the export extra: pip install 'ovcfstats[export]'."
             ) from err
         return out
+
+
+#: a key of :meth:`Report.add`: a file name and an HTML id as it is
+_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,59}")
 
 
 def _slug(text: str) -> str:

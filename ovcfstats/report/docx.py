@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -23,6 +24,7 @@ import pandas as pd
 from ..present._format import is_numeric_cell, is_numeric_column
 from ..present._plotting import figure_bytes
 from ._layout import Layout
+from ._ooxml import fixed_zip
 
 PAGE = (8.27, 11.69)  # A4, inches
 MARGIN = 1.0
@@ -211,7 +213,9 @@ def render(
         )
         for entry in layout.appendix:
             doc.add_paragraph(entry.title, style="List Bullet")
-    doc.save(path)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    Path(path).write_bytes(fixed_zip(buffer.getvalue()))  # the same bytes on every run
 
 
 def _styles(doc: Any, pt: Any) -> None:

@@ -1,8 +1,9 @@
 """The raw numbers as an Excel workbook: a README sheet, one sheet per table, settings.
 
-Numbers stay numbers, unrounded; a p-value gets a number format (``0.000``, or ``0.00E+00``
-below 0.001) rather than being rounded to 0. Each sheet has a styled, frozen header row,
-filters and column widths from its content.
+Numbers stay numbers, unrounded, and text stays text (an ID ``007`` is not the number 7; a
+label starting with ``=`` is not a formula); a p-value gets a number format (``0.000``, or
+``0.00E+00`` below 0.001) rather than being rounded to 0. Each sheet has a styled, frozen
+header row, filters and column widths from its content.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..present._format import format_setting
-from ._ooxml import MAX_ROWS, NUMBER, Sheet, write_book
+from ..present._safe import csv_safe
+from ._ooxml import MAX_ROWS, Sheet, write_book
 
 HEADER_FILL = "DDE3EA"
 
@@ -40,7 +42,7 @@ def render(report: Any, path: Any) -> list[Path]:
         fits, total = MAX_ROWS - 1, len(frame)
         if total > fits:
             csv = path.with_name(f"{path.stem}_{_file_name(name)}.csv")
-            frame.to_csv(csv, index=False)
+            csv_safe(frame).to_csv(csv, index=False)
             overflow.append(csv)
             contents += (
                 f" More rows than Excel holds: the first {fits:,} of {len(frame):,} here, "
@@ -133,9 +135,8 @@ def _cell(value: Any) -> Any:
     if isinstance(value, float | np.floating):
         x = float(value)
         return None if math.isnan(x) else x if math.isfinite(x) else str(x)
-    if isinstance(value, str):
-        number = float(value) if NUMBER.fullmatch(value) else math.nan
-        return number if math.isfinite(number) else value
+    if isinstance(value, str):  # text stays text: IDs such as 007 are not numbers
+        return value
     if isinstance(value, tuple | list | dict | set):
         return format_setting(value)
     return str(value)

@@ -107,7 +107,7 @@ def youden_cutoffs(p: Placements) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     score = tp * n + tn * m  # (J + 1)·m·n, an exact integer
     best = np.flatnonzero(score == score.max())
     t = p.thresholds
-    mid = np.r_[-np.inf, (t[:-1] + t[1:]) / 2, np.inf]
+    mid = np.r_[-np.inf, t[:-1] / 2 + t[1:] / 2, np.inf]  # the same bits, no overflow at 1e308
     observed = np.r_[t, np.inf]
     return mid[best], observed[best], tp[best], tn[best]
 

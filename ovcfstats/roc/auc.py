@@ -410,9 +410,11 @@ def plot_roc(
         if indicators is None:
             raise DataError("plot_roc(): pass `indicators` when plotting from data.")
         result = roc_auc(result, indicators, outcome=outcome, **kwargs)
-    from ..present._plotting import indicator_color
+    from ..present._plotting import MAX_ITEMS, check_items, indicator_color
 
     names = list(indicators) if indicators is not None else list(result.table["indicator"])
+    check_items(len(names), MAX_ITEMS["roc"], "ROC curves", "the ROC table",
+                "In Python, plot a subset: plot_roc(result, [a few indicators]).")  # fmt: skip
     fig, ax = figure_and_axes(ax, figsize=(5.5, 5.5))
     level = f"{100 * (1 - float(result.settings.get('alpha', 0.05))):g}% CI"
     for i, name in enumerate(names):

@@ -103,20 +103,23 @@ def _ranges(table: Any) -> dict[str, Any]:
     """``{name: [low, high] | "off"}`` of the study file -> ``{name: (low, high) | None}``."""
     if not isinstance(table, Mapping):
         raise DataError("study file: ranges is a table, e.g. ranges = { hu = [-1024, 4000] }.")
-    return {str(k): None if v == "off" else tuple(v) for k, v in table.items()}
+    return {
+        str(k): None if v == "off" else tuple(v) if isinstance(v, list) else v
+        for k, v in table.items()
+    }
 
 
-def _indicators(section: Any) -> dict[str, Any]:
+def _indicators(section: Any, key: str = "indicators") -> dict[str, Any]:
     if not isinstance(section, Mapping) or not section:
         raise DataError(
-            "study file: [indicators] lists each indicator as [indicators.NAME] with label, unit, "
+            f"study file: [{key}] lists each {key[:-1]} as [{key}.NAME] with label, unit, "
             "decimals, direction and column."
         )
     variables = {}
     for name, spec in section.items():
         if not isinstance(spec, Mapping):
-            raise DataError(f"study file: [indicators.{name}] must be a table (label = ...).")
-        _check_keys(f"[indicators.{name}]", spec, dict.fromkeys(VARIABLE_KEYS))
+            raise DataError(f"study file: [{key}.{name}] must be a table (label = ...).")
+        _check_keys(f"[{key}.{name}]", spec, dict.fromkeys(VARIABLE_KEYS))
         variables[name] = dict(spec)
     return {"indicators": tuple(section), "variables": variables}
 

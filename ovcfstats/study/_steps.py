@@ -357,7 +357,8 @@ def _steps(
         _progress(run.progress, "reliability (ICC)")
         _reliability(run, readings, cfg)
         run.report.add(indicators, title="Indicators per patient", key="indicators", appendix=True)
-        table = renamed(indicators.table, cfg)
+        derived = set(indicators.table.columns) - set(patients.columns)
+        table = named(sources[0], lambda: renamed(indicators.table, cfg, derived))
     else:
         table = named(sources[0], lambda: check_patients_table(renamed(data, cfg)))
     _progress(run.progress, "matching")

@@ -20,6 +20,7 @@ from .._validate import DataError
 from ..data._patient_codes import COMORBIDITIES
 from ..data.schema import INDICATORS, LABELS
 from ..present._format import VARIABLES
+from ._checks import check_values, is_number, shown
 from ._file import (
     NONE_WORDS,
     SECTIONS,
@@ -130,6 +131,7 @@ class StudyConfig:
     mapping: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        check_values(self)
         names = ("indicators", "exact", "adjust", "combined")
         for name in names + (("table1",) if self.table1 else ()):
             value = getattr(self, name)
@@ -149,34 +151,29 @@ class StudyConfig:
             if spec.get("direction", "auto") not in DIRECTIONS:
                 raise DataError(
                     f"StudyConfig(): variables.{name}.direction must be one of "
-                    f"{', '.join(DIRECTIONS)}; got {spec['direction']!r}."
+                    f"{', '.join(DIRECTIONS)}; got {shown(spec['direction'])}."
                 )
         _check_ranges(self.ranges)
         if self.mapping:  # checked and normalised: unknown keys name the closest valid one
             from ..data.wide import ColumnMapping
 
             object.__setattr__(self, "mapping", ColumnMapping.from_dict(self.mapping).to_dict())
-        if not isinstance(self.n_boot, int) or isinstance(self.n_boot, bool) or self.n_boot < 10:
-            raise DataError(
-                f"StudyConfig(): n_boot ([design] n_boot) must be a whole number ≥ 10; got "
-                f"{self.n_boot!r}."
-            )
-        if not isinstance(self.ratio, int) or self.ratio < 1:
-            raise DataError(f"StudyConfig(): ratio must be a whole number ≥ 1; got {self.ratio!r}.")
         for name, allowed in OPTIONS.items():
             if getattr(self, name) not in allowed:
                 raise DataError(
                     f"StudyConfig(): {name} ({_file_key(name)}) must be one of "
-                    f"{', '.join(map(str, allowed))}; got {getattr(self, name)!r}."
+                    f"{', '.join(map(str, allowed))}; got {shown(getattr(self, name))}."
                 )
         per = self.or_per
-        if not (per in ("unit", "sd") or (_number(per) and per > 0)):
+        if not (per in ("unit", "sd") or (is_number(per) and per > 0)):
             raise DataError(
                 f"StudyConfig(): or_per ({_file_key('or_per')}) must be 'unit', 'sd' or a "
-                f"positive number; got {per!r}."
+                f"positive number; got {shown(per)}."
             )
-        if not (_number(self.alpha) and 0 < self.alpha < 1):
-            raise DataError(f"StudyConfig(): alpha must be between 0 and 1; got {self.alpha!r}.")
+        if not (is_number(self.alpha) and 0 < self.alpha < 1):
+            raise DataError(
+                f"StudyConfig(): alpha must be between 0 and 1; got {shown(self.alpha)}."
+            )
 
     # -- derived -------------------------------------------------------------------------------
     def variable(self, name: str) -> dict[str, Any]:
@@ -215,10 +212,21 @@ class StudyConfig:
         path = Path(path)
         if not path.is_file():
             raise DataError(f"StudyConfig.from_toml(): study file not found: {path}.")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise DataError(
+                f"{path}: {path.stat().st_size:,} bytes is not a study file (at most "
+                f"{MAX_FILE_BYTES:,} bytes); pass the data table as DATA and the study file "
+                "with --study."
+            )
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
             raise DataError(f"{path}: not a valid TOML study file ({err}).") from err
+        except RecursionError:
+            raise DataError(
+                f"{path}: not a valid study file: lists or tables nested too deeply (a study "
+                "file needs at most a list of names or of two numbers)."
+            ) from None
         try:
             config = cls.from_dict(data)
         except DataError as err:
@@ -248,7 +256,7 @@ class StudyConfig:
             elif key == "ranges":
                 kwargs["ranges"] = _ranges(data[key])
             elif key == "variables":
-                more = _indicators(data[key])["variables"]
+                more = _indicators(data[key], "variables")["variables"]
                 kwargs["variables"] = {**more, **kwargs.get("variables", {})}
             else:
                 kwargs[target] = _from_toml_value(target, data[key])
@@ -258,6 +266,9 @@ class StudyConfig:
         """The study file of this config, commented (``from_toml`` reads it back equal)."""
         return _render(self)
 
+
+#: a study file is a page of settings; anything larger is the wrong file
+MAX_FILE_BYTES = 1_000_000
 
 #: the allowed values of the choice-like settings
 OPTIONS: dict[str, tuple[Any, ...]] = {
@@ -281,10 +292,6 @@ def _check_ranges(ranges: Mapping[str, Any]) -> None:
         resolve_ranges(ranges, "StudyConfig")
     except ValueError as err:
         raise DataError(f"study file [ranges]: {err}") from None
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _replace(config: StudyConfig, **changes: Any) -> StudyConfig:

@@ -6,7 +6,8 @@ the fix (and the file, when the table came from one).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -117,20 +118,84 @@ def check_patients_table(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def renamed(table: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
-    """Columns named in the study file (``column = ...``) under the variable's name."""
+def renamed(
+    table: pd.DataFrame, config: StudyConfig, derived: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Columns named in the study file (``column = ...``) under the variable's name.
+
+    A named column missing from the table is an error naming the setting, the column and the
+    closest existing column; the column named like the variable is never analysed in its stead.
+    ``derived`` are variables computed from the readings (their ``column`` is not looked for).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ovcfstats import StudyConfig
+    >>> cfg = StudyConfig(indicators=("hu",), variables={"hu": {"column": "HU_L1L4"}})
+    >>> list(renamed(pd.DataFrame({"HU_L1L4": [90.0]}), cfg).columns)
+    ['hu']
+    >>> renamed(pd.DataFrame({"HU_L1_L4": [90.0], "hu": [1.0]}), cfg)
+    Traceback (most recent call last):
+    ...
+    ovcfstats._validate.DataError: analyze(): [indicators.hu] column = 'HU_L1L4' in the study file names no column of the table. Did you mean 'HU_L1_L4'? ...
+    """  # noqa: E501
     renames = {}
     for name, spec in config.labels.items():
         column = spec["column"]
-        if column != name and column in table.columns:
-            if name in table.columns:
-                raise DataError(
-                    f"{FUNC}(): both '{column}' and '{name}' are columns, and the study file "
-                    f"reads {name} from '{column}'. Rename or drop one of them."
-                )
-            renames[column] = name
+        if column == name:
+            continue
+        if column not in table.columns:
+            if name not in set(derived):
+                raise DataError(_no_column(table, config, name, column))
+            continue
+        if name in table.columns:
+            raise DataError(
+                f"{FUNC}(): both '{column}' and '{name}' are columns, and the study file "
+                f"reads {name} from '{column}'. Rename or drop one of them."
+            )
+        renames[column] = name
     return table.rename(columns=renames)
 
+
+def _no_column(table: pd.DataFrame, config: StudyConfig, name: str, column: str) -> str:
+    section = "indicators" if name in config.indicators else "variables"
+    columns = [str(c) for c in table.columns]
+    near = closest(column, columns)
+    hint = (
+        f" Did you mean {near!r}?"
+        if near
+        else f" The columns are {', '.join(columns[:20])}{', ...' if len(columns) > 20 else ''}."
+    )
+    return (
+        f"{FUNC}(): [{section}.{name}] column = {column!r} in the study file names no column "
+        f"of the table.{hint} Correct the column name in the study file (the column "
+        f"{name!r} is not analysed in its place)."
+    )
+
+
+def closest(word: str, options: Iterable[str]) -> str | None:
+    """The option most like ``word`` (case and spacing ignored first), or None.
+
+    Examples
+    --------
+    >>> closest("hu_l1l4", ["age", "HU_L1L4", "vbq"])
+    'HU_L1L4'
+    >>> closest("TBS_L1L4", ["age", "tbs_l1_l4"])
+    'tbs_l1_l4'
+    >>> closest("xyz", ["age"]) is None
+    True
+    """
+    options = list(options)
+
+    def folded(text: str) -> str:
+        return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+    same = [o for o in options if folded(o) == folded(word)]
+    if same:
+        return same[0]
+    keys = {folded(o): o for o in reversed(options)}
+    near = difflib.get_close_matches(folded(word), list(keys), n=1, cutoff=0.6)
+    return keys[near[0]] if near else None
 
 
 def given_sets(table: pd.DataFrame, column: str) -> tuple[pd.DataFrame, MatchedSetsResult]:
@@ -186,7 +251,7 @@ def named(source: Any, check: Callable[[], Any]) -> Any:
     try:
         return check()
     except DataError as err:
-        if isinstance(source, str | Path):
+        if isinstance(source, str | Path) and not str(err).startswith(f"{source}:"):
             raise DataError(f"{source}: {err}") from err
         raise
 

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from .._results import Result
+from .._validate import DataError
 from ..data._readings import Readings
 from ..report import Report
 from ._run import Progress, SkippedStepWarning, _bar, _progress, _Run
@@ -86,6 +87,12 @@ def _shown(cfg: StudyConfig) -> dict[str, dict[str, Any]]:
     }
 
 
+def _deidentified_note() -> str:
+    from ._deidentify import NOTE
+
+    return NOTE
+
+
 def _scanned(measurements: Any) -> bool:
     """Read by DuckDB straight from disk (a Parquet or comma/tab CSV file, DuckDB installed)."""
     from ..data._duckdb import scannable
@@ -105,6 +112,7 @@ def analyze(
     audit: pd.DataFrame | str | Path | None = None,
     sheet: str | int | None = None,
     progress: Progress = None,
+    deidentify: bool = False,
 ) -> Report:
     """Run the study pipeline on your data and return the :class:`~ovcfstats.Report`.
 
@@ -138,6 +146,11 @@ def analyze(
         ``True``: a progress bar over the steps with the time so far (in place in a notebook
         or a terminal, :class:`~ovcfstats.ProgressBar`); a callable is called with the name of
         each step as it starts.
+    deidentify : bool
+        Replace the patient IDs by study codes (``P0001``, ... in the order of the input
+        table) and leave out date columns and text columns the analysis does not use, before
+        any step runs: no original ID, date or free text reaches any part of the report
+        (tables, notes, Excel, Word, figures). Error messages still name the original IDs.
 
     Returns
     -------
@@ -180,18 +193,29 @@ def analyze(
     else:
         table = load(data, "data", sheet)
     readings = measurements
-    if measurements is not None and not _scanned(measurements):
+    if measurements is not None and (deidentify or not _scanned(measurements)):
         excel = isinstance(measurements, str | Path) and Path(measurements).suffix in (".xlsx",)
         readings = load(measurements, "measurements", sheet if excel else None)
+    codes = None
+    if deidentify:
+        from ._deidentify import deidentify as code_inputs
+
+        table, readings, codes = code_inputs(table, readings, cfg, matched_by)
     published = published_table(audit if audit is not None else cfg.audit)
     progress, own = _bar(progress, readings is not None, published is not None)
-    report = Report(cfg.title or "Matched case–control study", variables=_shown(cfg))
+    intro = _deidentified_note() if deidentify else ""
+    report = Report(cfg.title or "Matched case–control study", intro, variables=_shown(cfg))
     run = _Run(report, progress)
     report.add(choices(cfg), key="choices")
     report.add(variables_result(cfg, table.columns), key="variables")
     if recoding is not None:
         report.add(recoding, key="recoding")
-    _pipeline(run, table, readings, cfg, matched_by, (data, measurements))
+    try:
+        _pipeline(run, table, readings, cfg, matched_by, (data, measurements))
+    except DataError as err:
+        if codes is None:
+            raise
+        raise DataError(codes.restore(str(err))) from None
     if published is not None:
         from ..audit import audit_reported
 
@@ -211,6 +235,7 @@ def reproduce(
     *,
     config: StudyConfig | None = None,
     progress: Progress = None,
+    deidentify: bool = False,
 ) -> Report:
     """Run the paper's pipeline and return the :class:`~ovcfstats.Report`.
 
@@ -226,6 +251,8 @@ def reproduce(
         The analysis choices (defaults: :class:`StudyConfig`).
     progress : bool or callable, optional
         As in :func:`analyze`: ``True`` shows a progress bar.
+    deidentify : bool
+        As in :func:`analyze`: study codes for the patient IDs, no dates or free text.
 
     Returns
     -------
@@ -254,11 +281,23 @@ def reproduce(
         "Synthetic data (data/sample/), generated and calibrated to the published tables; "
         "not patient data."
     )
-    report = Report(title, intro=intro if sample else "", variables=_shown(cfg))
+    intro = intro if sample else ""
+    codes = None
+    if deidentify:
+        from ._deidentify import deidentify as code_inputs
+
+        patients, measurements, codes = code_inputs(patients, measurements, cfg)
+        intro = f"{intro} {_deidentified_note()}".strip()
+    report = Report(title, intro=intro, variables=_shown(cfg))
     progress, own = _bar(progress, True, sample)
     run = _Run(report, progress)
     report.add(choices(cfg), key="choices")
-    _pipeline(run, patients, measurements, cfg, None)
+    try:
+        _pipeline(run, patients, measurements, cfg, None)
+    except DataError as err:
+        if codes is None:
+            raise
+        raise DataError(codes.restore(str(err))) from None
     if sample:
         _progress(progress, "audit of the published numbers")
         report.add(audit_reported(), title="Audit of the paper's published statistics", key="audit")

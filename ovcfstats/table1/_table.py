@@ -91,3 +91,23 @@ def _order_columns(rows: list[dict[str, Any]], median: bool) -> pd.DataFrame:
         else:
             columns[c] = np.array(values, dtype=float)
     return pd.DataFrame(columns)
+
+
+#: continuous-row columns in the variable's units (the others are scale-free)
+UNIT_COLUMNS = frozenset(
+    ["mean_1", "sd_1", "mean_0", "sd_0", "diff", "ci_low", "ci_high"]
+    + [f"{q}_{g}" for q in ("median", "q1", "q3") for g in "10"]
+)
+
+
+def _in_units(row: dict[str, Any], unit: float) -> dict[str, Any]:
+    """``row`` computed on values / ``unit`` back in the variable's units.
+
+    Examples
+    --------
+    >>> _in_units({"mean_1": 1.5, "sd_1": 0.5, "p": 0.01}, 2.0**900)["sd_1"] == 2.0**899
+    True
+    """
+    if unit == 1.0:
+        return row
+    return {k: v * unit if k in UNIT_COLUMNS and v is not None else v for k, v in row.items()}

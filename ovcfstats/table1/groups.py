@@ -71,6 +71,7 @@ from .._validate import (
     describe_ids,
     id_column,
     ids_unique,
+    power_scale,
     row_ids,
 )
 from ..data._ranges import check_ranges
@@ -91,7 +92,7 @@ from ._rows import (
     _is_continuous,
     _numbers,
 )
-from ._table import _all_finite, _as_slice, _order_columns, _take
+from ._table import _all_finite, _as_slice, _in_units, _order_columns, _take
 from ._tests import (
     CONVENTIONS,
     FUNC,
@@ -371,6 +372,9 @@ def compare_groups(
         }
         if continuous:
             test = test or ("clogit" if sets else "paired_t" if paired else "welch")
+            unit = power_scale(values)  # values near 1e300: squared as values / unit, exactly
+            if unit != 1.0:
+                values = values / unit
             x1, x0 = _take(values, pos1, pos0, strides if exc is None else None)
             if test == "clogit":
                 score = _score_row(values[:, None], rows_of(pos1, pos0), design, grp, notes, var)
@@ -380,6 +384,7 @@ def compare_groups(
             if median:
                 for g, x in (("1", x1), ("0", x0)):
                     row[f"median_{g}"], row[f"q1_{g}"], row[f"q3_{g}"] = _quartiles(x)
+            row = _in_units(row, unit)
             tests_used[var] = row.pop("_key")
             rows.append(row)
         else:
