@@ -23,7 +23,9 @@ vertebral heights with Genant grades, is in the result's ``details`` and ``heigh
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -35,6 +37,7 @@ from .._validate import DataError, check_columns, check_option
 from ..data.schema import DISCS, MEASUREMENT_COLUMNS, VERTEBRAE, validate_measurements
 from ..present._safe import inside, safe_name
 from ._io import check_geometry, read_image, read_mask
+from ._parallel import TABLES, Shards, chunks, run_chunks
 from .mri import split_levels, vbq_inputs
 from .muscle import disc_areas, level_slices, muscle_labels, muscle_measurements
 from .vertebrae import ROI_RULES, vertebral_heights, vertebral_hu, vertebral_rois
@@ -94,7 +97,7 @@ def read_manifest(manifest: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, Pa
     return frame, base
 
 
-def _measure_one(row: pd.Series, settings: dict[str, Any], qc_dir: Path | None):
+def _measure_one(row: Any, settings: dict[str, Any], qc_dir: Path | None):
     """All readings of one patient: (details, heights, left out as (what, reason) pairs)."""
     patient, modality = row["patient_id"], row["modality"]
     image, mask = read_image(row["image"]), read_mask(row["mask"])
@@ -211,8 +214,17 @@ def measure_images(
     qc_dir: str | Path | None = None,
     progress: bool = True,
     vertebra_label: str = "vertebrae",
+    workers: int = 1,
+    executor: Executor | None = None,
+    chunksize: int | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
 ) -> ImageMeasurements:
     """Measure every patient of a manifest into one ``measurements`` table.
+
+    Scans are measured in chunks, by this process, a local process pool (``workers``) or any
+    executor, and with ``out`` kept as resumable shards (:mod:`ovcfstats.imaging._parallel`).
+    The tables are the same, in manifest order, however the scans were spread.
 
     Parameters
     ----------
@@ -233,6 +245,20 @@ def measure_images(
         Show a progress bar (when tqdm is installed).
     vertebra_label : str
         The label holding all vertebrae in masks whose manifest row has a ``levels`` entry.
+    workers : int, default 1
+        Processes of a local pool measuring chunks side by side (each single-threaded, so N
+        workers use N cores); 1 measures in this process.
+    executor : concurrent.futures.Executor, optional
+        Runs the chunks instead of the local pool: e.g. ``distributed.Client(...).get_executor()``
+        for a Dask cluster, or submitit's ``AutoExecutor`` for a Slurm job array.
+    chunksize : int, optional
+        Patients per chunk (default: 1 in this process; else about four chunks per worker, at
+        most 32 patients each). A chunk is the unit of work, of a shard and of a retry.
+    out : str or Path, optional
+        Folder for the shards: each finished chunk is written there whole (Parquet), so that an
+        interrupted run can be resumed.
+    resume : bool, default False
+        With ``out``: skip the patients whose chunks are already there (same settings needed).
 
     Returns
     -------
@@ -250,10 +276,60 @@ def measure_images(
         "vertebra_label": vertebra_label,
     }
     qc = Path(qc_dir) if qc_dir is not None else None
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise DataError(f"{func}(): workers must be a whole number ≥ 1; got {workers!r}.")
+    if resume and out is None:
+        raise DataError(f"{func}(): resume=True needs out= (the folder of the shards).")
+    size = chunksize or (1 if executor is None and workers == 1 else _chunk(len(frame), workers))
+    if not isinstance(size, int) or size < 1:
+        raise DataError(f"{func}(): chunksize must be a whole number ≥ 1; got {chunksize!r}.")
+    store = Shards(Path(out), {**settings, "rater": rater, "session": session}) if out else None
+    todo = frame
+    if store is not None:
+        store.start(resume)
+        done = {pid for ids in store.done().values() for pid in ids}
+        todo = frame[~frame["patient_id"].isin(done)]
+    parts = chunks(todo, size)
+    work = partial(_measure_chunk, settings=settings, qc_dir=qc)
+    finished: dict[int, dict[str, pd.DataFrame]] = {}
+    runs = run_chunks(work, parts, executor=executor, workers=workers)
+    for i, measured in _progress(runs, len(parts), progress):
+        if store is not None:
+            store.write(parts[i], measured)
+        else:
+            finished[i] = measured
+    if store is not None:
+        tables = store.read(list(frame["patient_id"]))
+    else:
+        tables = {name: _stacked([finished[i][name] for i in sorted(finished)]) for name in TABLES}
+    settings.update(rater=rater, session=session, patients=len(frame))
+    return ImageMeasurements(
+        table=_study_rows(tables["details"], rater, session),
+        excluded=concat_excluded([tables["excluded"]]),
+        settings=settings,
+        details=tables["details"],
+        heights=tables["heights"],
+    )
+
+
+def _chunk(n: int, workers: int) -> int:
+    """About four chunks per worker (load balance), at most 32 patients a chunk (retry cost)."""
+    return max(1, min(32, -(-n // (4 * workers))))
+
+
+def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _measure_chunk(
+    part: list[dict[str, Any]], settings: dict[str, Any], qc_dir: Path | None
+) -> dict[str, pd.DataFrame]:
+    """One chunk of the manifest measured patient by patient (in a worker, or here)."""
     details, heights, excluded = [], [], []
-    for _, row in _progress(frame.iterrows(), len(frame), progress):
+    for row in part:
         try:
-            d, h, left_out = _measure_one(row, settings, qc)
+            d, h, left_out = _measure_one(row, settings, qc_dir)
         except Exception as err:  # one patient's failure never aborts the batch
             reason = f"{type(err).__name__}: {err}"
             excluded.append(make_excluded([row["patient_id"]], "images", reason))
@@ -264,16 +340,11 @@ def measure_images(
         if left_out:
             what, why = zip(*left_out, strict=True)
             excluded.append(make_excluded([row["patient_id"]] * len(what), list(what), list(why)))
-    detail = pd.concat(details, ignore_index=True) if details else pd.DataFrame()
-    table = _study_rows(detail, rater, session)
-    settings.update(rater=rater, session=session, patients=len(frame))
-    return ImageMeasurements(
-        table=table,
-        excluded=concat_excluded(excluded),
-        settings=settings,
-        details=detail,
-        heights=pd.concat(heights, ignore_index=True) if heights else pd.DataFrame(),
-    )
+    return {
+        "details": _stacked(details),
+        "heights": _stacked(heights),
+        "excluded": concat_excluded(excluded),
+    }
 
 
 def _study_rows(detail: pd.DataFrame, rater: str, session: int) -> pd.DataFrame:

@@ -1,0 +1,133 @@
+"""Many scans: the same tables whoever measures them, resumable shards, a dying worker survived."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import ovcfstats.imaging.batch as batch
+from ovcfstats import DataError
+from ovcfstats.imaging import measure_images
+
+SPINE = "spine_report/test_result/totalseg_vertebrae_pp_refined.nii.gz"
+
+
+@pytest.fixture(scope="module")
+def ref() -> Path:
+    from ovcfstats.imaging.examples import example_files
+
+    try:
+        return example_files()
+    except RuntimeError as err:  # a clear failure, never a silent skip
+        pytest.fail(f"TotalSegmentator reference files unavailable: {err}")
+
+
+@pytest.fixture(scope="module")
+def manifest(ref, tmp_path_factory) -> Path:
+    small = (ref / "example_ct_sm.nii.gz", ref / "example_seg.nii.gz", "CT")
+    rows = [
+        ("P1", *small),
+        ("P2", ref / "example_ct.nii.gz", ref / SPINE, "CT"),
+        ("P3", ref / "missing.nii.gz", ref / "example_seg.nii.gz", "CT"),
+        ("P4", *small),
+        ("P5", ref / "example_ct_sm.nii.gz", ref / "example_seg_mr.nii.gz", "CT"),
+        ("P6", *small),
+    ]
+    path = tmp_path_factory.mktemp("manifest") / "manifest.csv"
+    frame = pd.DataFrame(rows, columns=["patient_id", "image", "mask", "modality"])
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def serial(manifest):
+    return measure_images(manifest, progress=False)
+
+
+def same(a, b) -> None:
+    for name in ("table", "details", "heights", "excluded"):
+        x, y = a.tables().get(name, getattr(a, name)), b.tables().get(name, getattr(b, name))
+        pd.testing.assert_frame_equal(
+            x.reset_index(drop=True), y.reset_index(drop=True), check_dtype=False
+        )
+
+
+def test_serial_pool_and_executor_give_the_same_tables(manifest, serial):
+    assert set(serial.table["patient_id"]) == {"P1", "P2", "P4", "P6"}
+    same(serial, measure_images(manifest, progress=False, workers=2, chunksize=2))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        same(serial, measure_images(manifest, progress=False, executor=pool, chunksize=1))
+    failed = set(serial.excluded.loc[serial.excluded["variable"] == "images", "id"])
+    assert failed == {"P3", "P5"}  # failing scans listed; the others measured
+
+
+def test_shards_resume_without_duplicates(manifest, serial, tmp_path):
+    out = tmp_path / "run"
+    first = measure_images(manifest, progress=False, out=out, chunksize=2)
+    same(serial, first)
+    records = sorted((out / "shards").glob("*.done.json"))
+    assert len(records) == 3 and all(p.stat().st_size for p in records)
+    records[1].unlink()  # as if killed after writing that chunk's tables, before its record
+    again = measure_images(manifest, progress=False, out=out, chunksize=2, resume=True)
+    same(serial, again)
+    assert len(list((out / "shards").glob("*.done.json"))) == 3
+    done = measure_images(manifest, progress=False, out=out, resume=True)  # nothing left to do
+    same(serial, done)
+
+
+def test_a_new_run_over_old_shards_or_other_settings_is_refused(manifest, tmp_path):
+    out = tmp_path / "run"
+    measure_images(manifest, progress=False, out=out)
+    with pytest.raises(DataError, match=r"already holds the shards.*resume=True"):
+        measure_images(manifest, progress=False, out=out)
+    with pytest.raises(DataError, match=r"other settings.*hu_statistic"):
+        measure_images(manifest, progress=False, out=out, resume=True, hu_statistic="median")
+    with pytest.raises(DataError, match="resume=True needs out="):
+        measure_images(manifest, progress=False, resume=True)
+    with pytest.raises(DataError, match="workers must be"):
+        measure_images(manifest, progress=False, workers=0)
+
+
+def test_a_run_killed_after_its_first_shard_resumes_to_the_same_tables(manifest, serial, tmp_path):
+    out = tmp_path / "killed"
+    code = (
+        "import ovcfstats.imaging.batch as b, time\n"
+        "one = b._measure_one\n"
+        "def slow(*a, **k):\n"
+        "    time.sleep(0.4)\n"
+        "    return one(*a, **k)\n"
+        "b._measure_one = slow\n"
+        f"b.measure_images({str(manifest)!r}, progress=False, out={str(out)!r}, chunksize=1)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "MPLBACKEND": "Agg"})
+    deadline = time.monotonic() + 60
+    while not list((out / "shards").glob("*.done.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = len(list((out / "shards").glob("*.done.json")))
+    assert 1 <= finished < 6  # killed mid-run
+    same(serial, measure_images(manifest, progress=False, out=out, chunksize=1, resume=True))
+
+
+def test_a_worker_that_dies_loses_only_its_chunk(manifest, serial, monkeypatch):
+    one = batch._measure_one
+
+    def dies_on_p4(row, *args, **kwargs):
+        if row["patient_id"] == "P4":
+            os._exit(1)  # the worker process dies (as when killed or out of memory)
+        return one(row, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "_measure_one", dies_on_p4)  # the forked workers inherit it
+    result = measure_images(manifest, progress=False, workers=2, chunksize=1)
+    reasons = result.excluded.set_index("id")["reason"]
+    assert "died" in reasons["P4"]
+    assert set(result.table["patient_id"]) == {"P1", "P2", "P6"}
+    kept = serial.table[serial.table["patient_id"] != "P4"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(result.table, kept, check_dtype=False)
