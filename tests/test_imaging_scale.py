@@ -131,3 +131,42 @@ def test_a_worker_that_dies_loses_only_its_chunk(manifest, serial, monkeypatch):
     assert set(result.table["patient_id"]) == {"P1", "P2", "P6"}
     kept = serial.table[serial.table["patient_id"] != "P4"].reset_index(drop=True)
     pd.testing.assert_frame_equal(result.table, kept, check_dtype=False)
+
+
+def test_dask_cluster_gives_the_same_tables(manifest, serial):
+    distributed = pytest.importorskip("distributed", reason="the 'distributed' test extra")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):  # fmt: skip
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        result = measure_images(
+            manifest, progress=False, executor=client.get_executor(), chunksize=2
+        )
+    same(serial, result)
+
+
+def test_command_line_folder_out_workers_and_resume(manifest, serial, tmp_path, capsys):
+    from ovcfstats.cli import main
+
+    folder = tmp_path / "cohort"
+    argv = ["measure", str(manifest), "--out", str(folder), "--no-progress", "--chunksize", "2"]
+    assert main([*argv, "--workers", "2"]) == 0
+    table = pd.read_csv(folder / "measurements.csv", dtype={"patient_id": str})
+    expected = serial.table.astype({"patient_id": str})
+    pd.testing.assert_frame_equal(
+        table[["patient_id", "measure", "level", "value"]],
+        expected[["patient_id", "measure", "level", "value"]].reset_index(drop=True),
+        check_dtype=False,
+    )
+    assert len(list((folder / "shards").glob("*.done.json"))) == 3
+    capsys.readouterr()
+    assert main(argv) == 2  # a second run over the shards without --resume
+    assert "already holds the shards" in capsys.readouterr().err
+    assert main([*argv, "--resume"]) == 0
+    csv_out = tmp_path / "m.csv"
+    assert main(["measure", str(manifest), "--out", str(csv_out), "--resume"]) == 2
+    assert "needs a folder --out" in capsys.readouterr().err
