@@ -74,7 +74,17 @@ def test_shards_resume_without_duplicates(manifest, serial, tmp_path):
     records = sorted((out / "shards").glob("*.done.json"))
     assert len(records) == 3 and all(p.stat().st_size for p in records)
     records[1].unlink()  # as if killed after writing that chunk's tables, before its record
-    again = measure_images(manifest, progress=False, out=out, chunksize=2, resume=True)
+    measured = []
+    one = batch._measure_one
+
+    def counted(row, *args, **kwargs):
+        measured.append(row["patient_id"])
+        return one(row, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch, "_measure_one", counted)
+        again = measure_images(manifest, progress=False, out=out, chunksize=2, resume=True)
+    assert len(measured) == 2  # only the chunk without its record is measured again
     same(serial, again)
     assert len(list((out / "shards").glob("*.done.json"))) == 3
     done = measure_images(manifest, progress=False, out=out, resume=True)  # nothing left to do
@@ -170,3 +180,58 @@ def test_command_line_folder_out_workers_and_resume(manifest, serial, tmp_path, 
     csv_out = tmp_path / "m.csv"
     assert main(["measure", str(manifest), "--out", str(csv_out), "--resume"]) == 2
     assert "needs a folder --out" in capsys.readouterr().err
+
+
+# -- segmentation checks on masks built to trip them ------------------------------------------
+def spine(levels=("T12", "L1", "L2", "L3", "L4", "L5"), tall=None, names=None, shape=(60, 60, 150)):
+    """Vertebral bodies stacked cranio-caudally (superior = larger z), one label each."""
+    import numpy as np
+
+    from ovcfstats.imaging import Volume
+
+    data = np.zeros(shape, np.uint8)
+    x, y = np.ogrid[: shape[0], : shape[1]]
+    disc = ((x - 30) / 12) ** 2 + ((y - 30) / 10) ** 2 <= 1
+    top, labels = shape[2] - 4, {}
+    for i, level in enumerate(levels):
+        height = 2 * 14 if level == tall else 14
+        data[:, :, max(top - height, 0) : top][disc] = i + 1
+        labels[i + 1] = f"vertebrae_{(names or {}).get(level, level)}"
+        top -= height + 6
+    return Volume(data, np.eye(4), labels)
+
+
+def flags_of(mask, **kwargs):
+    from ovcfstats.imaging._seg_qc import segmentation_flags
+
+    table = segmentation_flags(mask, **kwargs)
+    return sorted(zip(table["flag"], table["level"], strict=True))
+
+
+def test_a_clean_spine_has_no_flags():
+    assert flags_of(spine()) == []
+
+
+def test_each_segmentation_check_trips_on_its_mask():
+    assert ("order", "L2/L3") in flags_of(spine(names={"L2": "L3", "L3": "L2"}))
+    assert flags_of(spine(tall="L3")) == [("volume", "L3")]
+    assert flags_of(spine(levels=("T12", "L1", "L2", "L4", "L5"))) == [("levels", "L3")]
+    assert flags_of(spine(levels=("L1", "L3", "L4", "L5"))) == [("levels", "L2")]
+    assert ("levels", "L6") in flags_of(spine(levels=("L1", "L2", "L3", "L4", "L5", "L6")))
+    cut = spine(shape=(60, 60, 110))  # the field of view ends inside L5
+    assert ("border", "L5") in flags_of(cut)
+
+
+def test_details_checks_muscle_area_and_hu():
+    details = pd.DataFrame(
+        {
+            "measure": ["hu"] * 5 + ["csa_muscle", "csa_muscle"],
+            "level": ["T12", "L1", "L2", "L3", "L4", "L1-2", "L2-3"],
+            "value": [150.0, 145.0, 152.0, 148.0, 420.0, 1500.0, 25000.0],
+            "muscle": [""] * 5 + ["ES", "ES"],
+            "side": [""] * 5 + ["L", "L"],
+        }
+    )
+    assert flags_of(spine(), details=details) == [("hu", "L4"), ("muscle_area", "L2-3 ES L")]
+    relaxed = {"hu_z": 1e9, "muscle_area_mm2": (0, 1e9)}
+    assert flags_of(spine(), details=details, thresholds=relaxed) == []

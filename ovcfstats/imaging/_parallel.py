@@ -35,7 +35,7 @@ from .._results import make_excluded
 from .._validate import DataError
 
 #: the tables of one chunk, in shard order
-TABLES = ("details", "heights", "excluded")
+TABLES = ("details", "heights", "excluded", "flags")
 #: thread-count variables of the numeric libraries: one thread per worker, N workers on N cores
 THREAD_VARIABLES = (
     "OMP_NUM_THREADS",
@@ -131,6 +131,7 @@ def died(part: Chunk) -> Measured:
         "details": pd.DataFrame(),
         "heights": pd.DataFrame(),
         "excluded": make_excluded(ids, "images", reason),
+        "flags": pd.DataFrame(),
     }
 
 
@@ -157,7 +158,7 @@ class Shards:
         self.folder = Path(folder)
         self.root = self.folder / "shards"
         self.root.mkdir(parents=True, exist_ok=True)
-        self.settings = {k: _plain(v) for k, v in settings.items()}
+        self.settings = json.loads(json.dumps(settings, default=str))  # as the file keeps it
 
     # -- settings -------------------------------------------------------------------------------
     def start(self, resume: bool) -> None:
@@ -235,10 +236,6 @@ def _as_text(table: pd.DataFrame) -> pd.DataFrame:
 
 def _text_or_missing(value: Any) -> Any:
     return value if isinstance(value, str) or pd.isna(value) else str(value)
-
-
-def _plain(value: Any) -> Any:
-    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
 
 def _write_whole(path: Path, data: bytes) -> None:

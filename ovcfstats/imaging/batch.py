@@ -22,7 +22,7 @@ vertebral heights with Genant grades, is in the result's ``details`` and ``heigh
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
@@ -38,6 +38,8 @@ from ..data.schema import DISCS, MEASUREMENT_COLUMNS, VERTEBRAE, validate_measur
 from ..present._safe import inside, safe_name
 from ._io import check_geometry, read_image, read_mask
 from ._parallel import TABLES, Shards, chunks, run_chunks
+from ._seg_qc import COLUMNS as FLAG_COLUMNS
+from ._seg_qc import QC_THRESHOLDS, segmentation_flags
 from .mri import split_levels, vbq_inputs
 from .muscle import disc_areas, level_slices, muscle_labels, muscle_measurements
 from .vertebrae import ROI_RULES, vertebral_heights, vertebral_hu, vertebral_rois
@@ -51,11 +53,14 @@ class ImageMeasurements(Result):
 
     ``table`` is the long ``measurements`` table (ready for :func:`ovcfstats.derive_indicators`);
     ``details`` holds every number measured with its ROI statistics; ``heights`` the vertebral
-    body heights and Genant grades; ``excluded`` the patients or vertebrae left out and why.
+    body heights and Genant grades; ``flags`` the segmentation checks that tripped (one row per
+    flag, see :mod:`ovcfstats.imaging._seg_qc`; also in ``details["qc"]`` by level);
+    ``excluded`` the patients or vertebrae left out and why.
     """
 
     details: pd.DataFrame = field(default_factory=pd.DataFrame)
     heights: pd.DataFrame = field(default_factory=pd.DataFrame)
+    flags: pd.DataFrame = field(default_factory=pd.DataFrame)
     title: ClassVar[str] = "Measurements from images"
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -63,6 +68,7 @@ class ImageMeasurements(Result):
             "table": self.table.copy(),
             "details": self.details.copy(),
             "heights": self.heights.copy(),
+            "flags": self.flags.copy(),
         }
 
     def notes(self) -> list[str]:
@@ -136,9 +142,15 @@ def _measure_one(row: Any, settings: dict[str, Any], qc_dir: Path | None):
         raise DataError("; ".join(why for _, why in left_out))
     details = pd.concat(parts, ignore_index=True).assign(patient_id=patient, modality=modality)
     heights = vertebral_heights(mask).assign(patient_id=patient) if modality == "CT" else None
+    flags = segmentation_flags(
+        mask, details=details, heights=heights, thresholds=settings.get("qc_thresholds")
+    ).assign(patient_id=patient)
+    if len(flags):
+        marks = flags.groupby("level")["flag"].agg(", ".join)
+        details["qc"] = details["level"].map(marks).fillna("")
     if qc_dir is not None:
         _qc(image, mask, patient, modality, rule, qc_dir)
-    return details, heights, left_out
+    return details, heights, left_out, flags
 
 
 def _qc(image, mask, patient: str, modality: str, rule: str, qc_dir: Path) -> None:
@@ -219,6 +231,7 @@ def measure_images(
     chunksize: int | None = None,
     out: str | Path | None = None,
     resume: bool = False,
+    qc_thresholds: Mapping[str, Any] | None = None,
 ) -> ImageMeasurements:
     """Measure every patient of a manifest into one ``measurements`` table.
 
@@ -259,6 +272,8 @@ def measure_images(
         interrupted run can be resumed.
     resume : bool, default False
         With ``out``: skip the patients whose chunks are already there (same settings needed).
+    qc_thresholds : mapping, optional
+        Overrides of the segmentation checks' thresholds (:data:`QC_THRESHOLDS`).
 
     Returns
     -------
@@ -274,6 +289,7 @@ def measure_images(
         "hu_statistic": hu_statistic,
         "threshold": threshold,
         "vertebra_label": vertebra_label,
+        "qc_thresholds": {**QC_THRESHOLDS, **(qc_thresholds or {})},
     }
     qc = Path(qc_dir) if qc_dir is not None else None
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
@@ -304,6 +320,7 @@ def measure_images(
         tables = {name: _stacked([finished[i][name] for i in sorted(finished)]) for name in TABLES}
     settings.update(rater=rater, session=session, patients=len(frame))
     return ImageMeasurements(
+        flags=_flags(tables["flags"]),
         table=_study_rows(tables["details"], rater, session),
         excluded=concat_excluded([tables["excluded"]]),
         settings=settings,
@@ -317,6 +334,13 @@ def _chunk(n: int, workers: int) -> int:
     return max(1, min(32, -(-n // (4 * workers))))
 
 
+def _flags(flags: pd.DataFrame) -> pd.DataFrame:
+    """The segmentation flags, patient first; the columns even when there is none."""
+    if flags.empty:
+        return pd.DataFrame(columns=["patient_id", *FLAG_COLUMNS])
+    return flags[["patient_id", *FLAG_COLUMNS]].reset_index(drop=True)
+
+
 def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
@@ -326,15 +350,16 @@ def _measure_chunk(
     part: list[dict[str, Any]], settings: dict[str, Any], qc_dir: Path | None
 ) -> dict[str, pd.DataFrame]:
     """One chunk of the manifest measured patient by patient (in a worker, or here)."""
-    details, heights, excluded = [], [], []
+    details, heights, excluded, flags = [], [], [], []
     for row in part:
         try:
-            d, h, left_out = _measure_one(row, settings, qc_dir)
+            d, h, left_out, f = _measure_one(row, settings, qc_dir)
         except Exception as err:  # one patient's failure never aborts the batch
             reason = f"{type(err).__name__}: {err}"
             excluded.append(make_excluded([row["patient_id"]], "images", reason))
             continue
         details.append(d)
+        flags.append(f)
         if h is not None and len(h):
             heights.append(h)
         if left_out:
@@ -344,6 +369,7 @@ def _measure_chunk(
         "details": _stacked(details),
         "heights": _stacked(heights),
         "excluded": concat_excluded(excluded),
+        "flags": _stacked(flags),
     }
 
 

@@ -68,13 +68,17 @@ def _executor(address: str | None):
 
 
 def _outputs(out: Path) -> list[Path]:
-    """The files ``measure`` writes: the table, its details, heights and exclusions."""
+    """The files ``measure`` writes: the table, its details, heights, exclusions and QC flags."""
     stem = out.with_suffix("")
-    return [out, *(Path(f"{stem}.{part}.csv") for part in ("details", "heights", "excluded"))]
+    parts = ("details", "heights", "excluded", "flags")
+    return [out, *(Path(f"{stem}.{part}.csv") for part in parts)]
 
 
-def _check_outputs(out: Path, manifest: Path) -> None:
-    """Refuse an ``--out`` that would replace the manifest or an image or mask it lists."""
+def _check_outputs(out: Path, manifest: Path, *, folder: bool = False) -> None:
+    """Refuse an ``--out`` that would replace the manifest or an image or mask it lists.
+
+    ``folder``: ``out`` is the folder of the shards (checked itself, and may be a directory).
+    """
     import pandas as pd
 
     from .._validate import DataError
@@ -89,13 +93,13 @@ def _check_outputs(out: Path, manifest: Path) -> None:
             for value in listed.get(col, []):
                 path = Path(value) if Path(value).is_absolute() else manifest.parent / value
                 inputs.setdefault(path.resolve(), f"an input listed in the manifest ({col})")
-    for path in _outputs(out):
+    for path in [out] if folder else _outputs(out):
         if path.resolve() in inputs:
             raise DataError(
                 f"--out {out} would overwrite {inputs[path.resolve()]} ({path}). Give another "
                 "--out, e.g. --out measurements.csv."
             )
-        if path.exists() and path.is_dir():
+        if not folder and path.exists() and path.is_dir():
             raise DataError(f"--out {out}: {path} is a directory. Give a file name.")
 
 
@@ -115,6 +119,13 @@ def _run_measure(args: argparse.Namespace) -> int:
     try:
         if args.resume and folder is None:
             raise DataError("--resume needs a folder --out (not a .csv file) for the shards.")
+        if folder is not None:
+            _check_outputs(folder, Path(args.manifest), folder=True)
+            if folder.exists() and not folder.is_dir():
+                raise DataError(
+                    f"--out {folder} is a file. Give a .csv file name for the table, or a folder "
+                    "for the shards and the tables."
+                )
         _check_outputs(out, Path(args.manifest))
         result = measure_images(
             args.manifest,
@@ -142,7 +153,7 @@ def _run_measure(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    tables = (result.table, result.details, result.heights, result.excluded)
+    tables = (result.table, result.details, result.heights, result.excluded, result.flags)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         for path, table in zip(_outputs(out), tables, strict=True):
