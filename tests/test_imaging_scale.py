@@ -235,3 +235,16 @@ def test_details_checks_muscle_area_and_hu():
     assert flags_of(spine(), details=details) == [("hu", "L4"), ("muscle_area", "L2-3 ES L")]
     relaxed = {"hu_z": 1e9, "muscle_area_mm2": (0, 1e9)}
     assert flags_of(spine(), details=details, thresholds=relaxed) == []
+
+
+def test_dicom_acquisition_reaches_the_details(ref, serial):
+    manifest = pd.DataFrame(
+        {"patient_id": ["D1"], "image": [str(ref / "example_ct_dicom")],
+         "mask": [str(ref / "example_seg_dicom.nii.gz")], "modality": ["CT"]}
+    )  # fmt: skip
+    details = measure_images(manifest, progress=False).details
+    first = details.iloc[0]
+    assert (first["kvp"], first["slice_thickness_mm"]) == (120.0, 3.0)
+    assert (first["scanner_maker"], first["contrast_agent"]) == ("SIEMENS", "APPLIED")
+    assert first["kernel"] == "Br38f\\3" and details["kvp"].eq(120.0).all()
+    assert "kvp" not in serial.details.columns  # NIfTI files carry no acquisition header

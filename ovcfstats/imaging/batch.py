@@ -17,7 +17,11 @@ Rows written (``rater`` as given, default ``"auto"``; session 1):
 - Either, when the mask has a disc label (``intervertebral_discs``): ``csa_disc`` per disc level.
 
 Everything measured, including levels outside the study's (T12, L5, T12-L1, L5-S1) and the
-vertebral heights with Genant grades, is in the result's ``details`` and ``heights`` tables.
+vertebral heights with Genant grades, is in the result's ``details`` and ``heights`` tables; a
+DICOM image adds its acquisition to ``details`` (``kvp``, ``contrast_agent``, ``scanner_maker``,
+``scanner_model``, ``slice_thickness_mm``, ``kernel``), so that HU can be stratified or adjusted
+by contrast phase (intravenous contrast raises vertebral HU, by roughly 14–26 HU at L1 in the
+portal venous phase).
 """
 
 from __future__ import annotations
@@ -140,7 +144,9 @@ def _measure_one(row: Any, settings: dict[str, Any], qc_dir: Path | None):
     parts = [p.dropna(axis=1, how="all") for p in parts if len(p)]
     if not parts:
         raise DataError("; ".join(why for _, why in left_out))
-    details = pd.concat(parts, ignore_index=True).assign(patient_id=patient, modality=modality)
+    details = pd.concat(parts, ignore_index=True).assign(
+        patient_id=patient, modality=modality, **image.acquisition
+    )
     heights = vertebral_heights(mask).assign(patient_id=patient) if modality == "CT" else None
     flags = segmentation_flags(
         mask, details=details, heights=heights, thresholds=settings.get("qc_thresholds")
