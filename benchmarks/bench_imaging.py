@@ -5,10 +5,14 @@ DICOM series, 512×512×20) and one synthetic abdominal CT of clinical size (512
 0.8×0.8×1 mm, int16, vertebrae T12–L5 and four paraspinal muscles), each measured with the QC
 figure written. Time is one call's wall clock; peak memory is the traced peak (numpy buffers
 included) of a second, untimed call.
+
+Throughput: 200 scans (the example CT, listed 200 times) measured by 1 worker and by 2 (and by
+``OVCF_BENCH_WORKERS`` when set), in one run; the ratio is the pool's time over one worker's.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 import tracemalloc
@@ -108,6 +112,42 @@ def run() -> list[dict]:
                     lambda r: r < 1,
                 )
             )
+        rows += _throughput(cases[0][1], cases[0][2])
+    return rows
+
+
+def _throughput(image: Path, mask: Path, scans: int = 200) -> list[dict]:
+    """Seconds for ``scans`` scans with 1 worker and with more: the speed-up of the pool."""
+    manifest = pd.DataFrame(
+        {
+            "patient_id": [f"P{i:04d}" for i in range(scans)],
+            "image": str(image),
+            "mask": str(mask),
+            "modality": "CT",
+        }
+    )
+    counts = sorted({2, int(os.environ.get("OVCF_BENCH_WORKERS", "2"))})
+    start = time.perf_counter()
+    one = measure_images(manifest, progress=False)
+    serial = time.perf_counter() - start
+    print(f"{scans} scans, 1 worker: {serial:.1f} s")
+    rows = []
+    for workers in counts:
+        start = time.perf_counter()
+        pooled = measure_images(manifest, progress=False, workers=workers)
+        seconds = time.perf_counter() - start
+        pd.testing.assert_frame_equal(pooled.table, one.table)
+        print(f"{scans} scans, {workers} workers: {seconds:.1f} s ({serial / seconds:.2f}x)")
+        rows.append(
+            row(
+                f"measure_images, {scans} example CTs, {workers} workers",
+                seconds,
+                "the same scans by 1 worker, same run",
+                serial,
+                f"speed-up >= {0.9 * workers:.1f}x",
+                lambda r, w=workers: 1 / r >= 0.9 * w,
+            )
+        )
     return rows
 
 

@@ -460,6 +460,42 @@ MUTANTS: list[Mutant] = [
         ("tests/test_rules.py",),
         "no closest name suggested for a near miss",
     ),
+    # -- imaging at cohort scale (shards, resume, segmentation checks) ----------------------------
+    Mutant(
+        "ovcfstats/imaging/_seg_qc.py",
+        "        if centre[upper] <= centre[lower]:",
+        "        if centre[upper] >= centre[lower]:",
+        ("tests/test_imaging_scale.py",),
+        "cranio-caudal order read with the superior axis reversed",
+    ),
+    Mutant(
+        "ovcfstats/imaging/_seg_qc.py",
+        "        first, last = rank[lumbar[0]], rank[lumbar[-1]]",
+        "        first, last = rank[lumbar[min(1, len(lumbar) - 1)]], rank[lumbar[-1]]",
+        ("tests/test_imaging_scale.py",),
+        "a gap right below the first lumbar level missed",
+    ),
+    Mutant(
+        "ovcfstats/imaging/_seg_qc.py",
+        "    return (residual - np.median(residual)) / max(1.4826 * mad, floor)",
+        "    return (residual - np.median(residual)) / max(1.4826 * mad, 10 * floor)",
+        ("tests/test_imaging_scale.py",),
+        "robust z floored ten times too high",
+    ),
+    Mutant(
+        "ovcfstats/imaging/batch.py",
+        '        todo = frame[~frame["patient_id"].isin(done)]',
+        '        todo = frame',
+        ("tests/test_imaging_scale.py",),
+        "resume measures the done patients again",
+    ),
+    Mutant(
+        "ovcfstats/imaging/_parallel.py",
+        '    return frame.iloc[position.argsort(kind="stable")].reset_index(drop=True)',
+        '    return frame.reset_index(drop=True)',
+        ("tests/test_imaging_scale.py",),
+        "shards put together in the order of their files, not the manifest",
+    ),
 ]
 
 

@@ -50,12 +50,17 @@ class Volume:
         For label volumes: label value → structure name (e.g. ``20 → "vertebrae_L1"``).
     source : str
         Where the volume came from (a path), for messages.
+    acquisition : mapping of str to value
+        What the scan's DICOM header says of its acquisition (:data:`ACQUISITION`: kVp,
+        contrast agent, scanner maker and model, slice thickness, convolution kernel); empty
+        for files without it (NIfTI).
     """
 
     data: np.ndarray
     affine: np.ndarray
     labels: Mapping[int, str] = field(default_factory=dict)
     source: str = ""
+    acquisition: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def spacing(self) -> tuple[float, float, float]:
@@ -170,6 +175,33 @@ def _dicom_files(path: Path) -> list[Path]:
     return files
 
 
+#: DICOM attribute -> the ``details`` column it fills (the first slice's value)
+ACQUISITION = {
+    "KVP": "kvp",
+    "ContrastBolusAgent": "contrast_agent",
+    "Manufacturer": "scanner_maker",
+    "ManufacturerModelName": "scanner_model",
+    "SliceThickness": "slice_thickness_mm",
+    "ConvolutionKernel": "kernel",
+}
+
+
+def acquisition(ds: Any) -> dict[str, Any]:
+    """The acquisition attributes of one DICOM dataset present in it (:data:`ACQUISITION`)."""
+    out: dict[str, Any] = {}
+    for keyword, column in ACQUISITION.items():
+        value = ds.get(keyword)
+        if value is None or value == "":
+            continue
+        if keyword in ("KVP", "SliceThickness"):
+            out[column] = float(value)
+        elif isinstance(value, str):
+            out[column] = value
+        else:  # a multi-valued attribute (kernel ["Br38f", "3"]) as DICOM writes it: "Br38f\\3"
+            out[column] = "\\".join(map(str, value))
+    return out
+
+
 def read_dicom_series(path: str | Path) -> Volume:
     """Read one DICOM image series (a folder of slices, or one file) as a volume.
 
@@ -240,7 +272,7 @@ def read_dicom_series(path: str | Path) -> Volume:
     lps[:3, 2] = normal * thickness
     lps[:3, 3] = positions[0]
     ras = np.diag([-1.0, -1.0, 1.0, 1.0]) @ lps
-    return canonical(data, ras, source=str(path))
+    return canonical(data, ras, source=str(path), acquisition=acquisition(slices[0]))
 
 
 def read_dicom_seg(path: str | Path) -> Volume:

@@ -17,13 +17,19 @@ Rows written (``rater`` as given, default ``"auto"``; session 1):
 - Either, when the mask has a disc label (``intervertebral_discs``): ``csa_disc`` per disc level.
 
 Everything measured, including levels outside the study's (T12, L5, T12-L1, L5-S1) and the
-vertebral heights with Genant grades, is in the result's ``details`` and ``heights`` tables.
+vertebral heights with Genant grades, is in the result's ``details`` and ``heights`` tables; a
+DICOM image adds its acquisition to ``details`` (``kvp``, ``contrast_agent``, ``scanner_maker``,
+``scanner_model``, ``slice_thickness_mm``, ``kernel``), so that HU can be stratified or adjusted
+by contrast phase (intravenous contrast raises vertebral HU, by roughly 14–26 HU at L1 in the
+portal venous phase).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -35,6 +41,9 @@ from .._validate import DataError, check_columns, check_option
 from ..data.schema import DISCS, MEASUREMENT_COLUMNS, VERTEBRAE, validate_measurements
 from ..present._safe import inside, safe_name
 from ._io import check_geometry, read_image, read_mask
+from ._parallel import TABLES, Shards, chunks, run_chunks
+from ._seg_qc import COLUMNS as FLAG_COLUMNS
+from ._seg_qc import QC_THRESHOLDS, segmentation_flags
 from .mri import split_levels, vbq_inputs
 from .muscle import disc_areas, level_slices, muscle_labels, muscle_measurements
 from .vertebrae import ROI_RULES, vertebral_heights, vertebral_hu, vertebral_rois
@@ -48,11 +57,14 @@ class ImageMeasurements(Result):
 
     ``table`` is the long ``measurements`` table (ready for :func:`ovcfstats.derive_indicators`);
     ``details`` holds every number measured with its ROI statistics; ``heights`` the vertebral
-    body heights and Genant grades; ``excluded`` the patients or vertebrae left out and why.
+    body heights and Genant grades; ``flags`` the segmentation checks that tripped (one row per
+    flag, see :mod:`ovcfstats.imaging._seg_qc`; also in ``details["qc"]`` by level);
+    ``excluded`` the patients or vertebrae left out and why.
     """
 
     details: pd.DataFrame = field(default_factory=pd.DataFrame)
     heights: pd.DataFrame = field(default_factory=pd.DataFrame)
+    flags: pd.DataFrame = field(default_factory=pd.DataFrame)
     title: ClassVar[str] = "Measurements from images"
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -60,6 +72,7 @@ class ImageMeasurements(Result):
             "table": self.table.copy(),
             "details": self.details.copy(),
             "heights": self.heights.copy(),
+            "flags": self.flags.copy(),
         }
 
     def notes(self) -> list[str]:
@@ -94,7 +107,7 @@ def read_manifest(manifest: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, Pa
     return frame, base
 
 
-def _measure_one(row: pd.Series, settings: dict[str, Any], qc_dir: Path | None):
+def _measure_one(row: Any, settings: dict[str, Any], qc_dir: Path | None):
     """All readings of one patient: (details, heights, left out as (what, reason) pairs)."""
     patient, modality = row["patient_id"], row["modality"]
     image, mask = read_image(row["image"]), read_mask(row["mask"])
@@ -131,11 +144,19 @@ def _measure_one(row: pd.Series, settings: dict[str, Any], qc_dir: Path | None):
     parts = [p.dropna(axis=1, how="all") for p in parts if len(p)]
     if not parts:
         raise DataError("; ".join(why for _, why in left_out))
-    details = pd.concat(parts, ignore_index=True).assign(patient_id=patient, modality=modality)
+    details = pd.concat(parts, ignore_index=True).assign(
+        patient_id=patient, modality=modality, **image.acquisition
+    )
     heights = vertebral_heights(mask).assign(patient_id=patient) if modality == "CT" else None
+    flags = segmentation_flags(
+        mask, details=details, heights=heights, thresholds=settings.get("qc_thresholds")
+    ).assign(patient_id=patient)
+    if len(flags):
+        marks = flags.groupby("level")["flag"].agg(", ".join)
+        details["qc"] = details["level"].map(marks).fillna("")
     if qc_dir is not None:
         _qc(image, mask, patient, modality, rule, qc_dir)
-    return details, heights, left_out
+    return details, heights, left_out, flags
 
 
 def _qc(image, mask, patient: str, modality: str, rule: str, qc_dir: Path) -> None:
@@ -211,8 +232,18 @@ def measure_images(
     qc_dir: str | Path | None = None,
     progress: bool = True,
     vertebra_label: str = "vertebrae",
+    workers: int = 1,
+    executor: Executor | None = None,
+    chunksize: int | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    qc_thresholds: Mapping[str, Any] | None = None,
 ) -> ImageMeasurements:
     """Measure every patient of a manifest into one ``measurements`` table.
+
+    Scans are measured in chunks, by this process, a local process pool (``workers``) or any
+    executor, and with ``out`` kept as resumable shards (:mod:`ovcfstats.imaging._parallel`).
+    The tables are the same, in manifest order, however the scans were spread.
 
     Parameters
     ----------
@@ -233,6 +264,22 @@ def measure_images(
         Show a progress bar (when tqdm is installed).
     vertebra_label : str
         The label holding all vertebrae in masks whose manifest row has a ``levels`` entry.
+    workers : int, default 1
+        Processes of a local pool measuring chunks side by side (each single-threaded, so N
+        workers use N cores); 1 measures in this process.
+    executor : concurrent.futures.Executor, optional
+        Runs the chunks instead of the local pool: e.g. ``distributed.Client(...).get_executor()``
+        for a Dask cluster, or submitit's ``AutoExecutor`` for a Slurm job array.
+    chunksize : int, optional
+        Patients per chunk (default: 1 in this process; else about four chunks per worker, at
+        most 32 patients each). A chunk is the unit of work, of a shard and of a retry.
+    out : str or Path, optional
+        Folder for the shards: each finished chunk is written there whole (Parquet), so that an
+        interrupted run can be resumed.
+    resume : bool, default False
+        With ``out``: skip the patients whose chunks are already there (same settings needed).
+    qc_thresholds : mapping, optional
+        Overrides of the segmentation checks' thresholds (:data:`QC_THRESHOLDS`).
 
     Returns
     -------
@@ -248,32 +295,88 @@ def measure_images(
         "hu_statistic": hu_statistic,
         "threshold": threshold,
         "vertebra_label": vertebra_label,
+        "qc_thresholds": {**QC_THRESHOLDS, **(qc_thresholds or {})},
     }
     qc = Path(qc_dir) if qc_dir is not None else None
-    details, heights, excluded = [], [], []
-    for _, row in _progress(frame.iterrows(), len(frame), progress):
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise DataError(f"{func}(): workers must be a whole number ≥ 1; got {workers!r}.")
+    if resume and out is None:
+        raise DataError(f"{func}(): resume=True needs out= (the folder of the shards).")
+    size = chunksize or (1 if executor is None and workers == 1 else _chunk(len(frame), workers))
+    if not isinstance(size, int) or size < 1:
+        raise DataError(f"{func}(): chunksize must be a whole number ≥ 1; got {chunksize!r}.")
+    store = Shards(Path(out), {**settings, "rater": rater, "session": session}) if out else None
+    todo = frame
+    if store is not None:
+        store.start(resume)
+        done = {pid for ids in store.done().values() for pid in ids}
+        todo = frame[~frame["patient_id"].isin(done)]
+    parts = chunks(todo, size)
+    work = partial(_measure_chunk, settings=settings, qc_dir=qc)
+    finished: dict[int, dict[str, pd.DataFrame]] = {}
+    runs = run_chunks(work, parts, executor=executor, workers=workers)
+    for i, measured in _progress(runs, len(parts), progress):
+        if store is not None:
+            store.write(parts[i], measured)
+        else:
+            finished[i] = measured
+    if store is not None:
+        tables = store.read(list(frame["patient_id"]))
+    else:
+        tables = {name: _stacked([finished[i][name] for i in sorted(finished)]) for name in TABLES}
+    settings.update(rater=rater, session=session, patients=len(frame))
+    return ImageMeasurements(
+        flags=_flags(tables["flags"]),
+        table=_study_rows(tables["details"], rater, session),
+        excluded=concat_excluded([tables["excluded"]]),
+        settings=settings,
+        details=tables["details"],
+        heights=tables["heights"],
+    )
+
+
+def _chunk(n: int, workers: int) -> int:
+    """About four chunks per worker (load balance), at most 32 patients a chunk (retry cost)."""
+    return max(1, min(32, -(-n // (4 * workers))))
+
+
+def _flags(flags: pd.DataFrame) -> pd.DataFrame:
+    """The segmentation flags, patient first; the columns even when there is none."""
+    if flags.empty:
+        return pd.DataFrame(columns=["patient_id", *FLAG_COLUMNS])
+    return flags[["patient_id", *FLAG_COLUMNS]].reset_index(drop=True)
+
+
+def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _measure_chunk(
+    part: list[dict[str, Any]], settings: dict[str, Any], qc_dir: Path | None
+) -> dict[str, pd.DataFrame]:
+    """One chunk of the manifest measured patient by patient (in a worker, or here)."""
+    details, heights, excluded, flags = [], [], [], []
+    for row in part:
         try:
-            d, h, left_out = _measure_one(row, settings, qc)
+            d, h, left_out, f = _measure_one(row, settings, qc_dir)
         except Exception as err:  # one patient's failure never aborts the batch
             reason = f"{type(err).__name__}: {err}"
             excluded.append(make_excluded([row["patient_id"]], "images", reason))
             continue
         details.append(d)
+        flags.append(f)
         if h is not None and len(h):
             heights.append(h)
         if left_out:
             what, why = zip(*left_out, strict=True)
             excluded.append(make_excluded([row["patient_id"]] * len(what), list(what), list(why)))
-    detail = pd.concat(details, ignore_index=True) if details else pd.DataFrame()
-    table = _study_rows(detail, rater, session)
-    settings.update(rater=rater, session=session, patients=len(frame))
-    return ImageMeasurements(
-        table=table,
-        excluded=concat_excluded(excluded),
-        settings=settings,
-        details=detail,
-        heights=pd.concat(heights, ignore_index=True) if heights else pd.DataFrame(),
-    )
+    return {
+        "details": _stacked(details),
+        "heights": _stacked(heights),
+        "excluded": concat_excluded(excluded),
+        "flags": _stacked(flags),
+    }
 
 
 def _study_rows(detail: pd.DataFrame, rater: str, session: int) -> pd.DataFrame:
