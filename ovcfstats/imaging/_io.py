@@ -54,6 +54,9 @@ class Volume:
         What the scan's DICOM header says of its acquisition (:data:`ACQUISITION`: kVp,
         contrast agent, scanner maker and model, slice thickness, convolution kernel); empty
         for files without it (NIfTI).
+    stored : numpy.ndarray, optional
+        The affine as the file stored it, before the reorientation (for the left–right check
+        of :func:`check_geometry`); None for a volume built in memory.
     """
 
     data: np.ndarray
@@ -61,6 +64,7 @@ class Volume:
     labels: Mapping[int, str] = field(default_factory=dict)
     source: str = ""
     acquisition: Mapping[str, Any] = field(default_factory=dict)
+    stored: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def spacing(self) -> tuple[float, float, float]:
@@ -116,9 +120,10 @@ def canonical(data: np.ndarray, affine: np.ndarray, **kwargs: Any) -> Volume:
     """Reorient an array and its affine to the closest canonical RAS+ axes (no resampling)."""
     orientations = _require("nibabel.orientations")
     ornt = orientations.io_orientation(affine)
+    stored = np.array(affine, dtype=float)
     affine = affine @ orientations.inv_ornt_aff(ornt, np.shape(data))  # the stored shape
     data = orientations.apply_orientation(np.asanyarray(data), ornt)
-    return Volume(data, affine, **kwargs)
+    return Volume(data, affine, stored=stored, **kwargs)
 
 
 def _caret_labels(image: Any) -> dict[int, str]:
@@ -305,21 +310,58 @@ def read_mask(path: str | Path, *, labels: Mapping[int, str] | None = None) -> V
     if path.name.endswith((".nii", ".nii.gz")):
         return read_nifti(path, labels=labels)
     mask = read_dicom_seg(path)
-    return mask if labels is None else Volume(mask.data, mask.affine, dict(labels), mask.source)
+    if labels is None:
+        return mask
+    return Volume(mask.data, mask.affine, dict(labels), mask.source, stored=mask.stored)
 
 
 def check_geometry(image: Volume, mask: Volume, func: str = "check_geometry") -> None:
     """Refuse a mask that does not lie on the image's voxel grid; name both geometries.
 
     Both volumes are on canonical axes, so a mask stored in another orientation but covering
-    the same voxels passes; a different shape, spacing, direction or origin does not.
+    the same voxels passes (it is re-oriented by its affine); a different shape, spacing,
+    direction or origin does not. A mask mirrored left–right — the image's voxel grid stored
+    with the x axis of its affine reversed, so that its left and right labels would be
+    measured on the other side — is refused as such.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ovcfstats.imaging import Volume, check_geometry
+    >>> image = Volume(np.zeros((4, 3, 2)), np.diag([0.8, 0.9, 2.0, 1.0]), source="ct")
+    >>> mirrored = Volume(np.zeros((4, 3, 2), int), np.diag([-0.8, 0.9, 2.0, 1.0]), source="seg")
+    >>> check_geometry(image, mirrored)
+    Traceback (most recent call last):
+    ovcfstats._validate.DataError: check_geometry(): the mask seg is mirrored left–right ...
     """
     same = image.shape == mask.shape and np.allclose(
         image.affine, mask.affine, atol=GEOMETRY_ATOL_MM, rtol=0
     )
+    if not same and _mirrored(image, mask):
+        raise DataError(
+            f"{func}(): the mask {mask.source or ''} is mirrored left–right against its image "
+            f"{image.source or ''}: it stores the image's voxel grid with the x (left–right) "
+            "axis of its affine reversed, so its left and right labels would be measured on "
+            "the other side. Save the mask with the image's affine (e.g. the image's header) "
+            "and measure again."
+        )
     if not same:
         raise DataError(
             f"{func}(): the mask does not match its image. image {image.source}: "
             f"{image.geometry()}; mask {mask.source}: {mask.geometry()}. Export the mask on the "
             "image's grid (same series, no resampling or cropping)."
         )
+
+
+def _mirrored(image: Volume, mask: Volume) -> bool:
+    """Whether the mask's stored affine is the image's with the left–right axis reversed."""
+    a = image.stored if image.stored is not None else image.affine
+    m = mask.stored if mask.stored is not None else mask.affine
+    if a.shape != (4, 4) or m.shape != (4, 4) or sorted(image.shape) != sorted(mask.shape):
+        return False
+    column = int(np.argmax(np.abs(m[0, :3])))  # the stored axis running left–right
+    if np.sign(m[0, column]) == np.sign(a[0, column]):
+        return False
+    flipped = m.copy()
+    flipped[:3, column] *= -1
+    return bool(np.allclose(flipped, a, atol=GEOMETRY_ATOL_MM, rtol=0))

@@ -55,7 +55,7 @@ def split_levels(mask: Volume, label: str, names: Sequence[str]) -> Volume:
     for rank, part in enumerate(order):
         data[parts == part + 1] = top + 1 + rank
         labels[top + 1 + rank] = f"vertebrae_{names[rank]}"
-    return Volume(data, mask.affine, labels, mask.source)
+    return Volume(data, mask.affine, labels, mask.source, stored=mask.stored)
 
 
 def vbq_inputs(

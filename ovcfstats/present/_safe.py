@@ -36,7 +36,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def printable(text: Any) -> str:
-    """``text`` without the control characters no document format can hold (tab, line
+    r"""``text`` without the control characters no document format can hold (tab, line
     breaks kept).
 
     Examples
