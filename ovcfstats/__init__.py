@@ -51,6 +51,8 @@ _LAZY = {
     "roc_auc": "roc",
     "compare_auc": "roc",
     "plot_roc": "roc",
+    "adjusted_auc": "roc",
+    "plot_adjusted_roc": "roc",
     # design statistics
     "bland_altman": "design.agreement",
     "concordance": "design.agreement",
