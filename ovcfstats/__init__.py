@@ -48,6 +48,7 @@ _LAZY = {
     "plot_heatmap": "correlation",
     "logistic_or": "regression",
     "plot_forest": "regression",
+    "evalue": "regression",
     "roc_auc": "roc",
     "compare_auc": "roc",
     "plot_roc": "roc",
