@@ -54,6 +54,7 @@ _LAZY = {
     "plot_roc": "roc",
     "adjusted_auc": "roc",
     "plot_adjusted_roc": "roc",
+    "roc_thresholds": "roc",
     # design statistics
     "bland_altman": "design.agreement",
     "concordance": "design.agreement",

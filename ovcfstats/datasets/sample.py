@@ -318,4 +318,3 @@ def _main(argv: list[str] | None = None) -> None:
         args.out, args.patients, fmt="parquet" if args.parquet else "csv", seed=args.seed
     )
     print("wrote", *files)
-
