@@ -184,13 +184,8 @@ def test_match_controls_nearest_equals_the_rule(
         part = df[df["sex"] == sex]
         cases, ctrls = part[part["case"] == 1], part[part["case"] == 0]
         found = brute_nearest(
-            cases["age"].to_numpy(),
-            ctrls["age"].to_numpy(),
-            cases.index,
-            ctrls.index,
-            width,
-            ratio,
-            ties,
+            cases["age"].to_numpy(), ctrls["age"].to_numpy(), cases.index, ctrls.index,
+            width, ratio, ties,
         )
         expected += [(cases.index[i], ctrls.index[j]) for i, j in found]
     expected.sort(key=lambda p: p[0])  # cases in data order, rounds in order (stable)
@@ -202,22 +197,15 @@ def test_match_controls_nearest_equals_the_rule(
         (ids[i], ids[j]) for i, j in expected
     ]
     assert np.array_equal(
-        got["dist_age"].to_numpy(),
-        np.abs(
-            df["age"].to_numpy()[[i for i, _ in expected]]
-            - df["age"].to_numpy()[[j for _, j in expected]]
-        ),
+        got["dist_age"].to_numpy(), np.abs(df["age"].to_numpy()[[i for i, _ in expected]]
+                                          - df["age"].to_numpy()[[j for _, j in expected]])
     )
     # the matched table as a merge on the IDs and a sort would build it
     text = df.assign(patient_id=ids)
-    cases = text.merge(
-        got.drop_duplicates("pair_id")[["pair_id", "case_id"]],
-        left_on="patient_id",
-        right_on="case_id",
-    ).drop(columns="case_id")
-    ctrls = text.merge(
-        got[["pair_id", "control_id", "distance"]], left_on="patient_id", right_on="control_id"
-    ).drop(columns="control_id")
+    cases = text.merge(got.drop_duplicates("pair_id")[["pair_id", "case_id"]],
+                       left_on="patient_id", right_on="case_id").drop(columns="case_id")
+    ctrls = text.merge(got[["pair_id", "control_id", "distance"]], left_on="patient_id",
+                       right_on="control_id").drop(columns="control_id")
     ctrls = ctrls.rename(columns={"distance": "match_distance"})
     rows = {pid: k for k, pid in enumerate(ids)}
     ctrls = ctrls.assign(_row=ctrls["patient_id"].map(rows)).sort_values("_row")
@@ -229,9 +217,8 @@ def test_match_controls_nearest_equals_the_rule(
     pd.testing.assert_frame_equal(res.matched, want, check_dtype=False)
     # every case without its controls is listed, with the number it got
     counts = got.groupby("case_id").size()
-    short = [
-        ids[i] for i in range(len(df)) if df["case"].iat[i] == 1 and counts.get(ids[i], 0) < ratio
-    ]
+    short = [ids[i] for i in range(len(df)) if df["case"].iat[i] == 1
+             and counts.get(ids[i], 0) < ratio]
     assert sorted(res.unmatched["case_id"]) == sorted(short)
 
 
@@ -265,22 +252,13 @@ def test_balance_from_arrays_equals_balance_of_the_frames():
     res = match_controls(df, caliper={"age": 1}, method="nearest", covariates=covariates)
     m = res.matched
     want = balance_table(
-        df[df["case"] == 1],
-        df[df["case"] == 0],
-        m[m["case"] == 1],
-        m[m["case"] == 0],
+        df[df["case"] == 1], df[df["case"] == 0], m[m["case"] == 1], m[m["case"] == 0],
         covariates,
     )
     pd.testing.assert_frame_equal(res.balance, want)
     assert list(want["covariate"].unique()) == [
-        "age",
-        "sex=M",
-        "bmi",
-        "diabetes",
-        "hypertension",
-        "smoker=current",
-        "smoker=former",
-        "smoker=never",
+        "age", "sex=M", "bmi", "diabetes", "hypertension",
+        "smoker=current", "smoker=former", "smoker=never",
     ]
 
 
@@ -288,13 +266,8 @@ def test_balance_from_arrays_equals_balance_of_the_frames():
 def test_a_used_control_exactly_one_caliper_away_is_an_unused_one_missing(caliper):
     # A (70) takes K (70); K is exactly 2 years from B (72): within the caliper, but used
     df = pd.DataFrame(
-        {
-            "patient_id": ["A", "B", "K"],
-            "case": [1, 1, 0],
-            "sex": "F",
-            "age": [70.0, 72, 70],
-            "bmi": [20.0, 21, 20],
-        }
+        {"patient_id": ["A", "B", "K"], "case": [1, 1, 0], "sex": "F", "age": [70.0, 72, 70],
+         "bmi": [20.0, 21, 20]}
     )
     for method in ("nearest", "random", "optimal"):
         res = match_controls(df, caliper=caliper, method=method, seed=1)
@@ -308,9 +281,8 @@ def test_a_used_control_exactly_one_caliper_away_is_an_unused_one_missing(calipe
 
 @pytest.mark.parametrize("ids", [[1, 2, 2, 3, 4], [4, 2, 3, 2, 1], [5, 5, 6, 7, 8]])
 def test_duplicate_whole_number_ids_are_refused_sorted_or_not(ids):
-    df = pd.DataFrame(
-        {"patient_id": ids, "case": [1, 0, 0, 1, 0], "sex": "F", "age": [70, 71, 72, 73, 74]}
-    )
+    df = pd.DataFrame({"patient_id": ids, "case": [1, 0, 0, 1, 0], "sex": "F",
+                       "age": [70, 71, 72, 73, 74]})
     with pytest.raises(ValueError, match="duplicate IDs"):
         match_controls(df, method="nearest")
 
@@ -323,8 +295,7 @@ def test_a_variable_is_binary_only_if_every_value_is_0_or_1():
 
 
 def test_a_missing_covariate_is_named_before_matching():
-    df = pd.DataFrame(
-        {"patient_id": list("ABC"), "case": [1, 0, 0], "sex": "F", "age": [70, 71, 72]}
-    )
+    df = pd.DataFrame({"patient_id": list("ABC"), "case": [1, 0, 0], "sex": "F",
+                       "age": [70, 71, 72]})
     with pytest.raises(ValueError, match=r"column\(s\) 'bmi' not found in `patients`"):
         match_controls(df, covariates=["age", "bmi"])

@@ -163,9 +163,7 @@ def test_empty_and_ragged(tmp_path):
 @settings(max_examples=25, deadline=None)
 @given(
     ids=st.lists(
-        st.text(alphabet="0123456789AB", min_size=1, max_size=5),
-        min_size=1,
-        max_size=6,
+        st.text(alphabet="0123456789AB", min_size=1, max_size=5), min_size=1, max_size=6,
         unique=True,
     ),
     sep=st.sampled_from([",", ";", "\t"]),

@@ -42,6 +42,7 @@ class ReplicationResult(Result):
         ]
 
 
+
 def _p_agrees(value: float, row: pd.Series) -> bool:
     if row["relation"] == "<":
         return bool(value < row["value"])

@@ -61,6 +61,7 @@ def encode(series: pd.Series, upper: bool = False) -> Coded:
     return Coded(remap.astype(small)[codes], values, series if same else None)
 
 
+
 def duplicated(keys: list[Any]) -> np.ndarray:
     """True for every row whose key (integer codes per column) occurs more than once.
 

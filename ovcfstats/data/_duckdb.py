@@ -202,7 +202,8 @@ def source_rows(con: Any, rows: pd.DataFrame) -> np.ndarray:
     con.execute("SET threads = 1")  # row_number() in the order the source is read
     con.register("wanted", wanted)
     text = ", ".join(
-        f"coalesce(CAST({c} AS VARCHAR), 'None') AS {c}" if c == "session_raw" else c for c in keys
+        f"coalesce(CAST({c} AS VARCHAR), 'None') AS {c}" if c == "session_raw" else c
+        for c in keys
     )
     found = con.execute(
         f"""

@@ -241,7 +241,6 @@ def _combinations(clean: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     code, first = _sorted_groups(key)
     return code.astype(np.int32), first
 
-
 def _checked(
     patients: pd.DataFrame,
     patient: np.ndarray,

@@ -318,3 +318,4 @@ def _main(argv: list[str] | None = None) -> None:
         args.out, args.patients, fmt="parquet" if args.parquet else "csv", seed=args.seed
     )
     print("wrote", *files)
+

@@ -73,10 +73,7 @@ def find_pairs(
             ):
                 unmatched.append((row, n, _reason(label, anyone)))
     return Found(
-        np.concatenate(case_rows),
-        np.concatenate(ctrl_rows),
-        np.concatenate(dists),
-        unmatched,
+        np.concatenate(case_rows), np.concatenate(ctrl_rows), np.concatenate(dists), unmatched,
         strata,
     )
 

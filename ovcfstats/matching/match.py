@@ -351,14 +351,14 @@ def plot_love(
     wide = wide.reindex(list(dict.fromkeys(result.balance["covariate"])))[::-1]
     y = np.arange(len(wide))
     for stage, marker, colour in (("before", "o", "#999999"), ("after", "s", "#000000")):
-        ax.scatter(wide[stage], y, marker=marker, color=colour, label=f"{stage} matching", zorder=3)
+        ax.scatter(wide[stage], y, marker=marker, color=colour, label=f"{stage} matching",
+                   zorder=3)
     ax.axvline(threshold, color="grey", linestyle="--", linewidth=1)
     shown = []
     for cov in wide.index:
         var, _, level = str(cov).partition("=")
-        shown.append(
-            f"{style.label(var)}: {style.level(var, level)}" if level else style.heading(var)
-        )
+        shown.append(f"{style.label(var)}: {style.level(var, level)}" if level else
+                     style.heading(var))
     ax.set_yticks(y, shown)
     ax.set_xlim(left=-0.02 * max(float(np.nanmax(wide.to_numpy(float))), threshold))
     denominator = "cases' SD" if convention == "smd_treated_sd" else "pooled SD"

@@ -36,6 +36,7 @@ class MatchedSetsResult(Result):
         ]
 
 
+
 def load(data: Any, what: str, sheet: str | int | None) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data.copy()
@@ -112,6 +113,7 @@ def renamed(table: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
     return table.rename(columns=renames)
 
 
+
 def given_sets(table: pd.DataFrame, column: str) -> tuple[pd.DataFrame, MatchedSetsResult]:
     """The rows of complete matched sets (``column`` renamed ``pair_id``) and their summary."""
     if column not in table.columns:
@@ -129,7 +131,9 @@ def given_sets(table: pd.DataFrame, column: str) -> tuple[pd.DataFrame, MatchedS
     sets = data.groupby("pair_id", sort=False)["case"].agg(["size", "sum"])
     incomplete = sets.index[(sets["sum"] == 0) | (sets["sum"] == sets["size"])]
     gone = data["pair_id"].isin(incomplete)
-    for pid, sid, case in data.loc[gone, ["patient_id", "pair_id", "case"]].itertuples(index=False):
+    for pid, sid, case in data.loc[gone, ["patient_id", "pair_id", "case"]].itertuples(
+        index=False
+    ):
         other = "case" if case == 0 else "control"
         excluded.append((pid, column, f"set {sid} has no {other}"))
     data = data[~gone].reset_index(drop=True)
@@ -157,6 +161,7 @@ def is_pairs(data: pd.DataFrame) -> bool:
     return bool(((sizes["size"] == 2) & (sizes["sum"] == 1)).all())
 
 
+
 def named(source: Any, check: Callable[[], Any]) -> Any:
     """``check()``, its DataError prefixed with the file it came from."""
     try:
@@ -165,6 +170,7 @@ def named(source: Any, check: Callable[[], Any]) -> Any:
         if isinstance(source, str | Path):
             raise DataError(f"{source}: {err}") from err
         raise
+
 
 
 def published_table(audit: Any) -> pd.DataFrame | None:

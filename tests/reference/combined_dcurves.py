@@ -45,7 +45,9 @@ def main() -> None:
             _peer(ties, "risk", [0.2, 0.3, 0.5], "ties"),
         ]
     )
-    inputs = pd.concat([pred[["case", "risk"]].assign(dataset="asah"), ties.assign(dataset="ties")])
+    inputs = pd.concat(
+        [pred[["case", "risk"]].assign(dataset="asah"), ties.assign(dataset="ties")]
+    )
     curves.to_csv(REF / "combined_dcurves.csv", index=False, float_format="%.17g")
     inputs.to_csv(REF / "combined_dcurves_inputs.csv", index=False, float_format="%.17g")
 
