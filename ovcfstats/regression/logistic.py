@@ -418,22 +418,9 @@ def plot_forest(
     ax.set_xlabel(f"Adjusted odds ratio ({level:g}% {ci} CI, log scale)")
     # the numbers beside the bars, as a journal's forest plot prints them
     transform = ax.get_yaxis_transform()
-    ax.text(
-        1.03,
-        len(frame) - 0.4,
-        f"OR ({level:g}% CI)",
-        transform=transform,
-        fontweight="bold",
-        va="bottom",
-        fontsize="small",
-    )
+    ax.text(1.03, len(frame) - 0.4, f"OR ({level:g}% CI)", transform=transform,
+            fontweight="bold", va="bottom", fontsize="small")
     for i, row in enumerate(frame.itertuples(index=False)):
-        ax.text(
-            1.03,
-            y[i],
-            format_estimate_ci(row[2], row[3], row[4], 2),
-            transform=transform,
-            va="center",
-            fontsize="small",
-        )
+        ax.text(1.03, y[i], format_estimate_ci(row[2], row[3], row[4], 2), transform=transform,
+                va="center", fontsize="small")
     return fig
