@@ -63,6 +63,9 @@ def _reliability(result: Any, style: Style) -> Presentation:
     frame = _icc_frame(t, style, None)
     frame.insert(1, "Targets", t["n_targets"].astype(int).astype(str).to_numpy())
     frame = frame.rename(columns={"ICC (95% CI)": f"ICC ({_ci_head(result)})"})
+    if "sem" in t.columns:
+        frame["SEM"] = [format_number(v, 2) for v in t["sem"]]
+        frame["MDC95"] = [format_number(v, 2) for v in t["mdc95"]]
     form = t["description"].iloc[0] if len(t) else ""
     allforms = result.tables().get("all forms")
     appendix = []
