@@ -26,6 +26,6 @@ def test_sem_and_mdc95_by_hand():
     ratings = np.array(list(values.values())).ravel()
     mean = ratings.mean()
     sd = math.sqrt(sum((r - mean) ** 2 for r in ratings) / (len(ratings) - 1))
-    assert abs(row.sd - sd) < 1e-12
-    assert abs(row.sem - sd * math.sqrt(1 - row.icc)) < 1e-12
-    assert abs(row.mdc95 - 1.96 * math.sqrt(2) * row.sem) < 1e-12
+    assert abs(row["sd"] - sd) < 1e-12
+    assert abs(row["sem"] - sd * math.sqrt(1 - row.icc)) < 1e-12
+    assert abs(row.mdc95 - 1.96 * math.sqrt(2) * row["sem"]) < 1e-12

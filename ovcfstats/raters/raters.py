@@ -229,8 +229,8 @@ def reliability(
         ``p``, ``n_targets``, ``n_rois`` (ROIs behind the targets), ``n_raters``,
         ``n_excluded``, ``sd`` (of all the ratings pooled), ``sem`` = sd·√(1 − icc) and
         ``mdc95`` = 1.96·√2·sem. Targets without a complete set of ratings are dropped and
-        listed in ``.excluded`` (``id`` = patient_id, ``variable`` = measure, ``reason`` with the ROI and
-        the missing raters or sessions).
+        listed in ``.excluded`` (``id`` = patient_id, ``variable`` = measure, ``reason`` with
+        the ROI and the missing raters or sessions).
 
     Examples
     --------
