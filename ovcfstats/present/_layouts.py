@@ -276,6 +276,11 @@ def _logistic(result: Any, style: Style) -> Presentation:
             ],
         }
     )
+    if "evalue" in t.columns:
+        frame["E-value (CI)"] = [
+            f"{format_number(e, 2)} ({format_number(c, 2)})"
+            for e, c in zip(t["evalue"], t["evalue_ci"], strict=True)
+        ]
     appendix = []
     coefs = getattr(result, "coefficients", None)
     if coefs is not None and len(coefs):

@@ -59,6 +59,8 @@ CHOICES = {
     "combined": "indicators of a combined logistic model (validated by bootstrap; empty: none)",
     "n_boot": "bootstrap resamples of the combined model's optimism correction",
     "boot_seed": "seed of the combined model's bootstrap and cross-validation",
+    "prevalence": "prevalence of the outcome in the population the indicators are meant for "
+    "(PPV/NPV and net benefit; 'none': not given)",
     "ranges": "plausible ranges overridden for this study (name -> [low, high], or 'off')",
 }
 
@@ -123,6 +125,7 @@ class StudyConfig:
     combined: tuple[str, ...] = ()
     n_boot: int = 200
     boot_seed: int | None = 1
+    prevalence: float | None = 0.1
     ranges: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -166,6 +169,12 @@ class StudyConfig:
             raise DataError(
                 f"StudyConfig(): or_per ({_file_key('or_per')}) must be 'unit', 'sd' or a "
                 f"positive number; got {per!r}."
+            )
+        prevalence = self.prevalence
+        if prevalence is not None and not (_number(prevalence) and 0 < prevalence < 1):
+            raise DataError(
+                f"StudyConfig(): prevalence ([design] prevalence) must be a number between 0 and "
+                f"1, or 'none'; got {self.prevalence!r}."
             )
         if not (_number(self.alpha) and 0 < self.alpha < 1):
             raise DataError(f"StudyConfig(): alpha must be between 0 and 1; got {self.alpha!r}.")
