@@ -227,9 +227,9 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
         )
         if "evalue" in r.table.columns:
             rare = s.get("evalue_rare", True)
-            scale = "the OR taken as a risk ratio (rare outcome)" if rare else "RR ≈ √OR"
+            scale = "the OR taken as a risk ratio for a rare outcome" if rare else "RR ≈ √OR"
             sentences.append(
-                f"E-values {_cite(used, 'evalue')} ({scale}) give the minimum strength of "
+                f"E-values {_cite(used, 'evalue')}, with {scale}, give the minimum strength of "
                 "association an unmeasured confounder would need with both the indicator and "
                 "OVCF to explain away each OR and its CI limit nearer to 1."
             )
@@ -313,6 +313,7 @@ def _diagnostic(report: Report, used: list[str]) -> list[str]:
             )
     for r in _kind(report, "ThresholdResult"):
         pi = r.settings.get("prevalence")
+        wilson, harrell = _cite(used, "wilson"), _cite(used, "harrell")
         ppv = (
             f", the positive and negative predictive values at a population prevalence of "
             f"{100 * pi:g}% (Bayes' theorem; logit CIs {_cite(used, 'mercaldo')})"
@@ -321,8 +322,8 @@ def _diagnostic(report: Report, used: list[str]) -> list[str]:
         )
         out.append(
             "At each indicator's Youden cut-off, sensitivity and specificity (Wilson CIs "
-            f"{_cite(used, 'wilson')}) with their optimism-corrected values from the same "
-            f"bootstrap {_cite(used, 'harrell')}{ppv} and the likelihood ratios (log-scale CIs "
+            f"{wilson}) with their optimism-corrected values from the same "
+            f"bootstrap {harrell}{ppv} and the likelihood ratios (log-scale CIs "
             f"{_cite(used, 'simel')}) are given; the cut-off's CI is a bootstrap percentile "
             "interval."
         )
