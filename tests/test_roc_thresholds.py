@@ -22,46 +22,46 @@ def _wilson(k, n):
 
 
 def _data():
-    # 10 cases, 10 controls; at the cut-off 2.7: TP 8, FN 2, FP 3, TN 7
+    # 10 cases, 12 controls; at the cut-off 2.7: TP 8, FN 2, FP 3, TN 9
     cases = [3.4, 3.1, 2.9, 2.95, 3.0, 2.8, 3.3, 2.75, 2.6, 2.5]
-    controls = [2.8, 2.85, 2.72, 2.4, 2.2, 2.3, 2.1, 2.65, 2.55, 2.0]
-    return pd.DataFrame({"case": [1] * 10 + [0] * 10, "vbq": cases + controls})
+    controls = [2.8, 2.85, 2.72, 2.4, 2.2, 2.3, 2.1, 2.65, 2.55, 2.0, 2.05, 1.9]
+    return pd.DataFrame({"case": [1] * 10 + [0] * 12, "vbq": cases + controls})
 
 
 def test_hand_computed_row():
     res = ov.roc_thresholds(_data(), "vbq", prevalence=0.1, cutoffs=[2.7], n_boot=50, seed=1)
     r = res.table.iloc[0]
-    assert (r.tp, r.fn, r.fp, r.tn) == (8, 2, 3, 7)
-    se, sp, pi = 0.8, 0.7, 0.1
+    assert (r.tp, r.fn, r.fp, r.tn) == (8, 2, 3, 9)
+    se, sp, pi = 0.8, 0.75, 0.1
     assert (r.sensitivity, r.specificity) == (se, sp)
     assert np.allclose([r.sens_ci_low, r.sens_ci_high], _wilson(8, 10), atol=1e-12, rtol=0)
-    assert np.allclose([r.spec_ci_low, r.spec_ci_high], _wilson(7, 10), atol=1e-12, rtol=0)
-    ppv = se * pi / (se * pi + (1 - sp) * (1 - pi))  # 0.08 / 0.35
-    npv = sp * (1 - pi) / (sp * (1 - pi) + (1 - se) * pi)  # 0.63 / 0.65
-    assert abs(r.ppv - 0.08 / 0.35) < 1e-12 and abs(r.ppv - ppv) < 1e-12
-    assert abs(r.npv - 0.63 / 0.65) < 1e-12 and abs(r.npv - npv) < 1e-12
-    half = Z * math.sqrt((1 - se) / (se * 10) + sp / ((1 - sp) * 10))
+    assert np.allclose([r.spec_ci_low, r.spec_ci_high], _wilson(9, 12), atol=1e-12, rtol=0)
+    ppv = se * pi / (se * pi + (1 - sp) * (1 - pi))  # 0.08 / 0.305
+    npv = sp * (1 - pi) / (sp * (1 - pi) + (1 - se) * pi)  # 0.675 / 0.695
+    assert abs(r.ppv - 0.08 / 0.305) < 1e-12 and abs(r.ppv - ppv) < 1e-12
+    assert abs(r.npv - 0.675 / 0.695) < 1e-12 and abs(r.npv - npv) < 1e-12
+    half = Z * math.sqrt((1 - se) / (se * 10) + sp / ((1 - sp) * 12))
     logit = math.log(ppv / (1 - ppv))
     want = [1 / (1 + math.exp(-(logit - half))), 1 / (1 + math.exp(-(logit + half)))]
     assert np.allclose([r.ppv_ci_low, r.ppv_ci_high], want, atol=1e-12, rtol=0)
-    half = Z * math.sqrt(se / ((1 - se) * 10) + (1 - sp) / (sp * 10))
+    half = Z * math.sqrt(se / ((1 - se) * 10) + (1 - sp) / (sp * 12))
     logit = math.log(npv / (1 - npv))
     want = [1 / (1 + math.exp(-(logit - half))), 1 / (1 + math.exp(-(logit + half)))]
     assert np.allclose([r.npv_ci_low, r.npv_ci_high], want, atol=1e-12, rtol=0)
-    assert abs(r.lr_pos - 0.8 / 0.3) < 1e-12 and abs(r.lr_neg - 0.2 / 0.7) < 1e-12
-    s = math.sqrt(1 / 8 - 1 / 10 + 1 / 3 - 1 / 10)  # Simel et al. 1991
-    want = [0.8 / 0.3 * math.exp(-Z * s), 0.8 / 0.3 * math.exp(Z * s)]
+    assert abs(r.lr_pos - 0.8 / 0.25) < 1e-12 and abs(r.lr_neg - 0.2 / 0.75) < 1e-12
+    s = math.sqrt(1 / 8 - 1 / 10 + 1 / 3 - 1 / 12)  # Simel et al. 1991
+    want = [0.8 / 0.25 * math.exp(-Z * s), 0.8 / 0.25 * math.exp(Z * s)]
     assert np.allclose([r.lr_pos_ci_low, r.lr_pos_ci_high], want, atol=1e-12, rtol=0)
-    s = math.sqrt(1 / 2 - 1 / 10 + 1 / 7 - 1 / 10)
-    want = [0.2 / 0.7 * math.exp(-Z * s), 0.2 / 0.7 * math.exp(Z * s)]
+    s = math.sqrt(1 / 2 - 1 / 10 + 1 / 9 - 1 / 12)
+    want = [0.2 / 0.75 * math.exp(-Z * s), 0.2 / 0.75 * math.exp(Z * s)]
     assert np.allclose([r.lr_neg_ci_low, r.lr_neg_ci_high], want, atol=1e-12, rtol=0)
-    assert abs(r.youden - 0.5) < 1e-12
+    assert abs(r.youden - 0.55) < 1e-12
 
 
 def test_all_cutoffs_by_brute_force_and_youden_as_roc_auc():
     rng = np.random.default_rng(4)
-    df = pd.DataFrame({"case": np.r_[np.ones(30), np.zeros(30)].astype(int)})
-    df["hu"] = rng.integers(60, 90, 60) - 8 * df["case"]
+    df = pd.DataFrame({"case": np.r_[np.ones(30), np.zeros(45)].astype(int)})
+    df["hu"] = rng.integers(60, 90, 75) - 8 * df["case"]
     res = ov.roc_thresholds(df, "hu", prevalence=0.2, n_boot=100, seed=2)
     t = res.table
     assert (t.direction == "lower").all()
@@ -78,13 +78,13 @@ def test_all_cutoffs_by_brute_force_and_youden_as_roc_auc():
 
 
 def test_matched_data_without_prevalence_has_no_predictive_values():
-    df = _data().assign(pair_id=list(range(10)) * 2)
+    df = _data().assign(pair_id=[*range(10), *range(10), 0, 1])
     res = ov.roc_thresholds(df, "vbq", n_boot=50, seed=1)
     assert "ppv" not in res.table.columns and "npv" not in res.table.columns
     assert any("share of cases is fixed by the design" in n for n in res.notes())
     assert res.settings["resampled"] == "sets"
     unmatched = ov.roc_thresholds(_data(), "vbq", n_boot=50, seed=1)
-    assert unmatched.settings["prevalence"] == 0.5
+    assert unmatched.settings["prevalence"] == 10 / 22
     assert any("sample's share of cases" in n for n in unmatched.notes())
 
 
