@@ -202,3 +202,17 @@ def test_sides_are_complementary(rows):
     hi = ov.adjusted_auc(df, "x", ["age"], ci="none", direction="higher").table.aauc[0]
     lo = ov.adjusted_auc(df, "x", ["age"], ci="none", direction="lower").table.aauc[0]
     assert 0 <= hi <= 1 and abs(hi + lo - 1) < 1e-12
+
+
+def test_bootstrap_fast_path_equals_the_full_fit():
+    from ovcfstats.roc._placement import _fast_auc, adjusted_auc_of
+
+    df = _tied_data(6, n=60)
+    design = np.column_stack([np.ones(60), df["age"], (df["sex"] == "M").astype(float)])
+    centred = design - np.r_[0.0, design[:, 1:].mean(axis=0)]
+    y, control = -df["hu"].to_numpy(), df["case"].to_numpy() == 0
+    for row in np.random.default_rng(3).integers(0, 3, (25, 60)).astype(float):
+        on = row > 0
+        want = adjusted_auc_of(design[on], y[on], control[on], row[on], False, None)[0]
+        got = _fast_auc(centred, y, control, row)
+        assert abs(got - want) < 1e-12
