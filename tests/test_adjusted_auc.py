@@ -214,5 +214,6 @@ def test_bootstrap_fast_path_equals_the_full_fit():
     for row in np.random.default_rng(3).integers(0, 3, (25, 60)).astype(float):
         on = row > 0
         want = adjusted_auc_of(design[on], y[on], control[on], row[on], False, None)[0]
-        got = _fast_auc(centred, y, control, row)
+        split = (centred[control], y[control], centred[~control], y[~control])
+        got = _fast_auc(split, row[control], row[~control])
         assert abs(got - want) < 1e-12

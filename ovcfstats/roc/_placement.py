@@ -133,6 +133,7 @@ def bootstrap_adjusted(
     n = y.size
     ctrl_idx, case_idx = np.flatnonzero(control), np.flatnonzero(~control)
     centred = design - np.r_[0.0, design[control, 1:].mean(axis=0)]
+    split = (centred[control], y[control], centred[~control], y[~control])
     for b in range(n_boot):
         if clusters is not None:
             k = int(clusters.max()) + 1
@@ -151,33 +152,37 @@ def bootstrap_adjusted(
             sub_sets = None if sets is None else sets[on]
             out[b] = adjusted_auc_of(design[on], y[on], control[on], w[on], scale, sub_sets)[0]
         else:  # patients drawn zero times weigh nothing: no copies
-            out[b] = _fast_auc(centred, y, control, w)
+            out[b] = _fast_auc(split, w[control], w[~control])
     return out
 
 
-def _fast_auc(x: np.ndarray, y: np.ndarray, control: np.ndarray, w: np.ndarray) -> float:
+def _fast_auc(split: tuple[np.ndarray, ...], wc: np.ndarray, wk: np.ndarray) -> float:
     """:func:`adjusted_auc_of` for a bootstrap resample of the linear model without strata.
 
-    The fit solves the weighted normal equations of the covariates centred on the controls (a
-    p × p system, well conditioned after centring; least squares when singular) instead of an
-    SVD of the whole design. Patients of weight zero stay in (they add nothing), so nothing is
-    copied. Both groups' residuals are sorted (the default sort: within a tie block the order
-    does not matter, only the cumulative weights at its ends are read), so that the searches
-    walk the control residuals in order.
+    ``split`` holds the controls' and the cases' centred design and readings, split once for
+    all resamples; ``wc`` and ``wk`` are their multiplicities. The fit solves the weighted normal
+    equations of the covariates centred on the controls (a p × p system, well conditioned after
+    centring; least squares when singular) instead of an SVD of the whole design. Patients of
+    weight zero stay in (they add nothing), so nothing is copied. Both groups' residuals are
+    sorted (the default sort: within a tie block the order does not matter, only the cumulative
+    weights at its ends are read), so that the search walks the control residuals in order; the
+    upper end of a tie block is searched only for the cases that tie with a control.
     """
-    xc, yc, wc = x[control], y[control], w[control]
+    xc, yc, xk, yk = split
     xw = xc * wc[:, None]
     try:
         beta = np.linalg.solve(xw.T @ xc, xw.T @ yc)
     except np.linalg.LinAlgError:
         on = wc > 0
         beta = wls(xc[on], yc[on], wc[on])
-    r = y - fitted(x, beta)
-    rc, rk, wk = r[control], r[~control], w[~control]
+    rc, rk = yc - fitted(xc, beta), yk - fitted(xk, beta)
     order = np.argsort(rc)
     s, cw = rc[order], np.r_[0.0, np.cumsum(wc[order])]
-    ok = np.argsort(rk)
-    rk, wk = rk[ok], wk[ok]
-    lo = cw[np.searchsorted(s, rk, side="left")]
-    hi = cw[np.searchsorted(s, rk, side="right")]
+    by = np.argsort(rk)
+    rk, wk = rk[by], wk[by]
+    at = np.searchsorted(s, rk, side="left")
+    lo = cw[at]
+    tied = np.flatnonzero(s[np.minimum(at, s.size - 1)] == rk)
+    hi = lo.copy()
+    hi[tied] = cw[np.searchsorted(s, rk[tied], side="right")]
     return float(np.sum((lo + (hi - lo) / 2) * wk) / (cw[-1] * wk.sum()))
