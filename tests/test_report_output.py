@@ -135,7 +135,7 @@ def test_docx_figures_at_300_dpi(saved):
 
     doc = Document(str(saved["docx"]))
     images = [r for r in doc.part.rels.values() if "image" in r.reltype]
-    assert len(images) == 6  # Bland–Altman (inter, intra), Love, forest, heatmap, ROC
+    assert len(images) == 7  # Bland–Altman (inter, intra), Love, forest, heatmap, ROC, AROC
     for rel in images:
         with Image.open(BytesIO(rel.target_part.blob)) as image:
             assert round(image.info["dpi"][0]) == 300
@@ -165,7 +165,7 @@ def test_docx_figure_fits_a_page_with_its_legend_after_the_notes(saved):
         legend = "".join(body[i + 1].itertext())
         assert before.startswith("Settings:") or not before.startswith("Figure")
         assert legend.startswith("Figure")
-    assert pictures == 6
+    assert pictures == 7
 
 
 # -- Excel --------------------------------------------------------------------------------------
@@ -303,9 +303,11 @@ def test_methods_paragraph_says_what_was_done(report):
         "Spearman's rank correlation", "per standard deviation", "adjusted for age, sex and BMI",
         "95% Wald CIs", "DeLong CIs", "Holm's method", "p < 0.05", f"numpy {numpy.__version__}",
         "Bland–Altman bias", "exact CIs of the limits", "Lin's concordance correlation",
+        "covariate-adjusted AUC", "is the primary measure of discrimination", "E-values",
+        "minimal detectable change", "population prevalence of 10%",
     ):  # fmt: skip
         assert phrase in text, phrase
-    assert "[12]" in text and len(report.layout().references) == 12
+    assert "[20]" in text and len(report.layout().references) == 20
 
 
 # -- figures --------------------------------------------------------------------------------------

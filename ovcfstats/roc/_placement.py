@@ -130,29 +130,28 @@ def bootstrap_adjusted(
     A resample is a vector of multiplicities; patients drawn zero times drop out of the fit.
     """
     out = np.empty(n_boot)
-    n = y.size
-    ctrl_idx, case_idx = np.flatnonzero(control), np.flatnonzero(~control)
+    nc, nk = int(control.sum()), int((~control).sum())
+    fast = not scale and sets is None
     centred = design - np.r_[0.0, design[control, 1:].mean(axis=0)]
     split = (centred[control], y[control], centred[~control], y[~control])
+    k = int(clusters.max()) + 1 if clusters is not None else 0
     for b in range(n_boot):
         if clusters is not None:
-            k = int(clusters.max()) + 1
-            w = np.bincount(rng.integers(0, k, k), minlength=k)[clusters].astype(float)
+            counts = np.bincount(rng.integers(0, k, k), minlength=k).astype(float)
+            wc, wk = counts[clusters[control]], counts[clusters[~control]]
         else:
-            drawn = np.r_[
-                ctrl_idx[rng.integers(0, ctrl_idx.size, ctrl_idx.size)],
-                case_idx[rng.integers(0, case_idx.size, case_idx.size)],
-            ]
-            w = np.bincount(drawn, minlength=n).astype(float)
-        on = w > 0
-        if not (on & control).any() or not (on & ~control).any():
+            wc = np.bincount(rng.integers(0, nc, nc), minlength=nc).astype(float)
+            wk = np.bincount(rng.integers(0, nk, nk), minlength=nk).astype(float)
+        if not wc.any() or not wk.any():
             out[b] = np.nan
-            continue
-        if scale or sets is not None:
+        elif fast:  # patients drawn zero times weigh nothing: no copies
+            out[b] = _fast_auc(split, wc, wk)
+        else:
+            w = np.empty(y.size)
+            w[control], w[~control] = wc, wk
+            on = w > 0
             sub_sets = None if sets is None else sets[on]
             out[b] = adjusted_auc_of(design[on], y[on], control[on], w[on], scale, sub_sets)[0]
-        else:  # patients drawn zero times weigh nothing: no copies
-            out[b] = _fast_auc(split, w[control], w[~control])
     return out
 
 
