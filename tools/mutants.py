@@ -432,6 +432,20 @@ MUTANTS: list[Mutant] = [
         "placement value on the wrong side",
     ),
     Mutant(
+        "ovcfstats/roc/_placement.py",
+        'hi[tied] = cw[np.searchsorted(s, rk[tied], side="right")]',
+        'hi[tied] = cw[np.searchsorted(s, rk[tied], side="left")]',
+        ("tests/test_adjusted_auc.py",),
+        "bootstrap fast path: ties with a control counted 0",
+    ),
+    Mutant(
+        "ovcfstats/roc/_placement.py",
+        "beta = np.linalg.solve(xw.T @ xc, xw.T @ yc)",
+        "beta = np.linalg.solve(xc.T @ xc, xc.T @ yc)",
+        ("tests/test_adjusted_auc.py",),
+        "bootstrap fast path ignores the resample's weights in the fit",
+    ),
+    Mutant(
         "ovcfstats/roc/thresholds.py",
         'method="wilson"',
         'method="normal"',
