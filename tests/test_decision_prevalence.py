@@ -58,3 +58,14 @@ def test_combined_model_passes_the_prevalence_through():
     direct = ov.decision_curve(pred, ["combined"], prevalence=0.1, id_col="id").table
     pd.testing.assert_frame_equal(direct, res.decision)
     assert any("π = 0.1" in n for n in res.notes())
+
+
+def test_study_file_prevalence():
+    from ovcfstats.study._file import _render
+
+    assert ov.StudyConfig().prevalence == 0.1
+    text = _render(ov.StudyConfig())
+    assert "prevalence = 0.1" in text and "Ballane" in text
+    assert ov.StudyConfig(prevalence=None).prevalence is None
+    with pytest.raises(DataError, match=r"prevalence \(\[design\] prevalence\)"):
+        ov.StudyConfig(prevalence=1.5)

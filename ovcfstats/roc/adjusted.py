@@ -237,7 +237,7 @@ def adjusted_auc(
             excluded.append(make_excluded(lost, name, f"missing {cov}"))
             keep &= ~gone
         if strata:
-            keep, lost = _placeable(data, keep, y, data[strata], strata)
+            keep, lost = _placeable(data, keep, y, data[strata], strata, id_col)
             excluded.append(lost.assign(variable=name))
         row, curve, place = _one(name, x, y, keep, design, names, sets, clusters, settings, rng)
         rows.append(row)
@@ -257,7 +257,7 @@ def adjusted_auc(
 
 
 def _placeable(
-    data: pd.DataFrame, keep: np.ndarray, y: np.ndarray, sets: pd.Series, strata: str
+    data: pd.DataFrame, keep: np.ndarray, y: np.ndarray, sets: pd.Series, strata: str, id_col: str
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Cases whose set has no control left (or no set id) cannot be placed: excluded."""
     no_set = _missing(sets)
@@ -267,10 +267,7 @@ def _placeable(
         f"no {strata}" if gone else f"{strata} {s} has no control with a value"
         for s, gone in zip(sets[lost], no_set[lost], strict=True)
     ]
-    frame = make_excluded(row_ids(data, lost, None), "", reasons)
-    if "patient_id" in data.columns:
-        frame["id"] = list(data.loc[lost, "patient_id"])
-    return keep & ~lost, frame
+    return keep & ~lost, make_excluded(row_ids(data, lost, id_col), "", reasons)
 
 
 def _one(name, x, y, keep, design, names, sets, clusters, s, rng):
