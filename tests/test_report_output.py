@@ -382,6 +382,24 @@ def test_strobe_checklist(report, saved):
     assert "STROBE checklist" in saved["html"].read_text(encoding="utf-8")
 
 
+def test_stard_and_grras_checklists(report, saved):
+    from ovcfstats.report._checklists import UNKNOWN
+
+    stard = report.stard().set_index("item")
+    assert len(stard) == 34 and stard.loc["28", "in this report"] == UNKNOWN  # 30 items, 4 in a+b
+    assert "covariate-adjusted AUC as the primary summary" in stard.loc["14", "in this report"]
+    assert "AUC adjusted for age, sex" in stard.loc["17", "in this report"]
+    assert "PPV, NPV" in stard.loc["24", "in this report"]
+    grras = report.grras().set_index("item")
+    assert len(grras) == 15 and grras.loc["12", "in this report"] == UNKNOWN
+    assert "hu (inter): 1248 targets, 2 raters" in grras.loc["11", "in this report"]
+    assert "SEM and MDC95" in grras.loc["13", "in this report"]
+    book = load_workbook(saved["excel"], read_only=True)
+    assert {"STARD", "GRRAS"} <= set(book.sheetnames)
+    html = saved["html"].read_text(encoding="utf-8")
+    assert "STARD 2015 checklist" in html and "GRRAS checklist" in html
+
+
 def test_excel_readme_counts_are_numbers(saved):
     book = load_workbook(saved["excel"])
     rows = list(book["README"].iter_rows(min_row=5, values_only=True))
