@@ -51,9 +51,13 @@ _LAZY = {
     "plot_heatmap": "correlation",
     "logistic_or": "regression",
     "plot_forest": "regression",
+    "evalue": "regression",
     "roc_auc": "roc",
     "compare_auc": "roc",
     "plot_roc": "roc",
+    "adjusted_auc": "roc",
+    "plot_adjusted_roc": "roc",
+    "roc_thresholds": "roc",
     # design statistics
     "bland_altman": "design.agreement",
     "concordance": "design.agreement",

@@ -437,3 +437,27 @@ def test_printed_numbers_are_parsed_as_printed(printed, parsed):
     from ovcfstats.audit.published import parse_printed
 
     assert parse_printed(printed) == parsed
+
+
+def test_a_source_without_its_own_n_is_checked_with_the_main_n():
+    from ovcfstats.audit._attainable import max_rho_binary
+
+    # n printed only under Table 1: Table 2's ρ of 0.91 exceeds the maximum at 60 + 60
+    report = _frame(
+        [
+            ("Table 1", "n", "n", "cases", "60"),
+            ("Table 1", "n", "n", "controls", "60"),
+            ("Table 2", "vbq", "rho", "", "0.91"),
+            ("Table 2", "hu", "rho", "", "-0.60"),
+        ]
+    )
+    table = audit_reported(report, paired=False).table
+    found = table[table["check"] == "attainable rho"]
+    assert list(found["item"]) == ["vbq, Table 2"]
+    detail = found["detail"].iloc[0]
+    assert "60 cases + 60 controls" in detail and "0.866" in detail
+    assert "Table 2 prints no n of its own, so the study's n (Table 1) is used" in detail
+    # the bound: Spearman ρ of the ranks 1..n with the 0/1 outcome at AUC = 1
+    ranks, outcome = np.arange(1, 121), np.r_[np.zeros(60), np.ones(60)]
+    assert abs(max_rho_binary(60, 60) - stats.spearmanr(ranks, outcome)[0]) < 1e-12
+    assert abs(max_rho_binary(60, 60) - rho_from_auc(1.0, 60, 60)) < 1e-12

@@ -41,7 +41,7 @@ def test_pipeline_steps_in_order(report):
     assert report.keys() == [
         "choices", "reliability_inter", "agreement_inter", "reliability_intra", "agreement_intra",
         "indicators", "matching", "table1", "table2_rho", "table2_or", "table3", "fig5",
-        "auc_comparison", "audit", "replication",
+        "fig5_adjusted", "thresholds", "auc_comparison", "audit", "replication",
     ]  # fmt: skip
     assert len(report["matching"].pairs) == 78
     assert report["table1"].settings["paired"]
@@ -95,15 +95,15 @@ def test_exports_reopen(saved):
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert any(h.startswith("Fig. 5.") for h in headings)
     numbers = [c.split(".")[0] for c in captions if c.startswith("Figure")]
-    assert numbers == [f"Figure {i}" for i in range(1, 7)]  # 2 Bland–Altman, Love, forest...
-    assert len(doc.inline_shapes) == 6
+    assert numbers == [f"Figure {i}" for i in range(1, 8)]  # 2 Bland–Altman, Love, forest...
+    assert len(doc.inline_shapes) == 7
     figures = sorted(p.name for p in saved["figures"].iterdir())
     assert "fig5.png" in figures and "fig5.svg" in figures
 
 
 def test_html_is_self_contained(saved):
     html = saved["html"].read_text(encoding="utf-8")
-    assert html.count("<svg") == 6
+    assert html.count("<svg") == 7
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "<script" not in html
 

@@ -135,7 +135,7 @@ def test_docx_figures_at_300_dpi(saved):
 
     doc = Document(str(saved["docx"]))
     images = [r for r in doc.part.rels.values() if "image" in r.reltype]
-    assert len(images) == 6  # Bland–Altman (inter, intra), Love, forest, heatmap, ROC
+    assert len(images) == 7  # Bland–Altman (inter, intra), Love, forest, heatmap, ROC, AROC
     for rel in images:
         with Image.open(BytesIO(rel.target_part.blob)) as image:
             assert round(image.info["dpi"][0]) == 300
@@ -165,7 +165,7 @@ def test_docx_figure_fits_a_page_with_its_legend_after_the_notes(saved):
         legend = "".join(body[i + 1].itertext())
         assert before.startswith("Settings:") or not before.startswith("Figure")
         assert legend.startswith("Figure")
-    assert pictures == 6
+    assert pictures == 7
 
 
 # -- Excel --------------------------------------------------------------------------------------
@@ -303,9 +303,11 @@ def test_methods_paragraph_says_what_was_done(report):
         "Spearman's rank correlation", "per standard deviation", "adjusted for age, sex and BMI",
         "95% Wald CIs", "DeLong CIs", "Holm's method", "p < 0.05", f"numpy {numpy.__version__}",
         "Bland–Altman bias", "exact CIs of the limits", "Lin's concordance correlation",
+        "covariate-adjusted AUC", "is the primary measure of discrimination", "E-values",
+        "minimal detectable change", "population prevalence of 10%",
     ):  # fmt: skip
         assert phrase in text, phrase
-    assert "[12]" in text and len(report.layout().references) == 12
+    assert "[20]" in text and len(report.layout().references) == 20
 
 
 # -- figures --------------------------------------------------------------------------------------
@@ -378,6 +380,24 @@ def test_strobe_checklist(report, saved):
     book = load_workbook(saved["excel"], read_only=True)
     assert "STROBE" in book.sheetnames
     assert "STROBE checklist" in saved["html"].read_text(encoding="utf-8")
+
+
+def test_stard_and_grras_checklists(report, saved):
+    from ovcfstats.report._checklists import UNKNOWN
+
+    stard = report.stard().set_index("item")
+    assert len(stard) == 34 and stard.loc["28", "in this report"] == UNKNOWN  # 30 items, 4 in a+b
+    assert "covariate-adjusted AUC as the primary summary" in stard.loc["14", "in this report"]
+    assert "AUC adjusted for age, sex" in stard.loc["17", "in this report"]
+    assert "PPV, NPV" in stard.loc["24", "in this report"]
+    grras = report.grras().set_index("item")
+    assert len(grras) == 15 and grras.loc["12", "in this report"] == UNKNOWN
+    assert "hu (inter): 1248 targets, 2 raters" in grras.loc["11", "in this report"]
+    assert "SEM and MDC95" in grras.loc["13", "in this report"]
+    book = load_workbook(saved["excel"], read_only=True)
+    assert {"STARD", "GRRAS"} <= set(book.sheetnames)
+    html = saved["html"].read_text(encoding="utf-8")
+    assert "STARD 2015 checklist" in html and "GRRAS checklist" in html
 
 
 def test_excel_readme_counts_are_numbers(saved):

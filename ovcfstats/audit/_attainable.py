@@ -31,6 +31,36 @@ def _percent_attainable(value: float, n: int, half: float) -> tuple[bool, str]:
     )
 
 
+def max_rho_binary(n_cases: int, n_controls: int) -> float:
+    """The largest Spearman |ρ| of an untied score with a 0/1 outcome (AUC = 1):
+    n·√(pq) / (2·√((n² − 1)/12)), p and q the shares of cases and controls."""
+    n = n_cases + n_controls
+    pq = n_cases * n_controls / n**2
+    return float(n * np.sqrt(pq) / (2 * np.sqrt((n**2 - 1) / 12)))
+
+
+def _rho_attainable(rep: _Reported, row: pd.Series, slack: float) -> tuple[bool, str]:
+    """ρ of an indicator with the binary outcome against its maximum at the source's n, or at
+    the study's main n (the first source printing the group sizes) when the source gives none."""
+    from .._validate import DataError
+
+    try:
+        m, k = rep.n(row["source"])
+        origin = rep.n_source(row["source"])
+    except DataError:  # no group sizes printed anywhere: only the range can be checked
+        return True, ""
+    bound = max_rho_binary(m, k)
+    where = (
+        ""
+        if origin == row["source"]
+        else f"; {row['source']} prints no n of its own, so the study's n ({origin}) is used"
+    )
+    return abs(row["value"]) <= bound + slack, (
+        f"with a binary outcome and {m} cases + {k} controls, Spearman |ρ| of an untied "
+        f"indicator is at most {bound:.3f}{where}"
+    )
+
+
 def _one(rep: _Reported, row: pd.Series) -> tuple[bool, str] | None:
     """(attainable, why not) for one printed number, or None when there is nothing to check."""
     stat, value, item = row["statistic"], row["value"], row["item"]
@@ -39,7 +69,9 @@ def _one(rep: _Reported, row: pd.Series) -> tuple[bool, str] | None:
         ok = -slack <= value <= 1 + slack and not (row["relation"] == "<" and value <= 0)
         return ok, "a p-value lies in [0, 1]"
     if stat == "rho" and "~" not in item:
-        return abs(value) <= 1 + 1e-12, "a correlation lies in [−1, 1]"
+        if abs(value) > 1 + 1e-12:
+            return False, "a correlation lies in [−1, 1]"
+        return _rho_attainable(rep, row, slack)
     if stat == "auc":
         return -slack <= value <= 1 + slack, "an AUC lies in [0, 1]"
     if stat == "sd":

@@ -74,6 +74,12 @@ class _Reported:
             own = t[t["source"] == both[0]]
         return own
 
+    def n_source(self, source: str | None = None) -> str:
+        """The source whose group sizes :meth:`n` uses for ``source``: its own, else the
+        study's main n (the first source printing both group sizes)."""
+        own = self._sizes(source)
+        return str(own["source"].iloc[0])
+
     def n(self, source: str | None = None) -> tuple[int, int]:
         """Numbers of cases and controls behind the numbers of ``source``."""
         own = self._sizes(source)

@@ -85,6 +85,12 @@ def _spearman_p_checks(rep: _Reported) -> list[dict]:
 
         stat = rho * np.sqrt((n - 2) / (1 - rho**2))
         value = p_of(rho)
+        origin = rep.n_source(p["source"])
+        borrowed = (
+            f" ({p['source']} prints no n of its own: the study's n, {origin})"
+            if origin != p["source"]
+            else ""
+        )
         h = _half(rho_row)
         low, high = p_of(abs(rho) + h), p_of(max(abs(rho) - h, 0.0))
         out.append(
@@ -94,7 +100,8 @@ def _spearman_p_checks(rep: _Reported) -> list[dict]:
                 p["printed"],
                 _fmt(value),
                 _overlaps(low, high, p),
-                f"ρ = {rho} with n = {n}: t = {stat:.3f} on {n - 2} df, p = {_fmt(value)}",
+                f"ρ = {rho} with n = {n}{borrowed}: t = {stat:.3f} on {n - 2} df, "
+                f"p = {_fmt(value)}",
             )
         )
     return out

@@ -31,7 +31,7 @@ import pandas as pd
 from .._results import Result, SmallSampleWarning, warn
 from .._validate import DataError
 from ._logistic import _auc, _design, _expit, _fit_logistic, _prepare
-from .decision import _decision_table, plot_decision_curve
+from .decision import _decision_table, check_prevalence, decision_notes, plot_decision_curve
 
 STATISTICS = ("dxy", "auc", "calibration_intercept", "calibration_slope", "brier")
 
@@ -76,6 +76,7 @@ class CombinedModelResult(Result):
             "Comparison: paired DeLong test of the combined model against each indicator alone. "
             "Caveat: the model was fitted on the same patients, so its apparent AUC is "
             "optimistic and the test favours it; judge it by the optimism-corrected AUC.",
+            *(decision_notes(s["prevalence"]) if s.get("prevalence") is not None else []),
             *super().notes(),
         ]
 
@@ -197,6 +198,7 @@ def combined_model(
     cv_repeats: int = 5,
     calibration_bins: int = 10,
     thresholds: Sequence[float] | None = None,
+    prevalence: float | None = None,
     compare: bool = True,
     alpha: float = 0.05,
     id_col: str = "patient_id",
@@ -225,6 +227,10 @@ def combined_model(
         Quantile groups of predicted risk in the calibration table.
     thresholds : sequence of float, optional
         Threshold probabilities of the decision curve (default 0.01 … 0.99).
+    prevalence : float, optional
+        Population prevalence of the outcome for the decision curve's net benefit, passed to
+        :func:`decision_curve` (give it for matched data: their share of cases is fixed by the
+        design).
     compare : bool, default True
         Paired DeLong comparison of the combined model with each indicator alone.
     alpha : float, default 0.05
@@ -249,6 +255,7 @@ def combined_model(
     [0.98, 0.98]
     """
     func = "combined_model"
+    prevalence = check_prevalence(prevalence, func)
     indicators = [indicators] if isinstance(indicators, str) else list(indicators)
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     if not indicators:
@@ -336,7 +343,7 @@ def combined_model(
         cross_validation=_cross_validated_auc(x, y, cv_folds, cv_repeats, cv_seed),
         calibration=_calibration_table(p, y, calibration_bins, alpha),
         calibration_smooth=pd.DataFrame({"predicted": smooth[:, 0], "observed": smooth[:, 1]}),
-        decision=_decision_table({"combined": p}, y, thresholds_arr),
+        decision=_decision_table({"combined": p}, y, thresholds_arr, prevalence),
         comparison=comparison,
         predictions=pd.DataFrame(
             {"id": ids, "outcome": y.astype(int), "probability": p, "linear_predictor": lp}
@@ -353,6 +360,7 @@ def combined_model(
             "cv_repeats": cv_repeats,
             "cv_seed": cv_seed,
             "alpha": alpha,
+            "prevalence": prevalence,
         },
     )
 

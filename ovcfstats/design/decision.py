@@ -30,11 +30,7 @@ class DecisionCurveResult(Result):
     has_plot: ClassVar[bool] = True
 
     def notes(self) -> list[str]:
-        return [
-            "Net benefit = TP/n − FP/n · pt/(1 − pt), treating patients with predicted risk "
-            "≥ pt (Vickers & Elkin 2006; as the dcurves package).",
-            *super().notes(),
-        ]
+        return [*decision_notes(self.settings.get("prevalence")), *super().notes()]
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Net benefit against threshold probability."""
@@ -56,21 +52,46 @@ class ReclassificationResult(Result):
         ]
 
 
+def decision_notes(prevalence: float | None) -> list[str]:
+    """The net-benefit formula used, at the sample's share of cases or at a stated prevalence."""
+    if prevalence is None:
+        return [
+            "Net benefit = TP/n − FP/n · pt/(1 − pt), treating patients with predicted risk "
+            "≥ pt (Vickers & Elkin 2006; as the dcurves package)."
+        ]
+    return [
+        f"Net benefit at a population prevalence π = {prevalence:.3g}: NB = Se·π − (1 − Sp)"
+        "(1 − π)·pt/(1 − pt), Se and Sp of 'predicted risk ≥ pt' in the sample (case–control "
+        "sampling fixes the sample's share of cases, so TP/n would misstate it); treat-all "
+        "π − (1 − π)·pt/(1 − pt)."
+    ]
+
+
 # -- computations ----------------------------------------------------------------------------
 
 
-def _net_benefit(p: np.ndarray, y: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+def _net_benefit(
+    p: np.ndarray, y: np.ndarray, thresholds: np.ndarray, prevalence: float | None = None
+) -> np.ndarray:
     n = y.size
     treated = p[None, :] >= thresholds[:, None]
     tp = (treated & (y[None, :] == 1)).sum(axis=1)
     fp = (treated & (y[None, :] == 0)).sum(axis=1)
-    return tp / n - fp / n * thresholds / (1 - thresholds)
+    odds = thresholds / (1 - thresholds)
+    if prevalence is None:
+        return tp / n - fp / n * odds
+    se, fpr = tp / (y == 1).sum(), fp / (y == 0).sum()
+    return se * prevalence - fpr * (1 - prevalence) * odds
 
 
 def _decision_table(
-    risks: dict[str, np.ndarray], y: np.ndarray, thresholds: np.ndarray
+    risks: dict[str, np.ndarray],
+    y: np.ndarray,
+    thresholds: np.ndarray,
+    prevalence: float | None = None,
 ) -> pd.DataFrame:
-    prevalence = y.mean()
+    given = prevalence
+    prevalence = y.mean() if given is None else given
     parts = [
         pd.DataFrame(
             {
@@ -87,7 +108,7 @@ def _decision_table(
                 {
                     "model": name,
                     "threshold": thresholds,
-                    "net_benefit": _net_benefit(p, y, thresholds),
+                    "net_benefit": _net_benefit(p, y, thresholds, given),
                 }
             )
         )
@@ -100,6 +121,8 @@ def decision_curve(
     *,
     outcome: str = "case",
     thresholds: Sequence[float] | None = None,
+    prevalence: float | None = None,
+    set_col: str = "pair_id",
     id_col: str = "patient_id",
 ) -> DecisionCurveResult:
     """Decision-curve net benefit of predicted-risk columns, with treat-all and treat-none.
@@ -115,6 +138,13 @@ def decision_curve(
     outcome : str, default "case"
     thresholds : sequence of float, optional
         Default 0.01 … 0.99.
+    prevalence : float, optional
+        The outcome's prevalence π in the population the model is meant for: net benefit
+        Se·π − (1 − Sp)(1 − π)·pt/(1 − pt). Required when the data are matched sets (a
+        ``set_col`` column): their share of cases is fixed by the design. Without it (a cohort)
+        the sample's share of cases is π and the result equals dcurves.
+    set_col : str, default "pair_id"
+        The matched-set column whose presence marks matched data.
     id_col : str, default "patient_id"
 
     Returns
@@ -134,8 +164,22 @@ def decision_curve(
     0   all        0.5        0.000
     1  none        0.5        0.000
     2     p        0.5        0.167
+
+    At a population prevalence of 10 %:
+
+    >>> t = decision_curve(d, ["p"], thresholds=[0.2], prevalence=0.1).table
+    >>> round(float(t.loc[2, "net_benefit"]), 4)  # everyone treated: 0.1 − 0.9 · 0.2/0.8
+    -0.125
     """
     func = "decision_curve"
+    check_prevalence(prevalence, func)
+    if prevalence is None and isinstance(data, pd.DataFrame) and set_col in data.columns:
+        raise DataError(
+            f"{func}(): the data are matched sets (column '{set_col}'), whose share of cases is "
+            "fixed by the design, so the net benefit needs the population prevalence: pass "
+            "prevalence= (e.g. 0.1, from a population survey of the outcome; study file "
+            "[design] prevalence)."
+        )
     risks = [risks] if isinstance(risks, str) else list(risks)
     kept, y, excluded = _prepare(data, risks, outcome, func, id_col)
     values = {}
@@ -148,10 +192,22 @@ def decision_curve(
     if arr.min() < 0 or arr.max() >= 1:
         raise ValueError(f"`thresholds` of {func}() must lie in [0, 1).")
     return DecisionCurveResult(
-        table=_decision_table(values, y, arr),
+        table=_decision_table(values, y, arr, prevalence),
         excluded=excluded,
-        settings={"outcome": outcome, "risks": tuple(risks)},
+        settings={"outcome": outcome, "risks": tuple(risks), "prevalence": prevalence},
     )
+
+
+def check_prevalence(prevalence: Any, func: str) -> float | None:
+    """``None`` or a number in (0, 1)."""
+    if prevalence is None:
+        return None
+    ok = isinstance(prevalence, int | float | np.floating) and not isinstance(prevalence, bool)
+    if not ok or not 0 < float(prevalence) < 1:
+        raise ValueError(
+            f"`prevalence` of {func}() must be a number in (0, 1); got {prevalence!r}."
+        )
+    return float(prevalence)
 
 
 def _nri_parts(up: np.ndarray, down: np.ndarray, y: np.ndarray) -> dict[str, float]:

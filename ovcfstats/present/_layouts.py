@@ -63,6 +63,9 @@ def _reliability(result: Any, style: Style) -> Presentation:
     frame = _icc_frame(t, style, None)
     frame.insert(1, "Targets", t["n_targets"].astype(int).astype(str).to_numpy())
     frame = frame.rename(columns={"ICC (95% CI)": f"ICC ({_ci_head(result)})"})
+    if "sem" in t.columns:
+        frame["SEM"] = [format_number(v, 2) for v in t["sem"]]
+        frame["MDC95"] = [format_number(v, 2) for v in t["mdc95"]]
     form = t["description"].iloc[0] if len(t) else ""
     allforms = result.tables().get("all forms")
     appendix = []
@@ -273,6 +276,11 @@ def _logistic(result: Any, style: Style) -> Presentation:
             ],
         }
     )
+    if "evalue" in t.columns:
+        frame["E-value (CI)"] = [
+            f"{format_number(e, 2)} ({format_number(c, 2)})"
+            for e, c in zip(t["evalue"], t["evalue_ci"], strict=True)
+        ]
     appendix = []
     coefs = getattr(result, "coefficients", None)
     if coefs is not None and len(coefs):

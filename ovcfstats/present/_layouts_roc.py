@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._format import Style, format_estimate_ci, format_number, format_setting
@@ -109,8 +110,64 @@ def _compare_auc(result: Any, style: Style) -> Presentation:
     return Presentation(main=[Table("AUC comparison", frame, caption)], notes=notes)
 
 
+def _adjusted(result: Any, style: Style) -> Presentation:
+    t = result.table
+    ci = _ci_head(result)
+    covs = result.settings.get("covariates") or ()
+    frame = pd.DataFrame(
+        {
+            "Indicator": [style.heading(v) for v in t["indicator"]],
+            "Pooled AUC": [format_number(v, 3) for v in t["pooled_auc"]],
+            f"Adjusted AUC ({ci})": [
+                format_estimate_ci(r.aauc, r.ci_low, r.ci_high, 3) for r in t.itertuples()
+            ],
+            "Cases / controls": [
+                f"{int(a)} / {int(b)}" for a, b in zip(t["n_cases"], t["n_controls"], strict=True)
+            ],
+        }
+    )
+    names = ", ".join(style.label(c) for c in covs) or "no covariate"
+    caption = f"Covariate-adjusted AUC (adjusted for {names}) beside the pooled AUC"
+    return Presentation(main=[Table("adjusted AUC", frame, caption)])
+
+
+def _thresholds(result: Any, style: Style) -> Presentation:
+    y, t = result.youden, result.table
+    ci = _ci_head(result)
+    rows = []
+    for r in y.itertuples():
+        at = t[(t["indicator"] == r.indicator) & np.isclose(t["cutoff"], r.cutoff)]
+        row = {
+            "Indicator": style.heading(r.indicator),
+            f"Youden cut-off ({ci})": format_estimate_ci(
+                r.cutoff, r.ci_low, r.ci_high, style.decimals(r.indicator) + 1
+            ),
+            "Sensitivity, % (corrected)": f"{format_number(100 * r.sensitivity, 1)} "
+            f"({format_number(100 * r.sensitivity_corrected, 1)})",
+            "Specificity, % (corrected)": f"{format_number(100 * r.specificity, 1)} "
+            f"({format_number(100 * r.specificity_corrected, 1)})",
+        }
+        if len(at):
+            a = at.iloc[0]
+            if "ppv" in t.columns:
+                row[f"PPV, % ({ci})"] = _pct_ci(a.ppv, a.ppv_ci_low, a.ppv_ci_high)
+                row[f"NPV, % ({ci})"] = _pct_ci(a.npv, a.npv_ci_low, a.npv_ci_high)
+            row[f"LR+ ({ci})"] = format_estimate_ci(a.lr_pos, a.lr_pos_ci_low, a.lr_pos_ci_high, 2)
+            row[f"LR− ({ci})"] = format_estimate_ci(a.lr_neg, a.lr_neg_ci_low, a.lr_neg_ci_high, 2)
+        rows.append(row)
+    prevalence = result.settings.get("prevalence")
+    at_pi = f" at a prevalence of {100 * prevalence:g}%" if prevalence is not None else ""
+    caption = f"Accuracy at the Youden cut-off{at_pi}"
+    return Presentation(main=[Table("thresholds", pd.DataFrame(rows), caption)])
+
+
 def _p_relation(text: str) -> str:
     return text if text.startswith("<") else f"= {text}"
 
 
-LAYOUTS = {"RocResult": _roc, "CompareAucResult": _compare_auc}
+LAYOUTS = {
+    "RocResult": _roc,
+    "CompareAucResult": _compare_auc,
+    "AdjustedRocResult": _adjusted,
+    "ThresholdResult": _thresholds,
+}

@@ -73,6 +73,11 @@ class ReliabilityResult(Result):
         form = {f[0]: f for f in FORMS}[s["form"]]
         lines = [design, *_unit_notes(s.get("unit", "roi"), s["kind"])]
         lines += [f"Form reported: {form[0]} = {form[1]}, {form[2]}.", CONVENTIONS]
+        lines += [
+            "SEM = SD·√(1 − ICC), SD of all the ratings pooled over targets and raters (or "
+            "sessions); MDC95 = 1.96·√2·SEM, the smallest change in one patient beyond "
+            "measurement error at 95 % (Weir 2005); both in the measure's unit."
+        ]
         lines += [f"Warning: {w}" for w in self.warnings]
         if len(self.excluded):
             dropped = self.excluded[self.excluded["id"] != SKIPPED_ID]
@@ -137,6 +142,15 @@ def _row(measure: str, kind: str, unit: str, form: str, table: pd.DataFrame, **c
     }
 
 
+def _sem(y: np.ndarray, table: pd.DataFrame, form: str) -> dict:
+    """SEM = SD·√(1 − ICC), SD of all the ratings pooled (every target × rater or session,
+    ddof 1; Weir 2005), and MDC95 = 1.96·√2·SEM, in the measure's own unit."""
+    icc = float(table.set_index("type").loc[form, "icc"])
+    sd = float(np.std(np.asarray(y, dtype=float), ddof=1))
+    sem = sd * np.sqrt(max(1.0 - icc, 0.0))
+    return {"sd": sd, "sem": sem, "mdc95": 1.96 * np.sqrt(2.0) * sem}
+
+
 TABLE_COLUMNS = (
     "measure",
     "kind",
@@ -154,6 +168,9 @@ TABLE_COLUMNS = (
     "n_rois",
     "n_raters",
     "n_excluded",
+    "sd",
+    "sem",
+    "mdc95",
 )
 #: measures without a rater (the DXA read-out): never an ICC
 UNRATED = ("t_score",)
@@ -210,9 +227,10 @@ def reliability(
         ``.table`` with one row per measure and unit: ``measure``, ``kind``, ``unit``,
         ``form``, ``description``, ``icc``, ``ci_low``, ``ci_high``, ``F``, ``df1``, ``df2``,
         ``p``, ``n_targets``, ``n_rois`` (ROIs behind the targets), ``n_raters``,
-        ``n_excluded``. Targets without a complete set of ratings are dropped and listed in
-        ``.excluded`` (``id`` = patient_id, ``variable`` = measure, ``reason`` with the ROI and
-        the missing raters or sessions).
+        ``n_excluded``, ``sd`` (of all the ratings pooled), ``sem`` = sd·√(1 − icc) and
+        ``mdc95`` = 1.96·√2·sem. Targets without a complete set of ratings are dropped and
+        listed in ``.excluded`` (``id`` = patient_id, ``variable`` = measure, ``reason`` with
+        the ROI and the missing raters or sessions).
 
     Examples
     --------
@@ -312,7 +330,7 @@ def reliability(
                 "n_raters": ms["k"],
                 "n_excluded": len(wide.incomplete),
             }
-            rows.append(_row(measure, kind, u, form, table, **counts))
+            rows.append(_row(measure, kind, u, form, table, **counts) | _sem(y, table, form))
             details.append(table.assign(measure=measure, kind=kind, unit=u))
     front = ["measure", "kind", "unit"]
     detail = (

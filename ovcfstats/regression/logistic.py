@@ -135,6 +135,8 @@ def logistic_or(
     method: str = "ml",
     alpha: float = 0.05,
     id_col: str = "patient_id",
+    evalue: bool = False,
+    evalue_rare: bool = True,
 ) -> LogisticResult:
     """Odds ratio of each indicator for the outcome, adjusted for ``adjust`` (Table 2).
 
@@ -164,6 +166,12 @@ def logistic_or(
     alpha : float, default 0.05
         1 − confidence level.
     id_col : str, default "patient_id"
+    evalue : bool, default False
+        Add ``evalue`` and ``evalue_ci`` columns (:func:`ovcfstats.evalue`, VanderWeele & Ding
+        2017) for each OR as reported (on its ``per`` scale).
+    evalue_rare : bool, default True
+        The outcome is rare in the population, so the OR is used as a risk ratio (the
+        case–control default); ``False`` converts it to RR ≈ √OR first.
 
     Returns
     -------
@@ -292,8 +300,16 @@ def logistic_or(
         "method": method,
         "alpha": alpha,
     }
+    table = pd.DataFrame(rows, columns=_table_columns(method))
+    if evalue:
+        from .evalue import _convention, evalues
+
+        point, low = evalues(table["or"], table["ci_low"], table["ci_high"], "OR", evalue_rare)
+        table["evalue"], table["evalue_ci"] = point, low
+        conventions.append(_convention("OR", bool(evalue_rare)))
+        settings["evalue_rare"] = bool(evalue_rare)
     return LogisticResult(
-        table=pd.DataFrame(rows, columns=_table_columns(method)),
+        table=table,
         excluded=excluded,
         warnings=tuple(notes),
         settings=settings,

@@ -121,6 +121,15 @@ def build(report: Report) -> Layout:
                 section="",
             )
         )
+    from ._checklists import CHECKLISTS
+
+    for key, title, name, applies_to, build_checklist in CHECKLISTS:
+        if applies_to(report):
+            appendix.append(
+                AppendixTable(
+                    key=key, title=title, table=Table(name, build_checklist(report)), section=""
+                )
+            )
 
     return _printable(
         Layout(

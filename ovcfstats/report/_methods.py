@@ -46,6 +46,22 @@ REFERENCES = {
     "harrell": "Harrell FE, Lee KL, Mark DB. Multivariable prognostic models: issues in "
     "developing models, evaluating assumptions and adequacy, and measuring and reducing errors. "
     "Stat Med. 1996;15(4):361–87.",
+    "janes_pepe": "Janes H, Pepe MS. Adjusting for covariates in studies of diagnostic, "
+    "screening, or prognostic markers: an old concept in a new setting. Am J Epidemiol. "
+    "2008;168(1):89–97.",
+    "janes_matching": "Janes H, Pepe MS. Matching in studies of classification accuracy: "
+    "implications for analysis, efficiency, and assessment of incremental value. Biometrics. "
+    "2008;64(1):1–9.",
+    "wilson": "Wilson EB. Probable inference, the law of succession, and statistical inference. "
+    "J Am Stat Assoc. 1927;22(158):209–12.",
+    "mercaldo": "Mercaldo ND, Lau KF, Zhou XH. Confidence intervals for predictive values with "
+    "an emphasis to case–control studies. Stat Med. 2007;26(10):2170–83.",
+    "simel": "Simel DL, Samsa GP, Matchar DB. Likelihood ratios with confidence: sample size "
+    "estimation for diagnostic test studies. J Clin Epidemiol. 1991;44(8):763–70.",
+    "evalue": "VanderWeele TJ, Ding P. Sensitivity analysis in observational research: "
+    "introducing the E-value. Ann Intern Med. 2017;167(4):268–74.",
+    "weir": "Weir JP. Quantifying test-retest reliability using the intraclass correlation "
+    "coefficient and the SEM. J Strength Cond Res. 2005;19(1):231–40.",
     "vickers": "Vickers AJ, Elkin EB. Decision curve analysis: a novel method for evaluating "
     "prediction models. Med Decis Making. 2006;26(6):565–74.",
 }
@@ -118,7 +134,14 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
         sentences.append(
             f"{kinds.capitalize()} reliability of the readings was assessed with the intraclass "
             f"correlation coefficient {form} {_cite(used, 'icc')}{_cite(used, 'icc_mw')}, "
-            f"with {_level(rel[0])} confidence intervals (CIs) and F tests of ICC = 0."
+            f"with {_level(rel[0])} confidence intervals (CIs) and F tests of ICC = 0"
+            + (
+                "; the standard error of measurement (SEM = SD of all readings × √(1 − ICC)) "
+                "and the minimal detectable change (MDC95 = 1.96 × √2 × SEM) "
+                f"{_cite(used, 'weir')} express it in the measure's units."
+                if "sem" in rel[0].table.columns
+                else "."
+            )
         )
     if _kind(report, "AgreementResult"):
         sentences.append(
@@ -202,6 +225,14 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
             + (f", adjusted for {adjust}" if s.get("adjust") else "")
             + f", with {_level(r)} {ci} CIs and Wald p-values."
         )
+        if "evalue" in r.table.columns:
+            rare = s.get("evalue_rare", True)
+            scale = "the OR taken as a risk ratio for a rare outcome" if rare else "RR ≈ √OR"
+            sentences.append(
+                f"E-values {_cite(used, 'evalue')}, with {scale}, give the minimum strength of "
+                "association an unmeasured confounder would need with both the indicator and "
+                "OVCF to explain away each OR and its CI limit nearer to 1."
+            )
     for r in _kind(report, "RocResult"):
         ci = "DeLong" if r.settings.get("ci") == "delong" else "stratified bootstrap"
         sentences.append(
@@ -210,6 +241,7 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
             f"index {_cite(used, 'youden')} is given with exact (Clopper–Pearson) CIs of "
             "sensitivity and specificity."
         )
+    sentences += _diagnostic(report, used)
     for r in _kind(report, "CompareAucResult"):
         adjust = r.settings.get("adjust")
         sentences.append(
@@ -250,6 +282,52 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
     )
     paragraphs = [" ".join(sentences), closing] if sentences else [closing]
     return paragraphs
+
+
+def _diagnostic(report: Report, used: list[str]) -> list[str]:
+    """The sentences on the adjusted AUC (which summary is primary, and why) and thresholds."""
+    out = []
+    for r in _kind(report, "AdjustedRocResult"):
+        s = r.settings
+        covs = _join([str(c) for c in s.get("covariates") or ()]) or "no covariate"
+        what = (
+            f"The covariate-adjusted AUC {_cite(used, 'janes_pepe')}, the area under the ROC "
+            "curve of each case's placement among the controls alike in "
+            f"{covs} (a linear model of the indicator on {covs} fitted in the controls), "
+        )
+        if s.get("resampled") == "sets":
+            out.append(
+                what + "is the primary measure of discrimination: the controls were matched to "
+                "the cases on these covariates, so the pooled AUC over all patients mixes the "
+                "indicator's accuracy with the matching and is biased when the covariates are "
+                f"associated with the indicator {_cite(used, 'janes_matching')}; the "
+                f"pooled AUC is shown beside it. Its {_level(r)} CIs are percentile intervals "
+                f"of {s.get('n_boot')} bootstrap resamples of the matched sets, the control "
+                "model refitted in each."
+            )
+        else:
+            out.append(
+                what + "is shown beside the pooled AUC, which is primary in this unmatched "
+                f"design; {_level(r)} CIs from {s.get('n_boot')} bootstrap resamples of the "
+                "cases and controls."
+            )
+    for r in _kind(report, "ThresholdResult"):
+        pi = r.settings.get("prevalence")
+        wilson, harrell = _cite(used, "wilson"), _cite(used, "harrell")
+        ppv = (
+            f", the positive and negative predictive values at a population prevalence of "
+            f"{100 * pi:g}% (Bayes' theorem; logit CIs {_cite(used, 'mercaldo')})"
+            if pi is not None
+            else ""
+        )
+        out.append(
+            "At each indicator's Youden cut-off, sensitivity and specificity (Wilson CIs "
+            f"{wilson}) with their optimism-corrected values from the same "
+            f"bootstrap {harrell}{ppv} and the likelihood ratios (log-scale CIs "
+            f"{_cite(used, 'simel')}) are given; the cut-off's CI is a bootstrap percentile "
+            "interval."
+        )
+    return out
 
 
 def _lower(text: str) -> str:

@@ -121,6 +121,18 @@ class Report:
 
         return strobe_checklist(self)
 
+    def stard(self) -> Any:
+        """The STARD 2015 checklist filled from the results (a DataFrame)."""
+        from ._checklists import stard_checklist
+
+        return stard_checklist(self)
+
+    def grras(self) -> Any:
+        """The GRRAS reliability checklist filled from the results (a DataFrame)."""
+        from ._checklists import grras_checklist
+
+        return grras_checklist(self)
+
     def methods(self) -> str:
         """The generated "Statistical analysis" paragraph(s), as plain text."""
         return "\n\n".join(self.layout().methods)

@@ -73,6 +73,11 @@ def render(report: Any, path: Any) -> list[Path]:
     if applies(report):
         checklist = strobe_checklist(report)
         add("STROBE", checklist, "all steps", "the STROBE case–control checklist")
+    from ._checklists import CHECKLISTS
+
+    for _, title, name, applies_to, build_checklist in CHECKLISTS:
+        if applies_to(report):
+            add(name, build_checklist(report), "all steps", title)
     readme = Sheet(
         "README",
         pd.DataFrame(index, columns=["sheet", "report section", "contents", "rows"]),

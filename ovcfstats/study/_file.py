@@ -55,6 +55,7 @@ SECTIONS: dict[str, Any] = {
         "combined": "combined",
         "n_boot": "n_boot",
         "seed": "boot_seed",
+        "prevalence": "prevalence",
     },
 }
 #: fields TOML cannot hold as None: the word that stands for None in the file
@@ -68,6 +69,7 @@ NONE_WORDS = {
     "audit": "",
     "table1": "default",
     "boot_seed": "none",
+    "prevalence": "none",
 }
 
 
@@ -208,7 +210,14 @@ def _render(config: StudyConfig) -> str:
         "design": "# Around the study: Bland–Altman and Lin's CCC beside the ICCs (agreement),\n"
         "# post-hoc power at the observed AUCs/ORs (sample_size), a combined logistic model of\n"
         "# the listed indicators with bootstrap validation (combined; [] for none), its\n"
-        "# resamples (n_boot) and seed ('none': drawn).",
+        "# resamples (n_boot) and seed ('none': drawn; also the seed of the adjusted AUCs' and\n"
+        "# the Youden cut-offs' bootstraps). prevalence: the share with the outcome in the\n"
+        "# population the indicators are meant for (PPV, NPV, net benefit; a matched sample's\n"
+        "# share of cases is fixed by the design). 0.1 is a placeholder of the order of\n"
+        "# morphometric vertebral fractures in older adults: replace it by the estimate for\n"
+        "# your population and cite its source (e.g. Ballane G, et al. Worldwide prevalence\n"
+        "# and incidence of osteoporotic vertebral fractures. Osteoporos Int. 2017;28:1531-42);\n"
+        "# 'none': no PPV/NPV.",
     }
     for section, keys in SECTIONS.items():
         if not isinstance(keys, dict):

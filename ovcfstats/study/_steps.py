@@ -221,6 +221,7 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
             ci=cfg.or_ci,
             method=cfg.or_method,
             alpha=cfg.alpha,
+            evalue=True,
         ),
     )
     _progress(run.progress, "Table 3")
@@ -248,6 +249,9 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
         figure_caption=f"ROC curves of the {count} indicators for OVCF, with the AUC "
         f"({100 * (1 - cfg.alpha):g}% CI) of each and its Youden cut-off (dot).",
     )
+    from ._diagnostic import diagnostic_sections
+
+    diagnostic_sections(run, data, cfg, inds, directions)
     if len(inds) >= 2:
         run.step(
             "AUC comparison",
@@ -314,6 +318,7 @@ def _design(
                 covariates=covariates,
                 n_boot=cfg.n_boot,
                 seed=cfg.boot_seed,
+                prevalence=cfg.prevalence,
                 alpha=cfg.alpha,
             ),
         )

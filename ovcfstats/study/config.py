@@ -61,6 +61,8 @@ CHOICES = {
     "combined": "indicators of a combined logistic model (validated by bootstrap; empty: none)",
     "n_boot": "bootstrap resamples of the combined model's optimism correction",
     "boot_seed": "seed of the combined model's bootstrap and cross-validation",
+    "prevalence": "prevalence of the outcome in the population the indicators are meant for "
+    "(PPV/NPV and net benefit; 'none': not given)",
     "ranges": "plausible ranges overridden for this study (name -> [low, high], or 'off')",
     "mapping": "the columns of a wide table mapped to the data contract ([mapping]; "
     "'ovcfstats map' writes it)",
@@ -127,6 +129,7 @@ class StudyConfig:
     combined: tuple[str, ...] = ()
     n_boot: int = 200
     boot_seed: int | None = 1
+    prevalence: float | None = 0.1
     ranges: Mapping[str, Any] = field(default_factory=dict, repr=False)
     mapping: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
@@ -173,6 +176,12 @@ class StudyConfig:
         if not (is_number(self.alpha) and 0 < self.alpha < 1):
             raise DataError(
                 f"StudyConfig(): alpha must be between 0 and 1; got {shown(self.alpha)}."
+            )
+        prevalence = self.prevalence
+        if prevalence is not None and not (is_number(prevalence) and 0 < prevalence < 1):
+            raise DataError(
+                f"StudyConfig(): prevalence ([design] prevalence) must be a number between 0 and "
+                f"1, or 'none'; got {self.prevalence!r}."
             )
 
     # -- derived -------------------------------------------------------------------------------
