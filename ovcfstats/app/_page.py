@@ -39,9 +39,15 @@ body { background: #f6f7f9; }
 .report-frame { width: 100%; height: 80vh; border: 1px solid #dde1e6; background: white; }
 .app .disabled-note { color: #8a919c; }
 @media (max-width: 576px) {
+  .container-fluid.app { padding: 6px; }
   .app h1 { font-size: 1.2rem; }
-  .map-table td.note, .map-table th.note { display: none; }
-  .map-table select { min-width: 9rem; }
+  .app .card-body { padding: 10px; }
+  .map-table thead { display: none; }
+  .map-table tr { display: block; border-bottom: 1px solid #dde1e6; padding: 4px 0; }
+  .map-table td { display: block; max-width: none !important; border: 0; padding: 2px 6px; }
+  .map-table td[data-label]::before { content: attr(data-label) ": "; color: #5a6270; }
+  .map-table td:empty { display: none; }
+  .map-table select { min-width: 0; width: 100%; }
   .report-frame { height: 70vh; }
 }
 """
@@ -98,7 +104,8 @@ def page(host: str, port: int) -> Any:
         ),
         ui.card(
             ui.card_header("4. Run"),
-            ui.input_action_button("run", "Run the analysis", class_="btn-primary btn-lg"),
+            ui.div(ui.input_action_button("run", "Run the analysis", class_="btn-primary btn-lg",
+                                          width="auto")),
             ui.output_ui("status"),
         ),
         ui.card(
@@ -144,7 +151,7 @@ def sheet_box(sheets: list[str], selected: str | None) -> Any:
     if len(sheets) > 1:
         choices = {ALL_SHEETS: "every sheet (one sheet per rater or session)", **choices}
     return ui.div(
-        ui.input_select("sheet", "Sheet", choices, selected=selected, selectize=False),
+        ui.input_select("sheet", "Sheet", choices, selected=selected),
         help_text("The sheet to read; every sheet when each holds one rater or session."),
     )
 
@@ -171,11 +178,11 @@ def mapping_table(mapping: Any, indicators: tuple[str, ...]) -> Any:
             ui.tags.tr(
                 ui.tags.td(ui.tags.code(table.loc[i, "column"])),
                 ui.tags.td(
-                    ui.input_select(f"col_{i}", None, choices, selected=selected, selectize=False,
+                    ui.input_select(f"col_{i}", None, choices, selected=selected,
                                     width="100%")
                 ),
-                ui.tags.td(table.loc[i, "status"]),
-                ui.tags.td(table.loc[i, "codes"], class_="codes"),
+                ui.tags.td(table.loc[i, "status"], data_label="Status"),
+                ui.tags.td(table.loc[i, "codes"], class_="codes", data_label="Codes"),
                 ui.tags.td(note, class_="note"),
                 class_="resolve" if resolve else None,
             )
@@ -221,8 +228,7 @@ def options(
             ),
             ui.panel_conditional(
                 "input.matching === 'given'",
-                ui.input_select("matched_by", "Set id column", columns or {"": "(none found)"},
-                                selectize=False),
+                ui.input_select("matched_by", "Set id column", columns or {"": "(none found)"}),
                 help_text("The column of matched-set ids (one case with 1 to k controls per set)."),
             ),
             ui.panel_conditional(
@@ -235,7 +241,7 @@ def options(
                                         selected=[c for c in d.exact if c in exact]),
                 help_text(CHOICES["exact"]),
                 ui.input_select("method", "Method", ["optimal", "nearest", "random"],
-                                selected=d.method, selectize=False),
+                                selected=d.method),
                 help_text(CHOICES["method"]),
                 ui.input_numeric("seed", "Seed (random matching)", None, min=0, step=1),
                 help_text(CHOICES["seed"] + " (empty: drawn)"),
@@ -259,12 +265,16 @@ def options(
             _select("roc_ci", "AUC CI", ["delong", "bootstrap"], d.roc_ci),
             ui.input_numeric("confidence", "Confidence level, %", round(100 * (1 - d.alpha), 6),
                              min=50, max=99.9, step=1),
-            help_text(CHOICES["alpha"]),
-            ui.input_text("prevalence", "Prevalence", placeholder="not available yet"),
-            help_text("Not available yet."),
-            ui.input_select("imputation", "Imputation of missing values",
-                            {"none": "not available yet"}, selectize=False),
-            help_text("Not available yet: rows with a missing value are left out of that step."),
+            help_text(f"alpha = {CHOICES['alpha']}"),
+            ui.tags.fieldset(
+                ui.input_text("prevalence", "Prevalence", placeholder="not available yet"),
+                ui.input_select("imputation", "Imputation of missing values",
+                                {"none": "not available yet"}),
+                help_text("Not available yet: each step leaves out the rows with a missing "
+                          "value."),
+                disabled="disabled",
+                class_="disabled-note",
+            ),
         ),
         col_widths={"sm": 12, "md": 6, "lg": 4},
     )
@@ -272,7 +282,7 @@ def options(
 
 def _select(name: str, label: str, choices: Mapping[str, str] | list[str], selected: str) -> Any:
     return ui.div(
-        ui.input_select(name, label, choices, selected=selected, selectize=False),
+        ui.input_select(name, label, choices, selected=selected),
         help_text(CHOICES[name]),
     )
 

@@ -50,8 +50,12 @@ def _server(input: Any, output: Any, session: Any) -> None:
     result: reactive.Value[dict[str, Any] | None] = reactive.Value(None)
 
     def fail(place: str, message: str | None) -> None:
-        current = {k: v for k, v in errors.get().items() if k != place}
-        errors.set({**current, place: message} if message else current)
+        with reactive.isolate():
+            before = errors.get()
+        current = {k: v for k, v in before.items() if k != place}
+        new = {**current, place: message} if message else current
+        if new != before:
+            errors.set(new)
 
     def take(path: Any, name: str | None = None, size: int | None = None) -> None:
         result.set(None)
