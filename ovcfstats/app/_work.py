@@ -8,6 +8,7 @@ the page next to the control that can fix them.
 from __future__ import annotations
 
 import io
+import shlex
 import threading
 import time
 import warnings
@@ -241,10 +242,10 @@ def study_config(options: Mapping[str, Any], mapping: Mapping[str, Any]) -> Stud
 def study_file(config: StudyConfig, source: Source, sheet: str | None) -> str:
     """The study file of the run, headed by the command that reproduces it."""
     sheet_arg = source.sheet_arg(sheet)
-    option = f" --sheet {sheet_arg!r}" if sheet_arg is not None else ""
+    option = f" --sheet {shlex.quote(sheet_arg)}" if sheet_arg is not None else ""
     head = (
         "# Written by 'ovcfstats app'. The same analysis from the command line:\n"
-        f"#   ovcfstats analyze {source.name!r}{option} --study study.toml\n"
+        f"#   ovcfstats analyze {shlex.quote(source.name)}{option} --study study.toml\n"
     )
     return head + config.to_toml()
 
