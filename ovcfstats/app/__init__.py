@@ -11,30 +11,12 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["announce", "is_loopback", "make_app", "serve"]
+from ._safety import LOOPBACK, announce, is_loopback
+
+__all__ = ["LOOPBACK", "announce", "is_loopback", "make_app", "serve"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is reachable from this computer only."""
-    return host in LOOPBACK or host.startswith("127.")
-
-
-def announce(host: str, port: int) -> list[str]:
-    """The lines ``ovcfstats app`` prints at start: where, and a warning off the loopback."""
-    shown = f"[{host}]" if ":" in host else host
-    lines = [f"ovcfstats app: open http://{shown}:{port} in your browser (Ctrl+C stops it)."]
-    if is_loopback(host):
-        lines.append("Listening on this computer only; nothing is sent anywhere.")
-    else:
-        lines.append(
-            f"ovcfstats: warning: listening on {host}: other computers on the network can open "
-            "the page and read the data given to it. Use the default 127.0.0.1 unless they must."
-        )
-    return lines
 
 
 def make_app(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> object:

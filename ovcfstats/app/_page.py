@@ -12,6 +12,7 @@ from typing import Any
 from shiny import ui
 
 from ..study.config import CHOICES, StudyConfig
+from ._safety import is_loopback
 from ._work import ALL_SHEETS, MAX_UPLOAD_MB, default_choice, meanings
 
 ACCEPT = [".xlsx", ".xlsm", ".csv", ".tsv", ".txt", ".sav", ".zsav", ".dta", ".parquet", ".pq"]
@@ -118,8 +119,6 @@ def page(host: str, port: int) -> Any:
 
 
 def _safety(host: str, port: int) -> Any:
-    from . import is_loopback
-
     if is_loopback(host):
         where = (
             f"Running on this computer only ({host}:{port}): no other computer can open this "
@@ -173,7 +172,7 @@ def mapping_table(mapping: Any, indicators: tuple[str, ...]) -> Any:
         resolve = table.loc[i, "status"] in ("ambiguous", "invalid")
         note = table.loc[i, "note"]
         if table.loc[i, "candidates"]:
-            note = f"candidates: {table.loc[i, 'candidates']}. {note}".strip()
+            note = "; ".join(x for x in (f"candidates: {table.loc[i, 'candidates']}", note) if x)
         rows.append(
             ui.tags.tr(
                 ui.tags.td(ui.tags.code(table.loc[i, "column"])),
@@ -194,7 +193,8 @@ def mapping_table(mapping: Any, indicators: tuple[str, ...]) -> Any:
     counts = table["status"].value_counts()
     summary = f"{len(table)} columns: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + "."
     if mapping.missing:
-        summary += " Missing-value codes (blanked): " + ", ".join(map(str, mapping.missing)) + "."
+        codes = ", ".join(repr(m) if isinstance(m, str) else str(m) for m in mapping.missing)
+        summary += f" Missing-value codes (blanked in every column): {codes}."
     return ui.div(
         ui.p(summary),
         ui.div(

@@ -80,8 +80,11 @@ def open_source(path: str | Path, name: str | None = None, size: int | None = No
         try:
             with pd.ExcelFile(path) as book:
                 sheets = [str(s) for s in book.sheet_names]
-        except Exception as err:  # a broken or renamed file: one line, never a traceback
-            raise DataError(f"{name}: not a readable Excel workbook ({one_line(err)}).") from None
+        except Exception:  # a broken or renamed file: one line, never a traceback
+            raise DataError(
+                f"{name}: not a readable Excel workbook. Save it again from Excel as .xlsx, or "
+                "export it as CSV."
+            ) from None
     return Source(path=path, name=name, sheets=sheets)
 
 
