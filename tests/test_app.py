@@ -56,6 +56,17 @@ def test_mapping_review_refuses_until_resolved(indicator_csv):
     assert choices["candidate:0"] == "indicator vbq" and "field:age" in choices
 
 
+def test_value_codes_are_chosen_per_column(tmp_path):
+    table = tmp_path / "clinic.csv"
+    table.write_text("ID,Fracture,Age,Sex,BMI\nP1,yes,70,Female,22\nP2,no,71,X,23\n")
+    mapping = _work.guess(_work.open_source(table), None)
+    assert _work.coded_columns(mapping)["Sex"] == ("sex", {"Female": "F", "X": "?"})
+    with pytest.raises(DataError, match=r"1 value code\(s\) to choose: 'X' in 'Sex'"):
+        _work.reviewed(mapping, {})
+    done = _work.reviewed(mapping, {}, {"Sex": {"X": "M"}, "Fracture": {"no": "1"}})
+    assert done["codes"]["Sex"] == {"X": "M"} and done["codes"]["Fracture"] == {"no": 1}
+
+
 def test_options_defaults_and_study_file_round_trip(indicator_csv, tmp_path):
     source = _work.open_source(indicator_csv)
     mapping = _work.reviewed(_work.guess(source, None), {"vbq_csf_level": _work.ASIDE})
@@ -257,6 +268,7 @@ def test_wide_sheet_end_to_end(browser, server):
     page.wait_for_selector("#mapping select")
     assert "198 columns" in page.inner_text("#mapping")
     assert page.locator("#mapping tr.resolve").count() == 0
+    assert page.locator("#mapping select[id^=code_]").count() >= 8  # Sex, Fracture, …
     _shot(page, "wide-1-mapping")
     for box in ("hu", "vbq", "rcsa", "fi"):  # one indicator keeps the run short
         page.locator(f"#indicators input[value='{box}']").uncheck()
@@ -285,9 +297,21 @@ def test_bad_input_shows_its_error_and_the_page_recovers(browser, server, indica
     page.locator("#mapping tr.resolve select").select_option(_work.ASIDE)
     page.fill("#caliper", "0")
     page.click("#run")
-    page.wait_for_selector("#options_error .error")
-    assert "Caliper" in page.inner_text("#options_error")
+    page.wait_for_selector("#err_caliper .error")  # under the caliper box
+    assert "Caliper" in page.inner_text("#err_caliper")
+    assert "Caliper" in page.inner_text("#status")
     _shot(page, "bad-2-option")
+    page.fill("#caliper", "2")  # fixed; sets that are not matched sets: a step is skipped
+    page.check("#matching input[value='given']")
+    page.select_option("#matched_by", "n_rois_fi")
+    for box in ("t_score", "vbq", "rcsa", "fi"):
+        page.locator(f"#indicators input[value='{box}']").uncheck()
+    page.click("#run")
+    page.wait_for_selector("#download")
+    assert not page.locator("#err_caliper .error").is_visible()
+    assert "Skipped steps" in page.inner_text("#status")
+    assert "more than one case" in page.inner_text("#status ul.skipped")
+    _shot(page, "bad-3-skipped")
     assert other.locator("#mapping select").count() == 0  # the other tab saw nothing
     page.close()
     other.close()

@@ -13,8 +13,19 @@ from shiny import ui
 
 from ..study.config import CHOICES, StudyConfig
 from ._safety import is_loopback
-from ._work import ALL_SHEETS, MAX_UPLOAD_MB, default_choice, meanings
+from ._work import (
+    ALL_SHEETS,
+    CODE_VALUES,
+    MAX_UPLOAD_MB,
+    UNKNOWN,
+    coded_columns,
+    default_choice,
+    meanings,
+)
 
+#: the choices that show their own error under them (``err_<name>``)
+ERROR_SLOTS = ("indicators", "adjust", "matched_by", "ratio", "caliper", "exact", "or_per",
+               "confidence")  # fmt: skip
 ACCEPT = [".xlsx", ".xlsm", ".csv", ".tsv", ".txt", ".sav", ".zsav", ".dta", ".parquet", ".pq"]
 
 CSS = """
@@ -35,6 +46,10 @@ body { background: #f6f7f9; }
 .map-table td, .map-table th { padding: 4px 6px; vertical-align: top; }
 .map-table select { max-width: 100%; min-width: 12rem; font-size: 0.88rem; }
 .map-table tr.resolve td { background: #fff4d6; }
+.map-table .code-row { display: flex; align-items: center; gap: 6px; margin-bottom: 2px; }
+.map-table .code-row .form-group { margin: 0; width: auto; }
+.map-table .code-row select { width: 9rem; min-width: 9rem; padding-top: 1px; padding-bottom: 1px; }
+.map-table .code-from { white-space: nowrap; min-width: 4.5rem; }
 .map-table td.codes, .map-table td.note { overflow-wrap: anywhere; max-width: 18rem; }
 .app progress { width: 100%; height: 1.1rem; }
 .report-frame { width: 100%; height: 80vh; border: 1px solid #dde1e6; background: white; }
@@ -49,6 +64,7 @@ body { background: #f6f7f9; }
   .map-table td[data-label]::before { content: attr(data-label) ": "; color: #5a6270; }
   .map-table td:empty { display: none; }
   .map-table select { min-width: 0; width: 100%; }
+  .map-table .code-row select { width: 9rem; }
   .report-frame { height: 70vh; }
 }
 """
@@ -163,6 +179,7 @@ def mapping_table(mapping: Any, indicators: tuple[str, ...]) -> Any:
         range(len(table)), key=lambda i: table.loc[i, "status"] not in ("ambiguous", "invalid")
     )
     entries = list(mapping.columns.values())
+    coded = coded_columns(mapping)
     for i in order:
         entry = entries[i]
         choices = meanings(entry, indicators)
@@ -181,7 +198,7 @@ def mapping_table(mapping: Any, indicators: tuple[str, ...]) -> Any:
                                     width="100%")
                 ),
                 ui.tags.td(table.loc[i, "status"], data_label="Status"),
-                ui.tags.td(table.loc[i, "codes"], class_="codes", data_label="Codes"),
+                _codes_cell(i, coded.get(table.loc[i, "column"]), table.loc[i, "codes"]),
                 ui.tags.td(note, class_="note"),
                 class_="resolve" if resolve else None,
             )
@@ -205,6 +222,26 @@ def mapping_table(mapping: Any, indicators: tuple[str, ...]) -> Any:
     )
 
 
+def _codes_cell(i: int, coded: tuple[str, dict[str, Any]] | None, shown: str) -> Any:
+    """The value codes of a column: a select box per code of a coded field, else the text."""
+    if coded is None:
+        return ui.tags.td(shown, class_="codes", data_label="Codes")
+    fld, found = coded
+    boxes = []
+    for j, (text, value) in enumerate(found.items()):
+        choices = {str(v): label for v, label in CODE_VALUES[fld].items()}
+        if str(value) == UNKNOWN:
+            choices = {UNKNOWN: "— choose —", **choices}
+        boxes.append(
+            ui.div(
+                ui.tags.span(f"{text} →", class_="code-from"),
+                ui.input_select(f"code_{i}_{j}", None, choices, selected=str(value)),
+                class_="code-row",
+            )
+        )
+    return ui.tags.td(*boxes, class_="codes", data_label="Codes")
+
+
 def options(
     indicators: list[str], chosen: list[str], covariates: list[str], columns: list[str]
 ) -> Any:
@@ -215,11 +252,13 @@ def options(
         ui.div(
             ui.input_checkbox_group("indicators", "Indicators", indicators, selected=chosen),
             help_text(CHOICES["indicators"]),
+            ui.output_ui("err_indicators"),
             ui.input_checkbox_group(
                 "adjust", "Covariates", covariates,
                 selected=[c for c in d.adjust if c in covariates],
             ),
             help_text(CHOICES["adjust"]),
+            ui.output_ui("err_adjust"),
         ),
         ui.div(
             ui.input_radio_buttons(
@@ -230,16 +269,20 @@ def options(
                 "input.matching === 'given'",
                 ui.input_select("matched_by", "Set id column", columns or {"": "(none found)"}),
                 help_text("The column of matched-set ids (one case with 1 to k controls per set)."),
+                ui.output_ui("err_matched_by"),
             ),
             ui.panel_conditional(
                 "input.matching === 'here'",
                 ui.input_numeric("ratio", "Controls per case (1:k)", d.ratio, min=1, step=1),
                 help_text(CHOICES["ratio"]),
+                ui.output_ui("err_ratio"),
                 ui.input_numeric("caliper", "Caliper, years of age", d.caliper, min=0, step=0.5),
                 help_text(CHOICES["caliper"]),
+                ui.output_ui("err_caliper"),
                 ui.input_checkbox_group("exact", "Matched exactly", exact,
                                         selected=[c for c in d.exact if c in exact]),
                 help_text(CHOICES["exact"]),
+                ui.output_ui("err_exact"),
                 ui.input_select("method", "Method", ["optimal", "nearest", "random"],
                                 selected=d.method),
                 help_text(CHOICES["method"]),
@@ -258,6 +301,7 @@ def options(
                 ui.input_numeric("or_number", "Units", 10, min=0),
             ),
             help_text(CHOICES["or_per"]),
+            ui.output_ui("err_or_per"),
             _select("or_model", "OR model", ["separate", "joint"], d.or_model),
             _select("or_ci", "OR CI", ["wald", "profile"], d.or_ci),
             _select("or_method", "OR fit", {"ml": "maximum likelihood", "firth": "Firth"},
@@ -266,6 +310,7 @@ def options(
             ui.input_numeric("confidence", "Confidence level, %", round(100 * (1 - d.alpha), 6),
                              min=50, max=99.9, step=1),
             help_text(f"alpha = {CHOICES['alpha']}"),
+            ui.output_ui("err_confidence"),
             ui.tags.fieldset(
                 ui.input_text("prevalence", "Prevalence", placeholder="not available yet"),
                 ui.input_select("imputation", "Imputation of missing values",

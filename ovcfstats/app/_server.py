@@ -18,15 +18,22 @@ from shiny.types import SilentException
 from .._validate import DataError
 from . import _page, _work
 
-#: words of a run error -> the part of the page whose control can fix it
+#: words of an error -> the place on the page, next to the control that can fix it
 _WHERE = {
-    "mapping": ("mapping", "read_wide", "column(s) to resolve", "unreviewed"),
-    "options": ("caliper", "ratio", "exact", "matched_by", "eligible control", "indicator",
-                "covariate", "adjust", "or_per", "alpha"),
+    "mapping": ("mapping", "read_wide", "column(s) to resolve", "unreviewed", "value code"),
+    "options:caliper": ("caliper", "eligible control"),
+    "options:ratio": ("ratio", "controls per case"),
+    "options:exact": ("exact",),
+    "options:matched_by": ("matched_by", "matched-by", "set id"),
+    "options:indicators": ("indicators:", "indicator"),
+    "options:adjust": ("covariate", "adjust"),
+    "options:or_per": ("or_per", "or scale"),
+    "options:confidence": ("confidence", "alpha"),
 }  # fmt: skip
 
 
 def _where(message: str) -> str:
+    """Where an error is shown: ``mapping``, ``options:<control>`` or ``status``."""
     low = message.lower()
     for place, words in _WHERE.items():
         if any(w in low for w in words):
@@ -124,6 +131,20 @@ def _server(input: Any, output: Any, session: Any) -> None:
                 continue
         return out
 
+    def code_choices() -> dict[str, dict[str, str]]:
+        found = guessed()
+        if found is None:
+            return {}
+        index = {column: i for i, column in enumerate(found.columns)}
+        out: dict[str, dict[str, str]] = {}
+        for column, (_, codes) in _work.coded_columns(found).items():
+            for j, text in enumerate(codes):
+                try:
+                    out.setdefault(column, {})[text] = input[f"code_{index[column]}_{j}"]()
+                except (SilentException, KeyError):
+                    continue
+        return out
+
     @render.ui
     def upload_error() -> Any:
         return _page.error(errors().get("upload"))
@@ -143,6 +164,16 @@ def _server(input: Any, output: Any, session: Any) -> None:
     @render.ui
     def options_error() -> Any:
         return _page.error(errors().get("options"))
+
+    def error_slot(name: str) -> None:
+        def slot() -> Any:
+            return _page.error(errors().get(f"options:{name}"))
+
+        slot.__name__ = f"err_{name}"  # the output id
+        render.ui(slot)
+
+    for name in _page.ERROR_SLOTS:
+        error_slot(name)
 
     @render.ui
     def mapping() -> Any:
@@ -189,24 +220,25 @@ def _server(input: Any, output: Any, session: Any) -> None:
         if running is not None and not running.finished:
             return
         found, src = guessed(), source()
-        for place in ("mapping", "options", "status"):
+        for place in ("mapping", "options", "status", *(f"options:{n}" for n in _page.ERROR_SLOTS)):
             fail(place, None)
         if found is None or src is None:
             fail("status", "Give a table first (step 1).")
             return
         try:
-            reviewed = _work.reviewed(found, choices())
+            reviewed = _work.reviewed(found, choices(), code_choices())
         except DataError as err:
             fail("mapping", _work.one_line(err))
-            fail("status", "Not run: resolve the highlighted columns of the mapping (step 2).")
+            fail("status", "Not run: resolve the mapping first (step 2).")
             return
         try:
             with reactive.isolate():
                 config = _work.study_config(option_values(), reviewed)
         except (DataError, SilentException) as err:
             message = _work.one_line(err) or "Choose the options in step 3."
-            fail("options", message)
-            fail("status", "Not run: see the choices (step 3).")
+            place = _where(message)
+            fail(place if place.startswith("options:") else "options", message)
+            fail("status", f"Not run: {message}")
             return
         result.set(None)
         job.set(_work.start_job(src, sheet_choice(), config, work))
@@ -226,8 +258,7 @@ def _server(input: Any, output: Any, session: Any) -> None:
                 place = _where(current.error)
                 if place != "status":
                     fail(place, current.error)
-                fail("status", current.error if place == "status" else
-                     f"Stopped: {current.error}")
+                fail("status", f"Stopped: {current.error}")
             else:
                 result.set(current.result)
             job.set(None)

@@ -21,7 +21,7 @@ from typing import Any
 from .._results import OvcfWarning
 from .._validate import DataError
 from ..data.readers import FORMATS
-from ..data.schema import COMORBIDITIES, INDICATORS, PATIENT_COLUMNS
+from ..data.schema import COMORBIDITIES, INDICATORS, PATIENT_COLUMNS, VERTEBRAE
 from ..study.config import StudyConfig
 
 #: the largest upload the page takes; a larger file is given by its path
@@ -30,6 +30,15 @@ MAX_UPLOAD_MB = 200
 ALL_SHEETS = "__all__"
 #: the choice that keeps a column aside as an extra column
 ASIDE = "aside"
+#: the values a coded patient field takes: value -> label of the code select boxes
+CODE_VALUES: dict[str, dict[Any, str]] = {
+    "sex": {"F": "F (female)", "M": "M (male)"},
+    "case": {1: "1 (case)", 0: "0 (control)"},
+    **{c: {1: "1 (yes)", 0: "0 (no)"} for c in COMORBIDITIES},
+    "fracture_level": {**{v: v for v in VERTEBRAE}, "": "none"},
+}
+#: the code select box's value of a code not known yet
+UNKNOWN = "?"
 #: one pipeline at a time on this machine (the others wait for it)
 _RUN_LOCK = threading.Lock()
 
@@ -152,11 +161,48 @@ def indicator_names(mapping: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*INDICATORS, *own]))
 
 
-def reviewed(mapping: Any, choices: Mapping[str, str]) -> dict[str, Any]:
+def coded_columns(mapping: Any) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Source column -> (coded field, {code as written: value it maps to, ``"?"``: unknown})."""
+    out = {}
+    for column, found in mapping.found.items():
+        fld = mapping.columns.get(column, {}).get("field")
+        if fld in CODE_VALUES and found:
+            out[column] = (fld, dict(found))
+    return out
+
+
+def _apply_codes(
+    mapping: Any, data: dict[str, Any], codes: Mapping[str, Mapping[str, str]]
+) -> None:
+    """Write the code select boxes' choices into ``data["codes"]`` (per source column)."""
+    unknown = []
+    for column, (fld, found) in coded_columns(mapping).items():
+        if data["columns"][column].get("field") != fld:
+            continue  # the column was given another meaning
+        for text, was in found.items():
+            given = codes.get(column, {}).get(text, str(was))
+            if given == UNKNOWN:
+                unknown.append(f"{text!r} in '{column}'")
+                continue
+            value = next(v for v in CODE_VALUES[fld] if str(v) == given)
+            if str(was) != given:
+                data["codes"].setdefault(column, {})[text] = value
+    if unknown:
+        raise DataError(
+            f"{len(unknown)} value code(s) to choose: {', '.join(unknown[:5])}. Choose what each "
+            "value means in its select box under Value codes, then run."
+        )
+
+
+def reviewed(
+    mapping: Any,
+    choices: Mapping[str, str],
+    codes: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, Any]:
     """The ``[mapping]`` dict with each column's choice applied (refused if one is unresolved).
 
     ``choices`` maps a source column to the value of its select box; a column not in it keeps
-    its guess.
+    its guess. ``codes`` maps a coded column to {code as written: the value chosen for it}.
     """
     data = mapping.to_dict()
     unresolved = []
@@ -182,6 +228,7 @@ def reviewed(mapping: Any, choices: Mapping[str, str]) -> dict[str, Any]:
             f"{len(unresolved)} column(s) to resolve: {shown}{more}. Choose what each one is in "
             "its select box (or 'keep aside'), then run."
         )
+    _apply_codes(mapping, data, codes or {})
     return data
 
 
