@@ -143,13 +143,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     pytest.importorskip("playwright", reason="playwright is not installed")
     if CHROMIUM is None:
         pytest.skip("headless Chromium is not installed")
     port = _free_port()
     start = time.perf_counter()
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+    temp = tmp_path_factory.mktemp("server-tmp")  # the server's temporary folders go here
+    env = {**os.environ, "MPLBACKEND": "Agg", "TMPDIR": str(temp)}
     command = [sys.executable, "-m", "ovcfstats", "app", "--port", str(port), "--no-browser"]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
@@ -162,7 +163,8 @@ def server():
                 if proc.poll() is not None or time.perf_counter() - start > 30:
                     raise RuntimeError(proc.stdout.read().decode()) from None
                 time.sleep(0.05)
-        yield {"url": url, "pid": proc.pid, "port": port, "start": time.perf_counter() - start}
+        took = time.perf_counter() - start
+        yield {"url": url, "pid": proc.pid, "port": port, "start": took, "tmp": temp}
     finally:
         proc.terminate()
         try:
@@ -315,3 +317,21 @@ def test_bad_input_shows_its_error_and_the_page_recovers(browser, server, indica
     assert other.locator("#mapping select").count() == 0  # the other tab saw nothing
     page.close()
     other.close()
+
+
+def test_a_session_folder_is_removed_when_its_tab_closes(browser, server, indicator_csv):
+    def folders() -> set[Path]:
+        return set(server["tmp"].glob("ovcfstats-app-*"))
+
+    before = folders()
+    page, _ = _page(browser, server)
+    page.set_input_files("#upload", str(indicator_csv))
+    page.wait_for_selector("#mapping select")
+    (mine,) = folders() - before
+    assert (mine / "uploads" / "indicators.csv").is_file()
+    assert mine.stat().st_mode & 0o077 == 0  # readable by this user only
+    page.close()
+    deadline = time.perf_counter() + 10
+    while mine.exists() and time.perf_counter() < deadline:
+        time.sleep(0.1)
+    assert not mine.exists()

@@ -97,10 +97,12 @@ def _server(input: Any, output: Any, session: Any) -> None:
         src = source()
         if src is None or not src.sheets:
             return None
+        default = _work.ALL_SHEETS if len(src.sheets) > 1 else src.sheets[0]
         try:
-            return input.sheet()
+            chosen = input.sheet()
         except SilentException:
-            return _work.ALL_SHEETS if len(src.sheets) > 1 else src.sheets[0]
+            return default
+        return chosen if chosen in (*src.sheets, _work.ALL_SHEETS) else default  # not stale
 
     @reactive.calc
     def guessed() -> Any:

@@ -206,8 +206,11 @@ def reviewed(
     """
     data = mapping.to_dict()
     unresolved = []
+    names = indicator_names(mapping)
     for column, entry in data["columns"].items():
         choice = choices.get(column, default_choice(entry))
+        if choice and choice not in meanings(entry, names):  # a box of an earlier table
+            choice = default_choice(entry)
         if choice == "guess":
             continue
         if not choice:
