@@ -1,11 +1,12 @@
 # Two commands: `make reproduce` and `make test`. Both need only python3 (>= 3.11) and make.
-# `make notebook` adds Jupyter to the same environment and opens the tutorial notebook.
+# `make notebook` adds Jupyter to the same environment and opens the tutorial notebook;
+# `make app` adds the point-and-click app and opens it in the browser.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= ovcfstats-output
 
-.PHONY: reproduce test notebook lint bench clean mutants
+.PHONY: reproduce test notebook app lint bench clean mutants
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,13 @@ $(VENV)/.installed-notebook: pyproject.toml | $(BIN)/python
 
 notebook: $(VENV)/.installed-notebook
 	$(BIN)/jupyter lab notebooks/reproduce_paper.ipynb
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[app,export,files]"
+	touch $(VENV)/.installed $@
+
+app: $(VENV)/.installed-app
+	$(BIN)/ovcfstats app
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e ".[bench]"

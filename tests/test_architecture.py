@@ -34,6 +34,7 @@ FLOORS = {
     "report": 5,
     "study": 6,
     "cli": 7,
+    "app": 7,  # the point-and-click app: only the cli imports it
     "__main__": 7,
 }
 #: what a module may take from the package's own ``__init__`` (the public façade, top floor)

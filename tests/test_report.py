@@ -186,7 +186,7 @@ def test_cli_bad_file_names_file_column_rows(tmp_path, capsys):
 def test_import_is_light():
     code = (
         "import sys, ovcfstats; heavy = [m for m in ('scipy', 'statsmodels', 'sklearn', "
-        "'matplotlib') if m in sys.modules]; print(heavy)"
+        "'matplotlib', 'shiny') if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
