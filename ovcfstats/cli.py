@@ -20,6 +20,7 @@ from typing import Any
 
 from ._results import OvcfWarning
 from ._validate import DataError
+from .app._cli import add_app_parser, run_app
 from .imaging.cli import _add_measure_parser, _run_measure
 
 DATA_HELP = (
@@ -207,44 +208,8 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="overwrite existing files (default: refuse)"
     )
     _add_map_parser(sub)
-    _add_app_parser(sub)
+    add_app_parser(sub, _Formatter)
     return parser
-
-
-def _add_app_parser(sub: Any) -> None:
-    app = sub.add_parser(
-        "app",
-        help="open the point-and-click app in the browser (extra [app])",
-        description="Start the local app: upload a table (or give its path), review the mapping "
-        "of its columns, make the choices, run, read the report and download it with the "
-        "study.toml that reproduces the run. It listens on 127.0.0.1 (this computer only) "
-        "unless --host says otherwise; nothing is sent anywhere. Needs the [app] extra: "
-        "pip install 'ovcfstats[app]'.",
-        epilog="Examples:\n  ovcfstats app\n  ovcfstats app --port 8800 --no-browser",
-        formatter_class=_Formatter,
-    )
-    app.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765)")
-    app.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default: 127.0.0.1, this computer only); another address "
-        "makes the page and its data reachable from other computers",
-    )
-    app.add_argument(
-        "--no-browser", action="store_true", help="do not open the browser (default: open it)"
-    )
-
-
-def _app(args: argparse.Namespace) -> int:
-    try:
-        from .app import serve
-    except ImportError as err:  # shiny missing: say how to install it
-        raise DataError(
-            f"the app needs the [app] extra ({err.name or err} is not installed): "
-            "pip install 'ovcfstats[app]'."
-        ) from None
-    serve(args.host, args.port, open_browser=not args.no_browser)
-    return 0
 
 
 def _add_map_parser(sub: Any) -> None:
@@ -504,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "map":
             return _map(args)
         if args.command == "app":
-            return _app(args)
+            return run_app(args)
         return _init(args) if args.command == "init" else _run(args)
     except (DataError, ValueError, OSError) as err:
         if isinstance(err, OSError) and not isinstance(err, DataError):
