@@ -150,7 +150,7 @@ def check_frame(data: Any, func: str, name: str = "data") -> pd.DataFrame:
 
 
 def closest(name: Any, options: Iterable[Any]) -> str | None:
-    """The option most like ``name`` (letter case, spaces and ``-``/``_`` aside), or None.
+    """The option most like ``name`` (letter case and punctuation aside), or None.
 
     Examples
     --------
@@ -158,11 +158,13 @@ def closest(name: Any, options: Iterable[Any]) -> str | None:
     't_score'
     >>> closest("HU", ["t_score", "hu"]), closest("smoking", ["age", "sex"])
     ('hu', None)
+    >>> closest("TBS (L1/L4)", ["age", "tbs_l1_l4"])
+    'tbs_l1_l4'
     """
     import difflib
 
     def key(x: Any) -> str:
-        return re.sub(r"[\s_\-]+", "", str(x).lower())
+        return "".join(ch for ch in str(x).casefold() if ch.isalnum())
 
     options = [str(o) for o in options]
     keyed = {key(o): o for o in reversed(options)}  # the first option wins a tie

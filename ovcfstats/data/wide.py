@@ -12,7 +12,6 @@ section (``ovcfstats map TABLE --study study.toml`` writes it).
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import DataError
+from .._validate import DataError, did_you_mean
 from ._patient_codes import COMORBIDITIES
 from ._ranges import RANGES, Range
 from ._understand import READING_KEYS, Understood, describe, understand
@@ -52,8 +51,7 @@ CODED = {"sex": SEX_CODES, "case": CASE_CODES, **dict.fromkeys(COMORBIDITIES, YE
 
 
 def _unknown_key(where: str, key: str, valid: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(key, list(valid), n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(key, valid)
     return f"study file: unknown key {key!r} in {where}.{hint} Valid keys: {', '.join(valid)}."
 
 

@@ -6,7 +6,6 @@ the fix (and the file, when the table came from one).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import Result, make_excluded
-from .._validate import DataError, describe_ids
+from .._validate import DataError, closest, describe_ids
 from ..data._patient_codes import clean_codes
 from ..data._ranges import RANGES, STUDY_OVERRIDE, _check_infinite, check_ranges
 from .config import StudyConfig
@@ -171,31 +170,6 @@ def _no_column(table: pd.DataFrame, config: StudyConfig, name: str, column: str)
         f"of the table.{hint} Correct the column name in the study file (the column "
         f"{name!r} is not analysed in its place)."
     )
-
-
-def closest(word: str, options: Iterable[str]) -> str | None:
-    """The option most like ``word`` (case and spacing ignored first), or None.
-
-    Examples
-    --------
-    >>> closest("hu_l1l4", ["age", "HU_L1L4", "vbq"])
-    'HU_L1L4'
-    >>> closest("TBS_L1L4", ["age", "tbs_l1_l4"])
-    'tbs_l1_l4'
-    >>> closest("xyz", ["age"]) is None
-    True
-    """
-    options = list(options)
-
-    def folded(text: str) -> str:
-        return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-    same = [o for o in options if folded(o) == folded(word)]
-    if same:
-        return same[0]
-    keys = {folded(o): o for o in reversed(options)}
-    near = difflib.get_close_matches(folded(word), list(keys), n=1, cutoff=0.6)
-    return keys[near[0]] if near else None
 
 
 def given_sets(table: pd.DataFrame, column: str) -> tuple[pd.DataFrame, MatchedSetsResult]:
