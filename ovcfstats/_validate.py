@@ -105,9 +105,13 @@ def power_scale(x: Any) -> Any:
     8.16496580927726e+299
     """
     x = np.asarray(x, dtype=float)
+    low, high = SAFE_MAGNITUDE
+    if x.size:  # the usual case first: two reductions that skip NaN, no temporary array
+        top = np.maximum(np.abs(np.fmax.reduce(x, axis=0)), np.abs(np.fmin.reduce(x, axis=0)))
+        if np.all(np.isfinite(top) & ((top == 0) | ((top >= low) & (top <= high)))):
+            return 1.0 if x.ndim == 1 else np.ones(x.shape[1:])
     finite = np.where(np.isfinite(x), np.abs(x), 0.0)
     top = finite.max(axis=0) if finite.size else np.zeros(x.shape[1:])
-    low, high = SAFE_MAGNITUDE
     safe = (top == 0) | ((top >= low) & (top <= high))
     scale = np.where(safe, 1.0, np.ldexp(1.0, np.frexp(top)[1]))
     return float(scale) if scale.ndim == 0 else scale

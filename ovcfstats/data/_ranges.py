@@ -33,9 +33,9 @@ class Range(NamedTuple):
 
     def outside(self, values: np.ndarray) -> np.ndarray:
         """True where a (non-missing) value lies outside the range."""
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"):  # NaN compares False on both sides: not outside
             below = values <= self.low if self.low_open else values < self.low
-            return ~np.isnan(values) & (below | (values > self.high))
+            return below | (values > self.high)
 
     def text(self) -> str:
         """``"0 < x ≤ 100 %"``: the range as a message shows it."""
@@ -247,13 +247,14 @@ def check_ranges(
     >>> with ranges_in_force({"fi": (0, 200)}):
     ...     check_ranges(df, ["fi"], "f")
     """
-    frame = data.reset_index(drop=True)
-    idc = id_col if id_col is not None and id_col in frame.columns else "patient_id"
+    idc = id_col if id_col is not None and id_col in data.columns else "patient_id"
     for col in dict.fromkeys(columns):
         rule = RANGES.get(col)
-        if rule is not None and col in frame.columns:
-            values = check_numeric(frame, col, func, idc if idc in frame.columns else None)
-            _check_range(func, frame, values, col, col, rule, idc, override)
+        if rule is not None and col in data.columns:
+            values = check_numeric(data, col, func, idc if idc in data.columns else None)
+            if rule.outside(values).any():  # the message's rows: positions in the table
+                frame = data[[c for c in (idc, col) if c in data.columns]].reset_index(drop=True)
+                _check_range(func, frame, values, col, col, rule, idc, override)
 
 
 def _check_infinite(func: str, frame: pd.DataFrame, skip: tuple = ()) -> None:
