@@ -39,12 +39,13 @@ REPEATS = 2
 
 
 def cohort(n: int, seed: int = 1) -> pd.DataFrame:
-    """A synthetic unmatched cohort: outcome, five indicators, age, sex, BMI."""
+    """A synthetic unmatched cohort: outcome, five indicators, age, sex, BMI (each within its
+    plausible range, which every step checks)."""
     rng = np.random.default_rng(seed)
     age = rng.normal(68, 9, n).round(0)
     sex = np.where(rng.random(n) < 0.7, "F", "M")
     hu = rng.normal(120, 35, n).round(1)
-    vbq = rng.normal(3.0, 0.5, n).round(2)
+    vbq = rng.normal(3.0, 0.5, n).round(2).clip(0)
     eta = -0.5 - 0.015 * (hu - 120) + 0.8 * (vbq - 3) + 0.03 * (age - 68) + 0.2 * (sex == "F")
     return pd.DataFrame(
         {
@@ -52,12 +53,12 @@ def cohort(n: int, seed: int = 1) -> pd.DataFrame:
             "case": (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int),
             "age": age,
             "sex": sex,
-            "bmi": rng.normal(24, 3.5, n).round(1),
+            "bmi": rng.normal(24, 3.5, n).round(1).clip(8, 100),
             "t_score": rng.normal(-2, 1, n).round(1),
             "hu": hu,
             "vbq": vbq,
-            "rcsa": rng.normal(1.1, 0.25, n).round(3),
-            "fi": rng.normal(20, 8, n).round(1),
+            "rcsa": rng.normal(1.1, 0.25, n).round(3).clip(0.01),
+            "fi": rng.normal(20, 8, n).round(1).clip(0, 100),
         }
     )
 
@@ -73,8 +74,8 @@ def matched_sets(n_sets: int, k: int, seed: int = 2) -> pd.DataFrame:
             "pair_id": np.repeat(np.arange(n_sets), k + 1),
             "case": case,
             "hu": (rng.normal(120, 35, n) - 10 * case).round(1),
-            "vbq": (rng.normal(3.0, 0.5, n) + 0.2 * case).round(2),
-            "bmi": rng.normal(24, 3.5, n).round(1),
+            "vbq": (rng.normal(3.0, 0.5, n) + 0.2 * case).round(2).clip(0),
+            "bmi": rng.normal(24, 3.5, n).round(1).clip(8, 100),
         }
     )
 
