@@ -231,3 +231,14 @@ def test_the_command_line_refuses_a_misspelt_indicator_with_the_closest_name(tmp
     err = capsys.readouterr().err
     assert code == 2 and "Did you mean 't_score'?" in err and "Did you mean 'hu'?" in err
     assert "Traceback" not in err
+
+
+def test_the_diagnostic_steps_check_ranges_too():
+    table = indicator_table()
+    table.loc[2, "age"] = 999
+    with pytest.raises(DataError, match=r"adjusted_auc\(\).*'age'.*P002"):
+        ov.adjusted_auc(table, "hu", ["age", "sex"], ci="none")
+    table = indicator_table()
+    table.loc[2, "fi"] = 150.0
+    with pytest.raises(DataError, match=r"roc_thresholds\(\).*'fi'.*P002"):
+        ov.roc_thresholds(table, "fi")

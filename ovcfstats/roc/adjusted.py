@@ -50,6 +50,7 @@ from .._validate import (
     check_option,
     row_ids,
 )
+from ..data._ranges import check_ranges
 from ..data.schema import label
 from ._delong import placements
 from ._indicator import _check_counts, _curve
@@ -210,6 +211,7 @@ def adjusted_auc(
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     data, indicators, y = _prepare(data, indicators, outcome, func, id_col)
     check_columns(data, covariates + ([strata] if strata else []), func)
+    check_ranges(data, covariates, func, id_col)
     check_option(ci, ADJUSTED_CI, func, "ci")
     alpha = check_alpha(alpha, func)
     if ci == "bootstrap" and (not isinstance(n_boot, int | np.integer) or n_boot < 1):
