@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= ovcfstats-output
+# test workers (pytest-xdist): one per core; JOBS=0 runs the suite in one process
+JOBS ?= auto
 
 .PHONY: reproduce test notebook app lint bench clean mutants
 
@@ -25,7 +27,7 @@ reproduce: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check ovcfstats tests benchmarks tools
-	MPLBACKEND=Agg $(BIN)/python -m pytest
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 $(VENV)/.installed-notebook: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[notebook]"
