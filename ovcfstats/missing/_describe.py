@@ -17,9 +17,11 @@ import pandas as pd
 from .._results import Result
 from .._validate import (
     DataError,
-    check_binary_outcome,
     check_columns,
     check_frame,
+    check_numeric,
+    describe_ids,
+    row_ids,
 )
 
 FUNC = "describe_missing"
@@ -152,7 +154,7 @@ def describe_missing(
     groups = None
     if group is not None:
         check_columns(data, [group], FUNC)
-        groups = check_binary_outcome(data, group, FUNC)
+        groups = _groups(data, group)
     missing = data[names].isna().to_numpy()
     table = _per_variable(names, missing, groups)
     patterns = _patterns(names, missing)
@@ -178,6 +180,20 @@ def _columns(data: pd.DataFrame, columns: Any, group: str | None) -> list[str]:
         twice = sorted({c for c in names if names.count(c) > 1})
         raise DataError(f"{FUNC}(): column(s) {', '.join(twice)} given twice in `columns`.")
     return names
+
+
+def _groups(data: pd.DataFrame, group: str) -> np.ndarray:
+    """The 0/1 codes of ``group``; one group alone is allowed (its other columns print 0)."""
+    values = check_numeric(data, group, FUNC)
+    for bad, what in ((np.isnan(values), "missing values"), (~np.isin(values, (0, 1)), "codes")):
+        if bad.any():
+            found = "" if what == "missing values" else f" {sorted(set(values[bad].tolist()))[:3]}"
+            raise DataError(
+                f"{FUNC}(): {what}{found} in the group column '{group}' "
+                f"({describe_ids(row_ids(data, bad))}). Code every patient 1 = case, "
+                "0 = control, or pass group=None to count all patients together."
+            )
+    return values.astype(int)
 
 
 def _per_variable(names: list[str], missing: np.ndarray, groups: Any) -> pd.DataFrame:

@@ -58,7 +58,7 @@ def _per_variable(rows: pd.DataFrame, settings: Any, style: Style) -> Table:
     out = pd.DataFrame({"Variable": [style.label(v) for v in rows["variable"]]})
     groups = [("_1", "Cases", "n_cases"), ("_0", "Controls", "n_controls")]
     for suffix, head, size in [*groups, ("", "All", "n_patients")]:
-        if f"missing{suffix}" not in rows or size not in settings:
+        if f"missing{suffix}" not in rows or not settings.get(size):  # no group, or empty
             continue
         column = f"{head} (n = {int(settings[size]):,})"
         out[column] = [
