@@ -49,7 +49,8 @@ def test_counts_per_variable_and_group(holes):
     assert t.loc["bmi", "pct_1"] == 25.0 and t.loc["bmi", "pct_0"] == 50.0
     assert t.loc["bmi", "pct"] == 37.5 and t.loc["fi", "pct"] == 12.5
     assert res.n_missing == 6 and res.n_complete == 3
-    assert dict(res.settings) == {"group": "case", "n_patients": 8, "n_cases": 4, "n_controls": 4}
+    assert (res.n_patients, res.n_cases, res.n_controls) == (8, 4, 4)
+    assert dict(res.settings) == {"group": "case"}
     assert len(res.excluded) == 0 and not res.warnings
 
 
@@ -237,7 +238,7 @@ def test_analyze_places_the_section_before_the_results():
     assert isinstance(res, MissingData)
     assert res.table.set_index("variable").loc["hu", "missing"] == 2
     a = res.analyses.set_index(["analysis", "item"])["n"]
-    assert a[("ROC", "hu")] == res.settings["n_patients"] - 2
+    assert a[("ROC", "hu")] == res.n_patients - 2
     assert set(res.analyses["analysis"]) == {"Table 1", "Spearman ρ", "OR", "ROC"}
 
 

@@ -58,10 +58,15 @@ class MissingData(Result):
         The complete-case n of each analysis given: ``analysis``, ``item`` (the variable or
         indicator of that row of the analysis, ``""`` for a whole model), ``n``, ``n_cases``,
         ``n_controls``, ``n_excluded`` (patients of ``data`` not in it).
+    n_patients, n_cases, n_controls : int
+        The patients described and, with a group, the cases and controls among them.
     """
 
     patterns: pd.DataFrame = field(default_factory=pd.DataFrame)
     analyses: pd.DataFrame = field(default_factory=_empty_analyses)
+    n_patients: int = 0
+    n_cases: int | None = None
+    n_controls: int | None = None
 
     title: ClassVar[str] = "Missing data"
 
@@ -159,10 +164,16 @@ def describe_missing(
     table = _per_variable(names, missing, groups)
     patterns = _patterns(names, missing)
     analyses = _analyses(data, models or {}, groups)
-    settings = {"group": group or "none", "n_patients": len(data)}
-    if groups is not None:
-        settings |= {"n_cases": int(groups.sum()), "n_controls": int(len(groups) - groups.sum())}
-    return MissingData(table=table, patterns=patterns, analyses=analyses, settings=settings)
+    n_cases = None if groups is None else int(groups.sum())
+    return MissingData(
+        table=table,
+        patterns=patterns,
+        analyses=analyses,
+        settings={"group": group or "none"},
+        n_patients=len(data),
+        n_cases=n_cases,
+        n_controls=None if groups is None else len(groups) - n_cases,
+    )
 
 
 def _columns(data: pd.DataFrame, columns: Any, group: str | None) -> list[str]:

@@ -22,12 +22,11 @@ OBSERVED, MISSING = "✓", "·"
 
 
 def _missing_data(result: Any, style: Style) -> Presentation:
-    t, settings = result.table, result.settings
-    n = int(settings.get("n_patients", 0))
+    t, n = result.table, result.n_patients
     holed = t[t["missing"] > 0]
     if not len(holed):
         return Presentation(notes=[_none_missing(n, len(t))])
-    main = [_per_variable(holed, settings, style)]
+    main = [_per_variable(holed, result, style)]
     complete = [style.label(v) for v in t.loc[t["missing"] == 0, "variable"]]
     notes = [f"No missing values in: {', '.join(complete)}."] if complete else []
     names = list(holed["variable"])
@@ -54,13 +53,13 @@ def _none_missing(n: int, k: int) -> str:
     return f"No missing values: all {n:,} patients have {variables} described."
 
 
-def _per_variable(rows: pd.DataFrame, settings: Any, style: Style) -> Table:
+def _per_variable(rows: pd.DataFrame, result: Any, style: Style) -> Table:
     out = pd.DataFrame({"Variable": [style.label(v) for v in rows["variable"]]})
     groups = [("_1", "Cases", "n_cases"), ("_0", "Controls", "n_controls")]
     for suffix, head, size in [*groups, ("", "All", "n_patients")]:
-        if f"missing{suffix}" not in rows or not settings.get(size):  # no group, or empty
+        if f"missing{suffix}" not in rows or not getattr(result, size):  # no group, or empty
             continue
-        column = f"{head} (n = {int(settings[size]):,})"
+        column = f"{head} (n = {getattr(result, size):,})"
         out[column] = [
             format_count_pct(c, p)
             for c, p in zip(rows[f"missing{suffix}"], rows[f"pct{suffix}"], strict=True)
@@ -128,8 +127,7 @@ def _analyses(analyses: pd.DataFrame, n: int, style: Style) -> Table:
 def _fewer(result: Any) -> list[str]:
     """A footnote when an analysis keeps fewer patients than have its variable."""
     observed = dict(zip(result.table["variable"], result.table["missing"], strict=True))
-    n = int(result.settings.get("n_patients", 0))
-    a = result.analyses
+    n, a = result.n_patients, result.analyses
     with_value = [n - int(observed.get(item, 0)) for item in a["item"]]
     if not any(
         int(k) < v for k, v, item in zip(a["n"], with_value, a["item"], strict=True) if item
