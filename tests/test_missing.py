@@ -68,11 +68,21 @@ def test_patterns_most_frequent_first_with_exact_counts(holes):
 
 
 def test_pattern_ties_go_to_fewer_holes_and_ignore_the_row_order():
-    # three patterns of 2 patients each: two holes, none, one hole
-    df = pd.DataFrame({"case": [1, 0] * 3, "a": [NA, NA, 1, 1, 1, 1], "b": [NA, NA, 1, 1, NA, NA]})
+    # three patterns of 2 patients each: two holes (b, c), none, one hole (a); the pattern
+    # with one hole comes before the one observed in the earlier variable a
+    df = pd.DataFrame(
+        {
+            "case": [1, 0] * 3,
+            "a": [1, 1, 1, 1, NA, NA],
+            "b": [NA, NA, 1, 1, 1, 1],
+            "c": [NA, NA, 1, 1, 1, 1],
+        }
+    )
     first = describe_missing(df).patterns
     assert first["n_variables_missing"].tolist() == [0, 1, 2]
-    assert first[["a", "b"]].to_numpy().tolist() == [[True, True], [True, False], [False, False]]
+    assert first[["a", "b", "c"]].to_numpy().tolist() == [
+        [True, True, True], [False, True, True], [True, False, False],
+    ]  # fmt: skip
     for seed in range(3):
         shuffled = df.sample(frac=1, random_state=seed)
         pd.testing.assert_frame_equal(describe_missing(shuffled).patterns, first)
@@ -240,6 +250,9 @@ def test_analyze_places_the_section_before_the_results():
     a = res.analyses.set_index(["analysis", "item"])["n"]
     assert a[("ROC", "hu")] == res.n_patients - 2
     assert set(res.analyses["analysis"]) == {"Table 1", "Spearman ρ", "OR", "ROC"}
+    table1 = res.analyses[res.analyses["analysis"] == "Table 1"]
+    assert table1["item"].tolist() == ["age", "sex", "hu"]  # sex once, not once per level
+    assert table1["n"].tolist() == [40, 40, 36]  # paired: an incomplete patient's set leaves
 
 
 def test_unknown_column_names_the_closest():
