@@ -253,6 +253,8 @@ def test_analyze_places_the_section_before_the_results():
     table1 = res.analyses[res.analyses["analysis"] == "Table 1"]
     assert table1["item"].tolist() == ["age", "sex", "hu"]  # sex once, not once per level
     assert table1["n"].tolist() == [40, 40, 36]  # paired: an incomplete patient's set leaves
+    strobe = report.strobe().set_index("item")["in this report"]
+    assert "(Missing data)" in strobe["14b"] and "Missing data section" in strobe["12c"]
 
 
 def test_unknown_column_names_the_closest():
