@@ -46,6 +46,7 @@ def test_counts_per_variable_and_group(holes):
     assert t["missing_1"].tolist() == [0, 0, 1, 2, 0]
     assert t["missing_0"].tolist() == [0, 0, 2, 0, 1]
     assert t["missing"].tolist() == [0, 0, 3, 2, 1]
+    assert (t["n_1"] == 4).all() and (t["n_0"] == 4).all() and (t["n"] == 8).all()
     assert t.loc["bmi", "pct_1"] == 25.0 and t.loc["bmi", "pct_0"] == 50.0
     assert t.loc["bmi", "pct"] == 37.5 and t.loc["fi", "pct"] == 12.5
     assert res.n_missing == 6 and res.n_complete == 3
@@ -152,7 +153,7 @@ def test_analyses_from_results_and_from_columns(holes):
 
 def test_no_group_counts_all_patients_only(holes):
     res = describe_missing(holes, ["bmi"], group=None, models={"m": ["bmi"]})
-    assert list(res.table.columns) == ["variable", "missing", "pct"]
+    assert list(res.table.columns) == ["variable", "n", "missing", "pct"]
     assert res.analyses["n_cases"].isna().all()
     frame = present(res).main[0].frame
     assert list(frame.columns) == ["Variable", "All (n = 8)"]
@@ -213,8 +214,8 @@ def test_the_section_in_every_format(holes, tmp_path):
     book = load_workbook(paths["excel"], read_only=True)
     assert {"missing", "missing patterns", "missing analyses"} <= set(book.sheetnames)
     rows = list(book["missing"].iter_rows(values_only=True))
-    assert rows[0][:3] == ("variable", "missing_1", "pct_1")
-    assert rows[3][:2] == ("bmi", 1)
+    assert rows[0][:4] == ("variable", "n_1", "missing_1", "pct_1")
+    assert rows[3][:4] == ("bmi", 4, 1, 25.0)
 
 
 def test_a_report_without_holes_says_so_in_every_format(holes, tmp_path):

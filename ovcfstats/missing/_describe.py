@@ -46,9 +46,10 @@ class MissingData(Result):
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per variable, in the order given: ``variable``, ``missing_1``, ``pct_1``
-        (cases), ``missing_0``, ``pct_0`` (controls), ``missing``, ``pct`` (all patients);
-        percentages of the group's patients, 0–100. Without a group, ``missing`` and ``pct``.
+        One row per variable, in the order given: ``variable``; ``n_1``, ``missing_1``,
+        ``pct_1`` (the cases, those without a value and their percentage, 0–100); ``n_0``,
+        ``missing_0``, ``pct_0`` (the controls); ``n``, ``missing``, ``pct`` (all patients).
+        Without a group, ``n``, ``missing`` and ``pct``.
     patterns : pandas.DataFrame
         One row per pattern of observed (``True``) and missing (``False``) values, the most
         frequent first: ``pattern`` (1, 2, …), ``n``, ``pct``, ``n_variables_missing``, then
@@ -212,6 +213,7 @@ def _per_variable(names: list[str], missing: np.ndarray, groups: Any) -> pd.Data
     parts = [] if groups is None else [("_1", groups == 1), ("_0", groups == 0)]
     for suffix, rows in [*parts, ("", np.ones(len(missing), dtype=bool))]:
         counts = missing[rows].sum(axis=0).astype(int)
+        out[f"n{suffix}"] = int(rows.sum())
         out[f"missing{suffix}"] = counts
         out[f"pct{suffix}"] = 100.0 * counts / rows.sum() if rows.any() else np.nan
     return out
