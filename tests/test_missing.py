@@ -296,3 +296,19 @@ def test_a_result_without_n_or_with_more_patients_is_refused(holes):
     )
     with pytest.raises(DataError, match=r"'ROC' reports 14 patients, more than the 8 rows"):
         describe_missing(holes, models={"ROC": bigger})
+
+
+@pytest.mark.parametrize("k", [1, 9, 64, 65])
+def test_distinct_rows_by_codes_equal_numpy_unique_rows(k):
+    from ovcfstats.missing._describe import _distinct_rows
+
+    rng = np.random.default_rng(k)
+    missing = rng.random((300, k)) < 0.02 * (1 + np.arange(k) % 5)
+    missing[:50] = missing[0]  # one frequent pattern
+    rows, counts = _distinct_rows(missing)
+    expected_rows, expected_counts = np.unique(missing, axis=0, return_counts=True)
+    ours = sorted(zip(map(tuple, rows.tolist()), counts.tolist(), strict=True))
+    assert ours == sorted(
+        zip(map(tuple, expected_rows.tolist()), expected_counts.tolist(), strict=True)
+    )
+    assert counts.sum() == 300

@@ -674,6 +674,13 @@ MUTANTS: list[Mutant] = [
         MS,
         "the other patterns' row leaves one pattern out",
     ),
+    Mutant(
+        "ovcfstats/missing/_describe.py",
+        "wide[:, : packed.shape[1]] = packed",
+        "wide[:, :1] = packed[:, :1]",
+        MS,
+        "pattern codes from the first 8 variables only",
+    ),
 ]
 
 
