@@ -35,6 +35,9 @@ def run() -> list[dict]:
     columns = [c for c in df.columns if c != "case"]
     ours = best_of(lambda: describe_missing(df, columns))
     pandas = best_of(lambda: df[columns].isna().value_counts())
+    ours_counts = sorted(describe_missing(df, columns).patterns["n"].tolist())
+    if ours_counts != sorted(df[columns].isna().value_counts().tolist()):
+        raise AssertionError("describe_missing and pandas count different patterns")
     r = r_seconds(MD_PATTERN)
     what = f"missing values per variable by group and the patterns, {N:,} × {K}, 5 % holes"
     return [
