@@ -282,6 +282,9 @@ def test_bad_group_and_columns_name_the_patients_and_the_fix():
         describe_missing(df, ["x", "case"])
     with pytest.raises(DataError, match="x given twice"):
         describe_missing(df, ["x", "x"])
+    with pytest.raises(DataError, match="a variable named 'n' would share its name"):
+        describe_missing(df.assign(n=1.0))
+    assert describe_missing(pd.DataFrame({"case": [1, 0], 7: [NA, 1.0]})).n_missing == 1
     with pytest.raises(TypeError, match="`models` must be a mapping"):
         describe_missing(df, models=["x"])
 

@@ -27,6 +27,8 @@ from .._validate import (
 FUNC = "describe_missing"
 #: columns left out by default: they identify rows and sets, they are never analysed
 ID_COLUMNS = ("patient_id", "pair_id")
+#: the columns of ``patterns`` before one column per variable
+PATTERN_COLUMNS = ("pattern", "n", "pct", "n_variables_missing")
 #: the columns of ``analyses``
 ANALYSIS_COLUMNS = ("analysis", "item", "n", "n_cases", "n_controls", "n_excluded")
 #: where a step's table keeps, per row, its item, its n and its cases (first match wins)
@@ -162,6 +164,7 @@ def describe_missing(
         check_columns(data, [group], FUNC)
         groups = _groups(data, group)
     missing = data[names].isna().to_numpy()
+    names = [str(c) for c in names]
     table = _per_variable(names, missing, groups)
     patterns = _patterns(names, missing)
     analyses = _analyses(data, models or {}, groups)
@@ -177,19 +180,26 @@ def describe_missing(
     )
 
 
-def _columns(data: pd.DataFrame, columns: Any, group: str | None) -> list[str]:
+def _columns(data: pd.DataFrame, columns: Any, group: str | None) -> list[Any]:
     if columns is None:
         skip = {group, *ID_COLUMNS}
-        return [str(c) for c in data.columns if c not in skip]
-    names = [columns] if isinstance(columns, str) else list(columns)
-    check_columns(data, names, FUNC)
+        names = [c for c in data.columns if c not in skip]
+    else:
+        names = [columns] if isinstance(columns, str) else list(columns)
+        check_columns(data, names, FUNC)
+    taken = sorted(set(map(str, names)) & set(PATTERN_COLUMNS))
+    if taken:
+        raise DataError(
+            f"{FUNC}(): a variable named {', '.join(map(repr, taken))} would share its name with "
+            "a column of the pattern table. Rename it in the data."
+        )
     if group is not None and group in names:
         raise DataError(
             f"{FUNC}(): the group column '{group}' is among `columns`; it splits the patients "
             "and is never described. Leave it out of `columns`."
         )
     if len(set(names)) < len(names):
-        twice = sorted({c for c in names if names.count(c) > 1})
+        twice = sorted({str(c) for c in names if names.count(c) > 1})
         raise DataError(f"{FUNC}(): column(s) {', '.join(twice)} given twice in `columns`.")
     return names
 
