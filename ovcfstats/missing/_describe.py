@@ -1,7 +1,7 @@
 """The descriptive missing-data section: holes per variable and group, patterns, analysed n.
 
 :func:`describe_missing` counts what is missing before any model is fitted, so that a reader
-sees how much each complete-case analysis lost (STROBE 12c and 13, STARD 16). It fits nothing
+sees how much each complete-case analysis lost (STROBE 12c and 14b, STARD 16). It fits nothing
 and imputes nothing.
 """
 
@@ -205,7 +205,7 @@ def _columns(data: pd.DataFrame, columns: Any, group: str | None) -> list[Any]:
 
 
 def _groups(data: pd.DataFrame, group: str) -> np.ndarray:
-    """The 0/1 codes of ``group``; one group alone is allowed (its other columns print 0)."""
+    """The 0/1 codes of ``group``; one group alone is allowed (the report leaves out the other)."""
     values = check_numeric(data, group, FUNC)
     for bad, what in ((np.isnan(values), "missing values"), (~np.isin(values, (0, 1)), "codes")):
         if bad.any():
@@ -253,7 +253,9 @@ def _distinct_rows(missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of a boolean matrix and their counts.
 
     Up to 64 columns each row is one 64-bit code: ``np.unique(axis=0)`` compares rows as
-    records and is about 30 times slower at 10⁶ rows.
+    records and is about 30 times slower at 10⁶ rows. pandas' ``isna().value_counts()`` counts
+    the patterns as fast but returns them as a MultiIndex in an order of its own; the codes
+    give the boolean rows that the tie rule sorts on.
     """
     n, k = missing.shape
     if k == 0:  # no variable: everyone in the one empty pattern
