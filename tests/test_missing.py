@@ -222,6 +222,7 @@ def test_a_report_without_holes_says_so_in_every_format(holes, tmp_path):
     report = Report("Study").add(describe_missing(holes, ["age"]), key="missing")
     sentence = "No missing values: all 8 patients have the variable described."
     assert sentence in report.to_markdown() and sentence in report.to_html()
+    assert "No value of the analysed variables was missing." in report.methods()
     report.to_docx(tmp_path / "r.docx")
     assert sentence in "\n".join(p.text for p in Document(tmp_path / "r.docx").paragraphs)
 
@@ -254,6 +255,7 @@ def test_analyze_places_the_section_before_the_results():
     table1 = res.analyses[res.analyses["analysis"] == "Table 1"]
     assert table1["item"].tolist() == ["age", "sex", "hu"]  # sex once, not once per level
     assert table1["n"].tolist() == [40, 40, 36]  # paired: an incomplete patient's set leaves
+    assert "Missing values were not imputed: each analysis used" in report.methods()
     strobe = report.strobe().set_index("item")["in this report"]
     assert "(Missing data)" in strobe["14b"] and "Missing data section" in strobe["12c"]
 
