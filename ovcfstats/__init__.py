@@ -58,6 +58,9 @@ _LAZY = {
     "adjusted_auc": "roc",
     "plot_adjusted_roc": "roc",
     "roc_thresholds": "roc",
+    # missing data
+    "describe_missing": "missing",
+    "MissingData": "missing",
     # design statistics
     "bland_altman": "design.agreement",
     "concordance": "design.agreement",

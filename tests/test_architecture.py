@@ -27,6 +27,7 @@ FLOORS = {
     "correlation": 3,
     "regression": 3,
     "roc": 3,
+    "missing": 3,  # the missing-data description (and the imputation built on it)
     "design": 3,
     "audit": 3,
     "imaging": 3,

@@ -40,7 +40,7 @@ def saved(report, tmp_path_factory) -> dict[str, Path]:
 def test_pipeline_steps_in_order(report):
     assert report.keys() == [
         "choices", "reliability_inter", "agreement_inter", "reliability_intra", "agreement_intra",
-        "indicators", "matching", "table1", "table2_rho", "table2_or", "table3", "fig5",
+        "indicators", "matching", "missing", "table1", "table2_rho", "table2_or", "table3", "fig5",
         "fig5_adjusted", "thresholds", "auc_comparison", "audit", "replication",
     ]  # fmt: skip
     assert len(report["matching"].pairs) == 78

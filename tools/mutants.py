@@ -50,6 +50,7 @@ C = ("tests/test_correlation.py",)
 R = ("tests/test_roc.py",)
 A = ("tests/test_audit.py",)
 S = ("tests/test_study.py",)
+MS = ("tests/test_missing.py",)
 
 MUTANTS: list[Mutant] = [
     # -- Table 1 (table1/) -------------------------------------------------------------------------
@@ -636,6 +637,49 @@ MUTANTS: list[Mutant] = [
         '    return frame.reset_index(drop=True)',
         ("tests/test_imaging_scale.py",),
         "shards put together in the order of their files, not the manifest",
+    ),
+    # -- the missing-data section (missing/, present/_layouts_missing.py) ------------------------
+    Mutant(
+        "ovcfstats/missing/_describe.py",
+        "order = np.lexsort([*keys, holes, -counts])",
+        "order = np.lexsort([*keys, holes, counts])",
+        MS,
+        "patterns least frequent first",
+    ),
+    Mutant(
+        "ovcfstats/missing/_describe.py",
+        "order = np.lexsort([*keys, holes, -counts])",
+        "order = np.lexsort([*keys, -counts])",
+        MS,
+        "pattern ties not broken by the number of holes",
+    ),
+    Mutant(
+        "ovcfstats/missing/_describe.py",
+        'out[f"pct{suffix}"] = 100.0 * counts / rows.sum() if rows.any() else np.nan',
+        'out[f"pct{suffix}"] = 100.0 * counts / len(missing) if rows.any() else np.nan',
+        MS,
+        "per-group % of all patients instead of the group's",
+    ),
+    Mutant(
+        "ovcfstats/missing/_describe.py",
+        "rows = t.drop_duplicates(item_col) if item_col else t",
+        "rows = t",
+        MS,
+        "Table 1's n counted once per level of a categorical row",
+    ),
+    Mutant(
+        "ovcfstats/present/_layouts_missing.py",
+        "rest = patterns.iloc[MAX_PATTERNS:]",
+        "rest = patterns.iloc[MAX_PATTERNS + 1 :]",
+        MS,
+        "the other patterns' row leaves one pattern out",
+    ),
+    Mutant(
+        "ovcfstats/missing/_describe.py",
+        "wide[:, : packed.shape[1]] = packed",
+        "wide[:, :1] = packed[:, :1]",
+        MS,
+        "pattern codes from the first 8 variables only",
     ),
 ]
 

@@ -23,6 +23,7 @@ from ._format import (
 )
 from ._layouts_audit import LAYOUTS as AUDIT_LAYOUTS
 from ._layouts_design import LAYOUTS as DESIGN_LAYOUTS
+from ._layouts_missing import LAYOUTS as MISSING_LAYOUTS
 from ._layouts_roc import LAYOUTS as ROC_LAYOUTS
 from ._table import Presentation, Table, _ci_head, _text
 
@@ -377,4 +378,5 @@ LAYOUTS: dict[str, Callable[[Any, Style], Presentation]] = {
     **ROC_LAYOUTS,
     **AUDIT_LAYOUTS,
     **DESIGN_LAYOUTS,
+    **MISSING_LAYOUTS,
 }

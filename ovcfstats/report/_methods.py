@@ -274,6 +274,7 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
             f"{s.get('cv_repeats')}×{s.get('cv_folds')}-fold cross-validation; its clinical "
             f"value was shown by decision curves {_cite(used, 'vickers')}."
         )
+    sentences += _missing(report)
     alphas = {float(item.result.settings.get("alpha", 0.05)) for item in report.items}
     alpha = min(alphas) if alphas else 0.05
     closing = (
@@ -282,6 +283,20 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
     )
     paragraphs = [" ".join(sentences), closing] if sentences else [closing]
     return paragraphs
+
+
+def _missing(report: Report) -> list[str]:
+    """How missing values were handled (STROBE 12c), when the report describes them."""
+    described = _kind(report, "MissingData")
+    if not described:
+        return []
+    if described[0].n_missing == 0:
+        return ["No value of the analysed variables was missing."]
+    return [
+        "Missing values were not imputed: each analysis used the patients with complete data "
+        "on its variables (complete-case analysis); the missing values per variable and group, "
+        "their patterns and the patients each analysis kept are reported."
+    ]
 
 
 def _diagnostic(report: Report, used: list[str]) -> list[str]:

@@ -97,6 +97,9 @@ def _known(report: Report, style: Style) -> dict[str, str]:
         out["14a"] = "Table 1"
         out["14b"] = "n per group and excluded per variable in Table 1's raw table (Excel)"
         out["15"] = "means ± SD of each indicator by group (Table 1)"
+    if _first(report, "MissingData") is not None:
+        out["12c"] += "; the patients each analysis kept (Missing data section)"
+        out["14b"] = "missing values per variable by group, and their patterns (Missing data)"
     logistic = _first(report, "LogisticResult")
     if logistic is not None:
         s = logistic.settings

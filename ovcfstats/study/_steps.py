@@ -373,3 +373,27 @@ def _steps(
     else:
         matched = _match(run, table, cfg)
     _analyses(run, matched.copy(), cfg)
+    _missing(run, matched, cfg)
+
+
+#: the analyses whose n the missing-data section lists: report key -> column heading
+ANALYSED = {"table1": "Table 1", "table2_rho": "Spearman ρ", "table2_or": "OR", "fig5": "ROC"}
+
+
+def _missing(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
+    """The missing-data section of the analysed patients, placed before the results."""
+    from ..missing import describe_missing
+
+    wanted = [*cfg.table1_variables(data.columns), *cfg.indicators, *cfg.adjust]
+    columns = [c for c in dict.fromkeys(wanted) if c in data.columns and c != "case"]
+    done = {item.key: item.result for item in run.report.items}
+    models = {head: done[key] for key, head in ANALYSED.items() if key in done}
+    result = run.step(
+        "missing data", "missing", "Missing data",
+        lambda: describe_missing(data, columns, models=models),
+    )  # fmt: skip
+    if result is None:
+        return
+    keys = run.report.keys()
+    after = keys.index("matching") + 1 if "matching" in keys else keys.index("missing")
+    run.report.items.insert(after, run.report.items.pop())

@@ -158,8 +158,9 @@ def analyze(
         Keys, as far as the data allow: ``choices``, ``skipped`` (only when something was left
         out), ``variables``, ``recoding`` (a wide table mapped by ``config.mapping``: the cells
         recoded or blanked per column), ``reliability_inter``, ``reliability_intra``,
-        ``indicators`` (raw readings), ``matching``, ``table1``, ``table2_rho``, ``table2_or``,
-        ``table3``, ``fig5``, ``auc_comparison``, ``audit`` (with ``audit=``).
+        ``indicators`` (raw readings), ``matching``, ``missing`` (missing values per variable,
+        their patterns and the patients each analysis kept), ``table1``, ``table2_rho``,
+        ``table2_or``, ``table3``, ``fig5``, ``auc_comparison``, ``audit`` (with ``audit=``).
 
     Raises
     ------
@@ -180,8 +181,8 @@ def analyze(
     >>> df.loc[:19, "hu"] -= 30
     >>> cfg = StudyConfig(indicators=("hu",), caliper=5, ratio=2, adjust=())
     >>> report = analyze(df, config=cfg)
-    >>> report.keys()[:4]
-    ['choices', 'variables', 'matching', 'table1']
+    >>> report.keys()[:5]
+    ['choices', 'variables', 'matching', 'missing', 'table1']
     >>> round(float(report["fig5"].table.loc[0, "auc"]), 3) > 0.5
     True
     """
@@ -258,8 +259,8 @@ def reproduce(
     -------
     Report
         Keys: ``choices``, ``reliability_inter``, ``reliability_intra``, ``indicators``,
-        ``matching``, ``table1``, ``table2_rho``, ``table2_or``, ``table3``, ``fig5``,
-        ``auc_comparison`` and, on the sample, ``audit`` and ``replication``.
+        ``matching``, ``missing``, ``table1``, ``table2_rho``, ``table2_or``, ``table3``,
+        ``fig5``, ``auc_comparison`` and, on the sample, ``audit`` and ``replication``.
 
     Examples
     --------
