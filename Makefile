@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= ovcfstats-output
 
-.PHONY: reproduce test notebook app lint bench clean mutants
+.PHONY: reproduce test notebook app lint bench clean mutants docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,5 +48,13 @@ bench: $(VENV)/.installed-test
 mutants: $(VENV)/.installed-test
 	$(BIN)/python tools/mutants.py
 
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	touch $(VENV)/.installed $@
+
+# the site in docs/_build/html; warnings are errors, examples executed (cached), no network
+docs: $(VENV)/.installed-docs
+	MPLBACKEND=Agg $(BIN)/python -m sphinx -W --keep-going -b html -j 1 docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache docs/_build docs/auto_examples docs/reference/api

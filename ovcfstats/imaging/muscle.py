@@ -31,6 +31,7 @@ from .vertebrae import nearest, vertebra_labels
 
 #: CT ranges (HU, inclusive) of skeletal muscle and of fat (subcutaneous and intermuscular)
 MUSCLE_HU = (-29.0, 150.0)
+#: CT range (HU, inclusive) of fat, subcutaneous and intermuscular: the fat of ``fat_fraction``
 FAT_HU = (-190.0, -30.0)
 #: names of a label holding the intervertebral discs (TotalSegmentator's total_mr first)
 DISC_LABELS = ("intervertebral_discs", "discs", "disc")

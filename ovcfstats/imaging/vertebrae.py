@@ -46,6 +46,7 @@ from scipy import ndimage
 from .._validate import DataError, check_option
 from ._io import Volume, check_geometry
 
+#: The trabecular ROI rules of :func:`vertebral_hu` (``rule=``).
 ROI_RULES = ("totalsegmentator", "comp2comp", "midslice")
 #: TotalSegmentator's erosion radius for the spine report (mm)
 TS_EROSION_MM = 4.0
