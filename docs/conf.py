@@ -29,7 +29,7 @@ extensions = [
 # the tutorial notebook lives in notebooks/ (where `make notebook` opens it); the site builds a copy
 shutil.copy2(ROOT / "notebooks" / "reproduce_paper.ipynb", HERE / "tutorial")
 
-exclude_patterns = ["_build", "examples/README.txt", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
+exclude_patterns = ["_build", "examples/README.txt", "**.ipynb_checkpoints"]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 templates_path = ["_templates"]
 

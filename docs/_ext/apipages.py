@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 import sys
 from pathlib import Path
 
@@ -39,13 +40,34 @@ def documented_at(package: str, name: str) -> str:
     obj = getattr(importlib.import_module(package), name)
     if inspect.isclass(obj) or inspect.isroutine(obj):
         return f"{package}.{name}"  # as the package exports it
-    from sphinx.pycode import ModuleAnalyzer
-
     for modname, module in sorted(sys.modules.items()):
-        if modname.startswith("ovcfstats.") and vars(module).get(name) is obj:
-            if ("", name) in ModuleAnalyzer.for_module(modname).find_attr_docs():
-                return f"{modname}.{name}"
+        mine = modname.startswith("ovcfstats.") and vars(module).get(name) is obj
+        if mine and comment_doc(module, name):
+            return f"{modname}.{name}"
     raise LookupError(f"{package}.{name}: no '#:' comment documents it where it is assigned")
+
+
+def comment_doc(module, name: str) -> str:
+    """The ``#:`` comment lines right above ``name = ...`` (or ``name: T = ...``) in ``module``."""
+    lines = inspect.getsource(module).splitlines()
+    pattern = re.compile(rf"^{re.escape(name)}\s*[:=]")
+    for i, line in enumerate(lines):
+        if pattern.match(line):
+            doc = []
+            while i > 0 and lines[i - 1].startswith("#:"):
+                i -= 1
+                doc.insert(0, lines[i][3:] if lines[i].startswith("#: ") else lines[i][2:])
+            return "\n".join(doc)
+    return ""
+
+
+def documentation(package: str, name: str) -> str:
+    """The text the reference page shows for ``package.name``: docstring or ``#:`` comment."""
+    path = documented_at(package, name)
+    obj = getattr(importlib.import_module(package), name)
+    if inspect.isclass(obj) or inspect.isroutine(obj):
+        return inspect.getdoc(obj) or ""
+    return comment_doc(importlib.import_module(path.rsplit(".", 1)[0]), name)
 
 
 def page(package: str) -> str:

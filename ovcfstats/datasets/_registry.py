@@ -1,7 +1,7 @@
 """A registry-size synthetic cohort (10⁵–10⁶ patients), generated and written block by block.
 
 Run ``python -m ovcfstats.datasets --patients 1000000 --parquet --out DIR``. **Synthetic data**,
-not calibrated to the paper (unlike ``ovcfstats/datasets/sample_data/``): for scale tests and benchmarks.
+not calibrated to the paper (unlike ``datasets/sample_data/``): for scale tests and benchmarks.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The synthetic sample cohort (``ovcfstats/datasets/sample_data/``) and its seeded generator.
+"""The synthetic sample cohort (``datasets/sample_data/``) and its seeded generator.
 
 **The data are synthetic.** The paper's patient data are not public; this cohort is drawn so that
 the pipeline reproduces the published tables as closely as they allow (see
@@ -263,7 +263,7 @@ def generate_sample(
 
 
 def load_sample() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The synthetic sample cohort: ``(patients, measurements)`` from ``ovcfstats/datasets/sample_data/``.
+    """The synthetic sample cohort: ``(patients, measurements)`` from ``datasets/sample_data/``.
 
     The CSV files ship inside the package; they are the output of :func:`generate_sample`
     with the default seed (a test checks that they still are).
@@ -289,7 +289,7 @@ def load_sample() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def write_sample(directory: Path = SAMPLE_DIR, seed: int = SEED) -> None:
-    """Regenerate ``ovcfstats/datasets/sample_data/*.csv`` (run ``python -m ovcfstats.datasets``)."""
+    """Regenerate ``datasets/sample_data/*.csv`` (run ``python -m ovcfstats.datasets``)."""
     patients, measurements = generate_sample(seed)
     directory.mkdir(parents=True, exist_ok=True)
     patients.to_csv(directory / "patients.csv", index=False)
@@ -301,7 +301,7 @@ def _main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(
         prog="python -m ovcfstats.datasets",
-        description="Without options: regenerate ovcfstats/datasets/sample_data/. With --patients: write a "
+        description="Without options: regenerate the bundled sample. With --patients: write a "
         "registry-size synthetic cohort.",
     )
     parser.add_argument("--patients", type=int, help="patients in a registry-size cohort")
