@@ -180,6 +180,16 @@ def write_registry(
     -------
     tuple of Path
         The patients and measurements files.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import ovcfstats as ov
+    >>> p_file, m_file = ov.write_registry(tempfile.mkdtemp(), 50, fmt="csv")
+    >>> p_file.name, m_file.name
+    ('patients.csv', 'measurements.csv')
+    >>> len(ov.read_table(p_file))
+    50
     """
     if fmt not in ("parquet", "csv"):
         raise ValueError(f"write_registry(): fmt must be 'parquet' or 'csv'; got {fmt!r}.")
