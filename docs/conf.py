@@ -29,7 +29,8 @@ extensions = [
 # the tutorial notebook lives in notebooks/ (where `make notebook` opens it); the site builds a copy
 shutil.copy2(ROOT / "notebooks" / "reproduce_paper.ipynb", HERE / "tutorial")
 
-exclude_patterns = ["_build", "examples/README.txt", "**.ipynb_checkpoints"]
+# the gallery's generated notebooks are downloads, not pages
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 templates_path = ["_templates"]
 
@@ -53,7 +54,6 @@ nb_execution_timeout = 600
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_merge_streams = True
-nb_execution_excludepatterns = ["auto_examples/*"]
 
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
@@ -63,6 +63,7 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "capture_repr": ("_repr_html_", "__repr__"),
     "matplotlib_animations": False,
+    "image_scrapers": ("figscraper",),  # figures made without pyplot, and pyplot's
     "reset_modules": ("matplotlib",),
     "abort_on_example_error": True,
     "show_signature": False,
@@ -74,8 +75,11 @@ html_static_path = ["_static"]
 html_css_files = ["ovcfstats.css"]
 html_theme_options = {
     "navigation_with_keys": False,
+    "navbar_align": "left",
+    "navbar_end": ["search-button", "theme-switcher"],
+    "navbar_persistent": [],
     "show_prev_next": True,
-    "secondary_sidebar_items": ["page-toc"],
+    "secondary_sidebar_items": {"reference/api/generated/*": []},  # API pages: full width
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }

@@ -9,4 +9,4 @@ import ovcfstats as ov
 
 patients, measurements = ov.load_sample()
 agreement = ov.agreement_section(measurements, kind="inter", measures=["hu", "csa_muscle"])
-agreement.plot()
+figure = agreement.plot()

@@ -12,4 +12,4 @@ patients, measurements = ov.load_sample()
 indicators = ov.derive_indicators(patients, measurements).table
 data = ov.match_controls(indicators, caliper={"age": 2}).matched
 combined = ov.combined_model(data, ["hu", "fi"], n_boot=50, cv_repeats=1, seed=1, prevalence=0.1)
-combined.plot()
+figure = combined.plot()

@@ -11,4 +11,4 @@ patients, measurements = ov.load_sample()
 indicators = ov.derive_indicators(patients, measurements).table
 data = ov.match_controls(indicators, caliper={"age": 2}).matched
 odds = ov.logistic_or(data, ["t_score", "hu", "vbq", "rcsa", "fi"], adjust=["bmi"], per="sd")
-ov.plot_forest(odds)
+figure = ov.plot_forest(odds)

@@ -11,4 +11,4 @@ patients, measurements = ov.load_sample()
 indicators = ov.derive_indicators(patients, measurements).table
 data = ov.match_controls(indicators, caliper={"age": 2}).matched
 matrix = ov.spearman_matrix(data, ["t_score", "hu", "vbq", "rcsa", "fi"], adjust="holm")
-ov.plot_heatmap(matrix)
+figure = ov.plot_heatmap(matrix)

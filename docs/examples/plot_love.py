@@ -10,7 +10,7 @@ import ovcfstats as ov
 patients, measurements = ov.load_sample()
 indicators = ov.derive_indicators(patients, measurements).table
 pairs = ov.match_controls(indicators, caliper={"age": 2}, covariates=["age", "bmi"])
-ov.plot_love(pairs)
+figure = ov.plot_love(pairs)
 
 # %%
 # The counts and the balance table.

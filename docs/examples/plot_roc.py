@@ -11,7 +11,7 @@ patients, measurements = ov.load_sample()
 indicators = ov.derive_indicators(patients, measurements).table
 data = ov.match_controls(indicators, caliper={"age": 2}).matched
 roc = ov.roc_auc(data, ["t_score", "hu", "vbq", "rcsa", "fi"])
-roc.plot()
+figure = roc.plot()
 
 # %%
 # The table behind the figure: AUC, its CI, the direction and the cut-off.
