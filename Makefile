@@ -1,6 +1,7 @@
 # Two commands: `make reproduce` and `make test`. Both need only python3 (>= 3.11) and make.
 # `make notebook` adds Jupyter to the same environment and opens the tutorial notebook;
-# `make app` adds the point-and-click app and opens it in the browser.
+# `make app` adds the point-and-click app and opens it in the browser;
+# `make docs` adds Sphinx and builds the documentation site into docs/_build/html.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

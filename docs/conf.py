@@ -67,6 +67,7 @@ sphinx_gallery_conf = {
     "reset_modules": ("matplotlib",),
     "abort_on_example_error": True,
     "show_signature": False,
+    "write_computation_times": False,  # its page loads tables from a CDN
 }
 
 html_theme = "pydata_sphinx_theme"
