@@ -14,4 +14,4 @@ figure = ov.plot_love(pairs)
 
 # %%
 # The counts and the balance table.
-print(pairs)
+pairs
