@@ -8,7 +8,6 @@ example's variables, and picks up pyplot's figures as the usual scraper does.
 
 from __future__ import annotations
 
-
 SHOWN = "_gallery_shown"  # set on a figure once its image is on the page
 
 
