@@ -19,23 +19,65 @@ EXCLUDED_COLUMNS = ("id", "variable", "reason")
 
 
 class OvcfWarning(UserWarning):
-    """Base class of the warnings ovcfstats issues for valid input with a shaky result."""
+    """Base class of the warnings ovcfstats issues for valid input with a shaky result.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from ovcfstats import OvcfWarning, SeparationWarning
+    >>> issubclass(SeparationWarning, OvcfWarning)  # every warning of ovcfstats is one
+    True
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", OvcfWarning)  # e.g. stop a script on any of them
+    ...     warnings.warn("a shaky estimate", SeparationWarning)
+    Traceback (most recent call last):
+    ...
+    ovcfstats._results.SeparationWarning: a shaky estimate
+    """
 
 
 class SeparationWarning(OvcfWarning):
-    """Complete or quasi-complete separation in a logistic model."""
+    """Complete or quasi-complete separation in a logistic model.
+
+    Examples
+    --------
+    >>> from ovcfstats import OvcfWarning, SeparationWarning
+    >>> issubclass(SeparationWarning, OvcfWarning)
+    True
+    """
 
 
 class ConvergenceWarning(OvcfWarning):
-    """An iterative fit did not converge."""
+    """An iterative fit did not converge.
+
+    Examples
+    --------
+    >>> from ovcfstats import ConvergenceWarning, OvcfWarning
+    >>> issubclass(ConvergenceWarning, OvcfWarning)
+    True
+    """
 
 
 class SmallSampleWarning(OvcfWarning):
-    """Too few observations or events for the requested analysis."""
+    """Too few observations or events for the requested analysis.
+
+    Examples
+    --------
+    >>> from ovcfstats import OvcfWarning, SmallSampleWarning
+    >>> issubclass(SmallSampleWarning, OvcfWarning)
+    True
+    """
 
 
 class DegenerateDataWarning(OvcfWarning):
-    """A constant variable, all-tied scores, or a similar degenerate input."""
+    """A constant variable, all-tied scores, or a similar degenerate input.
+
+    Examples
+    --------
+    >>> from ovcfstats import DegenerateDataWarning, OvcfWarning
+    >>> issubclass(DegenerateDataWarning, OvcfWarning)
+    True
+    """
 
 
 def empty_excluded() -> pd.DataFrame:
@@ -87,6 +129,15 @@ class Result:
         Warnings issued while computing, in order.
     settings : mapping
         The arguments and conventions that produced the result.
+
+    Examples
+    --------
+    >>> import ovcfstats as ov
+    >>> result = ov.power_auc(0.75, power=0.8)
+    >>> isinstance(result, ov.Result)
+    True
+    >>> [hasattr(result, a) for a in ("table", "excluded", "warnings", "settings", "summary")]
+    [True, True, True, True, True]
     """
 
     table: pd.DataFrame

@@ -21,11 +21,31 @@ MAX_IDS = 5
 
 
 class DataError(ValueError):
-    """Bad input data: names the column, the offending rows and the fix."""
+    """Bad input data: names the column, the offending rows and the fix.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ovcfstats import DataError, validate_patients
+    >>> patients = pd.DataFrame({"patient_id": ["P1", "P2"], "case": [1, 3], "age": [70, 71],
+    ...                          "sex": ["F", "F"], "fracture_level": ["L1", ""]})
+    >>> try:
+    ...     validate_patients(patients)
+    ... except DataError as error:
+    ...     print(error)
+    validate_patients(): values other than 0/1 in column 'case' (3; patient_id: P2; row 2). ...
+    """
 
 
 class ImplausibleValueWarning(OvcfWarning):
-    """Values that are possible but look like a unit or coding slip (e.g. proportions for %)."""
+    """Values that are possible but look like a unit or coding slip (e.g. proportions for %).
+
+    Examples
+    --------
+    >>> from ovcfstats import ImplausibleValueWarning, OvcfWarning
+    >>> issubclass(ImplausibleValueWarning, OvcfWarning)
+    True
+    """
 
 
 def as_ids(series: pd.Series) -> pd.Series:

@@ -24,8 +24,8 @@ from .app._cli import add_app_parser, run_app
 from .imaging.cli import _add_measure_parser, _run_measure
 
 DATA_HELP = (
-    "The layout of the tables (columns, codes) is described in the README, section 'Data "
-    "contract', and in data/sample/README.md."
+    "The layout of the tables (columns, codes) is described in the documentation, page 'Data "
+    "contract', and in ovcfstats/datasets/sample_data/README.md."
 )
 
 
@@ -123,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     rep = sub.add_parser(
         "reproduce",
         help="run the paper's pipeline on the bundled synthetic sample",
-        description="Run the paper's pipeline on the bundled synthetic sample (data/sample/), "
+        description="Run the paper's pipeline on the bundled synthetic sample (ov.load_sample()), "
         "with the audit of the paper's printed numbers and the replication table.",
         epilog="Example:\n  ovcfstats reproduce --out ovcfstats-output",
         formatter_class=_Formatter,

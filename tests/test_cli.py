@@ -190,7 +190,7 @@ def test_help_points_to_the_data_contract(capsys):
     with pytest.raises(SystemExit):
         main(["analyze", "--help"])
     out = capsys.readouterr().out
-    assert "Data contract" in out and "data/sample/README.md" in out
+    assert "Data contract" in out and "sample_data/README.md" in out
 
 
 def test_raw_readings_one_rater_no_repeats(tmp_path, capsys):

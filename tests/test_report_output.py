@@ -307,7 +307,11 @@ def test_methods_paragraph_says_what_was_done(report):
         "minimal detectable change", "population prevalence of 10%",
     ):  # fmt: skip
         assert phrase in text, phrase
-    assert "[20]" in text and len(report.layout().references) == 20
+    assert "[21]" in text and len(report.layout().references) == 21
+    from ovcfstats import __version__
+
+    cited = report.layout().references[-1]  # the software itself, with its version
+    assert f"ovcfstats {__version__}" in text and f"version {__version__}" in cited
 
 
 # -- figures --------------------------------------------------------------------------------------

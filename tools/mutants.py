@@ -681,6 +681,35 @@ MUTANTS: list[Mutant] = [
         MS,
         "pattern codes from the first 8 variables only",
     ),
+    # -- documentation and packaging -------------------------------------------------------------
+    Mutant(
+        "docs/_ext/apipages.py",
+        "    for name in public_names(package):",
+        "    for name in public_names(package)[1:]:",
+        ("tests/test_reference_docs.py",),
+        "a public name left off its reference page",
+    ),
+    Mutant(
+        "docs/_ext/apipages.py",
+        '    return [n for n in module.__all__ if not n.startswith("__")]',
+        '    return [n for n in module.__all__ if not n.startswith("__") and not n.isupper()]',
+        ("tests/test_reference_docs.py",),
+        "constants (RANGES, PUBLISHED) not documented",
+    ),
+    Mutant(
+        "ovcfstats/report/_methods.py",
+        "        f\"Analyses were run with {_versions()} {_cite(used, 'ovcfstats')}.\"",
+        "        f\"Analyses were run with {_versions()}.\"",
+        ("tests/test_report_output.py",),
+        "the Methods paragraph does not cite ovcfstats",
+    ),
+    Mutant(
+        "ovcfstats/datasets/sample.py",
+        'SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"',
+        'SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"',
+        ("tests/test_packaging.py",),
+        "the sample read from outside the package (missing from an installed wheel)",
+    ),
 ]
 
 

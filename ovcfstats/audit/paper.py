@@ -132,4 +132,10 @@ def _published() -> pd.DataFrame:
 
 
 #: The paper's numbers as printed (see the module docstring).
+#:
+#: Examples
+#: --------
+#: >>> from ovcfstats import PUBLISHED
+#: >>> PUBLISHED.columns.tolist()
+#: ['source', 'item', 'statistic', 'group', 'printed', 'relation', 'value']
 PUBLISHED: pd.DataFrame = _published()

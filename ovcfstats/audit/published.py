@@ -160,6 +160,17 @@ def read_published(path: str | Path) -> pd.DataFrame:
     """Read a paper's printed numbers (CSV or ``.xlsx``) in the layout above, checked and filled.
 
     Every cell is read as text so that what was printed (``0.80``, ``007``) stays as printed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import ovcfstats as ov
+    >>> path = Path(tempfile.mkdtemp()) / "published.csv"
+    >>> ov.write_published_template(path).name  # a filled-in example to edit
+    'published.csv'
+    >>> ov.read_published(path).columns.tolist()
+    ['source', 'item', 'statistic', 'group', 'printed', 'relation', 'value']
     """
     path = Path(path)
     if not path.is_file():

@@ -37,7 +37,7 @@ class ReplicationResult(Result):
             "p-values when both are on the same side of 0.05 (and both < 0.001 where printed so); "
             "ρ within 0.05; the AUC within 0.03. ORs depend on the unstated model choices and "
             "are shown without a verdict.",
-            "The sample is synthetic (data/sample/), calibrated to the published tables; where "
+            "The sample is synthetic (bundled), calibrated to the published tables; where "
             "the published numbers cannot all hold at once (see the audit) it cannot match all.",
             *super().notes(),
         ]

@@ -23,6 +23,12 @@ class Range(NamedTuple):
     """The values a column or measure can plausibly take: ``low`` ≤ x ≤ ``high``.
 
     ``low_open=True`` excludes ``low`` itself (``low`` < x), e.g. a muscle area of 0.
+
+    Examples
+    --------
+    >>> from ovcfstats import Range, validate_measurements
+    >>> Range(0, 100, "%", "a percentage").text()
+    '0 ≤ x ≤ 100 %'
     """
 
     low: float
@@ -50,6 +56,12 @@ class Range(NamedTuple):
 #: 4000)}`` (or a :class:`Range`; ``None`` switches a check off) to override one per call. A zero
 #: CSF signal or disc area passes here: :func:`~ovcfstats.derive_indicators` reports the zero
 #: denominator itself.
+#:
+#: Examples
+#: --------
+#: >>> from ovcfstats import RANGES
+#: >>> RANGES["hu"].text()
+#: '-1024 ≤ x ≤ 3071 HU'
 RANGES: dict[str, Range] = {
     "age": Range(0, 120, "years", "no patient is older than 120 years"),
     "bmi": Range(

@@ -57,6 +57,15 @@ class Readings:
         (text, ``""`` when empty) and ``session`` (int).
     source : str
         Where the readings came from (a file name, or ``"DataFrame"``).
+
+    Examples
+    --------
+    >>> import ovcfstats as ov
+    >>> patients, measurements = ov.load_sample()
+    >>> readings = ov.scan_readings(measurements, patients)  # validated once, kept as codes
+    >>> print(readings)  # doctest: +NORMALIZE_WHITESPACE
+    Readings: 41,140 readings of 312 patients, measures ['csa_disc', 'csa_muscle', 'fat_fraction',
+    'hu', 'si_csf', 'si_vertebra', 't_score'], raters ['R1', 'R2'], sessions [1, 2] (from DataFrame)
     """
 
     patients: pd.DataFrame

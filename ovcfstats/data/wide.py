@@ -76,6 +76,21 @@ class ColumnMapping:
         Rater initials in headers -> rater code, e.g. ``{"ZM": "R1"}``.
     sheets : list
         The sheets of a workbook that were mapped (empty: one table).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ovcfstats as ov
+    >>> sheet = pd.DataFrame({"ID": ["007"], "Age": [70], "Sex": ["Female"], "Fracture": ["yes"],
+    ...                       "L1 HU R1": [120.0]})
+    >>> mapping = ov.guess_mapping(sheet)
+    >>> mapping.table[["column", "status", "understood_as"]]
+         column      status                   understood_as
+    0        ID  recognised        patient field patient_id
+    1       Age  recognised               patient field age
+    2       Sex  recognised               patient field sex
+    3  Fracture  recognised              patient field case
+    4  L1 HU R1  recognised  hu × L1 × rater R1 × session 1
     """
 
     columns: dict[str, dict[str, Any]]

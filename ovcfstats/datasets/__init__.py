@@ -1,7 +1,7 @@
 """The synthetic sample cohort and the registry-size generator.
 
 - :mod:`.sample`: :func:`load_sample`, :func:`generate_sample`, :func:`write_sample`
-  (``python -m ovcfstats.datasets`` regenerates ``data/sample/`` or writes a registry).
+  (``python -m ovcfstats.datasets`` regenerates ``datasets/sample_data/`` or writes a registry).
 - :mod:`._registry`: :func:`generate_registry`, :func:`write_registry`.
 - :mod:`._calibration`: the sample's indicators calibrated to the paper's Tables 1–3.
 

@@ -1,4 +1,4 @@
-"""``python -m ovcfstats.datasets``: regenerate ``data/sample/`` or write a registry cohort."""
+"""``python -m ovcfstats.datasets``: regenerate the bundled sample or write a registry cohort."""
 
 from .sample import _main
 

@@ -1,7 +1,7 @@
 """A registry-size synthetic cohort (10⁵–10⁶ patients), generated and written block by block.
 
 Run ``python -m ovcfstats.datasets --patients 1000000 --parquet --out DIR``. **Synthetic data**,
-not calibrated to the paper (unlike ``data/sample/``): for scale tests and benchmarks.
+not calibrated to the paper (unlike ``datasets/sample_data/``): for scale tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -180,6 +180,16 @@ def write_registry(
     -------
     tuple of Path
         The patients and measurements files.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import ovcfstats as ov
+    >>> p_file, m_file = ov.write_registry(tempfile.mkdtemp(), 50, fmt="csv")
+    >>> p_file.name, m_file.name
+    ('patients.csv', 'measurements.csv')
+    >>> len(ov.read_table(p_file))
+    50
     """
     if fmt not in ("parquet", "csv"):
         raise ValueError(f"write_registry(): fmt must be 'parquet' or 'csv'; got {fmt!r}.")

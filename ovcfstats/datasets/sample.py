@@ -1,4 +1,4 @@
-"""The synthetic sample cohort (``data/sample/``) and its seeded generator.
+"""The synthetic sample cohort (``datasets/sample_data/``) and its seeded generator.
 
 **The data are synthetic.** The paper's patient data are not public; this cohort is drawn so that
 the pipeline reproduces the published tables as closely as they allow (see
@@ -34,7 +34,7 @@ from ..data.schema import DISCS, MUSCLES, SIDES, VERTEBRAE
 from ._calibration import INDICATORS, IndicatorTargets, _group_scores, _scale, calibrated_indicators
 from ._registry import MUSCLE_SHARE, RATER_SD, SEED, write_registry
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
 
 #: Paper Table 1 and Fig. 4 counts for the cases, and Table 1 targets for the matched groups.
 CASE_COUNTS = {
@@ -263,10 +263,10 @@ def generate_sample(
 
 
 def load_sample() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The synthetic sample cohort: ``(patients, measurements)`` from ``data/sample/``.
+    """The synthetic sample cohort: ``(patients, measurements)`` from ``datasets/sample_data/``.
 
-    The CSV files are the output of :func:`generate_sample` with the default seed; when the
-    folder is not at hand (a non-editable install) the same tables are regenerated.
+    The CSV files ship inside the package; they are the output of :func:`generate_sample`
+    with the default seed (a test checks that they still are).
 
     Examples
     --------
@@ -276,8 +276,6 @@ def load_sample() -> tuple[pd.DataFrame, pd.DataFrame]:
     [23, 18, 26, 11]
     """
     files = SAMPLE_DIR / "patients.csv", SAMPLE_DIR / "measurements.csv"
-    if not all(f.exists() for f in files):
-        return generate_sample()
     dtype = {"patient_id": str, "fracture_level": str, "muscle": str, "side": str, "rater": str}
     patients, measurements = (
         pd.read_csv(f, dtype=dtype, keep_default_na=False, na_values=[""]) for f in files
@@ -291,7 +289,7 @@ def load_sample() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def write_sample(directory: Path = SAMPLE_DIR, seed: int = SEED) -> None:
-    """Regenerate ``data/sample/*.csv`` (run ``python -m ovcfstats.datasets``)."""
+    """Regenerate ``datasets/sample_data/*.csv`` (run ``python -m ovcfstats.datasets``)."""
     patients, measurements = generate_sample(seed)
     directory.mkdir(parents=True, exist_ok=True)
     patients.to_csv(directory / "patients.csv", index=False)
@@ -303,7 +301,7 @@ def _main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(
         prog="python -m ovcfstats.datasets",
-        description="Without options: regenerate data/sample/. With --patients: write a "
+        description="Without options: regenerate the bundled sample. With --patients: write a "
         "registry-size synthetic cohort.",
     )
     parser.add_argument("--patients", type=int, help="patients in a registry-size cohort")

@@ -10,3 +10,42 @@
 - :mod:`~ovcfstats.design.combined`: a logistic model of several indicators with bootstrap
   optimism correction, cross-validation, calibration and decision curves, NRI and IDI.
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+# public name -> module of this package that defines it, imported on first use (PEP 562)
+_LAZY = {
+    "bland_altman": "agreement",
+    "concordance": "agreement",
+    "plot_bland_altman": "agreement",
+    "agreement_pairs": "readings",
+    "agreement_section": "readings",
+    "power_auc": "power",
+    "power_auc_paired": "power",
+    "sample_size_section": "posthoc",
+    "power_matched_binary": "matched",
+    "power_matched_continuous": "matched",
+    "combined_model": "combined",
+    "plot_calibration": "combined",
+    "decision_curve": "decision",
+    "plot_decision_curve": "decision",
+    "reclassification": "decision",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ovcfstats.design' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -453,6 +453,15 @@ def plot_bland_altman(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ovcfstats import bland_altman, plot_bland_altman
+    >>> d = pd.DataFrame({"a": [10.0, 12.0, 9.5, 11.0, 13.0], "b": [9.6, 12.5, 9.0, 10.2, 12.1]})
+    >>> figure = plot_bland_altman(bland_altman(d, "a", "b"))
+    >>> type(figure).__name__
+    'Figure'
     """
     from ..present._plotting import figure_and_axes
 

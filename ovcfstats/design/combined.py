@@ -369,7 +369,18 @@ def combined_model(
 
 
 def plot_calibration(result: CombinedModelResult, ax: Any = None) -> Any:
-    """Observed against predicted risk: grouped points with CIs, lowess line, ideal diagonal."""
+    """Observed against predicted risk: grouped points with CIs, lowess line, ideal diagonal.
+
+    Examples
+    --------
+    >>> import ovcfstats as ov
+    >>> from ovcfstats.design import plot_calibration
+    >>> patients, measurements = ov.load_sample()
+    >>> data = ov.match_controls(ov.derive_indicators(patients, measurements).table).matched
+    >>> model = ov.combined_model(data, ["hu", "fi"], n_boot=10, cv_repeats=1, seed=1)
+    >>> type(plot_calibration(model)).__name__
+    'Figure'
+    """
     from ..present._plotting import figure_and_axes
 
     fig, ax = figure_and_axes(ax, figsize=(5.0, 4.5))

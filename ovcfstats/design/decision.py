@@ -319,7 +319,18 @@ def reclassification(
 
 
 def plot_decision_curve(decision: pd.DataFrame, ax: Any = None) -> Any:
-    """Net benefit of each model, treat-all and treat-none, against threshold probability."""
+    """Net benefit of each model, treat-all and treat-none, against threshold probability.
+
+    Examples
+    --------
+    >>> import ovcfstats as ov
+    >>> from ovcfstats.design import plot_decision_curve
+    >>> patients, measurements = ov.load_sample()
+    >>> data = ov.match_controls(ov.derive_indicators(patients, measurements).table).matched
+    >>> model = ov.combined_model(data, ["hu", "fi"], n_boot=10, cv_repeats=1, prevalence=0.1)
+    >>> type(plot_decision_curve(model.decision)).__name__
+    'Figure'
+    """
     from ..present._plotting import figure_and_axes
 
     fig, ax = figure_and_axes(ax, figsize=(5.5, 4.5))

@@ -57,6 +57,15 @@ class Volume:
     stored : numpy.ndarray, optional
         The affine as the file stored it, before the reorientation (for the left–right check
         of :func:`check_geometry`); None for a volume built in memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ovcfstats.imaging import Volume
+    >>> voxels = np.diag([0.8, 0.8, 2.0, 1.0])  # mm per voxel, on canonical axes
+    >>> mask = Volume(np.zeros((4, 4, 3), np.uint8), voxels, {1: "vertebrae_L1"})
+    >>> mask.shape, mask.label_id("vertebrae_L1")
+    ((4, 4, 3), 1)
     """
 
     data: np.ndarray
@@ -153,6 +162,16 @@ def read_nifti(path: str | Path, *, labels: Mapping[int, str] | None = None) -> 
     -------
     Volume
         On canonical RAS+ axes; float64 for images with a scaling, as stored otherwise.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ovcfstats.imaging import read_nifti
+    >>> from ovcfstats.imaging.examples import phantom_files
+    >>> files = phantom_files(tempfile.mkdtemp())
+    >>> mask = read_nifti(files["mask"])  # label names from the header
+    >>> mask.shape, mask.labels[1]
+    ((40, 40, 56), 'vertebrae_L1')
     """
     nib = _require("nibabel")
     path = Path(path)
@@ -224,6 +243,14 @@ def read_dicom_series(path: str | Path) -> Volume:
     -------
     Volume
         On canonical RAS+ axes, values as float64.
+
+    Examples
+    --------
+    >>> from pydicom.data import get_testdata_file
+    >>> from ovcfstats.imaging import read_dicom_series
+    >>> ct = read_dicom_series(get_testdata_file("CT_small.dcm"))  # one axial slice
+    >>> ct.shape
+    (128, 128, 1)
     """
     pydicom = _require("pydicom")
     func = "read_dicom_series"
@@ -286,6 +313,34 @@ def read_dicom_seg(path: str | Path) -> Volume:
     Segments become labels numbered by their segment number, named by their segment label.
     The volume covers the frames the file stores; :func:`check_geometry` then tells whether it
     lies on the image's grid.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import highdicom as hd
+    >>> import pydicom
+    >>> from pydicom.data import get_testdata_file
+    >>> from pydicom.sr.codedict import codes
+    >>> from ovcfstats.imaging import read_dicom_seg, read_dicom_series
+    >>> source = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    >>> hu = source.pixel_array * float(source.RescaleSlope) + float(source.RescaleIntercept)
+    >>> bone = hu > 200
+    >>> segment = hd.seg.SegmentDescription(
+    ...     segment_number=1, segment_label="bone", segmented_property_category=codes.SCT.Tissue,
+    ...     segmented_property_type=codes.SCT.Bone,
+    ...     algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL)
+    >>> seg = hd.seg.Segmentation(
+    ...     source_images=[source], pixel_array=bone[None].astype("uint8"),
+    ...     segmentation_type=hd.seg.SegmentationTypeValues.BINARY, segment_descriptions=[segment],
+    ...     series_instance_uid=hd.UID(), series_number=2, sop_instance_uid=hd.UID(),
+    ...     instance_number=1, manufacturer="example", manufacturer_model_name="example",
+    ...     software_versions="1", device_serial_number="1")
+    >>> path = Path(tempfile.mkdtemp()) / "seg.dcm"
+    >>> seg.save_as(path)
+    >>> mask = read_dicom_seg(path)
+    >>> mask.labels, mask.shape == read_dicom_series(get_testdata_file("CT_small.dcm")).shape
+    ({1: 'bone'}, True)
     """
     hd = _require("highdicom")
     seg = hd.seg.segread(str(path))
@@ -297,7 +352,17 @@ def read_dicom_seg(path: str | Path) -> Volume:
 
 
 def read_image(path: str | Path) -> Volume:
-    """Read an image: NIfTI (``.nii``, ``.nii.gz``), a DICOM folder or a single DICOM file."""
+    """Read an image: NIfTI (``.nii``, ``.nii.gz``), a DICOM folder or a single DICOM file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ovcfstats.imaging import read_image
+    >>> from ovcfstats.imaging.examples import phantom_files
+    >>> ct = read_image(phantom_files(tempfile.mkdtemp())["ct"])
+    >>> ct.shape
+    (40, 40, 56)
+    """
     path = Path(path)
     if path.name.endswith((".nii", ".nii.gz")):
         return read_nifti(path)
@@ -305,7 +370,17 @@ def read_image(path: str | Path) -> Volume:
 
 
 def read_mask(path: str | Path, *, labels: Mapping[int, str] | None = None) -> Volume:
-    """Read a label volume: NIfTI (label names from its header or ``labels``) or DICOM-SEG."""
+    """Read a label volume: NIfTI (label names from its header or ``labels``) or DICOM-SEG.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ovcfstats.imaging import read_mask
+    >>> from ovcfstats.imaging.examples import phantom_files
+    >>> mask = read_mask(phantom_files(tempfile.mkdtemp())["mask"])
+    >>> sorted(mask.labels.values())[-4:]
+    ['vertebrae_L1', 'vertebrae_L2', 'vertebrae_L3', 'vertebrae_L4']
+    """
     path = Path(path)
     if path.name.endswith((".nii", ".nii.gz")):
         return read_nifti(path, labels=labels)

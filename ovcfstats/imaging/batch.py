@@ -60,6 +60,15 @@ class ImageMeasurements(Result):
     body heights and Genant grades; ``flags`` the segmentation checks that tripped (one row per
     flag, see :mod:`ovcfstats.imaging._seg_qc`; also in ``details["qc"]`` by level);
     ``excluded`` the patients or vertebrae left out and why.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ovcfstats.imaging import measure_images
+    >>> from ovcfstats.imaging.examples import phantom_files
+    >>> result = measure_images(phantom_files(tempfile.mkdtemp())["manifest"], progress=False)
+    >>> type(result).__name__, sorted(result.table["measure"].unique())
+    ('ImageMeasurements', ['csa_disc', 'csa_muscle', 'fat_fraction', 'hu'])
     """
 
     details: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -82,7 +91,20 @@ class ImageMeasurements(Result):
 
 
 def read_manifest(manifest: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, Path]:
-    """The manifest as a DataFrame with paths resolved, and its folder."""
+    """The manifest as a DataFrame with paths resolved, and its folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ovcfstats.imaging import read_manifest
+    >>> from ovcfstats.imaging.examples import phantom_files
+    >>> table, folder = read_manifest(phantom_files(tempfile.mkdtemp())["manifest"])
+    >>> table[["patient_id", "modality"]]
+      patient_id modality
+    0       P001       CT
+    >>> table["image"].iloc[0].endswith("ct.nii.gz")  # paths resolved against the folder
+    True
+    """
     func = "measure_images"
     if isinstance(manifest, pd.DataFrame):
         frame, base = manifest.copy(), Path.cwd()
@@ -285,6 +307,20 @@ def measure_images(
     -------
     ImageMeasurements
         ``table`` (the long measurements table), ``details``, ``heights``, ``excluded``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ovcfstats.imaging import measure_images
+    >>> from ovcfstats.imaging.examples import phantom_files
+    >>> files = phantom_files(tempfile.mkdtemp())  # a synthetic CT, its mask and a manifest
+    >>> result = measure_images(files["manifest"], progress=False)
+    >>> result.table.groupby("measure").size().to_dict()
+    {'csa_disc': 3, 'csa_muscle': 12, 'fat_fraction': 12, 'hu': 4}
+    >>> result.table.loc[result.table["measure"] == "hu", ["patient_id", "level", "rater"]].head(2)
+      patient_id level rater
+    0       P001    L1  auto
+    1       P001    L2  auto
     """
     func = "measure_images"
     check_option(rule, ROI_RULES, func, "rule")

@@ -19,6 +19,7 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any
 
 SDIST = "totalsegmentator-2.18.0.tar.gz"
 SDIST_SHA256 = "5d4223ef93973bc36d710869d11e7742ead2c154c72f7f9edcaaadd5b6c4bd03"
@@ -115,3 +116,76 @@ def example_files(cache: str | Path | None = None) -> Path:
             tar.extract(member, out, filter="data")
     stamp.write_text(SDIST_SHA256 + "\n")
     return out
+
+
+def phantom(seed: int = 0) -> tuple[Any, Any]:
+    """A small synthetic CT and its mask, for the examples of the docstrings: ``(ct, mask)``.
+
+    Four vertebral bodies L1–L4 (trabecular ≈ 150 HU inside a 300 HU shell), the discs between
+    them (``intervertebral_discs``), and the right and left erector spinae (``autochthon_*``)
+    and psoas (``iliopsoas_*``) with some fat, on a 1 mm grid in canonical RAS+ axes.
+
+    Examples
+    --------
+    >>> from ovcfstats.imaging.examples import phantom
+    >>> ct, mask = phantom()
+    >>> ct.shape, sorted(mask.labels.values())[:3]
+    ((40, 40, 56), ['autochthon_left', 'autochthon_right', 'iliopsoas_left'])
+    """
+    import numpy as np
+
+    from ._io import Volume
+
+    rng = np.random.default_rng(seed)
+    shape = (40, 40, 56)
+    ct = rng.normal(20.0, 15.0, shape)  # soft tissue
+    seg = np.zeros(shape, np.uint8)
+    labels = {1: "vertebrae_L1", 2: "vertebrae_L2", 3: "vertebrae_L3", 4: "vertebrae_L4"}
+    for value in range(1, 5):  # L1 on top (z grows upwards), 10 slices each, 4 between
+        z1 = shape[2] - 2 - (value - 1) * 14
+        seg[12:28, 16:32, z1 - 10 : z1] = value
+        ct[12:28, 16:32, z1 - 10 : z1] = 300.0
+        ct[14:26, 18:30, z1 - 9 : z1 - 1] = rng.normal(150.0, 10.0, (12, 12, 8))
+        if value < 4:
+            seg[13:27, 17:31, z1 - 13 : z1 - 11] = 9
+    labels[9] = "intervertebral_discs"
+    for value, name, xs, ys in (
+        (5, "autochthon_right", slice(8, 18), slice(2, 12)),
+        (6, "autochthon_left", slice(22, 32), slice(2, 12)),
+        (7, "iliopsoas_right", slice(2, 10), slice(20, 30)),
+        (8, "iliopsoas_left", slice(30, 38), slice(20, 30)),
+    ):
+        seg[xs, ys, :] = value
+        box = ct[xs, ys, :].shape
+        ct[xs, ys, :] = np.where(rng.random(box) < 0.15, -100.0, rng.normal(45.0, 10.0, box))
+        labels[value] = name
+    return Volume(ct, np.eye(4), source="phantom ct"), Volume(seg, np.eye(4), labels, "phantom")
+
+
+def phantom_files(folder: str | Path) -> dict[str, Path]:
+    """Write :func:`phantom` as NIfTI files and a one-row manifest into ``folder``.
+
+    Returns the paths by name: ``ct``, ``mask`` (its label names in the header, as
+    TotalSegmentator stores them) and ``manifest`` (patient ``P001``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ovcfstats.imaging.examples import phantom_files
+    >>> sorted(phantom_files(tempfile.mkdtemp()))
+    ['ct', 'manifest', 'mask']
+    """
+    import nibabel as nib
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    ct, mask = phantom()
+    paths = {"ct": folder / "ct.nii.gz", "mask": folder / "seg.nii.gz"}
+    nib.save(nib.Nifti1Image(ct.data.astype("float32"), ct.affine), paths["ct"])
+    image = nib.Nifti1Image(mask.data, mask.affine)
+    table = "".join(f'<Label Key="{k}"><![CDATA[{v}]]></Label>' for k, v in mask.labels.items())
+    image.header.extensions.append(nib.nifti1.Nifti1Extension(0, table.encode()))  # as Caret XML
+    nib.save(image, paths["mask"])
+    paths["manifest"] = folder / "manifest.csv"
+    paths["manifest"].write_text("patient_id,image,mask,modality\nP001,ct.nii.gz,seg.nii.gz,CT\n")
+    return paths

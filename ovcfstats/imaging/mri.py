@@ -39,6 +39,15 @@ def split_levels(mask: Volume, label: str, names: Sequence[str]) -> Volume:
     -------
     Volume
         The mask with the components relabelled to new values named ``vertebrae_<level>``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ovcfstats.imaging import Volume, split_levels
+    >>> data = np.zeros((6, 6, 12), np.uint8); data[1:5, 1:5, 7:11] = 1; data[1:5, 1:5, 1:5] = 1
+    >>> mask = split_levels(Volume(data, np.eye(4), {1: "vertebrae"}), "vertebrae", ["L3", "L4"])
+    >>> sorted(mask.labels.values())
+    ['vertebrae', 'vertebrae_L3', 'vertebrae_L4']
     """
     value = mask.label_id(label)
     parts, count = ndimage.label(mask.data == value)
@@ -84,6 +93,19 @@ def vbq_inputs(
     -------
     pandas.DataFrame
         ``measure`` (``si_vertebra`` or ``si_csf``), ``level``, ``value``, ``n_voxels``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ovcfstats.imaging import Volume, vbq_inputs
+    >>> data = np.zeros((20, 20, 14), np.uint8)
+    >>> data[4:16, 4:16, 2:12] = 1; data[8:12, 17:19, :] = 2  # a vertebra and the CSF
+    >>> t1 = Volume(np.where(data == 1, 400.0, np.where(data == 2, 100.0, 50.0)), np.eye(4))
+    >>> table = vbq_inputs(t1, Volume(data, np.eye(4), {1: "vertebrae_L3", 2: "csf"}))
+    >>> table[["measure", "level", "value"]]
+           measure level  value
+    0  si_vertebra    L3  400.0
+    1       si_csf    L3  100.0
     """
     func = "vbq_inputs"
     check_option(statistic, ("median", "mean"), func, "statistic")

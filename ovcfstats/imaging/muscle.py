@@ -30,7 +30,20 @@ from ._io import Volume, check_geometry
 from .vertebrae import nearest, vertebra_labels
 
 #: CT ranges (HU, inclusive) of skeletal muscle and of fat (subcutaneous and intermuscular)
+#:
+#: Examples
+#: --------
+#: >>> from ovcfstats.imaging import FAT_HU, MUSCLE_HU
+#: >>> MUSCLE_HU, FAT_HU
+#: ((-29.0, 150.0), (-190.0, -30.0))
 MUSCLE_HU = (-29.0, 150.0)
+#: CT range (HU, inclusive) of fat, subcutaneous and intermuscular: the fat of ``fat_fraction``
+#:
+#: Examples
+#: --------
+#: >>> from ovcfstats.imaging import FAT_HU
+#: >>> FAT_HU
+#: (-190.0, -30.0)
 FAT_HU = (-190.0, -30.0)
 #: names of a label holding the intervertebral discs (TotalSegmentator's total_mr first)
 DISC_LABELS = ("intervertebral_discs", "discs", "disc")
@@ -42,7 +55,16 @@ _SIDE = re.compile(r"^(.*?)[_ ]?(left|right|l|r)$", re.IGNORECASE)
 def muscle_labels(
     mask: Volume, muscles: Mapping[str, str] | None = None
 ) -> dict[tuple[str, str], int]:
-    """(muscle code, side) → label value, from names like ``autochthon_left``."""
+    """(muscle code, side) → label value, from names like ``autochthon_left``.
+
+    Examples
+    --------
+    >>> from ovcfstats.imaging import muscle_labels
+    >>> from ovcfstats.imaging.examples import phantom
+    >>> ct, mask = phantom()
+    >>> muscle_labels(mask)
+    {('ES', 'L'): 6, ('ES', 'R'): 5, ('PM', 'L'): 8, ('PM', 'R'): 7}
+    """
     stems = {k.lower(): v for k, v in (muscles or TOTALSEG_MUSCLES).items()}
     present = mask.boxes
     found = {}
@@ -57,7 +79,16 @@ def muscle_labels(
 def level_slices(
     mask: Volume, *, slice: str = "disc", levels: Mapping[str, int] | None = None
 ) -> dict[str, int]:
-    """Axial slice index per disc level (``"L1-2"``) or per vertebra (``slice="mid"``)."""
+    """Axial slice index per disc level (``"L1-2"``) or per vertebra (``slice="mid"``).
+
+    Examples
+    --------
+    >>> from ovcfstats.imaging import level_slices
+    >>> from ovcfstats.imaging.examples import phantom
+    >>> ct, mask = phantom()
+    >>> level_slices(mask)  # the axial slice midway through each disc space
+    {'L1-2': 42, 'L2-3': 28, 'L3-4': 14}
+    """
     check_option(slice, ("disc", "mid"), "muscle_measurements", "slice")
     spans = {}
     for level, value in vertebra_labels(mask, levels).items():
@@ -122,6 +153,18 @@ def muscle_measurements(
         ``level``, ``muscle``, ``side``, ``slice``, ``csa_mm2``, ``fat_fraction``,
         ``muscle_hu`` (CT: mean HU of the muscle-range pixels), ``n_pixels``,
         ``n_outside_ranges`` (CT pixels in neither range).
+
+    Examples
+    --------
+    >>> from ovcfstats.imaging import muscle_measurements
+    >>> from ovcfstats.imaging.examples import phantom
+    >>> ct, mask = phantom()
+    >>> table = muscle_measurements(ct, mask)
+    >>> table[["level", "muscle", "side", "csa_mm2"]].head(3)
+      level muscle side  csa_mm2
+    0  L1-2     ES    L    100.0
+    1  L1-2     ES    R    100.0
+    2  L1-2     PM    L     80.0
     """
     from ..indicators import fat_fraction
 
@@ -166,6 +209,17 @@ def disc_areas(mask: Volume, *, levels: Mapping[str, int] | None = None) -> pd.D
     -------
     pandas.DataFrame
         ``level``, ``slice``, ``csa_mm2``, ``n_pixels``; empty when the mask has no disc label.
+
+    Examples
+    --------
+    >>> from ovcfstats.imaging import disc_areas
+    >>> from ovcfstats.imaging.examples import phantom
+    >>> ct, mask = phantom()
+    >>> disc_areas(mask)
+      level  slice  csa_mm2  n_pixels
+    0  L1-2     42    196.0       196
+    1  L2-3     28    196.0       196
+    2  L3-4     14    196.0       196
     """
     names = {name: value for value, name in mask.labels.items() if value in mask.boxes}
     label = next((names[n] for n in DISC_LABELS if n in names), None)

@@ -52,6 +52,16 @@ def qc_figure(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ovcfstats.imaging import qc_figure
+    >>> image = np.random.default_rng(0).normal(40, 20, (32, 32, 10))
+    >>> roi = np.zeros((32, 32), bool); roi[10:20, 10:20] = True
+    >>> figure = qc_figure(image, {"L1": (5, roi)}, {"L1-2": (7, {"ES L": roi})}, title="P001")
+    >>> type(figure).__name__
+    'Figure'
     """
     from matplotlib.figure import Figure
 

@@ -46,6 +46,13 @@ from scipy import ndimage
 from .._validate import DataError, check_option
 from ._io import Volume, check_geometry
 
+#: The trabecular ROI rules of :func:`vertebral_hu` (``rule=``).
+#:
+#: Examples
+#: --------
+#: >>> from ovcfstats.imaging import ROI_RULES
+#: >>> ROI_RULES
+#: ('totalsegmentator', 'comp2comp', 'midslice')
 ROI_RULES = ("totalsegmentator", "comp2comp", "midslice")
 #: TotalSegmentator's erosion radius for the spine report (mm)
 TS_EROSION_MM = 4.0
@@ -73,6 +80,14 @@ def vertebra_labels(mask: Volume, levels: Mapping[str, int] | None = None) -> di
 
     Names such as ``vertebrae_L1`` (TotalSegmentator) or ``L1`` are recognised; the result is
     ordered from cranial to caudal.
+
+    Examples
+    --------
+    >>> from ovcfstats.imaging import vertebra_labels
+    >>> from ovcfstats.imaging.examples import phantom
+    >>> ct, mask = phantom()
+    >>> vertebra_labels(mask)
+    {'L1': 1, 'L2': 2, 'L3': 3, 'L4': 4}
     """
     if levels is not None:
         found = {str(k).upper(): int(v) for k, v in levels.items()}
@@ -365,6 +380,16 @@ def vertebral_heights(mask: Volume, *, levels: Mapping[str, int] | None = None) 
     pandas.DataFrame
         ``level``, ``posterior_mm``, ``middle_mm``, ``anterior_mm``, ``reduction``
         (``1 − min/max``), ``genant`` (0–3).
+
+    Examples
+    --------
+    >>> from ovcfstats.imaging import vertebral_heights
+    >>> from ovcfstats.imaging.examples import phantom
+    >>> ct, mask = phantom()
+    >>> vertebral_heights(mask)[["level", "posterior_mm", "anterior_mm", "genant"]].head(2)
+      level  posterior_mm  anterior_mm  genant
+    0    L1          9.75         9.75       0
+    1    L2          9.75         9.75       0
     """
     labels = vertebra_labels(mask, levels)
     regions = {level: mask.region(value) for level, value in labels.items()}

@@ -6,6 +6,7 @@ import platform
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
+from .. import __version__
 from ..present._format import Style, format_setting
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ REFERENCES = {
     "introducing the E-value. Ann Intern Med. 2017;167(4):268–74.",
     "weir": "Weir JP. Quantifying test-retest reliability using the intraclass correlation "
     "coefficient and the SEM. J Strength Cond Res. 2005;19(1):231–40.",
+    "ovcfstats": "The ovcfstats authors. ovcfstats: statistics for matched case–control studies "
+    f"of osteoporotic vertebral fractures (Python package), version {__version__}. 2026.",
     "vickers": "Vickers AJ, Elkin EB. Decision curve analysis: a novel method for evaluating "
     "prediction models. Med Decis Making. 2006;26(6):565–74.",
 }
@@ -105,8 +108,6 @@ def _versions() -> str:
             parts.append(f"{name} {version(name)}")
         except PackageNotFoundError:  # pragma: no cover - all are dependencies
             continue
-    from .. import __version__
-
     return f"ovcfstats {__version__} (Python {platform.python_version()}; " + ", ".join(parts) + ")"
 
 
@@ -279,7 +280,7 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
     alpha = min(alphas) if alphas else 0.05
     closing = (
         f"Tests were two-sided with significance at p < {alpha:g}. "
-        f"Analyses were run with {_versions()}."
+        f"Analyses were run with {_versions()} {_cite(used, 'ovcfstats')}."
     )
     paragraphs = [" ".join(sentences), closing] if sentences else [closing]
     return paragraphs

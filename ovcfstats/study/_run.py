@@ -25,7 +25,14 @@ Progress = Callable[[str], None] | bool | None
 
 
 class SkippedStepWarning(OvcfWarning):
-    """A step or an indicator of the pipeline could not be computed on the data and was left out."""
+    """A step or an indicator of the pipeline could not be computed on the data and was left out.
+
+    Examples
+    --------
+    >>> from ovcfstats import OvcfWarning, SkippedStepWarning
+    >>> issubclass(SkippedStepWarning, OvcfWarning)
+    True
+    """
 
 
 @dataclass(frozen=True, eq=False)

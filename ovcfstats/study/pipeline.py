@@ -279,7 +279,7 @@ def reproduce(
         raise ValueError("reproduce(): give both `patients` and `measurements`, or neither.")
     title = cfg.title or "OVCF case–control study" + (" — synthetic sample" if sample else "")
     intro = (
-        "Synthetic data (data/sample/), generated and calibrated to the published tables; "
+        "Synthetic data (the bundled sample), generated and calibrated to the published tables; "
         "not patient data."
     )
     intro = intro if sample else ""
