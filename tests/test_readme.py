@@ -112,6 +112,8 @@ def test_links_resolve(page):
             assert target[1:] in anchors, f"{_name(page)} links to missing section {target}"
         elif not target.startswith("http"):
             path = target.split("#")[0]
+            if path.startswith("auto_examples/"):  # the gallery's build output; check its source
+                path = "examples/" + ("README.txt" if path.endswith("index.rst") else "")
             assert (page.parent / path).exists(), f"{_name(page)} links to missing file {target}"
 
 

@@ -63,6 +63,15 @@ class MissingData(Result):
         ``n_controls``, ``n_excluded`` (patients of ``data`` not in it).
     n_patients, n_cases, n_controls : int
         The patients described and, with a group, the cases and controls among them.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from ovcfstats import describe_missing
+    >>> df = pd.DataFrame({"case": [1, 1, 0, 0], "bmi": [22.1, np.nan, 23.5, 24.0]})
+    >>> res = describe_missing(df)
+    >>> res.n_patients, res.n_cases, res.n_controls, res.n_complete
+    (4, 2, 2, 3)
     """
 
     patterns: pd.DataFrame = field(default_factory=pd.DataFrame)
