@@ -291,3 +291,51 @@ def test_nifti_scaling_applied(tmp_path):
     nib.save(nib.Nifti1Image(stored, np.eye(4)), tmp_path / "plain.nii.gz")
     plain = read_nifti(tmp_path / "plain.nii.gz").data
     assert plain.dtype == np.int16  # label volumes keep their integer type
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shape=st.tuples(*[st.integers(1, 7)] * 3),
+    dtype=st.sampled_from([np.uint8, np.int16, np.float64]),
+    seed=st.integers(0, 2**32 - 1),
+    sparsity=st.sampled_from([0.0, 0.7, 0.97]),
+)
+def test_label_boxes_are_find_objects_of_the_whole_volume(shape, dtype, seed, sparsity):
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(1, 5, shape) * (rng.random(shape) >= sparsity)
+    found = ndimage.find_objects(labels)
+    expected = {value + 1: box for value, box in enumerate(found) if box is not None}
+    assert Volume(labels.astype(dtype), np.eye(4)).boxes == expected
+
+
+def test_label_boxes_of_labels_off_the_volume_centre():
+    seg = np.zeros((30, 20, 10), np.uint8)
+    seg[27:30, 2:4, 9] = 3
+    seg[5, 17:20, 0:2] = 1
+    boxes = Volume(seg, np.eye(4)).boxes
+    assert boxes == {1: (slice(5, 6), slice(17, 20), slice(0, 2)),
+                     3: (slice(27, 30), slice(2, 4), slice(9, 10))}  # fmt: skip
+    assert Volume(np.zeros((3, 3, 3), np.uint8), np.eye(4)).boxes == {}
+
+
+def test_qc_picture_outlines_each_roi_in_the_radiological_view(tmp_path):
+    from PIL import Image
+
+    from ovcfstats.imaging.qc import _CAPTION, qc_picture
+
+    image = np.zeros((4, 3, 2))
+    roi = np.zeros((4, 3), bool)
+    roi[3, 2] = True  # most right (x max) and most anterior (y max): top left on screen
+    muscle = np.zeros((4, 3), bool)
+    muscle[0, 0] = True  # most left, most posterior: bottom right
+    path = tmp_path / "qc.png"
+    picture = qc_picture(image, {"L1": (1, roi)}, {"L1-2": (0, {"PM L": muscle})}, path=path)
+    top = 2 * _CAPTION
+    assert tuple(picture[top, 0]) == (255, 0, 0)
+    assert len(set(picture[top + 2, 3])) == 1  # the ROI's panel: gray elsewhere
+    assert tuple(picture[top + 2, 4 + 4 + 3]) == (255, 127, 14)  # second panel, PM orange
+    assert (np.asarray(Image.open(path).convert("RGB")) == picture).all()
+    empty = qc_picture(np.full((4, 3, 2), 40.0), {}, {}, modality="MR")
+    assert empty.shape == (2 * _CAPTION + 3 + 4, 4, 3)

@@ -637,6 +637,35 @@ MUTANTS: list[Mutant] = [
         ("tests/test_imaging_scale.py",),
         "shards put together in the order of their files, not the manifest",
     ),
+    # -- per-scan speed: label boxes inside the non-zero box, the composed QC picture ------------
+    Mutant(
+        "ovcfstats/imaging/_io.py",
+        "                slice(b.start + s, b.stop + s) for b, s in zip(box, start, strict=True)",
+        "                slice(b.start, b.stop) for b, s in zip(box, start, strict=True)",
+        ("tests/test_imaging_synthetic.py",),
+        "label boxes left in the crop's coordinates",
+    ),
+    Mutant(
+        "ovcfstats/imaging/_io.py",
+        "        crop = tuple(slice(s, int(n[-1]) + 1) for s, n",
+        "        crop = tuple(slice(s, int(n[-1])) for s, n",
+        ("tests/test_imaging_synthetic.py",),
+        "the crop drops the last non-zero plane",
+    ),
+    Mutant(
+        "ovcfstats/imaging/_io.py",
+        "for axes in ((1, 2), (0, 2), (0, 1))]",
+        "for axes in ((0, 2), (1, 2), (0, 1))]",
+        ("tests/test_imaging_synthetic.py",),
+        "the crop's x and y extents swapped",
+    ),
+    Mutant(
+        "ovcfstats/imaging/qc.py",
+        "    shown = _view(np.asarray(roi, dtype=bool))",
+        "    shown = np.asarray(roi, dtype=bool).T",
+        ("tests/test_imaging_synthetic.py",),
+        "QC outlines not turned to the radiological view",
+    ),
 ]
 
 

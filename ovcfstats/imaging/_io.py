@@ -92,10 +92,23 @@ class Volume:
         data = self.data
         if not np.issubdtype(data.dtype, np.integer):
             data = np.rint(data).astype(np.int64)
-        if data.size and data.min() < 0:
+        if data.size and np.issubdtype(data.dtype, np.signedinteger) and data.min() < 0:
             raise DataError(f"{self.source or 'the mask'}: negative label values; labels are ≥ 0.")
-        found = ndimage.find_objects(data)
-        return {value + 1: box for value, box in enumerate(found) if box is not None}
+        # find_objects visits every voxel (~10 ns each, 1 s for a 512×512×300 CT); the labels
+        # lie in the box of the non-zero voxels, found by three cheap projections first
+        nonzero = [np.flatnonzero(data.any(axis=axes)) for axes in ((1, 2), (0, 2), (0, 1))]
+        if any(len(n) == 0 for n in nonzero):
+            return {}
+        start = [int(n[0]) for n in nonzero]
+        crop = tuple(slice(s, int(n[-1]) + 1) for s, n in zip(start, nonzero, strict=True))
+        found = ndimage.find_objects(data[crop])
+        return {
+            value + 1: tuple(
+                slice(b.start + s, b.stop + s) for b, s in zip(box, start, strict=True)
+            )
+            for value, box in enumerate(found)
+            if box is not None
+        }
 
     def region(self, value: int, margin: int = 1) -> tuple[tuple[slice, ...], np.ndarray]:
         """A label's bounding box widened by ``margin`` voxels (within the volume) and its

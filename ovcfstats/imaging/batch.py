@@ -46,7 +46,7 @@ from ._seg_qc import COLUMNS as FLAG_COLUMNS
 from ._seg_qc import QC_THRESHOLDS, segmentation_flags
 from .mri import split_levels, vbq_inputs
 from .muscle import disc_areas, level_slices, muscle_labels, muscle_measurements
-from .vertebrae import ROI_RULES, vertebral_heights, vertebral_hu, vertebral_rois
+from .vertebrae import ROI_RULES, roi_hu, vertebral_heights, vertebral_rois
 
 MANIFEST_COLUMNS = ("patient_id", "image", "mask", "modality")
 
@@ -116,15 +116,15 @@ def _measure_one(row: Any, settings: dict[str, Any], qc_dir: Path | None):
     if names:
         mask = split_levels(mask, settings["vertebra_label"], names)
     rule = settings["rule"]
-    parts, left_out = [], []
+    parts, left_out, rois = [], [], {}
     try:
+        rois, skipped = vertebral_rois(mask, rule=rule)  # drawn once: HU, VBQ and QC picture
         if modality == "CT":
-            hu, skipped = vertebral_hu(image, mask, rule=rule)
+            hu = roi_hu(image, mask, rois, rule=rule)
             parts.append(hu.assign(measure="hu", value=hu[settings["hu_statistic"]]))
         else:
             csf = str(row.get("csf", "") or "") or None
             parts.append(vbq_inputs(image, mask, csf=csf, rule=rule).assign(rule=rule))
-            _, skipped = vertebral_rois(mask, rule=rule)
         left_out += [(f"vertebra {lv}", why) for lv, why in skipped.itertuples(index=False)]
     except DataError as err:
         left_out.append(("vertebrae", str(err)))
@@ -155,14 +155,13 @@ def _measure_one(row: Any, settings: dict[str, Any], qc_dir: Path | None):
         marks = flags.groupby("level")["flag"].agg(", ".join)
         details["qc"] = details["level"].map(marks).fillna("")
     if qc_dir is not None:
-        _qc(image, mask, patient, modality, rule, qc_dir)
+        _qc(image, mask, rois, patient, modality, rule, qc_dir)
     return details, heights, left_out, flags
 
 
-def _qc(image, mask, patient: str, modality: str, rule: str, qc_dir: Path) -> None:
-    from .qc import qc_figure
+def _qc(image, mask, rois, patient: str, modality: str, rule: str, qc_dir: Path) -> None:
+    from .qc import qc_picture
 
-    rois, _ = vertebral_rois(mask, rule=rule)
     labels = muscle_labels(mask)
     slices = {
         level: (z, {f"{m} {s}": mask.data[:, :, z] == v for (m, s), v in labels.items()})
@@ -176,7 +175,7 @@ def _qc(image, mask, patient: str, modality: str, rule: str, qc_dir: Path) -> No
         for z in [roi.best_slice()]
     }
     qc_dir.mkdir(parents=True, exist_ok=True)
-    qc_figure(
+    qc_picture(
         image.data,
         shown,
         slices,
