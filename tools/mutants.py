@@ -666,6 +666,42 @@ MUTANTS: list[Mutant] = [
         ("tests/test_imaging_synthetic.py",),
         "QC outlines not turned to the radiological view",
     ),
+    # -- HU by contrast phase (study/_phase.py) ---------------------------------------------------
+    Mutant(
+        "ovcfstats/study/_phase.py",
+        "    adjust = [*or_options[\"adjust\"], cfg.contrast_phase]",
+        "    adjust = list(or_options[\"adjust\"])",
+        ("tests/test_contrast_phase.py",),
+        "the adjusted HU OR without the phase",
+    ),
+    Mutant(
+        "ovcfstats/study/_phase.py",
+        "        part = data[data[phase].astype(str).str.strip() == level]",
+        "        part = data",
+        ("tests/test_contrast_phase.py",),
+        "every stratum holds the whole cohort",
+    ),
+    Mutant(
+        "ovcfstats/study/_phase.py",
+        "    return bool(((counts[\"sum\"] == 1) & (counts[\"count\"] >= 2)).all())",
+        "    return bool(((counts[\"sum\"] == 1) & (counts[\"count\"] >= 2)).any())",
+        ("tests/test_contrast_phase.py",),
+        "a stratum of split matched sets analysed as matched",
+    ),
+    Mutant(
+        "ovcfstats/study/_phase.py",
+        "        _stratified(run, data[~blank], cfg, or_options)",
+        "        _stratified(run, data, cfg, or_options)",
+        ("tests/test_contrast_phase.py",),
+        "patients without a phase made a stratum of their own",
+    ),
+    Mutant(
+        "ovcfstats/imaging/_parallel.py",
+        "            yield i, job.result()",
+        "            yield done[0][1], job.result()",
+        ("tests/test_imaging_scale.py",),
+        "polled jobs' results put at the wrong positions",
+    ),
 ]
 
 
