@@ -192,7 +192,7 @@ def _parser() -> argparse.ArgumentParser:
         "--adjust-phase",
         action="store_const",
         const="adjust",
-        help="with a contrast phase: the phase as a covariate of the HU OR, not strata",
+        help="with a contrast phase: the phase as a covariate of the HU OR (default: strata)",
     )
     _analysis_options(ana)
     _add_measure_parser(sub)
