@@ -666,6 +666,27 @@ MUTANTS: list[Mutant] = [
         ("tests/test_imaging_synthetic.py",),
         "QC outlines not turned to the radiological view",
     ),
+    Mutant(
+        "ovcfstats/imaging/_io.py",
+        "            pending = inflater.unconsumed_tail",
+        '            pending = b""',
+        ("tests/test_imaging_synthetic.py",),
+        "input left over by a bounded inflate step dropped",
+    ),
+    Mutant(
+        "ovcfstats/imaging/_io.py",
+        "                pending, inflater = inflater.unused_data, zlib.decompressobj(wbits=31)",
+        '                pending, inflater = b"", zlib.decompressobj(wbits=31)',
+        ("tests/test_imaging_synthetic.py",),
+        "a second gzip member of a .nii.gz ignored",
+    ),
+    Mutant(
+        "ovcfstats/imaging/_io.py",
+        '    return out[offset:].view(dtype).reshape(shape, order="F")',
+        '    return out[: out.size - offset].view(dtype).reshape(shape, order="F")',
+        ("tests/test_imaging_synthetic.py",),
+        "the NIfTI header read as voxels",
+    ),
     # -- HU by contrast phase (study/_phase.py) ---------------------------------------------------
     Mutant(
         "ovcfstats/study/_phase.py",
