@@ -21,7 +21,8 @@ vertebral heights with Genant grades, is in the result's ``details`` and ``heigh
 DICOM image adds its acquisition to ``details`` (``kvp``, ``contrast_agent``, ``scanner_maker``,
 ``scanner_model``, ``slice_thickness_mm``, ``kernel``), so that HU can be stratified or adjusted
 by contrast phase (intravenous contrast raises vertebral HU, by roughly 14–26 HU at L1 in the
-portal venous phase).
+portal venous phase): put each patient's phase in the patients table and name its column in
+the study file's ``[contrast] phase`` (``ovcfstats analyze --contrast-phase``).
 """
 
 from __future__ import annotations
