@@ -182,6 +182,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="Excel sheet to read, name or 0-based number (default: the first)",
     )
+    ana.add_argument(
+        "--contrast-phase",
+        metavar="COLUMN",
+        help="column of each CT's contrast phase: HU rows of Table 1, OR and AUC per phase "
+        "(default: the study file's [contrast] phase, or none)",
+    )
+    ana.add_argument(
+        "--adjust-phase",
+        action="store_const",
+        const="adjust",
+        help="with a contrast phase: the phase as a covariate of the HU OR (default: strata)",
+    )
     _analysis_options(ana)
     _add_measure_parser(sub)
     ini = sub.add_parser(
@@ -324,8 +336,10 @@ def _config(args: argparse.Namespace) -> Any:
                 raise DataError(f"--or-per must be unit, sd or a number; got {per!r}.") from None
         changes["or_per"] = per
     for flag, name in (("ratio", "ratio"), ("method", "method"), ("seed", "seed"),
-                       ("model", "or_model"), ("conditional", "conditional")):  # fmt: skip
-        if getattr(args, flag) is not None:
+                       ("model", "or_model"), ("conditional", "conditional"),
+                       ("contrast_phase", "contrast_phase"),
+                       ("adjust_phase", "contrast_handling")):  # fmt: skip
+        if getattr(args, flag, None) is not None:
             changes[name] = getattr(args, flag)
     if args.firth:
         changes["or_method"] = "firth"

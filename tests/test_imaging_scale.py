@@ -248,3 +248,37 @@ def test_dicom_acquisition_reaches_the_details(ref, serial):
     assert (first["scanner_maker"], first["contrast_agent"]) == ("SIEMENS", "APPLIED")
     assert first["kernel"] == "Br38f\\3" and details["kvp"].eq(120.0).all()
     assert "kvp" not in serial.details.columns  # NIfTI files carry no acquisition header
+
+
+class _Job:
+    """A job as submitit returns it: not a Future; done() turns true after a few looks."""
+
+    def __init__(self, fn, args, looks):
+        self.fn, self.args, self.looks = fn, args, looks
+
+    def done(self):
+        self.looks -= 1
+        return self.looks <= 0
+
+    def result(self):
+        return self.fn(*self.args)
+
+
+class _JobArray:
+    """submitit's executor interface (submit -> job with done/result), finishing out of order."""
+
+    def __init__(self):
+        self.submitted = 0
+
+    def submit(self, fn, *args):
+        self.submitted += 1
+        return _Job(fn, args, looks=4 - self.submitted % 3)
+
+
+def test_jobs_that_are_not_futures_are_polled_to_the_same_tables(manifest, serial, monkeypatch):
+    import ovcfstats.imaging._parallel as parallel
+
+    monkeypatch.setattr(parallel, "POLL_SECONDS", 0.0)
+    array = _JobArray()
+    same(serial, measure_images(manifest, progress=False, executor=array, chunksize=1))
+    assert array.submitted == 6

@@ -291,3 +291,103 @@ def test_nifti_scaling_applied(tmp_path):
     nib.save(nib.Nifti1Image(stored, np.eye(4)), tmp_path / "plain.nii.gz")
     plain = read_nifti(tmp_path / "plain.nii.gz").data
     assert plain.dtype == np.int16  # label volumes keep their integer type
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shape=st.tuples(*[st.integers(1, 7)] * 3),
+    dtype=st.sampled_from([np.uint8, np.int16, np.float64]),
+    seed=st.integers(0, 2**32 - 1),
+    sparsity=st.sampled_from([0.0, 0.7, 0.97]),
+)
+def test_label_boxes_are_find_objects_of_the_whole_volume(shape, dtype, seed, sparsity):
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(1, 5, shape) * (rng.random(shape) >= sparsity)
+    found = ndimage.find_objects(labels)
+    expected = {value + 1: box for value, box in enumerate(found) if box is not None}
+    assert Volume(labels.astype(dtype), np.eye(4)).boxes == expected
+
+
+def test_label_boxes_of_labels_off_the_volume_centre():
+    seg = np.zeros((30, 20, 10), np.uint8)
+    seg[27:30, 2:4, 9] = 3
+    seg[5, 17:20, 0:2] = 1
+    boxes = Volume(seg, np.eye(4)).boxes
+    assert boxes == {1: (slice(5, 6), slice(17, 20), slice(0, 2)),
+                     3: (slice(27, 30), slice(2, 4), slice(9, 10))}  # fmt: skip
+    assert Volume(np.zeros((3, 3, 3), np.uint8), np.eye(4)).boxes == {}
+
+
+def test_qc_picture_outlines_each_roi_in_the_radiological_view(tmp_path):
+    from PIL import Image
+
+    from ovcfstats.imaging.qc import _CAPTION, qc_picture
+
+    image = np.zeros((4, 3, 2))
+    roi = np.zeros((4, 3), bool)
+    roi[3, 2] = True  # most right (x max) and most anterior (y max): top left on screen
+    muscle = np.zeros((4, 3), bool)
+    muscle[0, 0] = True  # most left, most posterior: bottom right
+    path = tmp_path / "qc.png"
+    picture = qc_picture(image, {"L1": (1, roi)}, {"L1-2": (0, {"PM L": muscle})}, path=path)
+    top = 2 * _CAPTION
+    assert tuple(picture[top, 0]) == (255, 0, 0)
+    assert len(set(picture[top + 2, 3])) == 1  # the ROI's panel: gray elsewhere
+    assert tuple(picture[top + 2, 4 + 4 + 3]) == (255, 127, 14)  # second panel, PM orange
+    assert (np.asarray(Image.open(path).convert("RGB")) == picture).all()
+    empty = qc_picture(np.full((4, 3, 2), 40.0), {}, {}, modality="MR")
+    assert empty.shape == (2 * _CAPTION + 3 + 4, 4, 3)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    dtype=st.sampled_from(["<i2", ">i2", "u1", "<f4", ">f8", "<i4"]),
+    scaling=st.sampled_from([None, (0.5, -1024.0), (2.0, 0.0), (1.0, 3.0)]),
+    shape=st.tuples(st.integers(1, 9), st.integers(1, 9), st.integers(1, 7)),
+    seed=st.integers(0, 2**16),
+    piece=st.sampled_from([7, 100, 1 << 22]),  # bytes inflated at a time
+)
+def test_nifti_gz_voxels_equal_nibabel(tmp_path, dtype, scaling, shape, seed, piece):
+    import nibabel as nib
+
+    import ovcfstats.imaging._io as io
+
+    rng = np.random.default_rng(seed)
+    values = (rng.normal(0, 300, shape) * (rng.random(shape) < 0.5)).astype(dtype)
+    image = nib.Nifti1Image(values, np.diag([0.8, 0.8, 1.5, 1.0]))
+    image.set_data_dtype(np.dtype(dtype))
+    if scaling is not None:
+        image.header.set_slope_inter(*scaling)
+    path = tmp_path / f"v{seed}.nii.gz"
+    nib.save(image, path)
+    loaded = nib.load(path)
+    expected = loaded.get_fdata() if scaling is not None else np.asanyarray(loaded.dataobj)
+    default, io.INFLATE_BYTES = io.INFLATE_BYTES, piece
+    try:
+        got = read_nifti(path)
+    finally:
+        io.INFLATE_BYTES = default
+    assert got.data.dtype == expected.dtype and got.data.shape == expected.shape
+    assert np.array_equal(got.data, expected, equal_nan=True)
+
+
+def test_nifti_gz_of_two_gzip_members_and_a_truncated_one(tmp_path):
+    import gzip
+
+    import nibabel as nib
+
+    values = np.arange(4 * 5 * 6, dtype=np.int16).reshape(4, 5, 6)
+    plain = tmp_path / "v.nii"
+    nib.save(nib.Nifti1Image(values, np.eye(4)), plain)
+    raw = plain.read_bytes()
+    split = tmp_path / "two.nii.gz"
+    split.write_bytes(gzip.compress(raw[:300]) + gzip.compress(raw[300:]))  # pigz -i, cat a b
+    assert np.array_equal(read_nifti(split).data, values)
+    cut = tmp_path / "cut.nii.gz"
+    cut.write_bytes(gzip.compress(raw[:-40]))
+    with pytest.raises(DataError, match="truncated: 200 of 240 bytes"):
+        read_nifti(cut)

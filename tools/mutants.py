@@ -710,6 +710,92 @@ MUTANTS: list[Mutant] = [
         ("tests/test_packaging.py",),
         "the sample read from outside the package (missing from an installed wheel)",
     ),
+    # -- per-scan speed: label boxes inside the non-zero box, the composed QC picture ------------
+    Mutant(
+        "ovcfstats/imaging/_io.py",
+        "                slice(b.start + s, b.stop + s) for b, s in zip(box, start, strict=True)",
+        "                slice(b.start, b.stop) for b, s in zip(box, start, strict=True)",
+        ("tests/test_imaging_synthetic.py",),
+        "label boxes left in the crop's coordinates",
+    ),
+    Mutant(
+        "ovcfstats/imaging/_io.py",
+        "        crop = tuple(slice(s, int(n[-1]) + 1) for s, n",
+        "        crop = tuple(slice(s, int(n[-1])) for s, n",
+        ("tests/test_imaging_synthetic.py",),
+        "the crop drops the last non-zero plane",
+    ),
+    Mutant(
+        "ovcfstats/imaging/_io.py",
+        "for axes in ((1, 2), (0, 2), (0, 1))]",
+        "for axes in ((0, 2), (1, 2), (0, 1))]",
+        ("tests/test_imaging_synthetic.py",),
+        "the crop's x and y extents swapped",
+    ),
+    Mutant(
+        "ovcfstats/imaging/qc.py",
+        "    shown = _view(np.asarray(roi, dtype=bool))",
+        "    shown = np.asarray(roi, dtype=bool).T",
+        ("tests/test_imaging_synthetic.py",),
+        "QC outlines not turned to the radiological view",
+    ),
+    Mutant(
+        "ovcfstats/imaging/_io.py",
+        "            pending = inflater.unconsumed_tail",
+        '            pending = b""',
+        ("tests/test_imaging_synthetic.py",),
+        "input left over by a bounded inflate step dropped",
+    ),
+    Mutant(
+        "ovcfstats/imaging/_io.py",
+        "                pending, inflater = inflater.unused_data, zlib.decompressobj(wbits=31)",
+        '                pending, inflater = b"", zlib.decompressobj(wbits=31)',
+        ("tests/test_imaging_synthetic.py",),
+        "a second gzip member of a .nii.gz ignored",
+    ),
+    Mutant(
+        "ovcfstats/imaging/_io.py",
+        '    return out[offset:].view(dtype).reshape(shape, order="F")',
+        '    return out[: out.size - offset].view(dtype).reshape(shape, order="F")',
+        ("tests/test_imaging_synthetic.py",),
+        "the NIfTI header read as voxels",
+    ),
+    # -- HU by contrast phase (study/_phase.py) ---------------------------------------------------
+    Mutant(
+        "ovcfstats/study/_phase.py",
+        "    adjust = [*or_options[\"adjust\"], cfg.contrast_phase]",
+        "    adjust = list(or_options[\"adjust\"])",
+        ("tests/test_contrast_phase.py",),
+        "the adjusted HU OR without the phase",
+    ),
+    Mutant(
+        "ovcfstats/study/_phase.py",
+        "        part = data[data[phase].astype(str).str.strip() == level]",
+        "        part = data",
+        ("tests/test_contrast_phase.py",),
+        "every stratum holds the whole cohort",
+    ),
+    Mutant(
+        "ovcfstats/study/_phase.py",
+        "    return bool(((counts[\"sum\"] == 1) & (counts[\"count\"] >= 2)).all())",
+        "    return bool(((counts[\"sum\"] == 1) & (counts[\"count\"] >= 2)).any())",
+        ("tests/test_contrast_phase.py",),
+        "a stratum of split matched sets analysed as matched",
+    ),
+    Mutant(
+        "ovcfstats/study/_phase.py",
+        "        _stratified(run, data[~blank], cfg, or_options)",
+        "        _stratified(run, data, cfg, or_options)",
+        ("tests/test_contrast_phase.py",),
+        "patients without a phase made a stratum of their own",
+    ),
+    Mutant(
+        "ovcfstats/imaging/_parallel.py",
+        "            yield i, job.result()",
+        "            yield done[0][1], job.result()",
+        ("tests/test_imaging_scale.py",),
+        "polled jobs' results put at the wrong positions",
+    ),
 ]
 
 

@@ -31,6 +31,7 @@ _LAZY = {
     "muscle_labels": "muscle",
     "muscle_measurements": "muscle",
     "qc_figure": "qc",
+    "qc_picture": "qc",
     "label_statistics": "structures",
     "ROI_RULES": "vertebrae",
     "genant_grade": "vertebrae",

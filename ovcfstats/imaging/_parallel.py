@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -34,6 +35,8 @@ import pandas as pd
 from .._results import make_excluded
 from .._validate import DataError
 
+#: seconds between two looks at jobs that are not futures (submitit's, on a Slurm cluster)
+POLL_SECONDS = 2.0
 #: the tables of one chunk, in shard order
 TABLES = ("details", "heights", "excluded", "flags")
 #: thread-count variables of the numeric libraries: one thread per worker, N workers on N cores
@@ -79,9 +82,7 @@ def run_chunks(
             yield i, work(part)
         return
     if executor is not None:
-        futures = {executor.submit(work, part): i for i, part in enumerate(parts)}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+        yield from _finished([(executor.submit(work, part), i) for i, part in enumerate(parts)])
         return
     broken: dict[int, Chunk] = {}
     with ProcessPoolExecutor(max_workers=workers, initializer=single_threaded) as pool:
@@ -95,6 +96,28 @@ def run_chunks(
                 continue
             yield i, measured
     yield from _isolated(work, broken, workers)
+
+
+def _finished(jobs: list[tuple[Any, int]]) -> Iterator[tuple[int, Any]]:
+    """``(position, result)`` of each submitted job as it finishes.
+
+    Futures (a process pool's, Dask's ``get_executor()``) are waited for; submitit's jobs are
+    not :class:`~concurrent.futures.Future` objects, so any other job is polled by its
+    ``done()`` every :data:`POLL_SECONDS` (its ``result()`` then raises the job's error, if any).
+    """
+    if all(isinstance(job, Future) for job, _ in jobs):
+        positions = dict(jobs)
+        for future in as_completed(positions):
+            yield positions[future], future.result()
+        return
+    pending = list(jobs)
+    while pending:
+        done = [(job, i) for job, i in pending if job.done()]
+        for job, i in done:
+            yield i, job.result()
+        pending = [(job, i) for job, i in pending if all(job is not d for d, _ in done)]
+        if pending and not done:
+            time.sleep(POLL_SECONDS)
 
 
 def _isolated(

@@ -21,7 +21,8 @@ vertebral heights with Genant grades, is in the result's ``details`` and ``heigh
 DICOM image adds its acquisition to ``details`` (``kvp``, ``contrast_agent``, ``scanner_maker``,
 ``scanner_model``, ``slice_thickness_mm``, ``kernel``), so that HU can be stratified or adjusted
 by contrast phase (intravenous contrast raises vertebral HU, by roughly 14–26 HU at L1 in the
-portal venous phase).
+portal venous phase): put each patient's phase in the patients table and name its column in
+the study file's ``[contrast] phase`` (``ovcfstats analyze --contrast-phase``).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from ._seg_qc import COLUMNS as FLAG_COLUMNS
 from ._seg_qc import QC_THRESHOLDS, segmentation_flags
 from .mri import split_levels, vbq_inputs
 from .muscle import disc_areas, level_slices, muscle_labels, muscle_measurements
-from .vertebrae import ROI_RULES, vertebral_heights, vertebral_hu, vertebral_rois
+from .vertebrae import ROI_RULES, roi_hu, vertebral_heights, vertebral_rois
 
 MANIFEST_COLUMNS = ("patient_id", "image", "mask", "modality")
 
@@ -138,15 +139,15 @@ def _measure_one(row: Any, settings: dict[str, Any], qc_dir: Path | None):
     if names:
         mask = split_levels(mask, settings["vertebra_label"], names)
     rule = settings["rule"]
-    parts, left_out = [], []
+    parts, left_out, rois = [], [], {}
     try:
+        rois, skipped = vertebral_rois(mask, rule=rule)  # drawn once: HU, VBQ and QC picture
         if modality == "CT":
-            hu, skipped = vertebral_hu(image, mask, rule=rule)
+            hu = roi_hu(image, mask, rois, rule=rule)
             parts.append(hu.assign(measure="hu", value=hu[settings["hu_statistic"]]))
         else:
             csf = str(row.get("csf", "") or "") or None
             parts.append(vbq_inputs(image, mask, csf=csf, rule=rule).assign(rule=rule))
-            _, skipped = vertebral_rois(mask, rule=rule)
         left_out += [(f"vertebra {lv}", why) for lv, why in skipped.itertuples(index=False)]
     except DataError as err:
         left_out.append(("vertebrae", str(err)))
@@ -177,14 +178,13 @@ def _measure_one(row: Any, settings: dict[str, Any], qc_dir: Path | None):
         marks = flags.groupby("level")["flag"].agg(", ".join)
         details["qc"] = details["level"].map(marks).fillna("")
     if qc_dir is not None:
-        _qc(image, mask, patient, modality, rule, qc_dir)
+        _qc(image, mask, rois, patient, modality, rule, qc_dir)
     return details, heights, left_out, flags
 
 
-def _qc(image, mask, patient: str, modality: str, rule: str, qc_dir: Path) -> None:
-    from .qc import qc_figure
+def _qc(image, mask, rois, patient: str, modality: str, rule: str, qc_dir: Path) -> None:
+    from .qc import qc_picture
 
-    rois, _ = vertebral_rois(mask, rule=rule)
     labels = muscle_labels(mask)
     slices = {
         level: (z, {f"{m} {s}": mask.data[:, :, z] == v for (m, s), v in labels.items()})
@@ -198,7 +198,7 @@ def _qc(image, mask, patient: str, modality: str, rule: str, qc_dir: Path) -> No
         for z in [roi.best_slice()]
     }
     qc_dir.mkdir(parents=True, exist_ok=True)
-    qc_figure(
+    qc_picture(
         image.data,
         shown,
         slices,

@@ -303,6 +303,18 @@ def vertebral_hu(
     """
     check_geometry(image, mask, "vertebral_hu")
     rois, skipped = vertebral_rois(mask, rule=rule, levels=levels)
+    return roi_hu(image, mask, rois, rule=rule, levels=levels), skipped
+
+
+def roi_hu(
+    image: Volume,
+    mask: Volume,
+    rois: Mapping[str, Roi],
+    *,
+    rule: str,
+    levels: Mapping[str, int] | None = None,
+) -> pd.DataFrame:
+    """The table of :func:`vertebral_hu` from ROIs already drawn by :func:`vertebral_rois`."""
     labels = vertebra_labels(mask, levels)
     voxel_ml = float(np.prod(mask.spacing)) / 1000.0
     rows = []
@@ -321,7 +333,7 @@ def vertebral_hu(
             }
         )
     columns = ["level", "rule", "mean", "median", "sd", "n_voxels", "roi_ml", "body_ml"]
-    return pd.DataFrame(rows, columns=columns), skipped
+    return pd.DataFrame(rows, columns=columns)
 
 
 def genant_grade(reduction: float | np.ndarray) -> np.ndarray:

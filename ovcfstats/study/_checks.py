@@ -34,7 +34,7 @@ NAME_LISTS = ("indicators", "exact", "adjust", "combined", "table1")
 #: settings that are yes/no
 FLAGS = ("agreement", "sample_size")
 #: settings holding one text (or none)
-TEXTS = ("title", "audit", "matched_by")
+TEXTS = ("title", "audit", "matched_by", "contrast_phase")
 #: the tests Table 1 knows
 TESTS = CONTINUOUS_TESTS + CATEGORICAL_TESTS
 

@@ -57,6 +57,7 @@ SECTIONS: dict[str, Any] = {
         "seed": "boot_seed",
         "prevalence": "prevalence",
     },
+    "contrast": {"phase": "contrast_phase", "handling": "contrast_handling"},
 }
 #: fields TOML cannot hold as None: the word that stands for None in the file
 NONE_WORDS = {
@@ -70,6 +71,7 @@ NONE_WORDS = {
     "table1": "default",
     "boot_seed": "none",
     "prevalence": "none",
+    "contrast_phase": "none",
 }
 
 
@@ -218,6 +220,10 @@ def _render(config: StudyConfig) -> str:
         "# your population and cite its source (e.g. Ballane G, et al. Worldwide prevalence\n"
         "# and incidence of osteoporotic vertebral fractures. Osteoporos Int. 2017;28:1531-42);\n"
         "# 'none': no PPV/NPV.",
+        "contrast": "# Contrast phase of CT scans (contrast raises L1 HU by ~14–26 HU): the\n"
+        "# column holding each patient's phase ('none': not used), and how the HU\n"
+        "# indicator uses it: 'stratify' (HU rows of Table 1, OR and AUC per phase) or\n"
+        "# 'adjust' (the phase as a covariate of the HU model).",
     }
     for section, keys in SECTIONS.items():
         if not isinstance(keys, dict):

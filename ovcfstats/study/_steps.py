@@ -15,6 +15,7 @@ import pandas as pd
 from .._results import Result
 from .._validate import DataError, describe_ids, did_you_mean
 from ..data._readings import Readings
+from ._phase import check_phase, phase_sections
 from ._run import _progress, _Run
 from .config import StudyConfig
 from .inputs import check_patients_table, given_sets, is_pairs, named, renamed
@@ -175,6 +176,7 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     pairs = is_pairs(data)
     _require(data, cfg, "indicators", "the indicator(s) (--indicators; [indicators])")
     _require(data, cfg, "adjust", "the covariate(s) (study file [odds_ratios] adjust)")
+    check_phase(data, cfg)
     inds = _usable_indicators(run, data, cfg.indicators)
     count = NUMBERS.get(len(inds), str(len(inds)))
     _progress(run.progress, "Table 1")
@@ -207,22 +209,21 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     names = [cfg.variable(a)["label"] for a in adjust]
     names = [n if n.isupper() else n.lower() for n in names]
     what = f"adjusted for {', '.join(names)}" if adjust else "unadjusted"
+    or_options = {
+        "adjust": adjust,
+        "model": cfg.or_model,
+        "conditional": conditional,
+        "per": cfg.or_per,
+        "ci": cfg.or_ci,
+        "method": cfg.or_method,
+        "alpha": cfg.alpha,
+        "evalue": True,
+    }
     run.step(
         "Table 2 (ORs)",
         "table2_or",
         f"Table 2 (continued). {kind} {what}",
-        lambda: logistic_or(
-            data,
-            inds,
-            adjust=adjust,
-            model=cfg.or_model,
-            conditional=conditional,
-            per=cfg.or_per,
-            ci=cfg.or_ci,
-            method=cfg.or_method,
-            alpha=cfg.alpha,
-            evalue=True,
-        ),
+        lambda: logistic_or(data, inds, **or_options),
     )
     _progress(run.progress, "Table 3")
     if len(inds) < 2:  # with one indicator by design, Tables 3 and the comparison do not apply
@@ -249,6 +250,7 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
         figure_caption=f"ROC curves of the {count} indicators for OVCF, with the AUC "
         f"({100 * (1 - cfg.alpha):g}% CI) of each and its Youden cut-off (dot).",
     )
+    phase_sections(run, data, cfg, inds, or_options)
     from ._diagnostic import diagnostic_sections
 
     diagnostic_sections(run, data, cfg, inds, directions)

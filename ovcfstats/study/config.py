@@ -64,6 +64,10 @@ CHOICES = {
     "prevalence": "prevalence of the outcome in the population the indicators are meant for "
     "(PPV/NPV and net benefit; 'none': not given)",
     "ranges": "plausible ranges overridden for this study (name -> [low, high], or 'off')",
+    "contrast_phase": "column holding each patient's contrast phase, for the HU indicator "
+    "('none': not used)",
+    "contrast_handling": "HU by contrast phase: 'stratify' (Table 1 rows, OR and AUC per phase) "
+    "or 'adjust' (the phase as a covariate of the HU model)",
     "mapping": "the columns of a wide table mapped to the data contract ([mapping]; "
     "'ovcfstats map' writes it)",
 }
@@ -132,6 +136,8 @@ class StudyConfig:
     prevalence: float | None = 0.1
     ranges: Mapping[str, Any] = field(default_factory=dict, repr=False)
     mapping: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    contrast_phase: str | None = None
+    contrast_handling: str = "stratify"
 
     def __post_init__(self) -> None:
         check_values(self)
@@ -288,6 +294,7 @@ OPTIONS: dict[str, tuple[Any, ...]] = {
     "roc_ci": ("delong", "bootstrap"),
     "fi_weighting": ("equal", "area"),
     "conditional": (None, True, False),
+    "contrast_handling": ("stratify", "adjust"),
 }
 
 
