@@ -19,6 +19,7 @@ FLOORS = {
     "present": 0,  # the one formatting layer: labels, decimals, journal layouts, figure plumbing
     "_results": 1,  # the result protocol shared by every step
     "_validate": 1,  # shared input checks
+    "_pool": 1,  # multiply imputed data and Rubin's rules, below every step that pools
     "data": 2,  # the data contract, readers, ranges, codes, Readings, the DuckDB engine
     "indicators": 3,
     "raters": 3,
@@ -28,6 +29,7 @@ FLOORS = {
     "regression": 3,
     "roc": 3,
     "design": 3,
+    "missing": 3,  # multiple imputation (chained equations)
     "audit": 3,
     "imaging": 3,
     "datasets": 4,  # the synthetic sample and registry generator (uses the matching step)
