@@ -66,8 +66,9 @@ def rubin(
     m = q.shape[0]
     if m < 2:
         raise ValueError(f"Rubin's rules need at least 2 imputations; got {m}.")
-    qbar, ubar = q.mean(axis=0), u.mean(axis=0)
-    b = q.var(axis=0, ddof=1)
+    # about the first imputation's values: exactly Q₁, U₁ and B = 0 when the imputations agree
+    qbar, ubar = q[0] + (q - q[0]).mean(axis=0), u[0] + (u - u[0]).mean(axis=0)
+    b = (q - q[0]).var(axis=0, ddof=1)
     t = ubar + (1 + 1 / m) * b
     dfcom = np.broadcast_to(np.asarray(dfcom, dtype=float), qbar.shape)
     lam = np.maximum((1 + 1 / m) * b / t, MIN_LAMBDA)

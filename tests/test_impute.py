@@ -1,0 +1,181 @@
+"""Multiple imputation and Rubin's rules: equal to mice::pool, exact without holes, bad input."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ovcfstats as ov
+from ovcfstats import DataError, Imputed, impute, logistic_or
+from ovcfstats._pool import d2, rubin
+
+REF = Path(__file__).parent / "reference"
+
+
+def _imputed(tables: list[pd.DataFrame]) -> Imputed:
+    """An Imputed holding given completed tables (the engine is not under test here)."""
+    return Imputed(table=pd.DataFrame(), datasets=tuple(tables), settings={"m": len(tables)})
+
+
+@pytest.fixture(scope="module")
+def completed() -> Imputed:
+    long = pd.read_csv(REF / "impute_completed.csv")
+    return _imputed([d.drop(columns="imp").reset_index(drop=True) for _, d in long.groupby("imp")])
+
+
+@pytest.fixture(scope="module")
+def mice_pool() -> pd.DataFrame:
+    return pd.read_csv(REF / "impute_pool.csv")
+
+
+def _quiet(func, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return func(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("model", "kwargs"),
+    [
+        ("glm", {"indicators": "hu", "adjust": ("age", "sex", "bmi")}),
+        ("clogit", {"indicators": "hu", "adjust": ("bmi",), "conditional": True}),
+        ("crude", {"indicators": "bmi", "adjust": ()}),
+    ],
+)
+def test_pooled_logistic_equals_mice_pool(completed, mice_pool, model, kwargs):
+    res = _quiet(logistic_or, completed, **kwargs)
+    ours = res.coefficients.assign(term=lambda c: c["term"].str.replace("sex=M", "sexM"))
+    ref = mice_pool[mice_pool["model"] == model].set_index("term")
+    ours = ours.set_index("term").loc[ref.index]
+    np.testing.assert_allclose(ours["beta"], ref["estimate"], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ours["se"], ref["std.error"], rtol=1e-8)
+    np.testing.assert_allclose(ours["b"], ref["b"], rtol=1e-6)
+    np.testing.assert_allclose(ours["dfcom"], ref["dfcom"], rtol=0)
+    np.testing.assert_allclose(ours["df"], ref["df"], rtol=1e-6)
+    np.testing.assert_allclose(ours["p"], ref["p.value"], rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(ours["fmi"], ref["fmi"], rtol=1e-6)
+    row = res.table.iloc[0]
+    assert row["m"] == 5 and row["ci"] == "rubin"
+    assert "Pooled over m = 5 imputations" in res.summary()
+
+
+def test_rubin_by_hand():
+    q = np.array([1.0, 1.2, 0.8, 1.1])
+    u = np.array([0.04, 0.05, 0.03, 0.04])
+    out = rubin(q, u, dfcom=40).iloc[0]
+    b = np.var(q, ddof=1)
+    t = u.mean() + 1.25 * b
+    lam = 1.25 * b / t
+    nu_old, nu_obs = 3 / lam**2, 41 / 43 * 40 * (1 - lam)
+    assert out["t"] == pytest.approx(t, rel=1e-12)
+    assert out["df"] == pytest.approx(nu_old * nu_obs / (nu_old + nu_obs), rel=1e-12)
+    with pytest.raises(ValueError, match="at least 2"):
+        rubin([1.0], [0.1])
+
+
+def test_d2_reduces_to_the_chi_square_when_imputations_agree():
+    from scipy.stats import chi2
+
+    stat, df1, df2, p = d2([5.0, 5.0, 5.0], 2)
+    assert (stat, df1, df2) == (2.5, 2, np.inf) and p == pytest.approx(chi2.sf(5.0, 2))
+    stat, _, df2, p = d2([3.0, 6.0, 4.5, 5.0], 1)
+    assert 0 < p < 1 and np.isfinite(df2) and stat < 4.625
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**16), m=st.integers(2, 4))
+def test_no_holes_pooled_equals_complete_data(seed, m):
+    rng = np.random.default_rng(seed)
+    n = 60
+    df = pd.DataFrame({"case": np.tile([0, 1], n // 2), "age": rng.normal(70, 8, n)})
+    df["hu"] = 150 - 30 * df["case"] + rng.normal(0, 25, n)
+    imp = impute(df, m=m, seed=seed)
+    assert imp.table.empty and all(d.equals(df) for d in imp.datasets)
+    one = _quiet(logistic_or, df, "hu", adjust=("age",))
+    pooled = _quiet(logistic_or, imp, "hu", adjust=("age",))
+    assert (pooled.coefficients["b"] == 0).all()
+    np.testing.assert_array_equal(pooled.table["beta"], one.table["beta"])
+    np.testing.assert_array_equal(pooled.table["se"], one.table["se"])
+    np.testing.assert_array_equal(pooled.table["or"], one.table["or"])
+
+
+def _holes(n: int = 150, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "patient_id": [f"P{i}" for i in range(n)],
+        "case": rng.integers(0, 2, n),
+        "age": rng.normal(70, 8, n),
+        "sex": rng.choice(["F", "M"], n),
+    })
+    df["hu"] = 150 - 30 * df["case"] + rng.normal(0, 25, n)
+    df["bmi"] = rng.normal(24, 3, n)
+    df.loc[::5, "hu"] = np.nan
+    df.loc[1::9, "sex"] = None
+    return df
+
+
+def test_impute_fills_holes_from_observed_values_and_is_seeded():
+    df = _holes()
+    imp = impute(df, m=3, seed=5)
+    again = impute(df, m=3, seed=5)
+    assert all(a.equals(b) for a, b in zip(imp.datasets, again.datasets, strict=True))
+    assert list(imp.table["variable"]) == ["sex", "hu"]
+    assert list(imp.table["kind"]) == ["logistic", "pmm"]
+    for d in imp.datasets:
+        assert d[["hu", "sex"]].notna().all().all()
+        assert set(d["sex"]) == {"F", "M"}
+        assert d.loc[imp.missing["hu"], "hu"].isin(df["hu"].dropna()).all()  # PMM: donors' values
+        pd.testing.assert_frame_equal(d[["case", "age", "bmi"]], df[["case", "age", "bmi"]])
+    assert not imp.datasets[0]["hu"].equals(imp.datasets[1]["hu"])
+    drawn = impute(df, m=2)
+    assert drawn.settings["seed_drawn"] and "drawn for this run" in drawn.summary()
+    assert impute(df, m=2, seed=drawn.settings["seed"]).datasets[1].equals(drawn.datasets[1])
+    assert imp.plot().axes and imp.settings["predictors"] == ("case", "age", "bmi")
+
+
+def test_missing_outcome_is_excluded_never_imputed():
+    df = _holes()
+    df["case"] = df["case"].astype(float)
+    df.loc[[4, 7], "case"] = np.nan
+    imp = impute(df, m=2, seed=1)
+    assert list(imp.excluded["id"]) == ["P4", "P7"]
+    assert "never imputed" in imp.excluded["reason"].iloc[0]
+    assert all(len(d) == len(df) - 2 for d in imp.datasets)
+    res = _quiet(logistic_or, imp, "hu", adjust=("age",))
+    assert {"P4", "P7"} <= set(res.excluded["id"])
+    with pytest.raises(DataError, match="never imputed"):
+        impute(df, ["case", "hu"], m=2, seed=1)
+
+
+@pytest.mark.parametrize(
+    ("change", "kwargs", "error", "match"),
+    [
+        (lambda d: d.assign(bmi=np.nan), {"columns": ["bmi", "hu"]}, DataError, "'bmi' has 0"),
+        (lambda d: d, {"m": 1}, ValueError, "≥ 2"),
+        (lambda d: d.assign(hu2=2 * d["hu"] + 1), {}, DataError, "linear combination"),
+        (lambda d: d.assign(one=1.0), {}, DataError, "'one' is constant"),
+        (lambda d: d.assign(grade=np.resize(["a", "b", "c"], len(d))).assign(
+            grade=lambda x: x["grade"].where(x.index % 4 > 0)), {"columns": ["grade"]},
+         DataError, "3 text levels"),
+        (lambda d: d, {"predictors": ["hu"], "columns": ["sex"]}, DataError, "add it to"),
+    ],
+)
+def test_bad_input_says_what_to_do(change, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        impute(change(_holes()), **{"m": 2, "seed": 1, **kwargs})
+
+
+def test_profile_ci_has_no_pooling_rule():
+    imp = impute(_holes(), m=2, seed=1)
+    with pytest.raises(ValueError, match="ci='wald'"):
+        logistic_or(imp, "hu", adjust=("age",), ci="profile")
+
+
+def test_public_name():
+    assert ov.impute is impute and ov.Imputed is Imputed
