@@ -104,7 +104,8 @@ def d2(chisq: Any, k: int) -> tuple[float, float, float, float]:
     """Pool ``m`` χ² statistics on ``k`` df by the D2 rule; returns (D2, df1, df2, p).
 
     D2 = (χ̄²/k − (m + 1)/(m − 1)·r) / (1 + r) with r = (1 + 1/m)·var(√χ²ᵢ), referred to
-    F(k, (1 + 1/r)²·(m − 1)/k^(3/m)) (Li et al. 1991; ``mice::D2``/``miceadds::micombine.chisquare``).
+    F(k, (1 + 1/r)²·(m − 1)/k^(3/m)) (Li et al. 1991; as ``mitml``'s D2, which ``mice::D2``
+    calls). A negative D2 (imputations disagreeing more than the χ² suggests) is reported as 0.
 
     Examples
     --------

@@ -90,7 +90,9 @@ def impute(
         raise ValueError(f"`m` of {FUNC}() must be a whole number ≥ 2 (Rubin's rules need a "
                          f"between-imputation variance); got {m!r}.")
     if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
-        raise ValueError(f"`iterations` of {FUNC}() must be a whole number ≥ 1; got {iterations!r}.")
+        raise ValueError(
+            f"`iterations` of {FUNC}() must be a whole number ≥ 1; got {iterations!r}."
+        )
     seed, drawn = _seed(seed)
     check_columns(data, [outcome], FUNC)
     lost = data[outcome].isna().to_numpy()
