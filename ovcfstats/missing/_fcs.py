@@ -85,7 +85,7 @@ def _donors(pred_obs: np.ndarray, pred_mis: np.ndarray, rng: np.random.Generator
     Vectorised: the nearest lie within ``DONORS`` places either side of the insertion point in the
     sorted observed predictions, so only that window of 2·DONORS candidates is compared.
     """
-    order = np.argsort(pred_obs, kind="stable")
+    order = np.argsort(pred_obs)
     ranked = pred_obs[order]
     k = min(DONORS, len(ranked))
     at = np.searchsorted(ranked, pred_mis)
