@@ -49,19 +49,27 @@ def impute_chains(
     (2, True)
     """
     miss = np.isnan(values)
+    # row indices once (np.take beats a boolean mask per cycle); column 0 is the intercept
+    seen_rows = {j: np.flatnonzero(~miss[:, j]) for j in targets}
+    gap_rows = {j: np.flatnonzero(miss[:, j]) for j in targets}
+    cols = {j: np.r_[0, np.asarray(predictors[j], dtype=int) + 1] for j in targets}
     chains = []
     for rng in (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(m)):
-        x = values.copy()
+        x = np.column_stack([np.ones(len(values)), values])
         for j in targets:  # start: random draws of the observed values (mice's default)
-            seen = x[~miss[:, j], j]
-            x[miss[:, j], j] = rng.choice(seen, int(miss[:, j].sum()))
+            x[gap_rows[j], j + 1] = rng.choice(x[seen_rows[j], j + 1], gap_rows[j].size)
+        start: dict[int, np.ndarray] = {}  # each logistic fit starts from the previous cycle's
         for _ in range(iterations):
             for j, kind in zip(targets, kinds, strict=True):
-                rows = miss[:, j]
-                design = np.column_stack([np.ones(len(x)), x[:, predictors[j]]])
-                draw = _pmm if kind == "pmm" else _logistic
-                x[rows, j] = draw(design[~rows], x[~rows, j], design[rows], rng)
-        chains.append(x)
+                x_obs = x[seen_rows[j]][:, cols[j]]
+                x_mis = x[gap_rows[j]][:, cols[j]]
+                y_obs = x[seen_rows[j], j + 1]
+                if kind == "pmm":
+                    x[gap_rows[j], j + 1] = _pmm(x_obs, y_obs, x_mis, rng)
+                else:
+                    x[gap_rows[j], j + 1], start[j] = _logistic(x_obs, y_obs, x_mis, rng,
+                                                                start.get(j))
+        chains.append(x[:, 1:])
     return chains
 
 
@@ -88,7 +96,7 @@ def _donors(pred_obs: np.ndarray, pred_mis: np.ndarray, rng: np.random.Generator
     order = np.argsort(pred_obs)
     ranked = pred_obs[order]
     k = min(DONORS, len(ranked))
-    at = np.searchsorted(ranked, pred_mis)
+    at = np.searchsorted(ranked, pred_mis)  # (needles unsorted: sorting them costs more)
     window = at[:, None] + np.arange(-k, k)[None, :]
     window = np.clip(window, 0, len(ranked) - 1)
     dist = np.abs(ranked[window] - pred_mis[:, None])
@@ -99,18 +107,25 @@ def _donors(pred_obs: np.ndarray, pred_mis: np.ndarray, rng: np.random.Generator
 
 
 def _logistic(
-    x_obs: np.ndarray, y_obs: np.ndarray, x_mis: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    beta, info = _logit_fit(x_obs, y_obs)
+    x_obs: np.ndarray,
+    y_obs: np.ndarray,
+    x_mis: np.ndarray,
+    rng: np.random.Generator,
+    start: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The drawn 0/1 values and β̂ (the next cycle's starting point)."""
+    beta, info = _logit_fit(x_obs, y_obs, start)
     cov = np.linalg.inv(info)
     beta_star = beta + np.linalg.cholesky(cov) @ rng.standard_normal(len(beta))
     prob = 1 / (1 + np.exp(-(x_mis @ beta_star)))
-    return (rng.random(len(prob)) < prob).astype(float)
+    return (rng.random(len(prob)) < prob).astype(float), beta
 
 
-def _logit_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _logit_fit(
+    x: np.ndarray, y: np.ndarray, start: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Newton's method with mice's ridge on the information (finite under separation)."""
-    beta = np.zeros(x.shape[1])
+    beta = np.zeros(x.shape[1]) if start is None else start.copy()
     for _ in range(NEWTON_STEPS):
         p = 1 / (1 + np.exp(-(x @ beta)))
         w = p * (1 - p)
