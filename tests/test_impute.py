@@ -232,7 +232,7 @@ def test_pooled_spearman_is_rubin_on_fisher_z(completed):
     single = [ov.spearman_outcome(d, ["hu"]).table.iloc[0] for d in completed.datasets]
     rho = np.array([r["rho"] for r in single])
     n = single[0]["n"]
-    q, t, nu = _rubin_by_hand(np.arctanh(rho), (1 + rho**2 / 2) / (n - 3))
+    q, _, nu = _rubin_by_hand(np.arctanh(rho), (1 + rho**2 / 2) / (n - 3))
     assert res.table.loc[0, "rho"] == pytest.approx(np.tanh(q), rel=1e-12)
     assert res.table.loc[0, "df"] == pytest.approx(nu, rel=1e-10)
     mat = ov.spearman_matrix(completed, ["hu", "bmi", "age"])

@@ -49,7 +49,8 @@ def once():
 
 def test_pooled_sections_and_complete_case_sensitivity(once):
     keys = set(once.keys())
-    assert {"imputation", "table1", "table2_or", "fig5", "sensitivity_or", "sensitivity_auc"} <= keys
+    wanted = {"imputation", "table1", "table2_or", "fig5", "sensitivity_or", "sensitivity_auc"}
+    assert wanted <= keys
     pooled, cc = once["table2_or"], once["sensitivity_or"]
     assert pooled.settings["pooled_m"] == 3 and "pooled_m" not in cc.settings
     assert (pooled.table["n"] > cc.table["n"]).any()  # the imputed rows are analysed
@@ -61,7 +62,7 @@ def test_pooled_sections_and_complete_case_sensitivity(once):
     text = " ".join(methods_paragraphs(once, Style()))
     assert "imputed m = 3 times by chained equations" in text
     assert "matched once" in text and "Barnard–Rubin" in text
-    assert text.count("gave odds ratios") == 1  # the sensitivity analysis has no sentence of its own
+    assert text.count("gave odds ratios") == 1  # the sensitivity analysis: no sentence of its own
     captions = [t.caption for t in present(once["fig5"]).main]
     assert any("pooled over m = 3 imputations" in c for c in captions)
 
