@@ -50,6 +50,7 @@ C = ("tests/test_correlation.py",)
 R = ("tests/test_roc.py",)
 A = ("tests/test_audit.py",)
 S = ("tests/test_study.py",)
+MI = ("tests/test_impute.py",)
 
 MUTANTS: list[Mutant] = [
     # -- Table 1 (table1/) -------------------------------------------------------------------------
@@ -636,6 +637,77 @@ MUTANTS: list[Mutant] = [
         '    return frame.reset_index(drop=True)',
         ("tests/test_imaging_scale.py",),
         "shards put together in the order of their files, not the manifest",
+    ),
+    # -- multiple imputation and Rubin's rules (_pool.py, missing/, */_pooled.py) -------------------
+    Mutant(
+        "ovcfstats/_pool.py",
+        "t = ubar + (1 + 1 / m) * b",
+        "t = ubar + b",
+        MI,
+        "Rubin's total variance without the (1 + 1/m) factor",
+    ),
+    Mutant(
+        "ovcfstats/_pool.py",
+        "df_obs = (dfcom + 1) / (dfcom + 3) * dfcom * (1 - lam)",
+        "df_obs = dfcom * (1 - lam)",
+        MI,
+        "Barnard–Rubin observed-data df without its (ν + 1)/(ν + 3) factor",
+    ),
+    Mutant(
+        "ovcfstats/_pool.py",
+        "b = (q - q[0]).var(axis=0, ddof=1)",
+        "b = (q - q[0]).var(axis=0)",
+        MI,
+        "between-imputation variance with ddof 0",
+    ),
+    Mutant(
+        "ovcfstats/_pool.py",
+        "r = (1 + 1 / m) * np.var(np.sqrt(x), ddof=1)",
+        "r = (1 + 1 / m) * np.var(x, ddof=1)",
+        MI,
+        "D2 on the variance of the χ² rather than of their square roots",
+    ),
+    Mutant(
+        "ovcfstats/regression/_pooled.py",
+        "dfcom = np.maximum(size - n_terms, 1.0)",
+        "dfcom = np.maximum(size - n_terms + 1, 1.0)",
+        MI,
+        "complete-data df of the logistic model off by one",
+    ),
+    Mutant(
+        "ovcfstats/roc/_pooled.py",
+        "pooled = rubin(logit(auc), (se / (auc * (1 - auc))) ** 2, alpha=alpha)",
+        "pooled = rubin(logit(auc), se**2, alpha=alpha)",
+        MI,
+        "logit AUC pooled with the AUC-scale variance (no delta method)",
+    ),
+    Mutant(
+        "ovcfstats/correlation/_pooled.py",
+        "pooled = rubin(np.arctanh(rho), (1 + rho**2 / 2) / (n - 3), alpha=kwargs.get(\"alpha\", 0.05))",
+        "pooled = rubin(rho, (1 + rho**2 / 2) / (n - 3), alpha=kwargs.get(\"alpha\", 0.05))",
+        MI,
+        "ρ pooled on its own scale instead of Fisher's z",
+    ),
+    Mutant(
+        "ovcfstats/table1/_pooled.py",
+        "np.sqrt(np.mean([t[f\"sd_{g}\"].to_numpy(float) ** 2 for t in tables]",
+        "np.sqrt(np.mean([t[f\"sd_{g}\"].to_numpy(float) for t in tables]",
+        MI,
+        "pooled SD averaging SDs inside the square root",
+    ),
+    Mutant(
+        "ovcfstats/missing/_fcs.py",
+        "return y_obs[_donors(x_obs @ beta, x_mis @ beta_star, rng)]",
+        "return y_obs[_donors(x_obs @ beta_star, x_mis @ beta_star, rng)]",
+        MI,
+        "PMM type 2 (observed rows predicted with the drawn β): too little between variance",
+    ),
+    Mutant(
+        "ovcfstats/missing/_fcs.py",
+        "sigma = np.sqrt(resid @ resid / rng.chisquare(df))",
+        "sigma = np.sqrt(resid @ resid / df)",
+        MI,
+        "PMM without the σ draw (improper imputation)",
     ),
 ]
 
