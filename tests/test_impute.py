@@ -146,6 +146,26 @@ def test_impute_fills_holes_from_observed_values_and_is_seeded():
     assert imp.plot().axes and imp.settings["predictors"] == ("case", "age", "bmi")
 
 
+def test_imputations_follow_their_predictors():
+    rng = np.random.default_rng(7)
+    n = 300
+    x = rng.normal(0, 1, n)
+    df = pd.DataFrame({
+        "case": rng.integers(0, 2, n),
+        "x": x,
+        "y": 3 * x + rng.normal(0, 0.5, n),
+        "flag": np.where(x + rng.normal(0, 0.3, n) > 0, "yes", "no"),
+    })
+    gone_y, gone_flag = rng.random(n) < 0.3, rng.random(n) < 0.3
+    df.loc[gone_y, "y"] = np.nan
+    df.loc[gone_flag, "flag"] = None
+    imp = impute(df, m=2, seed=3)
+    for d in imp.datasets:
+        assert np.corrcoef(d.loc[gone_y, "x"], d.loc[gone_y, "y"])[0, 1] > 0.9
+        agree = (d.loc[gone_flag, "flag"] == np.where(x[gone_flag] > 0, "yes", "no")).mean()
+        assert agree > 0.8
+
+
 def test_missing_outcome_is_excluded_never_imputed():
     df = _holes()
     df["case"] = df["case"].astype(float)

@@ -697,17 +697,24 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "ovcfstats/missing/_fcs.py",
-        "return y_obs[_donors(x_obs @ beta, x_mis @ beta_star, rng)]",
-        "return y_obs[_donors(x_obs @ beta_star, x_mis @ beta_star, rng)]",
+        "return order[window[np.arange(len(pred_mis)), pick]]",
+        "return window[np.arange(len(pred_mis)), pick]",
         MI,
-        "PMM type 2 (observed rows predicted with the drawn β): too little between variance",
+        "PMM donor as a place in the sorted predictions, not a row (donors unrelated)",
     ),
     Mutant(
         "ovcfstats/missing/_fcs.py",
-        "sigma = np.sqrt(resid @ resid / rng.chisquare(df))",
-        "sigma = np.sqrt(resid @ resid / df)",
+        "prob = 1 / (1 + np.exp(-(x_mis @ beta_star)))",
+        "prob = 1 / (1 + np.exp(x_mis @ beta_star))",
         MI,
-        "PMM without the σ draw (improper imputation)",
+        "logistic imputation with the sign of the linear predictor flipped",
+    ),
+    Mutant(
+        "ovcfstats/missing/_fcs.py",
+        "x_mis = x[gap_rows[j]][:, cols[j]]",
+        "x_mis = x[seen_rows[j][: gap_rows[j].size]][:, cols[j]]",
+        MI,
+        "the missing rows predicted from the observed rows' predictors",
     ),
 ]
 
