@@ -62,6 +62,9 @@ def test_pooled_logistic_equals_mice_pool(completed, mice_pool, model, kwargs):
     np.testing.assert_allclose(ours["fmi"], ref["fmi"], rtol=1e-6)
     row = res.table.iloc[0]
     assert row["m"] == 5 and row["ci"] == "rubin"
+    with_e = _quiet(logistic_or, completed, **kwargs, evalue=True).table.iloc[0]
+    assert with_e["evalue"] == pytest.approx(ov.evalue(row["or"], row["ci_low"], row["ci_high"])
+                                             .table["evalue"].iloc[0], rel=1e-12)
     assert "Pooled over m = 5 imputations" in res.summary()
 
 

@@ -43,6 +43,13 @@ def pooled_logistic(imputed: Imputed, fit: Any, kwargs: dict[str, Any]) -> Any:
     ]
     table["converged"] = np.all([f.table["converged"].to_numpy() for f in fits], axis=0)
     table["m"] = imputed.m
+    if "evalue" in table:  # from the pooled OR and CI, not the first table's
+        from .evalue import evalues
+
+        rare = bool(first.settings.get("evalue_rare", True))
+        table["evalue"], table["evalue_ci"] = evalues(
+            table["or"], table["ci_low"], table["ci_high"], "OR", rare
+        )
     notes = tuple(dict.fromkeys(w for f in fits for w in f.warnings))
     conventions = [
         pooled_note(imputed.m) + " CI: pooled log OR ± t(df)·pooled SE, exponentiated; "
