@@ -87,3 +87,11 @@ def test_cli_flags_set_the_imputation():
     assert (cfg.missing_method, cfg.impute_m, cfg.impute_seed, cfg.seed) == ("mice", 7, 5, 5)
     plain = _config(_parser().parse_args(["analyze", "t.csv", "--seed", "5"]))
     assert (plain.missing_method, plain.impute_seed) == ("complete", None)
+
+
+def test_nothing_to_impute_is_a_skipped_step():
+    report = _run(_table().assign(hu=lambda d: d["hu"].fillna(120.0),
+                                  bmi=lambda d: d["bmi"].fillna(24.0)), indicators=("hu",))
+    skipped = report["skipped"].table
+    assert "no analysed variable has a missing value" in " ".join(skipped["reason"])
+    assert "imputation" not in report.keys() and "pooled_m" not in report["table2_or"].settings

@@ -66,10 +66,15 @@ def imputed_data(
     within = matched is None
     source = table if within else matched
     names = ", ".join(matching_variables(table, cfg)) or "none"
+    columns = targets(source, cfg)
+    if not columns:
+        run.skip("multiple imputation", "", "no analysed variable has a missing value, so the "
+                 "complete-case analysis is the whole analysis")
+        return None
     try:
         imputed = impute(
             source,
-            targets(source, cfg),
+            columns,
             m=cfg.impute_m,
             seed=cfg.impute_seed,
             predictors=_predictors(source, cfg),
