@@ -3,7 +3,7 @@
 Kept at the floor of the result protocol so that every step can accept an :class:`Imputed`
 and pool its estimates without importing the imputation engine (``ovcfstats.missing``).
 
-Rubin's rules (Rubin 1987; van Buuren 2018, §2.3) for ``m`` estimates Qᵢ with variances Uᵢ:
+Rubin's rules (Rubin 1987; van Buuren 2018, section 2.3) for ``m`` estimates Qᵢ with variances Uᵢ:
 Q̄ = mean Qᵢ, Ū = mean Uᵢ, B = var Qᵢ (ddof 1), T = Ū + (1 + 1/m)·B. The degrees of freedom are
 Barnard & Rubin's (1999) small-sample ones, as ``mice::pool()`` computes them: with
 λ = (1 + 1/m)·B / T (floored at 1e-4, as mice does), ν_old = (m − 1)/λ², ν_obs =
