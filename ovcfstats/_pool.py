@@ -184,6 +184,9 @@ class Imputed(Result):
         names = list(self.table["variable"])
         if not names:
             raise ValueError("No variable was imputed: nothing to draw.")
+        if len(self.missing) != len(self.datasets[0]):
+            raise ValueError("These completed tables were matched after imputing; draw the "
+                             "imputations before matching (the result of impute()).")
         fig = Figure(figsize=(min(3.0 * len(names), 12.0), 3.0), layout="constrained")
         axes = np.atleast_1d(fig.subplots(1, len(names)))
         rng = np.random.default_rng(0)  # jitter only: the figure's look, not the data

@@ -313,3 +313,20 @@ def test_pooled_or_covers_the_truth_where_complete_cases_are_biased():
     # 95 % coverage: 12 replications give ≥ 10 covered with probability 0.98 if it holds
     assert covered >= 10
     assert cc_covered <= 4  # (1 of 12 with this seed)
+
+
+def test_matching_within_each_completed_table():
+    df = _holes(200, seed=9)
+    df.loc[df.index[df["case"] == 0][:5], "age"] = np.nan  # controls missing a matching variable
+    imp = impute(df, m=3, seed=4)
+    matched = ov.match_controls(imp, exact=(), caliper={"age": 5})
+    assert isinstance(matched, Imputed) and matched.m == 3
+    assert matched.settings["matching_order"] == "within"
+    for d, full in zip(matched.datasets, imp.datasets, strict=True):
+        single = ov.match_controls(full, exact=(), caliper={"age": 5}).matched
+        pd.testing.assert_frame_equal(d, single)
+        assert d["age"].notna().all() and "pair_id" in d
+    res = _quiet(logistic_or, matched, "hu", adjust=("age",), conditional=True)
+    assert res.table.loc[0, "m"] == 3 and np.isfinite(res.table.loc[0, "or"])
+    with pytest.raises(ValueError, match="before matching"):
+        matched.plot()
