@@ -638,7 +638,7 @@ MUTANTS: list[Mutant] = [
         ("tests/test_imaging_scale.py",),
         "shards put together in the order of their files, not the manifest",
     ),
-    # -- multiple imputation and Rubin's rules (_pool.py, missing/, */_pooled.py) -------------------
+    # -- multiple imputation and Rubin's rules (_pool.py, missing/, */_pooled.py) ----------------
     Mutant(
         "ovcfstats/_pool.py",
         "t = ubar + (1 + 1 / m) * b",
@@ -683,8 +683,8 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "ovcfstats/correlation/_pooled.py",
-        "pooled = rubin(np.arctanh(rho), (1 + rho**2 / 2) / (n - 3), alpha=kwargs.get(\"alpha\", 0.05))",
-        "pooled = rubin(rho, (1 + rho**2 / 2) / (n - 3), alpha=kwargs.get(\"alpha\", 0.05))",
+        "pooled = rubin(np.arctanh(rho), (1 + rho**2 / 2) / (n - 3),",
+        "pooled = rubin(rho, (1 + rho**2 / 2) / (n - 3),",
         MI,
         "ρ pooled on its own scale instead of Fisher's z",
     ),
