@@ -280,6 +280,13 @@ def test_pooled_table1(completed):
     chis = [t.loc[1, "statistic"] for t in single]
     assert sex["p"] == pytest.approx(d2(chis, 1)[3], rel=1e-6)
     assert "D2 rule" in res.summary() and "Pooled over m = 5" in res.summary()
+    from scipy.stats import chi2
+
+    rank = ov.compare_groups(completed, ["hu"], pair=None, tests={"hu": "wilcoxon"})
+    ps = [ov.compare_groups(d, ["hu"], pair=None, tests={"hu": "wilcoxon"}).table.loc[0, "p"]
+          for d in completed.datasets]
+    assert rank.table.loc[0, "p"] == pytest.approx(d2(chi2.isf(ps, 1), 1)[3], rel=1e-10)
+    assert rank.table.loc[0, "test"] == "Mann-Whitney U (pooled)"
 
 
 def test_pooled_or_covers_the_truth_where_complete_cases_are_biased():

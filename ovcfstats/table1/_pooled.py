@@ -55,8 +55,8 @@ def pooled_groups(imputed: Imputed, compare: Any, kwargs: dict[str, Any]) -> Any
             ]
             out.loc[i, "fmi"] = p["fmi"]
         elif pd.notna(out.loc[i, "p"]):
-            k = int(rows[0]["df"]) if test in ("Pearson chi2", "conditional logistic score") \
-                and pd.notna(rows[0]["df"]) else 1
+            df = rows[0]["df"]  # a χ² or score test's df; rank and exact tests have none
+            k = int(df) if pd.notna(df) and df >= 1 else 1
             stat, _, df2, pval = d2([chi2.isf(r["p"], k) for r in rows], k)
             out.loc[i, ["statistic", "df", "p", "ci_low", "ci_high"]] = [stat, k, pval, np.nan,
                                                                          np.nan]
