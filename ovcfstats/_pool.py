@@ -147,6 +147,17 @@ class Imputed(Result):
 
     Every step that accepts a DataFrame also accepts an :class:`Imputed`: it runs on each
     completed table and pools the estimates by Rubin's rules.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ovcfstats import Imputed, spearman_outcome
+    >>> tables = [pd.DataFrame({"case": [0, 0, 0, 1, 1, 1], "hu": [120, 95, h, 70, 88, 64]})
+    ...           for h in (101, 60)]
+    >>> imp = Imputed(table=pd.DataFrame(), datasets=tuple(tables))
+    >>> res = spearman_outcome(imp, ["hu"])
+    >>> imp.m, int(res.table.loc[0, "m"]), round(float(res.table.loc[0, "rho"]), 3)
+    (2, 2, -0.683)
     """
 
     datasets: tuple[pd.DataFrame, ...] = ()
