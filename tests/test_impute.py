@@ -201,6 +201,15 @@ def test_bad_input_says_what_to_do(change, kwargs, error, match):
         impute(change(_holes()), **{"m": 2, "seed": 1, **kwargs})
 
 
+def test_or_per_sd_uses_one_scale_for_every_imputation(completed):
+    sd = np.mean([d["hu"].std(ddof=1) for d in completed.datasets])
+    per_sd = _quiet(logistic_or, completed, "hu", adjust=("age",), per="sd").table.iloc[0]
+    per_unit = _quiet(logistic_or, completed, "hu", adjust=("age",)).table.iloc[0]
+    assert per_sd["beta"] == pytest.approx(per_unit["beta"] * sd, rel=1e-9)
+    assert per_sd["p"] == pytest.approx(per_unit["p"], rel=1e-9)
+    assert per_sd["per"] == f"1 SD = {sd:.4g}"
+
+
 def test_profile_ci_has_no_pooling_rule():
     imp = impute(_holes(), m=2, seed=1)
     with pytest.raises(ValueError, match="ci='wald'"):

@@ -675,6 +675,13 @@ MUTANTS: list[Mutant] = [
         "complete-data df of the logistic model off by one",
     ),
     Mutant(
+        "ovcfstats/regression/_pooled.py",
+        "for d in imputed.datasets]))\n        for name, value in mapping.items()",
+        "for d in imputed.datasets[:1]]))\n        for name, value in mapping.items()",
+        MI,
+        "OR per SD scaled by the first completed table's SD only",
+    ),
+    Mutant(
         "ovcfstats/roc/_pooled.py",
         "pooled = rubin(logit(auc), (se / (auc * (1 - auc))) ** 2, alpha=alpha)",
         "pooled = rubin(logit(auc), se**2, alpha=alpha)",

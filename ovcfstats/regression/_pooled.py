@@ -24,7 +24,8 @@ def pooled_logistic(imputed: Imputed, fit: Any, kwargs: dict[str, Any]) -> Any:
             "logistic_or() on imputed data pools Wald estimates by Rubin's rules; a profile CI "
             "has no pooling rule. Use ci='wald'."
         )
-    fits = [fit(d, **kwargs) for d in imputed.datasets]
+    per, sds = _one_scale(imputed, kwargs)
+    fits = [fit(d, **{**kwargs, "per": per}) for d in imputed.datasets]
     first = fits[0]
     alpha = float(kwargs.get("alpha", 0.05))
     conditional = bool(kwargs.get("conditional", False))
@@ -36,6 +37,10 @@ def pooled_logistic(imputed: Imputed, fit: Any, kwargs: dict[str, Any]) -> Any:
         for col in ("or", "ci_low", "ci_high", "p", "beta", "se", "df", "fmi"):
             table.loc[i, col] = hit[col]
     table["ci"] = "rubin"
+    for name, sd in sds.items():
+        text = f"1 SD = {sd:.4g}"
+        table.loc[table["indicator"] == name, "per"] = text
+        coefs.loc[coefs["term"] == name, "per"] = text
     table["separation"] = [
         next((f.table.loc[i, "separation"] for f in fits
               if f.table.loc[i, "separation"] != "none"), "none")
@@ -56,14 +61,38 @@ def pooled_logistic(imputed: Imputed, fit: Any, kwargs: dict[str, Any]) -> Any:
         "p: t test with df; fmi: fraction of missing information.",
         *[c for c in first.conventions if "Wald" not in c],
     ]
+    if sds:
+        conventions.append(
+            "OR per SD: the indicator's SD averaged over the completed tables, one scale for "
+            "every imputation (so that the pooled β are on one scale)."
+        )
     return type(first)(
         table=table,
         excluded=concat_excluded([imputed.excluded, first.excluded]),
         warnings=notes,
-        settings={**first.settings, "ci": "rubin", "pooled_m": imputed.m},
+        settings={**first.settings, "per": kwargs.get("per", "unit"), "ci": "rubin",
+                  "pooled_m": imputed.m},
         coefficients=coefs,
         conventions=tuple(conventions),
     )
+
+
+def _one_scale(imputed: Imputed, kwargs: dict[str, Any]) -> tuple[Any, dict[str, float]]:
+    """``per`` with each "sd" replaced by the SD averaged over the completed tables."""
+    from ._logit_design import _as_names, _check_per
+
+    per = kwargs.get("per", "unit")
+    try:
+        mapping = _check_per(per, _as_names(kwargs["indicators"], "indicators"))
+    except (ValueError, TypeError):
+        return per, {}  # the first fit raises the documented message
+    sds = {
+        name: float(np.mean([np.std(pd.to_numeric(d[name], errors="coerce").dropna(), ddof=1)
+                             for d in imputed.datasets]))
+        for name, value in mapping.items()
+        if value == "sd" and all(name in d for d in imputed.datasets)
+    }
+    return ({**mapping, **sds} if sds else per), sds
 
 
 def _pool_terms(tables: list[pd.DataFrame], conditional: bool, alpha: float) -> pd.DataFrame:
