@@ -44,6 +44,8 @@ _LAZY = {
     "icc": "raters",
     "reliability": "raters",
     "match_controls": "matching",
+    "impute": "missing",
+    "Imputed": "missing",
     "plot_love": "matching",
     "compare_groups": "table1",
     "spearman_outcome": "correlation",

@@ -82,7 +82,16 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
         "--seed",
         type=int,
         metavar="N",
-        help="seed of random matching and of bootstrap CIs (default: none)",
+        help="seed of random matching, of bootstrap CIs and of the imputations (default: "
+        "none: drawn and printed)",
+    )
+    p.add_argument(
+        "--impute",
+        type=int,
+        metavar="M",
+        help="multiple imputation of missing values, M completed tables, the analyses pooled "
+        "by Rubin's rules and the complete-case analysis kept as a sensitivity analysis "
+        "(default: complete-case only; study file [missing])",
     )
     p.add_argument(
         "--or-per",
@@ -343,6 +352,10 @@ def _config(args: argparse.Namespace) -> Any:
             changes[name] = getattr(args, flag)
     if args.firth:
         changes["or_method"] = "firth"
+    if getattr(args, "impute", None) is not None:
+        changes |= {"missing_method": "mice", "impute_m": args.impute}
+        if args.seed is not None:
+            changes["impute_seed"] = args.seed
     return replace(config, **changes) if changes else config
 
 

@@ -348,3 +348,17 @@ def test_the_prevalence_box_reaches_the_study_settings():
     for bad in ("1.5", "ten", "0"):
         with pytest.raises(DataError, match="Prevalence: give the share"):
             _work.study_config({**base, "prevalence": bad}, {})
+
+
+def test_the_imputation_choice_reaches_the_study_settings():
+    from ovcfstats import StudyConfig
+    from ovcfstats.app import _work
+
+    base = {"indicators": ("hu",), "confidence": 95, "seed": 7}
+    assert _work.study_config(base, {}).missing_method == "complete"
+    config = _work.study_config({**base, "missing_method": "mice", "impute_m": 10}, {})
+    assert (config.missing_method, config.impute_m, config.impute_seed) == ("mice", 10, 7)
+    assert StudyConfig.from_dict({"missing": {"method": "mice", "m": 10, "seed": 7}}).impute_m == 10
+    for bad in (1, 2.5, None):
+        with pytest.raises(DataError, match="Imputations: give a whole number"):
+            _work.study_config({**base, "missing_method": "mice", "impute_m": bad}, {})

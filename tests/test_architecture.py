@@ -19,6 +19,7 @@ FLOORS = {
     "present": 0,  # the one formatting layer: labels, decimals, journal layouts, figure plumbing
     "_results": 1,  # the result protocol shared by every step
     "_validate": 1,  # shared input checks
+    "_pool": 1,  # multiply imputed data and Rubin's rules, below every step that pools
     "data": 2,  # the data contract, readers, ranges, codes, Readings, the DuckDB engine
     "indicators": 3,
     "raters": 3,
@@ -27,8 +28,8 @@ FLOORS = {
     "correlation": 3,
     "regression": 3,
     "roc": 3,
-    "missing": 3,  # the missing-data description (and the imputation built on it)
     "design": 3,
+    "missing": 3,  # the missing-data description and multiple imputation (chained equations)
     "audit": 3,
     "imaging": 3,
     "datasets": 4,  # the synthetic sample and registry generator (uses the matching step)

@@ -51,6 +51,7 @@ R = ("tests/test_roc.py",)
 A = ("tests/test_audit.py",)
 S = ("tests/test_study.py",)
 MS = ("tests/test_missing.py",)
+MI = ("tests/test_impute.py",)
 
 MUTANTS: list[Mutant] = [
     # -- Table 1 (table1/) -------------------------------------------------------------------------
@@ -795,6 +796,91 @@ MUTANTS: list[Mutant] = [
         "            yield done[0][1], job.result()",
         ("tests/test_imaging_scale.py",),
         "polled jobs' results put at the wrong positions",
+    ),
+    # -- multiple imputation and Rubin's rules (_pool.py, missing/, */_pooled.py) ----------------
+    Mutant(
+        "ovcfstats/_pool.py",
+        "t = ubar + (1 + 1 / m) * b",
+        "t = ubar + b",
+        MI,
+        "Rubin's total variance without the (1 + 1/m) factor",
+    ),
+    Mutant(
+        "ovcfstats/_pool.py",
+        "df_obs = (dfcom + 1) / (dfcom + 3) * dfcom * (1 - lam)",
+        "df_obs = dfcom * (1 - lam)",
+        MI,
+        "Barnard–Rubin observed-data df without its (ν + 1)/(ν + 3) factor",
+    ),
+    Mutant(
+        "ovcfstats/_pool.py",
+        "b = (q - q[0]).var(axis=0, ddof=1)",
+        "b = (q - q[0]).var(axis=0)",
+        MI,
+        "between-imputation variance with ddof 0",
+    ),
+    Mutant(
+        "ovcfstats/_pool.py",
+        "r = (1 + 1 / m) * np.var(np.sqrt(x), ddof=1)",
+        "r = (1 + 1 / m) * np.var(x, ddof=1)",
+        MI,
+        "D2 on the variance of the χ² rather than of their square roots",
+    ),
+    Mutant(
+        "ovcfstats/regression/_pooled.py",
+        "dfcom = np.maximum(size - n_terms, 1.0)",
+        "dfcom = np.maximum(size - n_terms + 1, 1.0)",
+        MI,
+        "complete-data df of the logistic model off by one",
+    ),
+    Mutant(
+        "ovcfstats/regression/_pooled.py",
+        "for d in imputed.datasets]))\n        for name, value in mapping.items()",
+        "for d in imputed.datasets[:1]]))\n        for name, value in mapping.items()",
+        MI,
+        "OR per SD scaled by the first completed table's SD only",
+    ),
+    Mutant(
+        "ovcfstats/roc/_pooled.py",
+        "pooled = rubin(logit(auc), (se / (auc * (1 - auc))) ** 2, alpha=alpha)",
+        "pooled = rubin(logit(auc), se**2, alpha=alpha)",
+        MI,
+        "logit AUC pooled with the AUC-scale variance (no delta method)",
+    ),
+    Mutant(
+        "ovcfstats/correlation/_pooled.py",
+        "pooled = rubin(np.arctanh(rho), (1 + rho**2 / 2) / (n - 3),",
+        "pooled = rubin(rho, (1 + rho**2 / 2) / (n - 3),",
+        MI,
+        "ρ pooled on its own scale instead of Fisher's z",
+    ),
+    Mutant(
+        "ovcfstats/table1/_pooled.py",
+        "np.sqrt(np.mean([t[f\"sd_{g}\"].to_numpy(float) ** 2 for t in tables]",
+        "np.sqrt(np.mean([t[f\"sd_{g}\"].to_numpy(float) for t in tables]",
+        MI,
+        "pooled SD averaging SDs inside the square root",
+    ),
+    Mutant(
+        "ovcfstats/missing/_fcs.py",
+        "return order[window[np.arange(len(pred_mis)), pick]]",
+        "return window[np.arange(len(pred_mis)), pick]",
+        MI,
+        "PMM donor as a place in the sorted predictions, not a row (donors unrelated)",
+    ),
+    Mutant(
+        "ovcfstats/missing/_fcs.py",
+        "prob = 1 / (1 + np.exp(-(x_mis @ beta_star)))",
+        "prob = 1 / (1 + np.exp(x_mis @ beta_star))",
+        MI,
+        "logistic imputation with the sign of the linear predictor flipped",
+    ),
+    Mutant(
+        "ovcfstats/missing/_fcs.py",
+        "x_mis = x[gap_rows[j]][:, cols[j]]",
+        "x_mis = x[seen_rows[j][: gap_rows[j].size]][:, cols[j]]",
+        MI,
+        "the missing rows predicted from the observed rows' predictors",
     ),
 ]
 

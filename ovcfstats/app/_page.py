@@ -25,7 +25,7 @@ from ._work import (
 
 #: the choices that show their own error under them (``err_<name>``)
 ERROR_SLOTS = ("indicators", "adjust", "matched_by", "ratio", "caliper", "exact", "or_per",
-               "confidence", "prevalence")  # fmt: skip
+               "confidence", "prevalence", "impute_m")  # fmt: skip
 ACCEPT = [".xlsx", ".xlsm", ".csv", ".tsv", ".txt", ".sav", ".zsav", ".dta", ".parquet", ".pq"]
 
 CSS = """
@@ -315,13 +315,14 @@ def options(
                           "" if d.prevalence is None else f"{d.prevalence:g}"),
             help_text(f"{CHOICES['prevalence']}; blank: none."),
             ui.output_ui("err_prevalence"),
-            ui.tags.fieldset(
-                ui.input_select("imputation", "Imputation of missing values",
-                                {"none": "not available yet"}),
-                help_text("Not available yet: each step leaves out the rows with a missing "
-                          "value."),
-                disabled="disabled",
-                class_="disabled-note",
+            _select("missing_method", "Missing values",
+                    {"complete": "complete-case", "mice": "multiple imputation"},
+                    d.missing_method),
+            ui.panel_conditional(
+                "input.missing_method === 'mice'",
+                ui.input_numeric("impute_m", "Imputations (m)", d.impute_m, min=2, max=500),
+                help_text(CHOICES["impute_m"] + "; the seed is the one above (empty: drawn)."),
+                ui.output_ui("err_impute_m"),
             ),
         ),
         col_widths={"sm": 12, "md": 6, "lg": 4},

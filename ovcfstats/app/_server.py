@@ -30,6 +30,7 @@ _WHERE = {
     "options:or_per": ("or_per", "or scale"),
     "options:confidence": ("confidence", "alpha"),
     "options:prevalence": ("prevalence",),
+    "options:impute_m": ("imputations:",),
 }  # fmt: skip
 
 
@@ -215,6 +216,8 @@ def _server(input: Any, output: Any, session: Any) -> None:
             "roc_ci": input.roc_ci(),
             "confidence": input.confidence(),
             "prevalence": input.prevalence(),
+            "missing_method": input.missing_method(),
+            "impute_m": input.impute_m(),
         }
 
     @reactive.effect

@@ -275,6 +275,10 @@ def study_config(options: Mapping[str, Any], mapping: Mapping[str, Any]) -> Stud
     indicators = tuple(options.get("indicators", ()))
     if not indicators:
         raise DataError("Indicators: choose at least one indicator to analyse.")
+    missing = options.get("missing_method", "complete")
+    m = options.get("impute_m", StudyConfig().impute_m)
+    if missing == "mice" and (not isinstance(m, int | float) or int(m) != m or not 2 <= m <= 500):
+        raise DataError("Imputations: give a whole number of imputations from 2 to 500, e.g. 20.")
     return StudyConfig(
         indicators=indicators,
         adjust=tuple(options.get("adjust", ())),
@@ -291,6 +295,9 @@ def study_config(options: Mapping[str, Any], mapping: Mapping[str, Any]) -> Stud
         roc_ci=options.get("roc_ci", "delong"),
         alpha=round(1 - float(level) / 100, 6),
         prevalence=prevalence,
+        missing_method=missing,
+        impute_m=int(m) if missing == "mice" else StudyConfig().impute_m,
+        impute_seed=int(seed) if missing == "mice" and isinstance(seed, int | float) else None,
         mapping=mapping,
     )
 

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from .._pool import Imputed, pooled_note
 from .._results import Result, concat_excluded, make_excluded
 from .._validate import DataError, check_columns, check_numeric, check_option, id_column, row_ids
 from ..present._plotting import MAX_ANNOTATED, MAX_ITEMS, check_items, figure_and_axes
@@ -78,7 +79,12 @@ def _p_settings(exact: bool, approx: list[str]) -> dict[str, Any]:
     }
 
 
-def _ci_note(alpha: float) -> str:
+def _ci_note(alpha: float, pooled_m: int | None = None) -> str:
+    if pooled_m:
+        return (
+            f"{pooled_note(pooled_m)} ρ pooled as Fisher z = atanh(ρ) with the Bonett–Wright "
+            f"variance, {100 * (1 - alpha):g}% CI and p (t with df) back-transformed."
+        )
     return (
         f"{100 * (1 - alpha):g}% CI: Fisher z with the Bonett–Wright variance "
         "(1 + ρ²/2)/(n − 3); ties get average ranks; missing values dropped pairwise."
@@ -98,8 +104,8 @@ class SpearmanOutcome(Result):
         s = self.settings
         return [
             f"Outcome: '{s['outcome']}'.",
-            *_p_notes(s),
-            _ci_note(s["alpha"]),
+            *([] if s.get("pooled_m") else _p_notes(s)),
+            _ci_note(s["alpha"], s.get("pooled_m")),
             *super().notes(),
         ]
 
@@ -131,7 +137,8 @@ class SpearmanMatrix(Result):
 
     def notes(self) -> list[str]:
         s = self.settings
-        lines = [*_p_notes(s), _ci_note(s["alpha"])]
+        lines = [*([] if s.get("pooled_m") else _p_notes(s)), _ci_note(s["alpha"],
+                                                                        s.get("pooled_m"))]
         if s["adjust"]:
             lines.append(
                 f"p_adjusted: statsmodels multipletests(method='{s['adjust']}') over the "
@@ -147,7 +154,7 @@ class SpearmanMatrix(Result):
 
 
 def spearman_outcome(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Imputed,
     indicators: Sequence[str],
     *,
     outcome: str = "case",
@@ -159,8 +166,9 @@ def spearman_outcome(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per patient.
+    data : pandas.DataFrame or Imputed
+        One row per patient; an :class:`~ovcfstats.Imputed` pools ρ over the completed
+        tables (Fisher z, Rubin's rules).
     indicators : sequence of str
         Numeric columns, in table order.
     outcome : str, default "case"
@@ -190,6 +198,13 @@ def spearman_outcome(
       indicator  n     rho
     0        hu  6 -0.8783
     """
+    if isinstance(data, Imputed):
+        from ._pooled import pooled_parts, pooled_rho
+
+        kwargs = {k: v for k, v in locals().items() if k not in ("data", "pooled_rho",
+                                                                  "pooled_parts")}
+        first, table = pooled_rho(data, spearman_outcome, kwargs)
+        return SpearmanOutcome(table=table, **pooled_parts(data, first))
     func = "spearman_outcome"
     indicators = _check_common(data, indicators, alpha, func)
     check_columns(data, [outcome], func)
@@ -224,7 +239,7 @@ def spearman_outcome(
 
 
 def spearman_matrix(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Imputed,
     indicators: Sequence[str],
     *,
     adjust: str | None = None,
@@ -236,8 +251,9 @@ def spearman_matrix(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per patient.
+    data : pandas.DataFrame or Imputed
+        One row per patient; an :class:`~ovcfstats.Imputed` pools ρ over the completed
+        tables (Fisher z, Rubin's rules).
     indicators : sequence of str
         At least two numeric columns.
     adjust : str, optional
@@ -273,6 +289,21 @@ def spearman_matrix(
     >>> list(res.table.columns)
     ['indicator_1', 'indicator_2', 'n', 'rho', 'p', 'p_adjusted', 'ci_low', 'ci_high']
     """
+    if isinstance(data, Imputed):
+        from ._pooled import pooled_parts, pooled_rho
+
+        kwargs = {k: v for k, v in locals().items() if k not in ("data", "pooled_rho",
+                                                                  "pooled_parts")}
+        first, table = pooled_rho(data, spearman_matrix, kwargs)
+        names = list(first.rho.index)
+        squares = {
+            "rho": _square(table, "rho", names, dict.fromkeys(names, 1.0)),
+            "p": _square(table, "p", names, dict.fromkeys(names, np.nan)),
+            "n": first.n,
+            "p_adjusted": None if adjust is None else _square(
+                table, "p_adjusted", names, dict.fromkeys(names, np.nan)),
+        }
+        return SpearmanMatrix(table=table, **pooled_parts(data, first), **squares)
     func = "spearman_matrix"
     indicators = _check_common(data, indicators, alpha, func)
     if len(indicators) < 2:

@@ -46,6 +46,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from .._pool import Imputed
 from .._results import OvcfWarning, Result, concat_excluded, make_excluded, warn
 from .._validate import DataError, as_ids, check_columns, check_frame, check_option
 from ..data._patient_codes import clean_yes_no
@@ -121,7 +122,7 @@ class MatchResult(Result):
 
 
 def match_controls(
-    patients: pd.DataFrame,
+    patients: pd.DataFrame | Imputed,
     *,
     exact: Sequence[str] = ("sex",),
     caliper: Mapping[str, float] | None = None,
@@ -137,8 +138,11 @@ def match_controls(
 
     Parameters
     ----------
-    patients : pandas.DataFrame
-        One row per patient (cases and candidate controls) with ``case`` (0/1).
+    patients : pandas.DataFrame or Imputed
+        One row per patient (cases and candidate controls) with ``case`` (0/1). An
+        :class:`~ovcfstats.Imputed` is matched within each completed table (MatchThem's
+        "within" approach, for matching variables with missing values): the result is then
+        an :class:`~ovcfstats.Imputed` of the m matched tables, each step pooling over them.
     exact : sequence of str, default ("sex",)
         Columns a case and its controls must share.
     caliper : mapping, default {"age": 2}
@@ -165,6 +169,7 @@ def match_controls(
     Returns
     -------
     MatchResult
+        (an :class:`~ovcfstats.Imputed` of the matched tables when ``patients`` is one)
 
     Raises
     ------
@@ -191,6 +196,9 @@ def match_controls(
     >>> res.unmatched.loc[0, "reason"]
     'no unused control with the same sex within the caliper'
     """
+    if isinstance(patients, Imputed):
+        kwargs = {k: v for k, v in locals().items() if k != "patients"}
+        return _within(patients, kwargs)
     func = "match_controls"
     caliper = dict(caliper if caliper is not None else {"age": 2})
     exact = tuple(exact)
@@ -305,6 +313,23 @@ def _balance(
         else:
             columns[var] = [s.iloc[g] for s, g in zip(sources, groups, strict=True)]
     return balance_from_columns(columns)
+
+
+def _within(imputed: Imputed, kwargs: dict[str, Any]) -> Imputed:
+    """Each completed table matched on its own; the settings say how and how many pairs."""
+    from dataclasses import replace
+
+    results = [match_controls(d, **kwargs) for d in imputed.datasets]
+    pairs = [len(r.pairs) for r in results]
+    how = (
+        "The controls were matched within each completed table (the 'within' approach of "
+        f"MatchThem): {min(pairs)}–{max(pairs)} matched sets per imputation."
+    )
+    return replace(
+        imputed,
+        datasets=tuple(r.matched for r in results),
+        settings={**imputed.settings, "matching": how, "matching_order": "within"},
+    )
 
 
 def _plain_number(values: pd.Series) -> bool:

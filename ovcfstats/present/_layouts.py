@@ -277,6 +277,8 @@ def _logistic(result: Any, style: Style) -> Presentation:
             ],
         }
     )
+    if "fmi" in t.columns:  # pooled over imputations
+        frame["FMI"] = [format_number(v, 2) for v in t["fmi"]]
     if "evalue" in t.columns:
         frame["E-value (CI)"] = [
             f"{format_number(e, 2)} ({format_number(c, 2)})"
@@ -295,7 +297,7 @@ def _logistic(result: Any, style: Style) -> Presentation:
                         "Term": [style.label(str(v)) for v in c["term"]],
                         "β": [format_number(v, 3) for v in c["beta"]],
                         "SE": [format_number(v, 3) for v in c["se"]],
-                        "z": [format_number(v, 2) for v in c["z"]],
+                        **_test_columns(c),
                         "p": [style.p(p) for p in c["p"]],
                         f"OR ({ci})": [
                             format_estimate_ci(r.or_, r.ci_low, r.ci_high, 2)
@@ -313,7 +315,26 @@ def _logistic(result: Any, style: Style) -> Presentation:
             f"Adjusted for {_in_text(adjust, style)}; the covariates' and the "
             "intercepts' coefficients are in the appendix and the Excel workbook."
         )
-    return Presentation(main=[Table("odds ratios", frame)], appendix=appendix, notes=notes)
+    caption = _pooled_caption(result)
+    return Presentation(
+        main=[Table("odds ratios", frame, caption)], appendix=appendix, notes=notes
+    )
+
+
+def _pooled_caption(result: Any) -> str:
+    """"Pooled over m imputations" for a result pooled by Rubin's rules, else no caption."""
+    m = result.settings.get("pooled_m")
+    return f"Odds ratios pooled over m = {m} imputations (Rubin's rules)" if m else ""
+
+
+def _test_columns(c: pd.DataFrame) -> dict[str, list[str]]:
+    """``z`` of a single fit; ``t`` and its Barnard–Rubin ``df`` when pooled."""
+    if "df" not in c.columns:
+        return {"z": [format_number(v, 2) for v in c["z"]]}
+    return {
+        "t": [format_number(v, 2) for v in c["statistic"]],
+        "df": [format_number(v, 1) for v in c["df"]],
+    }
 
 
 def _in_text(names: Any, style: Style) -> str:

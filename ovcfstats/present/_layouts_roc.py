@@ -76,7 +76,13 @@ def _roc(result: Any, style: Style) -> Presentation:
         )
     notes = ["Cut-off: Youden's optimum (midpoint between adjacent observed values)."]
     caption = "AUC, Youden cut-off, sensitivity and specificity of each indicator"
+    caption += _pooled(result)
     return Presentation(main=[Table("AUC", frame, caption)], appendix=appendix, notes=notes)
+
+
+def _pooled(result: Any) -> str:
+    m = result.settings.get("pooled_m")
+    return f", pooled over m = {m} imputations" if m else ""
 
 
 def _compare_auc(result: Any, style: Style) -> Presentation:
@@ -106,7 +112,9 @@ def _compare_auc(result: Any, style: Style) -> Presentation:
             f"All AUCs equal: χ²({int(o['df'])}) = {format_number(o['chi2'], 2)}, "
             f"p {_p_relation(style.p(o['p']))} (n = {int(o['n'])})."
         )
-    caption = "Pairwise differences of the AUCs (DeLong)"
+    caption = "Pairwise differences of the AUCs (DeLong)" + _pooled(result)
+    if result.settings.get("pooled_m"):
+        frame = frame.rename(columns={"z": "t"})
     return Presentation(main=[Table("AUC comparison", frame, caption)], notes=notes)
 
 

@@ -47,6 +47,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from .._pool import Imputed
 from .._results import Result, SmallSampleWarning, concat_excluded, warn
 from .._validate import DataError, check_columns, check_frame, check_option
 from ..data._ranges import check_ranges
@@ -122,7 +123,7 @@ class LogisticResult(Result):
 
 
 def logistic_or(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Imputed,
     indicators: str | Sequence[str],
     *,
     outcome: str = "case",
@@ -142,9 +143,12 @@ def logistic_or(
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame or Imputed
         One row per patient: ``outcome`` (0/1), the indicators and covariates (and ``strata``
-        for ``conditional=True``, e.g. ``match_controls(...).matched``).
+        for ``conditional=True``, e.g. ``match_controls(...).matched``). An
+        :class:`~ovcfstats.Imputed` (:func:`ovcfstats.impute`) is fitted on each completed
+        table and pooled by Rubin's rules (Barnard–Rubin df; the table gains ``df``, ``fmi``
+        and ``m``; ``ci`` must be "wald").
     indicators : str or sequence of str
         Numeric columns whose ORs are reported.
     outcome : str, default "case"
@@ -190,6 +194,11 @@ def logistic_or(
     >>> round(float(res.table.loc[0, "or"]), 4), res.table.loc[0, "per"]
     (0.4489, '10')
     """
+    if isinstance(data, Imputed):
+        from ._pooled import pooled_logistic
+
+        kwargs = {k: v for k, v in locals().items() if k not in ("data", "pooled_logistic")}
+        return pooled_logistic(data, logistic_or, kwargs)
     check_frame(data, FUNC)
     inds = _as_names(indicators, "indicators")
     if not inds:

@@ -65,6 +65,13 @@ REFERENCES = {
     "coefficient and the SEM. J Strength Cond Res. 2005;19(1):231–40.",
     "ovcfstats": "The ovcfstats authors. ovcfstats: statistics for matched case–control studies "
     f"of osteoporotic vertebral fractures (Python package), version {__version__}. 2026.",
+    "vanbuuren": "van Buuren S, Groothuis-Oudshoorn K. mice: multivariate imputation by chained "
+    "equations in R. J Stat Softw. 2011;45(3):1–67.",
+    "rubin": "Rubin DB. Multiple imputation for nonresponse in surveys. New York: Wiley; 1987.",
+    "barnard_rubin": "Barnard J, Rubin DB. Small-sample degrees of freedom with multiple "
+    "imputation. Biometrika. 1999;86(4):948–55.",
+    "li_d2": "Li KH, Meng XL, Raghunathan TE, Rubin DB. Significance levels from repeated "
+    "p-values with multiply-imputed data. Stat Sin. 1991;1(1):65–92.",
     "vickers": "Vickers AJ, Elkin EB. Decision curve analysis: a novel method for evaluating "
     "prediction models. Med Decis Making. 2006;26(6):565–74.",
 }
@@ -87,7 +94,32 @@ TESTS = {
 
 
 def _kind(report: Report, name: str) -> list[Any]:
-    return [item.result for item in report.items if type(item.result).__name__ == name]
+    """The results of one type; a complete-case sensitivity analysis is said with the pooled."""
+    return [
+        item.result for item in report.items
+        if type(item.result).__name__ == name and not item.result.settings.get("complete_case")
+    ]
+
+
+def _imputation(report: Report, style: Style, used: list[str]) -> list[str]:
+    """The sentences on multiple imputation and pooling, when the analyses were pooled."""
+    out = []
+    for r in _kind(report, "Imputed"):
+        s = r.settings
+        names = _join([_lower(style.label(v)) for v in s.get("imputed") or ()])
+        out.append(
+            f"Missing values of {names} were imputed m = {s.get('m')} times by chained "
+            f"equations {_cite(used, 'vanbuuren')} (predictive mean matching for continuous "
+            "and logistic regression for binary variables; the outcome and the matching "
+            f"variables among the predictors; {s.get('iterations')} iterations; seed "
+            f"{s.get('seed')}). {s.get('matching', '')} Estimates were pooled by Rubin's rules "
+            f"{_cite(used, 'rubin')} with Barnard–Rubin degrees of freedom "
+            f"{_cite(used, 'barnard_rubin')}: log ORs, mean differences, AUCs on the logit "
+            "scale and ρ as Fisher's z; χ² and rank tests by the D2 rule "
+            f"{_cite(used, 'li_d2')}. The complete-case analysis is reported as a sensitivity "
+            "analysis."
+        )
+    return out
 
 
 def _cite(used: list[str], key: str) -> str:
@@ -153,6 +185,7 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
             "proportional bias, and Lin's concordance correlation coefficient "
             f"{_cite(used, 'lin')}."
         )
+    sentences += _imputation(report, style, used)
     for m in _kind(report, "MatchResult"):
         s = m.settings
         caliper = "; ".join(
@@ -220,11 +253,15 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
             else "maximum likelihood"
         )
         ci = "profile-likelihood" if s.get("ci") == "profile" else "Wald"
+        tests = (
+            f"{ci} CIs and Wald p-values" if s.get("ci") != "rubin"
+            else "CIs and p-values pooled over the imputations"
+        )
         sentences.append(
             f"{kind} ({model}, fitted by {fit}) gave odds ratios (ORs) {per_text} of each "
             f"indicator"
             + (f", adjusted for {adjust}" if s.get("adjust") else "")
-            + f", with {_level(r)} {ci} CIs and Wald p-values."
+            + f", with {_level(r)} {tests}."
         )
         if "evalue" in r.table.columns:
             rare = s.get("evalue_rare", True)

@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from .._pool import Imputed, pooled_note
 from .._results import Result, concat_excluded, make_excluded
 from .._validate import (
     DataError,
@@ -77,6 +78,12 @@ class RocResult(Result):
             if s["ci"] == "delong"
             else f"stratified bootstrap percentile CI ({s['n_boot']} resamples, seed {s['seed']})"
         )
+        if s.get("pooled_m"):
+            ci = (
+                f"{pooled_note(s['pooled_m'])} AUC pooled on the logit scale (DeLong SE by the "
+                "delta method), CI back-transformed; cut-off, sensitivity and specificity "
+                "averaged over the imputations; the curve is the first completed table's"
+            )
         lines = [
             f"{1 - s['alpha']:.0%} CI: {ci}. Direction 'auto' = the side with AUC ≥ 0.5; "
             "'higher' = higher values predict a case.",
@@ -112,6 +119,9 @@ class CompareAucResult(Result):
             else "unpaired DeLong test, t with Welch df (pROC roc.test, paired=FALSE)"
         )
         lines = [f"{kind}; diff = auc_1 − auc_2 with its {1 - s['alpha']:.0%} CI."]
+        if s.get("pooled_m"):
+            lines.insert(0, pooled_note(s["pooled_m"]) + " ΔAUC and its DeLong SE pooled on "
+                         "the AUC scale (t with df); the omnibus χ² by the D2 rule (k·D2).")
         if s["paired"] and len(self.omnibus):
             lines.append(
                 "Omnibus: χ² test that all AUCs are equal on the rows complete in every "
@@ -144,7 +154,7 @@ def _direction_for(direction: str | Mapping[str, str], name: str, func: str) -> 
 
 
 def roc_auc(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Imputed,
     indicators: Sequence[str] | str,
     *,
     outcome: str = "case",
@@ -159,8 +169,10 @@ def roc_auc(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per patient with the outcome (1 = case, 0 = control) and the indicators.
+    data : pandas.DataFrame or Imputed
+        One row per patient with the outcome (1 = case, 0 = control) and the indicators. An
+        :class:`~ovcfstats.Imputed` gives AUCs pooled over the completed tables on the logit
+        scale (Rubin's rules), CIs back-transformed; cut-offs averaged.
     indicators : str or sequence of str
         Columns to analyse; rows missing an indicator are left out for that indicator only.
     outcome : str
@@ -193,6 +205,11 @@ def roc_auc(
     >>> print(row.direction, round(row.auc, 4), row.cutoff, row.sensitivity)
     lower 0.8889 130.0 1.0
     """
+    if isinstance(data, Imputed):
+        from ._pooled import pooled_roc
+
+        kwargs = {k: v for k, v in locals().items() if k not in ("data", "pooled_roc")}
+        return pooled_roc(data, roc_auc, kwargs)
     func = "roc_auc"
     data, indicators, y = _prepare(data, indicators, outcome, func, id_col)
     check_option(ci, CI_METHODS, func, "ci")
@@ -229,7 +246,7 @@ def roc_auc(
 
 # -- comparison ---------------------------------------------------------------------------------
 def compare_auc(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Imputed,
     indicators: Sequence[str],
     *,
     outcome: str = "case",
@@ -248,8 +265,10 @@ def compare_auc(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per patient with the outcome and the indicators.
+    data : pandas.DataFrame or Imputed
+        One row per patient with the outcome and the indicators. An
+        :class:`~ovcfstats.Imputed` pools the differences by Rubin's rules (t with
+        Barnard–Rubin df) and the omnibus χ² by D2.
     indicators : sequence of str
         At least two columns.
     outcome : str
@@ -283,6 +302,11 @@ def compare_auc(
     >>> print(round(res.table.loc[0, "diff"], 4))
     0.3125
     """
+    if isinstance(data, Imputed):
+        from ._pooled import pooled_compare
+
+        kwargs = {k: v for k, v in locals().items() if k not in ("data", "pooled_compare")}
+        return pooled_compare(data, compare_auc, kwargs)
     func = "compare_auc"
     data, indicators, y = _prepare(data, indicators, outcome, func, id_col)
     if len(indicators) < 2:

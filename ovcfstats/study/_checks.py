@@ -23,6 +23,7 @@ from ._file import _file_key
 WHOLE = {
     "ratio": (1, 20, "controls per case"),
     "n_boot": (10, 10_000, "bootstrap resamples"),
+    "impute_m": (2, 500, "imputations"),
     "min_vertebrae": (1, len(VERTEBRAE), f"non-fractured vertebrae of {'–'.join(VERTEBRAE[::3])}"),
 }
 #: decimals shown for a variable in the report
@@ -30,7 +31,7 @@ DECIMALS = (0, 10)
 #: seeds: numpy accepts any whole number ≥ 0; TOML integers end at 2**63 − 1
 SEED_MAX = 2**63 - 1
 #: settings that list column names
-NAME_LISTS = ("indicators", "exact", "adjust", "combined", "table1")
+NAME_LISTS = ("indicators", "exact", "adjust", "combined", "table1", "impute_predictors")
 #: settings that are yes/no
 FLAGS = ("agreement", "sample_size")
 #: settings holding one text (or none)
@@ -97,7 +98,7 @@ def check_values(config: Any) -> None:
     for name in NAME_LISTS:
         _names(name, getattr(config, name), optional=name == "table1")
     _whole_numbers(config)
-    for name in ("seed", "boot_seed"):
+    for name in ("seed", "boot_seed", "impute_seed"):
         value = getattr(config, name)
         if value is not None and not (is_whole(value) and 0 <= value <= SEED_MAX):
             raise _fail(name, "a whole number ≥ 0 or 'none' (drawn for the run)", value)

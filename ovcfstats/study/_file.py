@@ -49,6 +49,12 @@ SECTIONS: dict[str, Any] = {
     "roc": {"ci": "roc_ci", "compare_adjust": "auc_adjust"},
     "correlation": {"adjust": "matrix_adjust"},
     "indicator_rules": {"min_vertebrae": "min_vertebrae", "fi_weighting": "fi_weighting"},
+    "missing": {
+        "method": "missing_method",
+        "m": "impute_m",
+        "seed": "impute_seed",
+        "predictors": "impute_predictors",
+    },
     "design": {
         "agreement": "agreement",
         "sample_size": "sample_size",
@@ -72,6 +78,7 @@ NONE_WORDS = {
     "boot_seed": "none",
     "prevalence": "none",
     "contrast_phase": "none",
+    "impute_seed": "none",
 }
 
 
@@ -209,6 +216,9 @@ def _render(config: StudyConfig) -> str:
         "correlation": "# Table 3: adjustment of the p-values (none, holm, bonferroni).",
         "indicator_rules": "# Raw readings only: fewest vertebrae per average; FI weighting\n"
         "# (equal, area).",
+        "missing": "# Missing values: 'complete' (complete-case analysis) or 'mice' (multiple\n"
+        "# imputation by chained equations, m imputations, seed ('none': drawn), extra\n"
+        "# complete predictors; the complete-case analysis is kept as a sensitivity analysis).",
         "design": "# Around the study: Bland–Altman and Lin's CCC beside the ICCs (agreement),\n"
         "# post-hoc power at the observed AUCs/ORs (sample_size), a combined logistic model of\n"
         "# the listed indicators with bootstrap validation (combined; [] for none), its\n"

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._pool import Imputed
 from .._results import Result
 from .._validate import DataError, describe_ids, did_you_mean
 from ..data._readings import Readings
@@ -167,8 +168,14 @@ def _match(run: _Run, table: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
     return matching.matched
 
 
-def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
-    """Table 1, Table 2 (ρ and ORs), Table 3 and the ROC analysis on the matched data."""
+def _analyses(
+    run: _Run, data: pd.DataFrame, cfg: StudyConfig, imputed: Any = None
+) -> None:
+    """Table 1, Table 2 (ρ and ORs), Table 3 and the ROC analysis on the matched data.
+
+    With ``imputed`` (an :class:`~ovcfstats.Imputed` of matched tables) these are pooled over
+    the imputations and the complete-case ORs and AUCs follow as a sensitivity analysis.
+    """
     from ..correlation import spearman_matrix, spearman_outcome
     from ..regression import logistic_or
     from ..roc import compare_auc, roc_auc
@@ -186,7 +193,7 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
         "Table 1",
         "table1",
         "Table 1. Patient demographics and OVCF indicators",
-        lambda: _table1(data, table1, cfg),
+        lambda: _table1(imputed or data, table1, cfg),
     )
     if not inds:
         run.skip("Tables 2–3 and ROC", "", "no indicator can be analysed (see above)")
@@ -196,7 +203,7 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
         "Table 2 (Spearman ρ)",
         "table2_rho",
         "Table 2. Spearman correlation of each indicator with OVCF",
-        lambda: spearman_outcome(data, inds, alpha=cfg.alpha),
+        lambda: spearman_outcome(imputed or data, inds, alpha=cfg.alpha),
     )
     adjust = [a for a in cfg.adjust if a in data.columns and a not in inds]
     for a in cfg.adjust:
@@ -219,11 +226,17 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
         "alpha": cfg.alpha,
         "evalue": True,
     }
+
+    def odds_ratios(source: Any) -> Result:
+        ci = "wald" if isinstance(source, Imputed) else cfg.or_ci
+        return logistic_or(source, inds, **{**or_options, "ci": ci})
+
+    pooled = " (pooled over the imputations)" if imputed else ""
     run.step(
         "Table 2 (ORs)",
         "table2_or",
-        f"Table 2 (continued). {kind} {what}",
-        lambda: logistic_or(data, inds, **or_options),
+        f"Table 2 (continued). {kind} {what}{pooled}",
+        lambda: odds_ratios(imputed or data),
     )
     _progress(run.progress, "Table 3")
     if len(inds) < 2:  # with one indicator by design, Tables 3 and the comparison do not apply
@@ -234,19 +247,23 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
             "Table 3",
             "table3",
             f"Table 3. Spearman correlations among the {count} indicators",
-            lambda: spearman_matrix(data, inds, adjust=cfg.matrix_adjust, alpha=cfg.alpha),
+            lambda: spearman_matrix(
+                imputed or data, inds, adjust=cfg.matrix_adjust, alpha=cfg.alpha
+            ),
         )
     _progress(run.progress, "ROC")
     directions = cfg.directions()
     if isinstance(directions, dict):
         directions = {k: v for k, v in directions.items() if k in inds}
+    def aucs(source: Any) -> Result:
+        ci = "delong" if isinstance(source, Imputed) else cfg.roc_ci
+        return roc_auc(source, inds, direction=directions, ci=ci, seed=cfg.seed, alpha=cfg.alpha)
+
     run.step(
         "ROC",
         "fig5",
-        f"Fig. 5. ROC curves of the {count} indicators",
-        lambda: roc_auc(
-            data, inds, direction=directions, ci=cfg.roc_ci, seed=cfg.seed, alpha=cfg.alpha
-        ),
+        f"Fig. 5. ROC curves of the {count} indicators{pooled}",
+        lambda: aucs(imputed or data),
         figure_caption=f"ROC curves of the {count} indicators for OVCF, with the AUC "
         f"({100 * (1 - cfg.alpha):g}% CI) of each and its Youden cut-off (dot).",
     )
@@ -259,8 +276,15 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
             "AUC comparison",
             "auc_comparison",
             "Pairwise comparison of the AUCs (DeLong)",
-            lambda: compare_auc(data, inds, adjust=cfg.auc_adjust, alpha=cfg.alpha),
+            lambda: compare_auc(imputed or data, inds, adjust=cfg.auc_adjust, alpha=cfg.alpha),
         )
+    if imputed:
+        from ._impute import complete_case
+
+        run.step("complete-case ORs", "sensitivity_or", "Sensitivity analysis: complete-case "
+                 f"{kind.lower()} {what}", lambda: complete_case(odds_ratios(data)))
+        run.step("complete-case AUCs", "sensitivity_auc", "Sensitivity analysis: complete-case "
+                 "AUCs", lambda: complete_case(aucs(data)))
     _design(run, data, cfg, inds, adjust, pairs)
 
 
@@ -369,12 +393,26 @@ def _steps(
     else:
         table = named(sources[0], lambda: check_patients_table(renamed(data, cfg)))
     _progress(run.progress, "matching")
+    mice, within = cfg.missing_method == "mice", False
     if matched_by:
         matched, sets = given_sets(table, matched_by)
         run.report.add(sets, key="matching")
+    elif mice:
+        from ._impute import complete_for_matching, needs_within
+
+        within = needs_within(table, cfg)
+        matched = _match(run, complete_for_matching(run, table, cfg) if within else table, cfg)
     else:
         matched = _match(run, table, cfg)
-    _analyses(run, matched.copy(), cfg)
+    imputed = None
+    if mice:
+        from ._impute import imputed_data
+
+        def match(d: pd.DataFrame) -> pd.DataFrame:
+            return _match(_Run(type(run.report)()), d, cfg)
+
+        imputed = imputed_data(run, table, None if within else matched, cfg, match)
+    _analyses(run, matched.copy(), cfg, imputed)
     _missing(run, matched, cfg)
 
 

@@ -61,6 +61,11 @@ CHOICES = {
     "combined": "indicators of a combined logistic model (validated by bootstrap; empty: none)",
     "n_boot": "bootstrap resamples of the combined model's optimism correction",
     "boot_seed": "seed of the combined model's bootstrap and cross-validation",
+    "missing_method": "missing values: 'complete' (complete-case) or 'mice' (multiple "
+    "imputation, pooled by Rubin's rules)",
+    "impute_m": "number of imputations",
+    "impute_seed": "seed of the imputations",
+    "impute_predictors": "complete columns added as predictors of the imputation models",
     "prevalence": "prevalence of the outcome in the population the indicators are meant for "
     "(PPV/NPV and net benefit; 'none': not given)",
     "ranges": "plausible ranges overridden for this study (name -> [low, high], or 'off')",
@@ -134,6 +139,10 @@ class StudyConfig:
     n_boot: int = 200
     boot_seed: int | None = 1
     prevalence: float | None = 0.1
+    missing_method: str = "complete"
+    impute_m: int = 20
+    impute_seed: int | None = None
+    impute_predictors: tuple[str, ...] = ()
     ranges: Mapping[str, Any] = field(default_factory=dict, repr=False)
     mapping: Mapping[str, Any] = field(default_factory=dict, repr=False)
     contrast_phase: str | None = None
@@ -141,7 +150,7 @@ class StudyConfig:
 
     def __post_init__(self) -> None:
         check_values(self)
-        names = ("indicators", "exact", "adjust", "combined")
+        names = ("indicators", "exact", "adjust", "combined", "impute_predictors")
         for name in names + (("table1",) if self.table1 else ()):
             value = getattr(self, name)
             if isinstance(value, str):
@@ -295,6 +304,7 @@ OPTIONS: dict[str, tuple[Any, ...]] = {
     "fi_weighting": ("equal", "area"),
     "conditional": (None, True, False),
     "contrast_handling": ("stratify", "adjust"),
+    "missing_method": ("complete", "mice"),
 }
 
 

@@ -58,6 +58,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from .._pool import Imputed
 from .._results import (
     Result,
     concat_excluded,
@@ -153,7 +154,7 @@ class GroupComparison(Result):
                 name, cells = r["variable"], ["0", "0"]
             else:
                 name = f"{r['variable']} = {r['level']}"
-                cells = [f"{int(r[f'count_{g}'])} ({r[f'pct_{g}']:.1f}%)" for g in ("1", "0")]
+                cells = [f"{_count(r[f'count_{g}'])} ({r[f'pct_{g}']:.1f}%)" for g in ("1", "0")]
             rows.append(
                 {
                     "variable": name,
@@ -193,7 +194,16 @@ class GroupComparison(Result):
             "SMD: (case − control) / sqrt((s1² + s0²) / 2) (tableone); categorical levels use "
             "p(1 − p) as the variance."
         )
+        if s.get("pooled_m"):
+            from ._pooled import pooled_notes
+
+            lines.insert(0, pooled_notes(s["pooled_m"]))
         return lines + super().notes()
+
+
+def _count(value: float) -> str:
+    """A count; averaged over imputations it may be fractional (one decimal)."""
+    return f"{int(value)}" if float(value).is_integer() else f"{value:.1f}"
 
 
 def _mean_sd(r: pd.Series, g: str, digits: int, median: bool) -> str:
@@ -210,7 +220,7 @@ def _mean_sd(r: pd.Series, g: str, digits: int, median: bool) -> str:
 
 
 def compare_groups(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Imputed,
     variables: Sequence[str],
     *,
     group: str = "case",
@@ -227,8 +237,11 @@ def compare_groups(
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame or Imputed
         One row per patient, e.g. ``match_controls(...).matched`` joined with the indicators.
+        An :class:`~ovcfstats.Imputed` gives the Table 1 of each completed table pooled
+        (means and counts averaged, t tests by Rubin's rules, other tests by D2; the notes
+        say how).
     variables : sequence of str
         Columns to compare, in table order.
     group : str, default "case"
@@ -291,6 +304,11 @@ def compare_groups(
                              test  statistic   df       p
     0  conditional logistic score        2.7  1.0  0.1003
     """
+    if isinstance(data, Imputed):
+        from ._pooled import pooled_groups
+
+        kwargs = {k: v for k, v in locals().items() if k not in ("data", "pooled_groups")}
+        return pooled_groups(data, compare_groups, kwargs)
     check_frame(data, FUNC)
     if isinstance(variables, str):
         variables = [variables]
