@@ -267,39 +267,10 @@ def _add_map_parser(sub: Any) -> None:
 
 
 def _map(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from .study._mapfile import update_study_file
+    from .study._mapfile import review
 
     sheet = int(args.sheet) if args.sheet is not None and args.sheet.isdigit() else args.sheet
-    mapping, existed = update_study_file(args.study, args.table, sheet)
-    table = mapping.table
-    shown = table[["column", "status", "understood_as", "codes"]].copy()
-    shown["note"] = [
-        "; ".join(x for x in (f"candidates: {c}" if c else "", n) if x)
-        for c, n in zip(table["candidates"], table["note"], strict=True)
-    ]
-    with pd.option_context("display.max_rows", None, "display.max_colwidth", 60,
-                           "display.width", 200):  # fmt: skip
-        print(shown.to_string(index=False))
-    aside = table[~table["status"].isin(["recognised", "reviewed"])]
-    for row in aside.itertuples(index=False):  # every column not placed, once more at the end
-        why = row.note or (f"candidates: {row.candidates}" if row.candidates else "")
-        print(f"{row.status}: '{row.column}'" + (f" — {why}" if why else ""))
-    counts = table["status"].value_counts()
-    print(f"{len(table)} columns: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".")
-    if len(mapping.missing):
-        codes = ", ".join(repr(m) if isinstance(m, str) else str(m) for m in mapping.missing)
-        print(f"Missing-value codes (blanked in every column): {codes}.")
-    print(f"Mapping {'updated in' if existed else 'written to'} {args.study} ([mapping]).")
-    if mapping.refused:
-        print(
-            f"Review the {len(mapping.refused)} ambiguous or invalid column(s) in "
-            f"[mapping.columns] (give the meaning and status = \"reviewed\"); analyze refuses "
-            "them until then."
-        )
-    print(f"Then run:\n  ovcfstats analyze {args.table} --study {args.study}")
-    return 0
+    return review(args.study, args.table, sheet)
 
 
 # -- options -> config -------------------------------------------------------------------------

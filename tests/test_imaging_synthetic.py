@@ -354,7 +354,7 @@ def test_qc_picture_outlines_each_roi_in_the_radiological_view(tmp_path):
 def test_nifti_gz_voxels_equal_nibabel(tmp_path, dtype, scaling, shape, seed, piece):
     import nibabel as nib
 
-    import ovcfstats.imaging._io as io
+    import ovcfstats.imaging._inflate as io
 
     rng = np.random.default_rng(seed)
     values = (rng.normal(0, 300, shape) * (rng.random(shape) < 0.5)).astype(dtype)

@@ -97,3 +97,37 @@ def update_study_file(
     except OSError as err:
         raise DataError(f"cannot write {path} ({err.strerror or err}).") from err
     return new, existed
+
+
+def review(study: Path, table_path: Path, sheet: str | int | None) -> int:
+    """``ovcfstats map``: write or update the mapping of ``study`` and print the review."""
+    import pandas as pd
+
+    mapping, existed = update_study_file(study, table_path, sheet)
+    table = mapping.table
+    shown = table[["column", "status", "understood_as", "codes"]].copy()
+    shown["note"] = [
+        "; ".join(x for x in (f"candidates: {c}" if c else "", n) if x)
+        for c, n in zip(table["candidates"], table["note"], strict=True)
+    ]
+    with pd.option_context("display.max_rows", None, "display.max_colwidth", 60,
+                           "display.width", 200):  # fmt: skip
+        print(shown.to_string(index=False))
+    aside = table[~table["status"].isin(["recognised", "reviewed"])]
+    for row in aside.itertuples(index=False):  # every column not placed, once more at the end
+        why = row.note or (f"candidates: {row.candidates}" if row.candidates else "")
+        print(f"{row.status}: '{row.column}'" + (f" — {why}" if why else ""))
+    counts = table["status"].value_counts()
+    print(f"{len(table)} columns: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".")
+    if len(mapping.missing):
+        codes = ", ".join(repr(m) if isinstance(m, str) else str(m) for m in mapping.missing)
+        print(f"Missing-value codes (blanked in every column): {codes}.")
+    print(f"Mapping {'updated in' if existed else 'written to'} {study} ([mapping]).")
+    if mapping.refused:
+        print(
+            f"Review the {len(mapping.refused)} ambiguous or invalid column(s) in "
+            f"[mapping.columns] (give the meaning and status = \"reviewed\"); analyze refuses "
+            "them until then."
+        )
+    print(f"Then run:\n  ovcfstats analyze {table_path} --study {study}")
+    return 0
