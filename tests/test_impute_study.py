@@ -95,3 +95,13 @@ def test_nothing_to_impute_is_a_skipped_step():
     skipped = report["skipped"].table
     assert "no analysed variable has a missing value" in " ".join(skipped["reason"])
     assert "imputation" not in set(report.keys()) and "pooled_m" not in report["table2_or"].settings
+
+
+def test_methods_say_which_intervals_the_pooled_sections_use(once):
+    assert "Rubin's rules pool an estimate" not in " ".join(methods_paragraphs(once, Style()))
+    report = _run(_table(), indicators=("hu",), or_ci="profile")
+    assert report["table2_or"].settings["pooled_m"] == 3
+    assert report["sensitivity_or"].settings["ci"] == "profile"
+    text = " ".join(methods_paragraphs(report, Style()))
+    assert "so the pooled ORs have Wald CIs; the complete-case analyses keep" in text
+    assert "DeLong standard errors" not in text

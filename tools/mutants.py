@@ -882,6 +882,13 @@ MUTANTS: list[Mutant] = [
         MI,
         "the missing rows predicted from the observed rows' predictors",
     ),
+    Mutant(
+        "ovcfstats/report/_methods.py",
+        'if chosen.get("LogisticResult") not in (None, "wald"):',
+        'if chosen.get("LogisticResult") not in (None, "profile"):',
+        ("tests/test_impute_study.py",),
+        "the Methods keep silent that the pooled ORs have Wald CIs",
+    ),
 ]
 
 

@@ -117,9 +117,30 @@ def _imputation(report: Report, style: Style, used: list[str]) -> list[str]:
             f"{_cite(used, 'barnard_rubin')}: log ORs, mean differences, AUCs on the logit "
             "scale and ρ as Fisher's z; χ² and rank tests by the D2 rule "
             f"{_cite(used, 'li_d2')}. The complete-case analysis is reported as a sensitivity "
-            "analysis."
+            "analysis." + _pooled_intervals(report)
         )
     return out
+
+
+def _pooled_intervals(report: Report) -> str:
+    """Say where the pooled analyses used other CIs than the complete-case ones (Rubin's rules
+    pool an estimate and its standard error: profile-likelihood and bootstrap CIs have none)."""
+    chosen = {
+        type(i.result).__name__: i.result.settings.get("ci")
+        for i in report.items
+        if i.result.settings.get("complete_case")
+    }
+    out = []
+    if chosen.get("LogisticResult") not in (None, "wald"):
+        out.append("the pooled ORs have Wald CIs")
+    if chosen.get("RocResult") not in (None, "delong"):
+        out.append("the pooled AUCs DeLong standard errors")
+    if not out:
+        return ""
+    return (
+        f" Rubin's rules pool an estimate with its standard error, so {' and '.join(out)}; "
+        "the complete-case analyses keep the intervals chosen for the study."
+    )
 
 
 def _cite(used: list[str], key: str) -> str:
