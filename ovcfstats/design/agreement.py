@@ -467,6 +467,10 @@ def plot_bland_altman(
     x0, x1 = float(pairs["mean"].min()), float(pairs["mean"].max())
     styles = {"bias": ("tab:blue", "Bias"), "loa_lower": ("tab:red", "Lower LoA"),
               "loa_upper": ("tab:red", "Upper LoA")}  # fmt: skip
+    spread = abs(float(lim.loc["loa_upper", "estimate"] - lim.loc["loa_lower", "estimate"]))
+    # the limits' spread to two significant digits sets the labels' decimals (not 3 s.f. of a
+    # bias near 0, "−0.000386", on a ±2 scale)
+    digits = max(0, 1 - int(np.floor(np.log10(spread)))) if spread > 0 else 2
     for stat, (color, label) in styles.items():
         est = lim.loc[stat, "estimate"]
         use_exact = exact and not np.isnan(lim.loc[stat, "ci_low_exact"])
@@ -475,8 +479,8 @@ def plot_bland_altman(
         ]
         ax.axhspan(lo, hi, color=color, alpha=0.12, lw=0)
         ax.axhline(est, color=color, lw=1.4, ls="-" if stat == "bias" else "--")
-        text = f"{label} {est:.3g}".replace("-", "−")
-        ax.annotate(text, xy=(1, est), xycoords=("axes fraction", "data"),
+        text = f"{label} {round(float(est), digits) + 0.0:.{digits}f}".replace("-", "−")
+        ax.annotate(text, xy=(1, est), xycoords=("axes fraction", "data"), va="bottom",
                     xytext=(-4, 3), textcoords="offset points", ha="right", fontsize=8, color=color,
                     bbox={"fc": "white", "ec": "none", "alpha": 0.75, "pad": 1})  # fmt: skip
     ax.axhline(0, color="0.6", lw=0.8, ls=":")

@@ -151,10 +151,10 @@ def render(
     doc.add_heading(layout.title, level=0)
     if layout.intro:
         doc.add_paragraph(layout.intro)
-    doc.add_heading("Contents", level=1)
+    doc.add_heading(layout.heading("contents"), level=1)
     for _, title in layout.toc():
         doc.add_paragraph(title, style="List Number")
-    doc.add_heading("Statistical analysis", level=1)
+    doc.add_heading(layout.heading("methods"), level=1)
     for paragraph in layout.methods:
         doc.add_paragraph(paragraph)
     if layout.references:
@@ -172,18 +172,10 @@ def render(
 
             _page(doc.add_section(WD_SECTION.NEW_PAGE), portrait, WD_ORIENT, Inches)
         tables = [t for t in section.shown.main if len(t.frame)]
-        # a paper's table: its caption is the heading; other sections get a heading
-        captioned = section.title.startswith("Table ") and len(tables) == 1
-        if not captioned:
-            doc.add_heading(section.title, level=1)
+        doc.add_heading(section.title, level=1).paragraph_format.keep_with_next = True
         width = text_width(portrait)
         for table in tables:
-            caption = (
-                section.title
-                if captioned
-                else table.caption
-                or (f"{section.title}: {table.name}" if len(tables) > 1 else section.title)
-            )
+            caption = table.caption or section.title
             doc.add_paragraph(caption, style="Caption").paragraph_format.keep_with_next = True
             _table(doc, table.frame, width, Pt, Inches)
         # the notes belong to the tables above them; the figure and its legend follow, scaled
@@ -191,8 +183,6 @@ def render(
         # of pushing the notes onto a page of their own)
         for note in section.shown.notes:
             _small(doc.add_paragraph(note), Pt)
-        if section.settings:
-            _small(doc.add_paragraph(f"Settings: {section.settings}"), Pt)
         if section.key in figures:
             fig = figures[section.key]
             fig_w, fig_h = (float(v) for v in fig.get_size_inches())
@@ -206,7 +196,7 @@ def render(
             from docx.enum.section import WD_SECTION
 
             _page(doc.add_section(WD_SECTION.NEW_PAGE), True, WD_ORIENT, Inches)
-        doc.add_heading("Appendix", level=1)
+        doc.add_heading(layout.heading("appendix"), level=1)
         doc.add_paragraph(
             "Not printed here; in the HTML report (Appendix) and, with the raw unrounded "
             f"numbers, in {excel_name} (see its README sheet):"

@@ -16,7 +16,7 @@ from .._validate import DataError
 if TYPE_CHECKING:
     from .config import StudyConfig
 
-VARIABLE_KEYS = ("column", "label", "unit", "decimals", "direction")
+VARIABLE_KEYS = ("column", "label", "unit", "decimals", "direction", "reference")
 
 
 # -- the file layout ---------------------------------------------------------------------------
@@ -57,6 +57,7 @@ SECTIONS: dict[str, Any] = {
         "seed": "boot_seed",
         "prevalence": "prevalence",
     },
+    "report": {"titles": "titles", "paper_choices": "paper_choices"},
 }
 #: fields TOML cannot hold as None: the word that stands for None in the file
 NONE_WORDS = {
@@ -218,6 +219,12 @@ def _render(config: StudyConfig) -> str:
         "# your population and cite its source (e.g. Ballane G, et al. Worldwide prevalence\n"
         "# and incidence of osteoporotic vertebral fractures. Osteoporos Int. 2017;28:1531-42);\n"
         "# 'none': no PPV/NPV.",
+        "report": "# Report: headings by section key, e.g. titles = { table1 = \"Baseline\" }\n"
+        "# (keys: methods, appendix, contents, matching, table1, table2_rho, table2_or,\n"
+        "# table3, fig5, ...).\n"
+        "# paper_choices: true analyses matched data as the paper did (unconditional ORs for 1:1\n"
+        "# pairs, Pearson chi2 for binary rows, a p for matching variables); false: the matched\n"
+        "# analyses (conditional logit, McNemar / conditional score tests, 'matched').",
     }
     for section, keys in SECTIONS.items():
         if not isinstance(keys, dict):

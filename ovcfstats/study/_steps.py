@@ -8,6 +8,7 @@ the study's plausible ranges.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -183,8 +184,9 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     run.step(
         "Table 1",
         "table1",
-        "Table 1. Patient demographics and OVCF indicators",
+        "Patient characteristics and indicators",
         lambda: _table1(data, table1, cfg),
+        paper="Table 1",
     )
     if not inds:
         run.skip("Tables 2–3 and ROC", "", "no indicator can be analysed (see above)")
@@ -193,8 +195,9 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     run.step(
         "Table 2 (Spearman ρ)",
         "table2_rho",
-        "Table 2. Spearman correlation of each indicator with OVCF",
+        "Spearman correlation of each indicator with OVCF",
         lambda: spearman_outcome(data, inds, alpha=cfg.alpha),
+        paper="Table 2",
     )
     adjust = [a for a in cfg.adjust if a in data.columns and a not in inds]
     for a in cfg.adjust:
@@ -202,7 +205,10 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
             run.skip("Table 2 (ORs)", a, f"no column '{a}': the ORs are not adjusted for it")
         elif a in inds:
             run.skip("Table 2 (ORs)", a, "an indicator itself: the ORs are not adjusted for it")
-    conditional = (not pairs) if cfg.conditional is None else cfg.conditional
+    matched_default = not (pairs and cfg.paper_choices)  # the matched analysis of the design
+    conditional = matched_default if cfg.conditional is None else cfg.conditional
+    if conditional:  # constant within the matched sets: the conditioning accounts for it
+        adjust = [a for a in adjust if a not in cfg.exact]
     kind = "Conditional logistic regression" if conditional else "Logistic regression"
     names = [cfg.variable(a)["label"] for a in adjust]
     names = [n if n.isupper() else n.lower() for n in names]
@@ -210,7 +216,7 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     run.step(
         "Table 2 (ORs)",
         "table2_or",
-        f"Table 2 (continued). {kind} {what}",
+        f"{kind} {what}",
         lambda: logistic_or(
             data,
             inds,
@@ -223,6 +229,7 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
             alpha=cfg.alpha,
             evalue=True,
         ),
+        paper="Table 2, continued",
     )
     _progress(run.progress, "Table 3")
     if len(inds) < 2:  # with one indicator by design, Tables 3 and the comparison do not apply
@@ -232,8 +239,9 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
         run.step(
             "Table 3",
             "table3",
-            f"Table 3. Spearman correlations among the {count} indicators",
+            f"Spearman correlations among the {count} indicators",
             lambda: spearman_matrix(data, inds, adjust=cfg.matrix_adjust, alpha=cfg.alpha),
+            paper="Table 3",
         )
     _progress(run.progress, "ROC")
     directions = cfg.directions()
@@ -242,12 +250,13 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     run.step(
         "ROC",
         "fig5",
-        f"Fig. 5. ROC curves of the {count} indicators",
+        f"ROC curves of the {count} indicators",
         lambda: roc_auc(
             data, inds, direction=directions, ci=cfg.roc_ci, seed=cfg.seed, alpha=cfg.alpha
         ),
         figure_caption=f"ROC curves of the {count} indicators for OVCF, with the AUC "
         f"({100 * (1 - cfg.alpha):g}% CI) of each and its Youden cut-off (dot).",
+        paper="Fig. 5",
     )
     from ._diagnostic import diagnostic_sections
 
@@ -272,7 +281,24 @@ def _table1(data: pd.DataFrame, variables: list[str], cfg: StudyConfig) -> Resul
             warnings.filterwarnings(
                 "ignore", f".*'{v}' does not vary within any matched set", DegenerateDataWarning
             )
-        return compare_groups(data, variables, pair="pair_id", tests=cfg.tests, alpha=cfg.alpha)
+        tests = dict(cfg.tests)
+        if not cfg.paper_choices and is_pairs(data):  # McNemar for the binary rows of pairs
+            for v in variables:
+                binary = data[v].dropna().nunique() == 2
+                matched = v in cfg.exact or v in cfg.calipers
+                if binary and v not in tests and not matched and not _continuous(data[v]):
+                    tests[v] = "mcnemar"
+        result = compare_groups(data, variables, pair="pair_id", tests=tests, alpha=cfg.alpha)
+    if cfg.paper_choices:
+        return result
+    on = tuple(v for v in (*cfg.exact, *cfg.calipers) if v in variables)
+    return replace(result, settings={**result.settings, "matched_on": on})
+
+
+def _continuous(column: pd.Series) -> bool:
+    """A numeric column with other values than 0 and 1 (Table 1 gives it a mean)."""
+    values = pd.to_numeric(column, errors="coerce").dropna()
+    return bool(len(values)) and not values.isin([0, 1]).all()
 
 
 def _design(

@@ -37,8 +37,7 @@ from ._file import (
 #: what each choice means, printed beside its value in the report
 CHOICES = {
     "indicators": "the indicators analysed (Tables 1–3, ORs, ROC)",
-    "caliper": "matching caliper: years of age (the paper does not state one), or variable -> "
-    "maximum difference",
+    "caliper": "matching caliper: years of age, or variable -> maximum difference",
     "exact": "variables a case and its controls must share",
     "ratio": "controls per case (1:k matching)",
     "method": "matching method: optimal (fewest unmatched, then least total age distance), "
@@ -46,10 +45,11 @@ CHOICES = {
     "seed": "seed of random matching",
     "or_per": "OR scale: 'unit', 'sd' (per SD in the analysed sample) or a number",
     "or_model": "'separate' (one model per indicator) or 'joint' (all indicators in one model)",
-    "conditional": "conditional logistic regression on the matched sets (auto: only for 1:k)",
+    "conditional": "conditional logistic regression on the matched sets (auto: yes, unless "
+    "paper_choices for 1:1 pairs)",
     "or_ci": "OR CI: 'wald' or 'profile' likelihood",
     "or_method": "'ml' (maximum likelihood) or 'firth' (penalised; finite under separation)",
-    "adjust": "covariates of the logistic models (the paper: age, sex and BMI)",
+    "adjust": "covariates of the logistic models",
     "roc_ci": "AUC CI: 'delong' or 'bootstrap'",
     "auc_adjust": "multiple-testing adjustment of the pairwise AUC comparisons",
     "matrix_adjust": "multiple-testing adjustment of the Table 3 p-values",
@@ -64,6 +64,8 @@ CHOICES = {
     "prevalence": "prevalence of the outcome in the population the indicators are meant for "
     "(PPV/NPV and net benefit; 'none': not given)",
     "ranges": "plausible ranges overridden for this study (name -> [low, high], or 'off')",
+    "paper_choices": "analyses of the paper on matched data (unconditional ORs for 1:1 pairs, "
+    "Pearson χ² for binary rows, a p for the matching variables) instead of the matched ones",
     "mapping": "the columns of a wide table mapped to the data contract ([mapping]; "
     "'ovcfstats map' writes it)",
 }
@@ -132,6 +134,8 @@ class StudyConfig:
     prevalence: float | None = 0.1
     ranges: Mapping[str, Any] = field(default_factory=dict, repr=False)
     mapping: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    titles: Mapping[str, str] = field(default_factory=dict, repr=False)
+    paper_choices: bool = False
 
     def __post_init__(self) -> None:
         check_values(self)
@@ -321,11 +325,21 @@ def template() -> str:
     return StudyConfig().to_toml()
 
 
-def settings_table(config: StudyConfig) -> list[tuple[str, str, str]]:
-    """(setting, value, meaning) rows for the report."""
+#: what the paper says of a choice, in the paper's own report (:func:`~ovcfstats.reproduce`)
+PAPER_NOTES = {
+    "caliper": " (the paper does not state one)",
+    "adjust": " (the paper: age, sex and BMI)",
+}
+
+
+def settings_table(config: StudyConfig, paper: bool = False) -> list[tuple[str, str, str]]:
+    """(setting, value, meaning) rows for the report; ``paper`` adds what the paper says."""
     values = asdict(config)
     shown = {k: NONE_WORDS.get(k, v) if v is None else v for k, v in values.items()}
-    rows = [(k, repr(shown[k]), CHOICES[k]) for k in CHOICES if k != "mapping"]
+    notes = PAPER_NOTES if paper else {}
+    rows = [
+        (k, repr(shown[k]), CHOICES[k] + notes.get(k, "")) for k in CHOICES if k != "mapping"
+    ]
     if config.mapping:
         columns = config.mapping.get("columns", {})
         rows.append(("mapping", f"{len(columns)} columns", CHOICES["mapping"]))
