@@ -65,6 +65,17 @@ P_STYLES = {
 }
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 exclusion``, ``2 exclusions``; ``words`` for an irregular plural.
+
+    Examples
+    --------
+    >>> plural(1, "unmatched case"), plural(3, "exclusion"), plural(2, "match", "matches")
+    ('1 unmatched case', '3 exclusions', '2 matches')
+    """
+    return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"
+
+
 #: the study's variables while a report draws its figures (:func:`drawing_with`)
 _DRAWING: ContextVar[Mapping[str, Mapping[str, Any]] | None] = ContextVar("variables", default=None)
 

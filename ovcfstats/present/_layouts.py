@@ -130,7 +130,14 @@ def _matching(result: Any, style: Style) -> Presentation:
         [
             ("Cases", str(s.get("n_cases", ""))),
             ("Candidate controls", str(s.get("n_controls", ""))),
-            ("Matched pairs", str(len(pairs))),
+            *(
+                [("Matched pairs", str(len(pairs)))]
+                if int(s.get("ratio", 1) or 1) == 1
+                else [
+                    ("Matched sets", str(pairs["pair_id"].nunique())),
+                    ("Matched controls", str(len(pairs))),
+                ]
+            ),
             ("Unmatched cases", str(len(unmatched))),
             ("Method", format_setting(s.get("method"))),
             ("Exact on", format_setting(s.get("exact"), style)),

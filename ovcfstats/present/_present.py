@@ -13,6 +13,7 @@ formatted column by column.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ._format import (
@@ -62,7 +63,7 @@ def report_parts(result: Any, style: Style | None = None) -> tuple[Presentation,
     """
     style = style or Style()
     out = LAYOUTS.get(type(result).__name__, _generic)(result, style)
-    warned = [f"Warning: {w}" for w in result.warnings]
+    warned = list(dict.fromkeys(f"Warning: {_in_words(w, style)}" for w in result.warnings))
     details = [n for n in result.notes() if not n.startswith(("Warning: ", "Excluded: "))]
     summary = exclusion_summary(result.excluded, style)
     out.notes = out.notes + warned + ([summary] if summary else [])
@@ -100,6 +101,18 @@ def exclusion_summary(excluded: Any, style: Style) -> str:
         f"{who} left out where a value was missing, each only from the rows and models "
         f"needing it: {', '.join(parts)}; the list is in the appendix."
     )
+
+
+def _in_words(message: str, style: Style) -> str:
+    """A warning as the body prints it: no function name, variables by their labels.
+
+    Examples
+    --------
+    >>> _in_words("logistic_or(): model 'hu' has 40 events", Style())
+    'model HU has 40 events'
+    """
+    text = re.sub(r"^[a-z_]+\(\): ", "", message)
+    return re.sub(r"'([^'\s]+)'", lambda m: style.label(m.group(1)), text)
 
 
 def _variable_words(var: str, style: Style) -> str:

@@ -292,7 +292,8 @@ def _table1(data: pd.DataFrame, variables: list[str], cfg: StudyConfig) -> Resul
     if cfg.paper_choices:
         return result
     on = tuple(v for v in (*cfg.exact, *cfg.calipers) if v in variables)
-    return replace(result, settings={**result.settings, "matched_on": on})
+    kept = tuple(w for w in result.warnings if not any(f"'{v}'" in w for v in on))
+    return replace(result, warnings=kept, settings={**result.settings, "matched_on": on})
 
 
 def _continuous(column: pd.Series) -> bool:

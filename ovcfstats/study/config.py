@@ -37,24 +37,24 @@ from ._file import (
 #: what each choice means, printed beside its value in the report
 CHOICES = {
     "indicators": "the indicators analysed (Tables 1–3, ORs, ROC)",
-    "caliper": "matching caliper: years of age, or variable -> maximum difference",
+    "caliper": "matching caliper: years of age, or the largest difference per variable",
     "exact": "variables a case and its controls must share",
     "ratio": "controls per case (1:k matching)",
     "method": "matching method: optimal (fewest unmatched, then least total age distance), "
     "nearest (greedy) or random (SPSS-style)",
     "seed": "seed of random matching",
-    "or_per": "OR scale: 'unit', 'sd' (per SD in the analysed sample) or a number",
-    "or_model": "'separate' (one model per indicator) or 'joint' (all indicators in one model)",
+    "or_per": "OR scale: unit, sd (per SD in the analysed sample) or a number",
+    "or_model": "separate (one model per indicator) or joint (all indicators in one model)",
     "conditional": "conditional logistic regression on the matched sets (auto: yes, unless "
     "paper_choices for 1:1 pairs)",
-    "or_ci": "OR CI: 'wald' or 'profile' likelihood",
-    "or_method": "'ml' (maximum likelihood) or 'firth' (penalised; finite under separation)",
+    "or_ci": "OR CI: wald or profile likelihood",
+    "or_method": "ml (maximum likelihood) or firth (penalised; finite under separation)",
     "adjust": "covariates of the logistic models",
-    "roc_ci": "AUC CI: 'delong' or 'bootstrap'",
+    "roc_ci": "AUC CI: delong or bootstrap",
     "auc_adjust": "multiple-testing adjustment of the pairwise AUC comparisons",
     "matrix_adjust": "multiple-testing adjustment of the Table 3 p-values",
     "min_vertebrae": "fewest non-fractured vertebrae an average needs",
-    "fi_weighting": "FI average: 'equal' (mean of ROI percentages) or 'area' weighted",
+    "fi_weighting": "FI average: equal (mean of ROI percentages) or area weighted",
     "alpha": "1 − confidence level",
     "agreement": "Bland–Altman limits of agreement and Lin's CCC beside the ICC tables",
     "sample_size": "post-hoc power and sample size at the observed AUCs and ORs",
@@ -62,8 +62,9 @@ CHOICES = {
     "n_boot": "bootstrap resamples of the combined model's optimism correction",
     "boot_seed": "seed of the combined model's bootstrap and cross-validation",
     "prevalence": "prevalence of the outcome in the population the indicators are meant for "
-    "(PPV/NPV and net benefit; 'none': not given)",
-    "ranges": "plausible ranges overridden for this study (name -> [low, high], or 'off')",
+    "(PPV/NPV and net benefit; none: not given)",
+    "ranges": "plausible ranges overridden for this study (per variable: lowest and highest "
+    "value, or off)",
     "paper_choices": "analyses of the paper on matched data (unconditional ORs for 1:1 pairs, "
     "Pearson χ² for binary rows, a p for the matching variables) instead of the matched ones",
     "mapping": "the columns of a wide table mapped to the data contract ([mapping]; "
