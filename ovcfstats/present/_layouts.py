@@ -356,6 +356,17 @@ def _logistic(result: Any, style: Style) -> Presentation:
             f"Adjusted for {_in_text(adjust, style)}; the covariates' and the "
             "intercepts' coefficients are in the appendix and the Excel workbook."
         )
+    references = result.settings.get("references") or {}
+    if references:
+        levels = [
+            f"{style.label(v)}: {style.level(v, level)}"
+            + (" (the most frequent)" if how != "chosen" else "")
+            for v, (level, how) in references.items()
+        ]
+        notes.append(
+            f"Reference level{'s' if len(levels) > 1 else ''} of the categorical covariates: "
+            f"{'; '.join(levels)}."
+        )
     return Presentation(main=[Table("odds ratios", frame)], appendix=appendix, notes=notes)
 
 

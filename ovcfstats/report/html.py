@@ -17,6 +17,12 @@ body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;pad
 color:#222;line-height:1.4}
 h1{font-size:1.7em}h2{font-size:1.3em;margin-top:2em}
 nav ol{font-size:14px}
+@media print{
+@page{margin:14mm 12mm}
+body{max-width:none;margin:0;padding:0;font-size:10pt;line-height:1.3}
+h2{margin-top:1.2em;break-after:avoid}
+nav{break-after:page}
+}
 """
 #: tables, figures and notes (scoped to the report's own classes: safe inside a notebook)
 TABLE_CSS = """
@@ -34,6 +40,16 @@ details.ovcf{margin:.4em 0}details.ovcf summary{cursor:pointer;font-weight:600}
 details.ovcf table.three-line{font-size:12px}
 details.ovcf table.three-line th,details.ovcf table.three-line td{padding:2px 6px}
 .wrap{max-width:100%;overflow-x:auto}
+@media print{
+.wrap{overflow:visible;max-width:none}
+table.three-line{font-size:8pt;margin:.2em 0 .5em}
+table.three-line th,table.three-line td{padding:1px 4px}
+table.three-line .num{white-space:normal}
+table.three-line tr,figure.ovcf{break-inside:avoid}
+table.three-line caption{break-after:avoid}
+figure.ovcf svg{max-height:22cm;width:auto}
+details.ovcf summary{list-style:none}
+}
 """
 
 

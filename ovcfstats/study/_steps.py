@@ -213,21 +213,25 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     names = [cfg.variable(a)["label"] for a in adjust]
     names = [n if n.isupper() else n.lower() for n in names]
     what = f"adjusted for {', '.join(names)}" if adjust else "unadjusted"
+    references = _references(data, adjust, cfg)
     run.step(
         "Table 2 (ORs)",
         "table2_or",
         f"{kind} {what}",
-        lambda: logistic_or(
-            data,
-            inds,
-            adjust=adjust,
-            model=cfg.or_model,
-            conditional=conditional,
-            per=cfg.or_per,
-            ci=cfg.or_ci,
-            method=cfg.or_method,
-            alpha=cfg.alpha,
-            evalue=True,
+        lambda: _with_references(
+            logistic_or(
+                data,
+                inds,
+                adjust=adjust,
+                model=cfg.or_model,
+                conditional=conditional,
+                per=cfg.or_per,
+                ci=cfg.or_ci,
+                method=cfg.or_method,
+                alpha=cfg.alpha,
+                evalue=True,
+            ),
+            references,
         ),
         paper="Table 2, continued",
     )
@@ -269,6 +273,37 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
             lambda: compare_auc(data, inds, adjust=cfg.auc_adjust, alpha=cfg.alpha),
         )
     _design(run, data, cfg, inds, adjust, pairs)
+
+
+def _references(data: pd.DataFrame, adjust: list[str], cfg: StudyConfig) -> dict[str, Any]:
+    """The reference level of each non-numeric covariate: the study file's, or the most
+    frequent (ties: the first sorted); ``data``'s column becomes categorical in that order."""
+    out = {}
+    for a in adjust:
+        column = data[a]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        text = column.dropna().astype(str)
+        counts = text.value_counts()
+        chosen = cfg.variable(a).get("reference")
+        if chosen is not None and str(chosen) not in set(counts.index):
+            raise DataError(
+                f"{FUNC}(): the reference level {chosen!r} of '{a}' ([variables.{a}] reference) "
+                f"is not among its values ({', '.join(sorted(counts.index))}); name one of them."
+            )
+        top = sorted(counts.index[counts == counts.max()])[0] if len(counts) else None
+        level = str(chosen) if chosen is not None else top
+        if level is None:
+            continue
+        order = [level, *sorted(set(counts.index) - {level})]
+        data[a] = pd.Categorical(column.where(column.isna(), column.astype(str)), order)
+        out[a] = (level, "chosen" if chosen is not None else "most frequent")
+    return out
+
+
+def _with_references(result: Result, references: dict[str, Any]) -> Result:
+    """``result`` with the covariates' reference levels in its settings (for its footnote)."""
+    return replace(result, settings={**result.settings, "references": references})
 
 
 def _table1(data: pd.DataFrame, variables: list[str], cfg: StudyConfig) -> Result:
