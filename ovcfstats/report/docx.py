@@ -27,7 +27,7 @@ from ._layout import Layout
 from ._ooxml import fixed_zip
 
 PAGE = (8.27, 11.69)  # A4, inches
-MARGIN = 1.0
+MARGIN = 0.8
 FONT = "Arial"  # metric-compatible Liberation Sans where Arial is missing (LibreOffice)
 FONT_PT = 8.0
 #: per-cell left + right padding Word adds (0.08 in each side by default)
@@ -67,6 +67,8 @@ def text_height(portrait: bool) -> float:
 
 #: room kept below a figure for its legend (two lines of the Caption style)
 LEGEND_IN = 0.7
+#: the share of the text height a figure taller than wide may take (the rest: its table)
+FIGURE_SHARE = 0.6
 
 
 def string_width(text: str, font_pt: float = FONT_PT) -> float:
@@ -128,7 +130,7 @@ def needs_landscape(frame: pd.DataFrame) -> bool:
         max(string_width(x) for x in [str(c), *frame[c].astype(str)]) + PADDING_IN
         for c in frame.columns
     )
-    return len(frame.columns) >= 6 and natural > 1.6 * portrait
+    return len(frame.columns) >= 7 and natural > 2.2 * portrait
 
 
 def render(
@@ -166,7 +168,11 @@ def render(
         if section.appendix_only:
             continue
         wide = any(needs_landscape(t.frame) for t in section.shown.main if len(t.frame))
-        if wide == portrait:  # orientation changes: a new section
+        # a section of tables only stays on the landscape page it follows (a page of its own
+        # for a short table would be mostly empty)
+        wide = wide or (not portrait and section.key not in figures)
+        new_page = wide == portrait
+        if new_page:  # orientation changes: a new section
             portrait = not wide
             from docx.enum.section import WD_SECTION
 
@@ -186,7 +192,14 @@ def render(
         if section.key in figures:
             fig = figures[section.key]
             fig_w, fig_h = (float(v) for v in fig.get_size_inches())
-            scale = min(1.0, width / fig_w, (text_height(portrait) - LEGEND_IN) / fig_h)
+            # a figure taller than wide takes at most FIGURE_SHARE of the page: it shares the
+            # page with its table instead of leaving a page with a table alone
+            height = text_height(portrait)
+            room = (FIGURE_SHARE if fig_h > fig_w else 1.0) * height
+            if new_page:  # what the tables above leave on their page, when it is enough
+                left = height - _height(tables, section.shown.notes)
+                room = left if left >= FIGURE_SHARE * height * 0.75 else room
+            scale = min(1.0, width / fig_w, (room - LEGEND_IN) / fig_h)
             png = io.BytesIO(figure_file(section.key, "png"))
             doc.add_picture(png, width=Inches(fig_w * scale))
             doc.paragraphs[-1].paragraph_format.keep_with_next = True
@@ -206,6 +219,17 @@ def render(
     buffer = io.BytesIO()
     doc.save(buffer)
     Path(path).write_bytes(fixed_zip(buffer.getvalue()))  # the same bytes on every run
+
+
+#: printed height of a table row and of a note line (8 pt with padding), inches
+ROW_IN, NOTE_IN = 0.19, 0.16
+
+
+def _height(tables: list[Any], notes: list[str]) -> float:
+    """The estimated height of a section's heading, tables and notes, in inches."""
+    rows = sum(len(t.frame) + 2 for t in tables)  # header and caption
+    lines = sum(1 + len(n) // 150 for n in notes)
+    return 0.5 + ROW_IN * rows + NOTE_IN * lines
 
 
 def _styles(doc: Any, pt: Any) -> None:
