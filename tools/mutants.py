@@ -51,7 +51,38 @@ R = ("tests/test_roc.py",)
 A = ("tests/test_audit.py",)
 S = ("tests/test_study.py",)
 
+O = ("tests/test_own_report.py",)
+
 MUTANTS: list[Mutant] = [
+    # -- the report of one's own study (present/, study/, design/) --------------------------------
+    Mutant(
+        "ovcfstats/present/_present.py",
+        'n = g["id"].nunique()',
+        "n = len(g)",
+        O,
+        "exclusion summary counts rows, not patients",
+    ),
+    Mutant(
+        "ovcfstats/present/_layouts.py",
+        'fewer = (t["n_1"] != n1) | (t["n_0"] != n0)',
+        'fewer = (t["n_1"] == n1) | (t["n_0"] != n0)',
+        O,
+        "Table 1 n analysed shown on the complete rows",
+    ),
+    Mutant(
+        "ovcfstats/study/_steps.py",
+        "top = sorted(counts.index[counts == counts.max()])[0] if len(counts) else None",
+        "top = sorted(counts.index)[0] if len(counts) else None",
+        O,
+        "default reference level alphabetical instead of the most frequent",
+    ),
+    Mutant(
+        "ovcfstats/design/agreement.py",
+        "digits = max(0, 2 - int(np.floor(np.log10(spread)))) if spread > 0 else 2",
+        "digits = max(0, 4 - int(np.floor(np.log10(spread)))) if spread > 0 else 2",
+        O,
+        "Bland–Altman labels with too many decimals",
+    ),
     # -- Table 1 (table1/) -------------------------------------------------------------------------
     Mutant(
         "ovcfstats/table1/_tests.py",

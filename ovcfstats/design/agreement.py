@@ -468,9 +468,9 @@ def plot_bland_altman(
     styles = {"bias": ("tab:blue", "Bias"), "loa_lower": ("tab:red", "Lower LoA"),
               "loa_upper": ("tab:red", "Upper LoA")}  # fmt: skip
     spread = abs(float(lim.loc["loa_upper", "estimate"] - lim.loc["loa_lower", "estimate"]))
-    # the limits' spread to two significant digits sets the labels' decimals (not 3 s.f. of a
+    # the limits' spread to three significant digits sets the labels' decimals (not 3 s.f. of a
     # bias near 0, "−0.000386", on a ±2 scale)
-    digits = max(0, 1 - int(np.floor(np.log10(spread)))) if spread > 0 else 2
+    digits = max(0, 2 - int(np.floor(np.log10(spread)))) if spread > 0 else 2
     for stat, (color, label) in styles.items():
         est = lim.loc[stat, "estimate"]
         use_exact = exact and not np.isnan(lim.loc[stat, "ci_low_exact"])

@@ -190,7 +190,7 @@ def _render(config: StudyConfig) -> str:
     for name in config.indicators:
         spec = config.variable(name)
         lines += [f"[indicators.{_key(name)}]"]
-        lines += [f"{k} = {_toml(spec[k])}" for k in VARIABLE_KEYS]
+        lines += [f"{k} = {_toml(spec[k])}" for k in VARIABLE_KEYS if k in spec]
         lines += [""]
     extra = {k: s for k, s in config.variables.items() if k not in config.indicators}
     comments = {
