@@ -212,7 +212,7 @@ def test_raw_readings_one_rater_no_repeats(tmp_path, capsys):
     assert skips[0].startswith("ovcfstats: warning: skipped inter-rater reliability:")
     assert skips[1].startswith("ovcfstats: warning: skipped intra-rater reliability:")
     md = (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
-    assert "## Table 2. Spearman" in md and "## Reliability" not in md
+    assert "## Spearman correlation of each indicator" in md and "## Reliability" not in md
 
 
 def test_tiny_study(tmp_path, capsys):
