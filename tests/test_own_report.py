@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ovcfstats import OvcfWarning, StudyConfig, analyze
+from ovcfstats import DataError, OvcfWarning, StudyConfig, analyze
 from ovcfstats.present._format import Style
 from ovcfstats.present._present import exclusion_summary
 
@@ -151,23 +151,26 @@ def test_labels_reach_every_figure(built):
 
 
 def test_reference_level_default_is_the_most_frequent():
+    from ovcfstats.study._steps import _references
+
     data = pd.read_csv(INPUTS / "prematched_one_to_two.csv")
-    cfg = StudyConfig(indicators=("hu",), adjust=("age", "smoking"), prevalence=None,
-                      matched_by="set_id")  # fmt: skip
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", OvcfWarning)
-        report = analyze(data, config=cfg)
     top = data["smoking"].value_counts().idxmax()
-    assert report["table2_or"].settings["references"] == {"smoking": (top, "most frequent")}
-    notes = " ".join(n for s in report.layout().sections for n in s.shown.notes)
-    assert f"smoking: {top} (the most frequent)" in notes
+    assert top != sorted(data["smoking"].unique())[0]  # not also the first in the alphabet
+    got = _references(data, ["age", "smoking"], StudyConfig(adjust=("age", "smoking")))
+    assert got == {"smoking": (top, "most frequent")}
+    assert data["smoking"].cat.categories[0] == top  # the reference of the model
+    chosen = StudyConfig(variables={"smoking": {"reference": "current"}})
+    assert _references(data, ["smoking"], chosen) == {"smoking": ("current", "chosen")}
+    with pytest.raises(DataError, match="reference level 'ex'"):
+        _references(data, ["smoking"], StudyConfig(variables={"smoking": {"reference": "ex"}}))
 
 
 def test_paper_choices_restore_the_paper_analyses():
-    cfg = StudyConfig(paper_choices=True, prevalence=None)
+    data = pd.read_csv(INPUTS / "one_to_one_blanks.csv").head(60)
+    cfg = StudyConfig(paper_choices=True, prevalence=None, indicators=("hu",))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OvcfWarning)
-        report = analyze(INPUTS / "one_to_one_blanks.csv", config=cfg)
+        report = analyze(data, config=cfg)
     assert report["table2_or"].settings["conditional"] is False
     tests = set(report["table1"].table["test"])
     assert "McNemar" not in tests and "Pearson chi2" in tests

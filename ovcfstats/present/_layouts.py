@@ -213,7 +213,7 @@ TEST_WORDS = {
     "Pearson chi2": "χ² test without continuity correction",
     "Pearson chi2 (Yates)": "χ² test with Yates' continuity correction",
     "Fisher exact": "Fisher's exact test",
-    "McNemar": "McNemar's test",
+    "McNemar": "McNemar's test with continuity correction",
     "Bowker symmetry": "Bowker's test of symmetry",
     "conditional logistic score": "conditional logistic score test on the matched sets",
 }

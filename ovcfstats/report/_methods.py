@@ -172,7 +172,7 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
         )
     for g in _kind(report, "GroupComparison"):
         s = g.settings
-        on = set(s.get("matched_on") or ())
+        on = list(dict.fromkeys(s.get("matched_on") or ()))
         used_tests = {v: t for v, t in (s.get("tests_used") or {}).items() if v not in on}
         tests = [TESTS.get(t, t) for t in dict.fromkeys(used_tests.values())]
         summary = "median (Q1–Q3)" if s.get("median") else "mean ± SD"
