@@ -322,9 +322,10 @@ def _logistic(result: Any, style: Style) -> Presentation:
     )
     if "evalue" in t.columns:
         frame["E-value (CI)"] = [
-            f"{format_number(e, 2)} ({format_number(c, 2)})"
+            f"{format_number(e, 2)} ({format_number(c, 2)})" if pd.notna(e) and pd.notna(c)
+            else format_number(e, 2) if pd.notna(e) else ""
             for e, c in zip(t["evalue"], t["evalue_ci"], strict=True)
-        ]
+        ]  # fmt: skip
     appendix = []
     coefs = getattr(result, "coefficients", None)
     if coefs is not None and len(coefs):

@@ -63,7 +63,7 @@ def report_parts(result: Any, style: Style | None = None) -> tuple[Presentation,
     """
     style = style or Style()
     out = LAYOUTS.get(type(result).__name__, _generic)(result, style)
-    warned = list(dict.fromkeys(f"Warning: {_in_words(w, style)}" for w in result.warnings))
+    warned = [f"Warning: {w}" for w in _merged([_in_words(w, style) for w in result.warnings])]
     details = [n for n in result.notes() if not n.startswith(("Warning: ", "Excluded: "))]
     summary = exclusion_summary(result.excluded, style)
     out.notes = out.notes + warned + ([summary] if summary else [])
@@ -113,6 +113,32 @@ def _in_words(message: str, style: Style) -> str:
     """
     text = re.sub(r"^[a-z_]+\(\): ", "", message)
     return re.sub(r"'([^'\s]+)'", lambda m: style.label(m.group(1)), text)
+
+
+def _merged(messages: list[str]) -> list[str]:
+    """The same warning for several models said once: ``models HU, FI have 28 events ...``.
+
+    Examples
+    --------
+    >>> _merged(["model HU has 9 events", "model FI has 9 events", "other"])
+    ['models HU and FI have 9 events', 'other']
+    """
+    groups: dict[str, list[str]] = {}
+    out: list[str] = []
+    for text in dict.fromkeys(messages):
+        hit = re.match(r"model (\S+) has (.*)$", text, re.S)
+        if hit is None:
+            out.append(text)
+            continue
+        if hit.group(2) not in groups:
+            groups[hit.group(2)] = []
+            out.append(hit.group(2))  # a placeholder, replaced below
+        groups[hit.group(2)].append(hit.group(1))
+    for rest, models in groups.items():
+        one = f"model {models[0]} has {rest}"
+        many = f"models {', '.join(models[:-1])} and {models[-1]} have {rest}"
+        out[out.index(rest)] = one if len(models) == 1 else many
+    return out
 
 
 def _variable_words(var: str, style: Style) -> str:
