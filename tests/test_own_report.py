@@ -186,6 +186,8 @@ def test_exclusion_summary_counts_patients_per_variable():
     one = exclusion_summary(ex.head(1), Style())
     assert one.startswith("1 patient without a value of HU was left out")
     assert exclusion_summary(ex.iloc[0:0], Style()) == ""
+    two = pd.concat([ex.head(2), ex.head(1).assign(id="c", variable="bmi")])
+    assert ": 1 for HU, 1 for BMI;" in exclusion_summary(two, Style())  # patients, not rows
 
 
 def test_bland_altman_labels_have_the_decimals_of_the_limits_and_sit_above_their_line():

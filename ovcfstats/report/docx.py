@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -170,7 +171,9 @@ def render(
         wide = any(needs_landscape(t.frame) for t in section.shown.main if len(t.frame))
         # a section of tables only stays on the landscape page it follows (a page of its own
         # for a short table would be mostly empty)
-        wide = wide or (not portrait and section.key not in figures)
+        figure = figures.get(section.key)
+        broad = figure is not None and _broad(figure)
+        wide = wide or broad or (not portrait and figure is None)
         new_page = wide == portrait
         if new_page:  # orientation changes: a new section
             portrait = not wide
@@ -195,7 +198,7 @@ def render(
             # a figure taller than wide takes at most FIGURE_SHARE of the page: it shares the
             # page with its table instead of leaving a page with a table alone
             height = text_height(portrait)
-            room = (FIGURE_SHARE if fig_h > fig_w else 1.0) * height
+            room = FIGURE_SHARE * height
             if new_page:  # what the tables above leave on their page, when it is enough
                 left = height - _height(tables, section.shown.notes)
                 room = left if left >= FIGURE_SHARE * height * 0.75 else room
@@ -223,6 +226,16 @@ def render(
 
 #: printed height of a table row and of a note line (8 pt with padding), inches
 ROW_IN, NOTE_IN = 0.19, 0.16
+
+
+#: panels side by side this much wider than tall go on a landscape page with their table
+BROAD = 1.8
+
+
+def _broad(figure: Any) -> bool:
+    """Several panels side by side, much wider than tall (a landscape figure)."""
+    width, height = (float(v) for v in figure.get_size_inches())
+    return len(figure.axes) >= 2 and width >= BROAD * height
 
 
 def _height(tables: list[Any], notes: list[str]) -> float:
@@ -279,8 +292,14 @@ def _table(doc: Any, frame: pd.DataFrame, width: float, pt: Any, inches: Any) ->
     grid.autofit = False  # w:tblLayout fixed: the widths below are kept
     columns = [[str(c), *frame[c].astype(str).tolist()] for c in frame.columns]
     right = [j > 0 and is_numeric_column(col[1:]) for j, col in enumerate(columns)]
-    # a short table stays on one page; a long one keeps its caption, header and first row
-    together = len(frame) if len(frame) <= 15 else 1
+    # a short table stays on one page; a long one (in printed lines: a row of long notes
+    # takes several) keeps its caption, header and first row
+    lines = sum(
+        max(math.ceil(string_width(col[i + 1]) / max(w - PADDING_IN, 0.1)) for col, w in
+            zip(columns, widths, strict=True))
+        for i in range(len(frame))
+    )  # fmt: skip
+    together = len(frame) if len(frame) <= 15 and lines <= 20 else 1
     for j, w in enumerate(widths):
         grid.columns[j].width = inches(w)
     for i, row in enumerate(grid.rows):
