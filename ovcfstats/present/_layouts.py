@@ -104,7 +104,7 @@ def _indicators(result: Any, style: Style) -> Presentation:
     listing = format_table(t, style.p_style)
     for name in t.columns:
         if style.known(name) and pd.api.types.is_float_dtype(t[name]):
-            listing[name] = [format_number(v, style.decimals(name) + 1) for v in t[name]]
+            listing[name] = [format_number(v, style.decimals(name)) for v in t[name]]
     listing.columns = [style.label(c) if style.known(c) else c.replace("_", " ") for c in t.columns]
     table = Table("indicators per patient", listing)
     if len(result.table) > LISTING_ROWS:
