@@ -95,7 +95,8 @@ def test_skipped_steps_one_warning_line_each(matched, tmp_path, capsys):
     assert skips == [
         "ovcfstats: warning: skipped indicator (hu): all values missing in the cases",
         "ovcfstats: warning: skipped indicator (tbs): constant (1.2 in everyone)",
-        "ovcfstats: warning: skipped Table 3 and AUC comparison: fewer than two indicators left",
+        "ovcfstats: warning: skipped correlations among the indicators and AUC comparison: fewer "
+        "than two indicators left",
     ]
     md = (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
     assert "## Skipped steps" in md

@@ -386,7 +386,8 @@ def test_an_unexpected_failure_skips_only_its_step(monkeypatch):
     cfg = StudyConfig(indicators=("hu", "tbs"), adjust=())
     report, _ = _quiet(data, config=cfg, matched_by="set_id")
     assert _skips(report) == {
-        ("Table 3", ""): "unexpected error, please report it: KeyError: 'boom'"
+        ("correlations among the indicators", ""): "unexpected error, please report it: "
+        "KeyError: 'boom'"
     }
     assert {"table2_or", "fig5", "auc_comparison"} <= set(report.keys())
 

@@ -182,18 +182,20 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     left_out = {item for step, item, _ in run.skipped if step == "indicator"}
     table1 = [v for v in cfg.table1_variables(data.columns) if v not in left_out]
     run.step(
-        "Table 1",
+        "patient characteristics",
         "table1",
         "Patient characteristics and indicators",
         lambda: _table1(data, table1, cfg),
         paper="Table 1",
     )
     if not inds:
-        run.skip("Tables 2–3 and ROC", "", "no indicator can be analysed (see above)")
+        run.skip(
+            "correlations, odds ratios and ROC", "", "no indicator can be analysed (see above)"
+        )
         return
     _progress(run.progress, "Table 2")
     run.step(
-        "Table 2 (Spearman ρ)",
+        "Spearman ρ with OVCF",
         "table2_rho",
         "Spearman correlation of each indicator with OVCF",
         lambda: spearman_outcome(data, inds, alpha=cfg.alpha),
@@ -202,9 +204,9 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     adjust = [a for a in cfg.adjust if a in data.columns and a not in inds]
     for a in cfg.adjust:
         if a not in data.columns:
-            run.skip("Table 2 (ORs)", a, f"no column '{a}': the ORs are not adjusted for it")
+            run.skip("odds ratios", a, f"no column '{a}': the ORs are not adjusted for it")
         elif a in inds:
-            run.skip("Table 2 (ORs)", a, "an indicator itself: the ORs are not adjusted for it")
+            run.skip("odds ratios", a, "an indicator itself: the ORs are not adjusted for it")
     matched_default = not (pairs and cfg.paper_choices)  # the matched analysis of the design
     conditional = matched_default if cfg.conditional is None else cfg.conditional
     if conditional:  # constant within the matched sets: the conditioning accounts for it
@@ -215,7 +217,7 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     what = f"adjusted for {', '.join(names)}" if adjust else "unadjusted"
     references = _references(data, adjust, cfg)
     run.step(
-        "Table 2 (ORs)",
+        "odds ratios",
         "table2_or",
         f"{kind} {what}",
         lambda: _with_references(
@@ -238,10 +240,14 @@ def _analyses(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     _progress(run.progress, "Table 3")
     if len(inds) < 2:  # with one indicator by design, Tables 3 and the comparison do not apply
         if len(cfg.indicators) >= 2:
-            run.skip("Table 3 and AUC comparison", "", "fewer than two indicators left")
+            run.skip(
+                "correlations among the indicators and AUC comparison",
+                "",
+                "fewer than two indicators left",
+            )
     else:
         run.step(
-            "Table 3",
+            "correlations among the indicators",
             "table3",
             f"Spearman correlations among the {count} indicators",
             lambda: spearman_matrix(data, inds, adjust=cfg.matrix_adjust, alpha=cfg.alpha),
