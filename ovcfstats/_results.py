@@ -210,14 +210,16 @@ class Result:
             cls.__repr__ = Result.__repr__  # type: ignore[method-assign]
 
     def _repr_html_(self) -> str:
+        """The result as the report prints it: its tables and footnotes in words.
+
+        The conventions of the computation and the settings are in :meth:`summary`.
+        """
         from html import escape
 
-        from .present._present import present, settings_in_words
+        from .present._present import report_parts
 
-        shown = present(self)
+        shown, _ = report_parts(self)
         html = [f"<h4>{escape(self.title)}</h4>"]
-        if self.settings:
-            html.append(f"<p><small>{escape(settings_in_words(self.settings))}</small></p>")
         for t in shown.main:
             if len(shown.main) > 1 or t.caption:
                 html.append(f"<p><b>{escape(t.caption or t.name)}</b></p>")

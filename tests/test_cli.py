@@ -95,7 +95,8 @@ def test_skipped_steps_one_warning_line_each(matched, tmp_path, capsys):
     assert skips == [
         "ovcfstats: warning: skipped indicator (hu): all values missing in the cases",
         "ovcfstats: warning: skipped indicator (tbs): constant (1.2 in everyone)",
-        "ovcfstats: warning: skipped Table 3 and AUC comparison: fewer than two indicators left",
+        "ovcfstats: warning: skipped correlations among the indicators and AUC comparison: fewer "
+        "than two indicators left",
     ]
     md = (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
     assert "## Skipped steps" in md
@@ -212,7 +213,7 @@ def test_raw_readings_one_rater_no_repeats(tmp_path, capsys):
     assert skips[0].startswith("ovcfstats: warning: skipped inter-rater reliability:")
     assert skips[1].startswith("ovcfstats: warning: skipped intra-rater reliability:")
     md = (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
-    assert "## Table 2. Spearman" in md and "## Reliability" not in md
+    assert "## Spearman correlation of each indicator" in md and "## Reliability" not in md
 
 
 def test_tiny_study(tmp_path, capsys):

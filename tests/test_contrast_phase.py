@@ -27,13 +27,14 @@ def cohort() -> pd.DataFrame:
     return pd.read_csv(REF / "contrast_cohort.csv")
 
 
-def _report(data: pd.DataFrame, handling: str = "stratify", phase: str = "phase"):
+def _report(data: pd.DataFrame, handling: str = "stratify", phase: str = "phase", **changes):
     config = StudyConfig(
         indicators=("hu",),
         adjust=("age", "sex"),
         or_per="unit",
         contrast_phase=phase,
         contrast_handling=handling,
+        **changes,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -68,7 +69,7 @@ def test_stratified_estimates_recover_the_within_phase_truth(stratified, cohort)
 
 
 def test_adjusted_or_equals_r_glm_with_the_phase_as_covariate(cohort):
-    report = _report(cohort, "adjust")
+    report = _report(cohort, "adjust", conditional=False)  # the paper's unconditional model
     ref = pd.read_csv(REF / "contrast_glm.csv").set_index("term").loc["hu"]
     row = report["hu_phase_or"].table.iloc[0]
     assert row["adjusted_for"] == "age, sex, phase"
@@ -77,6 +78,16 @@ def test_adjusted_or_equals_r_glm_with_the_phase_as_covariate(cohort):
         assert row[ours] == pytest.approx(ref[theirs], rel=1e-5)
     keys = report.keys()
     assert not any(key.startswith("hu_phase1") for key in keys)
+
+
+def test_adjusted_or_of_matched_pairs_equals_r_clogit(cohort):
+    report = _report(cohort, "adjust")  # matched pairs: conditional logit by default
+    ref = pd.read_csv(REF / "contrast_clogit.csv").set_index("term").loc["hu"]
+    row = report["hu_phase_or"].table.iloc[0]
+    assert report["hu_phase_or"].settings["conditional"]
+    for ours, theirs in [("beta", "coef"), ("se", "se"), ("or", "or"),
+                         ("ci_low", "or_lower"), ("ci_high", "or_upper")]:  # fmt: skip
+        assert row[ours] == pytest.approx(ref[theirs], rel=1e-5)
 
 
 def test_phase_shared_within_each_set_keeps_the_matched_analysis(cohort):

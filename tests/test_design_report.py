@@ -75,7 +75,7 @@ def test_a_registry_bland_altman_is_drawn_as_a_density():
     from matplotlib.collections import PathCollection, PolyCollection
 
     from ovcfstats import bland_altman
-    from ovcfstats.design.agreement import DENSITY_ABOVE
+    from ovcfstats.design._agreement_plot import DENSITY_ABOVE
 
     rng = np.random.default_rng(1)
     for n, density in ((DENSITY_ABOVE, False), (DENSITY_ABOVE + 1, True)):

@@ -161,9 +161,9 @@ def test_docx_figure_fits_a_page_with_its_legend_after_the_notes(saved):
         )
         height = Emu(int(extent.get("cy"))).inches
         assert height <= section.page_height.inches - 2 * MARGIN - LEGEND_IN + 1e-6
-        before = "".join(body[i - 1].itertext())  # the notes and settings precede the figure
+        before = "".join(body[i - 1].itertext())  # the notes precede the figure
         legend = "".join(body[i + 1].itertext())
-        assert before.startswith("Settings:") or not before.startswith("Figure")
+        assert not before.startswith(("Figure", "Settings:"))
         assert legend.startswith("Figure")
     assert pictures == 7
 

@@ -10,7 +10,7 @@ import pytest
 import ovcfstats.report.document as report_module
 from ovcfstats import Report, bland_altman, roc_auc
 from ovcfstats._results import Result, empty_excluded
-from ovcfstats.design.agreement import DENSITY_ABOVE, RASTER_DOTS_ABOVE
+from ovcfstats.design._agreement_plot import DENSITY_ABOVE, RASTER_DOTS_ABOVE
 from ovcfstats.present._layouts import LISTING_ROWS
 
 
@@ -94,8 +94,8 @@ def test_a_registrys_excluded_rows_are_cut_in_the_html(tmp_path):
     )
     result = _Listing(table=pd.DataFrame({"x": [1.0]}), excluded=excluded)
     html = Report().add(result, key="listing").to_html()
-    assert f"Excluded rows ({n:,}; the first {LISTING_ROWS:,} here" in html
+    assert f"The first {LISTING_ROWS:,} of {n:,} rows; every row is in tables.xlsx." in html
     first, last = excluded.iloc[0, 0], excluded.iloc[-1, 0]
     assert f">{first}<" in html and f">{last}<" not in html
     few = _Listing(table=pd.DataFrame({"x": [1.0]}), excluded=excluded.head(3))
-    assert "Excluded rows (3)</summary>" in Report().add(few).to_html()
+    assert "Excluded rows (3 rows)</summary>" in Report().add(few).to_html()

@@ -386,7 +386,8 @@ def test_an_unexpected_failure_skips_only_its_step(monkeypatch):
     cfg = StudyConfig(indicators=("hu", "tbs"), adjust=())
     report, _ = _quiet(data, config=cfg, matched_by="set_id")
     assert _skips(report) == {
-        ("Table 3", ""): "unexpected error, please report it: KeyError: 'boom'"
+        ("correlations among the indicators", ""): "unexpected error, please report it: "
+        "KeyError: 'boom'"
     }
     assert {"table2_or", "fig5", "auc_comparison"} <= set(report.keys())
 
@@ -450,8 +451,8 @@ def test_given_sets_pipeline_equals_the_steps_and_ignores_row_order(k, n_sets, s
     direct = data.rename(columns={"set_id": "pair_id"})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OvcfWarning)
-        # the paper's unconditional model for pairs; conditional logit for 1:k sets
-        ors = logistic_or(direct, "hu", adjust=(), conditional=k > 1, per="sd")
+        # the matched analysis by default: conditional logit for pairs and 1:k sets alike
+        ors = logistic_or(direct, "hu", adjust=(), conditional=True, per="sd")
     got, want = report["table2_or"].table.loc[0, "or"], ors.table.loc[0, "or"]
     assert got == pytest.approx(want, rel=1e-6) or (np.isnan(got) and np.isnan(want))
     auc = roc_auc(direct, "hu").table.loc[0, "auc"]

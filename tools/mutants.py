@@ -53,7 +53,38 @@ S = ("tests/test_study.py",)
 MS = ("tests/test_missing.py",)
 MI = ("tests/test_impute.py",)
 
+O = ("tests/test_own_report.py",)
+
 MUTANTS: list[Mutant] = [
+    # -- the report of one's own study (present/, study/, design/) --------------------------------
+    Mutant(
+        "ovcfstats/present/_present.py",
+        'n = g["id"].nunique()',
+        "n = len(g)",
+        O,
+        "exclusion summary counts rows, not patients",
+    ),
+    Mutant(
+        "ovcfstats/present/_layouts.py",
+        'fewer = (t["n_1"] != n1) | (t["n_0"] != n0)',
+        'fewer = (t["n_1"] == n1) | (t["n_0"] != n0)',
+        O,
+        "Table 1 n analysed shown on the complete rows",
+    ),
+    Mutant(
+        "ovcfstats/study/_steps.py",
+        "top = sorted(counts.index[counts == counts.max()])[0] if len(counts) else None",
+        "top = sorted(counts.index)[0] if len(counts) else None",
+        O,
+        "default reference level alphabetical instead of the most frequent",
+    ),
+    Mutant(
+        "ovcfstats/design/_agreement_plot.py",
+        "digits = max(0, 2 - int(np.floor(np.log10(spread)))) if spread > 0 else 2",
+        "digits = max(0, 4 - int(np.floor(np.log10(spread)))) if spread > 0 else 2",
+        O,
+        "Bland–Altman labels with too many decimals",
+    ),
     # -- Table 1 (table1/) -------------------------------------------------------------------------
     Mutant(
         "ovcfstats/table1/_tests.py",
@@ -371,10 +402,10 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "ovcfstats/study/_steps.py",
-        "conditional = (not pairs) if cfg.conditional is None",
-        "conditional = pairs if cfg.conditional is None",
+        "matched_default = not (pairs and cfg.paper_choices)",
+        "matched_default = not pairs",
         S,
-        "conditional logistic regression by default on 1:1 pairs instead of 1:k sets",
+        "the paper's unconditional ORs on 1:1 pairs lost from reproduce()",
     ),
     Mutant(
         "ovcfstats/study/_run.py",
@@ -392,8 +423,8 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "ovcfstats/present/_layouts_roc.py",
-        "format_number(c, style.decimals(v) + 1)",
-        "format_number(c, style.decimals(v) + 2)",
+        '"Cut-off": [\n                format_number(c, style.decimals(v) + 1)',
+        '"Cut-off": [\n                format_number(c, style.decimals(v) + 2)',
         ("tests/test_report.py", "tests/test_report_output.py"),
         "ROC cut-offs printed with one decimal too many",
     ),

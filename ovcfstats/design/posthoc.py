@@ -151,7 +151,7 @@ def sample_size_section(
         for name, value in _or_lookup(odds_ratios, func).items():
             row = {"indicator": name, "odds_ratio": value, "n_sets": sets,
                    "or_detectable": float(detectable.table.loc[0, "odds_ratio"])}  # fmt: skip
-            if value > 0 and value != 1:
+            if np.isfinite(value) and value > 0 and value != 1:  # not under separation
                 obs = power_matched_continuous(value, n_cases=sets, **kw).table.loc[0, "power"]
                 need = power_matched_continuous(value, power=power, **kw).table.loc[0, "n_cases"]
                 row["power_observed"], row["n_sets_needed"] = float(obs), float(need)

@@ -96,9 +96,10 @@ class MatchResult(Result):
         s = self.settings
         lines = [
             f"{len(self.table)} controls matched to {self.table['case_id'].nunique()} of "
-            f"{s['n_cases']} cases ({s['method']}, exact on {list(s['exact'])}, "
-            f"caliper {s['caliper']}"
-            + (f", ties {s['ties']!r}" if s["method"] == "nearest" else "")
+            f"{s['n_cases']} cases ({s['method']}, exact on "
+            f"{', '.join(map(str, s['exact'])) or 'nothing'}, caliper "
+            + (", ".join(f"{k} ±{v:g}" for k, v in (s["caliper"] or {}).items()) or "none")
+            + (f", ties {s['ties']}" if s["method"] == "nearest" else "")
             + ").",
         ]
         if s["method"] == "random":

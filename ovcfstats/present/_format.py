@@ -18,7 +18,9 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +65,43 @@ P_STYLES = {
 }
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 exclusion``, ``2 exclusions``; ``words`` for an irregular plural.
+
+    Examples
+    --------
+    >>> plural(1, "unmatched case"), plural(3, "exclusion"), plural(2, "match", "matches")
+    ('1 unmatched case', '3 exclusions', '2 matches')
+    """
+    return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"
+
+
+#: the study's variables while a report draws its figures (:func:`drawing_with`)
+_DRAWING: ContextVar[Mapping[str, Mapping[str, Any]] | None] = ContextVar("variables", default=None)
+
+
+@contextmanager
+def drawing_with(variables: Mapping[str, Mapping[str, Any]]) -> Iterator[None]:
+    """Within the block every :class:`Style` (figures too) knows the study's ``variables``.
+
+    A figure is drawn by its result's ``plot()``, which knows no report; the report draws it
+    inside this block so that its labels, units and decimals are the study's.
+
+    Examples
+    --------
+    >>> with drawing_with({"tbs": {"label": "TBS"}}):
+    ...     Style().label("tbs")
+    'TBS'
+    >>> Style().label("tbs")
+    'tbs'
+    """
+    token = _DRAWING.set(dict(variables))
+    try:
+        yield
+    finally:
+        _DRAWING.reset(token)
+
+
 def variable_info(variables: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict]:
     """The defaults of :data:`VARIABLES` updated, per key, by ``variables``.
 
@@ -73,7 +112,7 @@ def variable_info(variables: Mapping[str, Mapping[str, Any]] | None = None) -> d
     ('HU', 0, 2)
     """
     merged = {name: dict(spec) for name, spec in VARIABLES.items()}
-    for name, spec in (variables or {}).items():
+    for name, spec in {**(_DRAWING.get() or {}), **dict(variables or {})}.items():
         unknown = set(spec) - {"label", "unit", "decimals"}
         if unknown:
             raise ValueError(

@@ -105,7 +105,7 @@ def _indicators(result: Any, style: Style) -> Presentation:
     listing = format_table(t, style.p_style)
     for name in t.columns:
         if style.known(name) and pd.api.types.is_float_dtype(t[name]):
-            listing[name] = [format_number(v, style.decimals(name) + 1) for v in t[name]]
+            listing[name] = [format_number(v, style.decimals(name)) for v in t[name]]
     listing.columns = [style.label(c) if style.known(c) else c.replace("_", " ") for c in t.columns]
     table = Table("indicators per patient", listing)
     if len(result.table) > LISTING_ROWS:
@@ -131,7 +131,14 @@ def _matching(result: Any, style: Style) -> Presentation:
         [
             ("Cases", str(s.get("n_cases", ""))),
             ("Candidate controls", str(s.get("n_controls", ""))),
-            ("Matched pairs", str(len(pairs))),
+            *(
+                [("Matched pairs", str(len(pairs)))]
+                if int(s.get("ratio", 1) or 1) == 1
+                else [
+                    ("Matched sets", str(pairs["pair_id"].nunique())),
+                    ("Matched controls", str(len(pairs))),
+                ]
+            ),
             ("Unmatched cases", str(len(unmatched))),
             ("Method", format_setting(s.get("method"))),
             ("Exact on", format_setting(s.get("exact"), style)),
@@ -197,14 +204,38 @@ def _group_cells(r: pd.Series, g: str, decimals: int, median: bool) -> str:
     return format_count_pct(r[f"count_{g}"], r[f"pct_{g}"])
 
 
+#: each Table 1 test in words, for the table's footnote
+TEST_WORDS = {
+    "paired t": "paired t test",
+    "Welch t": "Welch's t test",
+    "Student t": "Student's t test",
+    "Wilcoxon signed-rank": "Wilcoxon signed-rank test",
+    "Mann-Whitney U": "Mann–Whitney U test",
+    "Pearson chi2": "χ² test without continuity correction",
+    "Pearson chi2 (Yates)": "χ² test with Yates' continuity correction",
+    "Fisher exact": "Fisher's exact test",
+    "McNemar": "McNemar's test with continuity correction",
+    "Bowker symmetry": "Bowker's test of symmetry",
+    "conditional logistic score": "conditional logistic score test on the matched sets",
+}
+
+
+def _test_words(tests: Any) -> str:
+    """``paired t test; McNemar's test``: the tests used, in words, in order of first use."""
+    used = dict.fromkeys(str(t).replace(" (exact)", "") for t in tests if _text(t))
+    return "; ".join(TEST_WORDS.get(t, t) for t in used)
+
+
 def _table1(result: Any, style: Style) -> Presentation:
     s, t = result.settings, result.table
     median = bool(s.get("median", False))
+    matched = set(s.get("matched_on") or ())
     n1, n0 = s.get("n_1", ""), s.get("n_0", "")
     col1, col0 = f"Cases (n = {n1})", f"Controls (n = {n0})"
     diff_head = f"Difference ({_ci_head(result)})"
     rows = []
     levels = t.groupby("variable", sort=False)["level"].nunique()
+    fewer = (t["n_1"] != n1) | (t["n_0"] != n0)
     for i, r in t.iterrows():
         var = str(r["variable"])
         first = i == 0 or t.at[i - 1, "variable"] != var
@@ -222,22 +253,35 @@ def _table1(result: Any, style: Style) -> Presentation:
                 *(100 * r[c] if pd.notna(r[c]) else r[c] for c in ("diff", "ci_low", "ci_high")),
                 1,
             )
-        rows.append(
-            {
-                "Characteristic": name,
-                col1: _group_cells(r, "1", d, median),
-                col0: _group_cells(r, "0", d, median),
-                diff_head: diff,
-                "p": style.p(r["p"]) if first else "",
-                "Test": _test_name(r["test"]) if first else "",
-                "SMD": format_number(r["smd"], 2),
-            }
-        )
+        p = ("matched" if var in matched else style.p(r["p"])) if first else ""
+        row = {
+            "Characteristic": name,
+            col1: _group_cells(r, "1", d, median),
+            col0: _group_cells(r, "0", d, median),
+            diff_head: diff,
+            "p": p,
+            "Test": _test_name(r["test"]) if first and var not in matched else "",
+            "SMD": format_number(r["smd"], 2),
+        }
+        if fewer.any():
+            row["n analysed"] = f"{int(r['n_1'])} / {int(r['n_0'])}" if fewer[i] else ""
+        rows.append(row)
     summary = "median (Q1–Q3)" if median else "mean ± SD"
     notes = [
         f"Continuous variables: {summary}; categorical: n (%). Difference: case − control "
         "(mean difference in the variable's unit; percentage points for categorical rows)."
     ]
+    tested = t.loc[~t["variable"].astype(str).isin(matched), "test"]
+    if len(tested):
+        notes.append(f"p: {_test_words(tested)}.")
+    if matched:
+        names = ", ".join(style.label(v) for v in t["variable"].drop_duplicates() if v in matched)
+        notes.append(f"matched: {names} made alike by the matching, so not tested.")
+    if fewer.any():
+        notes.append(
+            "n analysed: cases / controls in the rows with fewer patients than the column "
+            "heading (missing values; a matched partner without the value leaves too)."
+        )
     return Presentation(main=[Table("Table 1", pd.DataFrame(rows))], notes=notes)
 
 
@@ -281,9 +325,10 @@ def _logistic(result: Any, style: Style) -> Presentation:
         frame["FMI"] = [format_number(v, 2) for v in t["fmi"]]
     if "evalue" in t.columns:
         frame["E-value (CI)"] = [
-            f"{format_number(e, 2)} ({format_number(c, 2)})"
+            f"{format_number(e, 2)} ({format_number(c, 2)})" if pd.notna(e) and pd.notna(c)
+            else format_number(e, 2) if pd.notna(e) else ""
             for e, c in zip(t["evalue"], t["evalue_ci"], strict=True)
-        ]
+        ]  # fmt: skip
     appendix = []
     coefs = getattr(result, "coefficients", None)
     if coefs is not None and len(coefs):
@@ -314,6 +359,17 @@ def _logistic(result: Any, style: Style) -> Presentation:
         notes.append(
             f"Adjusted for {_in_text(adjust, style)}; the covariates' and the "
             "intercepts' coefficients are in the appendix and the Excel workbook."
+        )
+    references = result.settings.get("references") or {}
+    if references:
+        levels = [
+            f"{style.label(v)}: {style.level(v, level)}"
+            + (" (the most frequent)" if how != "chosen" else "")
+            for v, (level, how) in references.items()
+        ]
+        notes.append(
+            f"Reference level{'s' if len(levels) > 1 else ''} of the categorical covariates: "
+            f"{'; '.join(levels)}."
         )
     caption = _pooled_caption(result)
     return Presentation(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._format import Style, format_estimate_ci, format_number
+from ._format import Style, format_estimate_ci, format_number, plural
 from ._table import Presentation, Table, _ci_head
 
 
@@ -179,7 +179,32 @@ def _combined(result: Any, style: Style) -> Presentation:
     return Presentation(main=main, appendix=appendix)
 
 
+def _given_sets(result: Any, style: Style) -> Presentation:
+    """An already matched table: the sets counted in the body, listed in the appendix."""
+    t, s = result.table, result.settings
+    column = str(s.get("matched_by", "pair_id"))
+    shapes = t.groupby(["n_cases", "n_controls"]).size().reset_index(name="sets")
+    rows = [
+        (f"1 case : {plural(int(r.n_controls), 'control')}" if r.n_cases == 1
+         else f"{plural(int(r.n_cases), 'case')} : {plural(int(r.n_controls), 'control')}",
+         str(int(r.sets)))
+        for r in shapes.itertuples(index=False)
+    ]  # fmt: skip
+    rows += [
+        ("Matched sets", str(len(t))),
+        ("Cases", str(int(t["n_cases"].sum()))),
+        ("Controls", str(int(t["n_controls"].sum()))),
+    ]
+    counts = pd.DataFrame(rows, columns=[f"Matched sets (column {column})", "n"])
+    listing = t.rename(columns={"pair_id": column, "n_cases": "Cases", "n_controls": "Controls"})
+    return Presentation(
+        main=[Table("matched sets", counts, caption=f"Matched sets as given (column {column})")],
+        appendix=[Table("matched sets", listing.astype(str))],
+    )
+
+
 LAYOUTS = {
+    "MatchedSetsResult": _given_sets,
     "AgreementResult": _agreement,
     "SampleSizeResult": _sample_size,
     "CombinedModelResult": _combined,

@@ -54,11 +54,11 @@ def _roc(result: Any, style: Style) -> Presentation:
                     {
                         "Indicator": [style.label(v) for v in cut["indicator"]],
                         "Cut-off (midpoint)": [
-                            format_number(c, style.decimals(v) + 2)
+                            format_number(c, style.decimals(v) + 1)
                             for c, v in zip(cut["cutoff"], cut["indicator"], strict=True)
                         ],
                         "Cut-off (observed)": [
-                            format_number(c, style.decimals(v) + 2)
+                            format_number(c, style.decimals(v) + 1)
                             for c, v in zip(cut["cutoff_observed"], cut["indicator"], strict=True)
                         ],
                         f"Sensitivity, % ({ci})": [

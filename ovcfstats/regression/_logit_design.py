@@ -75,6 +75,8 @@ def _encode(
         codes, uniques = pd.factorize(col)
         text = np.array([str(u) for u in uniques], dtype=object)
         levels = sorted(set(text))
+        if isinstance(col.dtype, pd.CategoricalDtype):  # the categories' order: first = reference
+            levels = [str(c) for c in col.cat.categories if str(c) in set(text)]
         terms[var] = []
         for level in levels[1:]:
             name = f"{var}={level}"
@@ -85,7 +87,8 @@ def _encode(
             shown = ", ".join(repr(v) for v in levels[1:]) or "none"
             notes.append(
                 f"{var} encoded as indicator(s) of {shown} (reference {levels[0]!r}); "
-                "non-numeric covariates take their first sorted level as reference."
+                "non-numeric covariates take their first sorted level (a categorical column: "
+                "its first category) as reference."
             )
     return terms, columns, notes
 

@@ -105,17 +105,17 @@ def _stard_known(report: Report) -> dict[str, str]:
         out["10a"] = "indicators and their derivation from the readings (appendix)"
     if roc is not None:
         out["12a"] = (
-            "Youden cut-offs, data-driven (exploratory), with every optimum listed (Fig. 5 "
+            "Youden cut-offs, data-driven (exploratory), with every optimum listed (ROC section "
             "appendix)" + ("; bootstrap CI and optimism-corrected Se/Sp" if thresholds else "")
         )
         out["14"] = "Statistical analysis paragraph (AUC with CIs, DeLong comparison)"
-        out["24"] = "AUCs with CIs (Fig. 5), Se and Sp with CIs at the Youden cut-off"
+        out["24"] = "AUCs with CIs (ROC section), Se and Sp with CIs at the Youden cut-off"
     if adjusted is not None:
         out["14"] = out.get("14", "Statistical analysis paragraph") + (
             "; covariate-adjusted AUC as the primary summary in the matched design"
         )
         covs = ", ".join(adjusted.settings.get("covariates") or ())
-        out["17"] = f"AUC adjusted for {covs} beside the pooled AUC (Fig. 5, continued)"
+        out["17"] = f"AUC adjusted for {covs} beside the pooled AUC (adjusted AUC section)"
     if thresholds is not None:
         out["23"] = "TP, FN, FP, TN at every cut-off (threshold table, Excel)"
         out["24"] = out.get("24", "") + "; PPV, NPV, LR+ and LR− with CIs (threshold table)"
@@ -133,7 +133,7 @@ def _stard_known(report: Report) -> dict[str, str]:
             f"{len(match.table)} matched sets (matching section); no diagram is drawn"
         )
     if _first(report, "GroupComparison") is not None:
-        out["20"] = "Table 1"
+        out["20"] = "patient characteristics table"
     return out
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..present._present import present, settings_in_words
+from ..present._present import report_parts, settings_in_words
 from ..present._table import Presentation, Table
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ class Section:
     settings: str = ""
     figure_caption: str = ""
     appendix_only: bool = False
+    #: the conventions of the computation (formulas, R and SPSS equivalents): appendix only
+    details: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -63,40 +65,66 @@ class Layout:
     sections: list[Section] = field(default_factory=list)
     appendix: list[AppendixTable] = field(default_factory=list)
 
+    #: headings of the report's own parts: ``methods``, ``appendix``, ``contents``
+    headings: dict[str, str] = field(default_factory=dict)
+
+    def heading(self, key: str) -> str:
+        """The heading of the report's own part ``key`` (the study file may rename it)."""
+        return self.headings.get(key, HEADINGS[key])
+
     def toc(self) -> list[tuple[str, str]]:
         """``(anchor, heading)`` of every entry of the table of contents, in order."""
-        entries = [("methods", "Statistical analysis")]
+        entries = [("methods", self.heading("methods"))]
         entries += [(s.key, s.title) for s in self.sections if not s.appendix_only]
         if self.appendix:
-            entries.append(("appendix", "Appendix"))
+            entries.append(("appendix", self.heading("appendix")))
         return entries
 
 
+#: sections about the report itself, not the study's tables: not numbered
+UNNUMBERED = ("choices", "variables", "skipped", "recoding")
+
+#: the headings of the report's own parts (``Report(titles=...)`` renames them)
+HEADINGS = {"methods": "Statistical analysis", "appendix": "Appendix", "contents": "Contents"}
+
+
 def build(report: Report) -> Layout:
-    """Lay out ``report`` (see the module docstring)."""
+    """Lay out ``report`` (see the module docstring).
+
+    Tables and figures of the main body are numbered in their order of appearance; a
+    warning printed under one section is not repeated under the next.
+    """
     style = report.style()
+    titles = dict(getattr(report, "titles", {}) or {})
     sections: list[Section] = []
     appendix: list[AppendixTable] = []
-    figure_number = 0
+    numbers = {"table": 0, "figure": 0}
+    seen: set[str] = set()
     drawn = report.figures()  # figures that cannot be drawn are notes instead
     for item in report.items:
-        shown = present(item.result, style)
+        shown, details = report_parts(item.result, style)
+        title = titles.get(item.key, item.title)
+        shown.notes = [n for n in shown.notes if not (n.startswith("Warning: ") and n in seen)]
+        seen.update(shown.notes)
         caption = ""
         if item.result.has_plot and item.key not in drawn:
             shown.notes.append(f"Figure not drawn: {getattr(item, 'figure_note', '')}")
-        elif item.result.has_plot:
-            figure_number += 1
-            caption = f"Figure {figure_number}. " + (
+        elif item.result.has_plot and not item.appendix:
+            numbers["figure"] += 1
+            caption = f"Figure {numbers['figure']}. " + (
                 item.figure_caption or _figure_caption(item.result)
             )
+        if not item.appendix and item.key not in UNNUMBERED:
+            _number_tables(shown.main, title, numbers)
         section = Section(
             key=item.key,
-            title=item.title,
+            title=title,
             result=item.result,
             shown=shown,
             settings=settings_in_words(item.result.settings, style),
             figure_caption=caption,
             appendix_only=item.appendix,
+            details=details,
         )
         sections.append(section)
         tables = shown.main + shown.appendix if item.appendix else shown.appendix
@@ -104,11 +132,12 @@ def build(report: Report) -> Layout:
             appendix.append(
                 AppendixTable(
                     key=f"{item.key}-{_slug(table.name)}",
-                    title=f"{item.title}: {table.name}",
+                    title=f"{title}: {table.name}",
                     table=table,
                     section=item.key,
                 )
             )
+    appendix += _details(sections, style)
     from ._methods import methods_paragraphs, references
     from ._strobe import applies, strobe_checklist
 
@@ -139,8 +168,53 @@ def build(report: Report) -> Layout:
             references=references(report),
             sections=sections,
             appendix=appendix,
+            headings={k: v for k, v in titles.items() if k in HEADINGS},
         )
     )
+
+
+def _number_tables(tables: list[Table], title: str, numbers: dict[str, int]) -> None:
+    """Caption each main table ``Table N. ...`` in the order of appearance."""
+    for table in tables:
+        if not len(table.frame):
+            continue
+        numbers["table"] += 1
+        text = table.caption or (
+            f"{title}: {table.name}" if len([t for t in tables if len(t.frame)]) > 1 else title
+        )
+        table.caption = f"Table {numbers['table']}. {text}"
+
+
+def _details(sections: list[Section], style: Any) -> list[AppendixTable]:
+    """The appendix's notes on the methods, settings and excluded rows of every section."""
+    notes = [
+        (s.title, line)
+        for s in sections
+        for line in [*s.details, *([f"Settings: {s.settings}"] if s.settings else [])]
+    ]
+    out = []
+    if notes:
+        frame = pd.DataFrame(notes, columns=["Section", "Note"])
+        out.append(AppendixTable("notes", "Notes on the methods and settings",
+                                 Table("notes", frame), ""))  # fmt: skip
+    rows = [
+        (s.title, str(r.id), style.label(str(r.variable)), str(r.reason))
+        for s in sections
+        for r in s.result.excluded.itertuples(index=False)
+    ]
+    if rows:
+        from ..present._layouts import LISTING_ROWS
+
+        frame = pd.DataFrame(
+            rows[:LISTING_ROWS], columns=["Section", "Patient", "Variable", "Reason"]
+        )
+        table = Table("excluded", frame)
+        if len(rows) > LISTING_ROWS:
+            table.caption = (
+                f"The first {LISTING_ROWS:,} of {len(rows):,} rows; every row is in tables.xlsx."
+            )
+        out.append(AppendixTable("excluded", "Excluded rows", table, ""))
+    return out
 
 
 def _printable(layout: Layout) -> Layout:
@@ -165,6 +239,7 @@ def _printable(layout: Layout) -> Layout:
     for section in layout.sections:
         section.title, section.settings = printable(section.title), printable(section.settings)
         section.figure_caption = printable(section.figure_caption)
+        section.details = [printable(d) for d in section.details]
         section.shown = shown(section.shown)
     for entry in layout.appendix:
         entry.title, entry.table = printable(entry.title), table(entry.table)

@@ -227,7 +227,9 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
         )
     for g in _kind(report, "GroupComparison"):
         s = g.settings
-        tests = [TESTS.get(t, t) for t in dict.fromkeys((s.get("tests_used") or {}).values())]
+        on = list(dict.fromkeys(s.get("matched_on") or ()))
+        used_tests = {v: t for v, t in (s.get("tests_used") or {}).items() if v not in on}
+        tests = [TESTS.get(t, t) for t in dict.fromkeys(used_tests.values())]
         summary = "median (Q1–Q3)" if s.get("median") else "mean ± SD"
         sentences.append(
             f"Continuous variables are given as {summary} and categorical ones as n (%). "
@@ -241,6 +243,10 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
             + "; differences of proportions have Newcombe's hybrid score CIs "
             + f"{_cite(used, 'newcombe')}."
         )
+        if on:  # analysed as matched: the matching variables are not tested
+            words = _join([style.label(v).lower() if not style.label(v)[1:2].isupper()
+                           else style.label(v) for v in on])  # fmt: skip
+            sentences.append(f"The matching variables ({words}) were not tested.")
     if _kind(report, "SpearmanOutcome") or _kind(report, "SpearmanMatrix"):
         mats = _kind(report, "SpearmanMatrix")
         adjust = mats[0].settings.get("adjust") if mats else None

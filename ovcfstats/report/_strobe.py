@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..present._format import Style, format_setting
+from ..present._format import Style, format_setting, plural
 
 if TYPE_CHECKING:
     from .document import Report
@@ -75,12 +75,24 @@ def _known(report: Report, style: Style) -> dict[str, str]:
             + (f", caliper {caliper}" if caliper else "")
             + f", {s.get('method')} method (Statistical analysis; matching section)"
         )
-        out["13"] = (
-            f"{s.get('n_cases')} cases, {s.get('n_controls')} candidate controls, "
-            f"{len(match.table)} matched pairs, {len(match.unmatched)} unmatched cases with "
-            "reasons (matching section); no flow diagram is drawn"
+        ratio = int(s.get("ratio", 1) or 1)
+        matched = (
+            plural(len(match.table), "matched pair")
+            if ratio == 1
+            else f"{plural(match.table['pair_id'].nunique(), 'matched set')} of 1:{ratio}"
         )
-        out["12d"] = "matched pairs analysed with paired tests (Table 1)"
+        out["13"] = (
+            f"{s.get('n_cases')} cases, {s.get('n_controls')} candidate controls, {matched}, "
+            f"{plural(len(match.unmatched), 'unmatched case')} with reasons (matching "
+            "section); no flow diagram is drawn"
+        )
+    t1 = _first(report, "GroupComparison")
+    if t1 is not None and t1.settings.get("paired"):
+        from ..present._layouts import _test_words
+
+        used = _test_words(t1.table["test"])
+        design = "matched sets" if t1.settings.get("design") == "1:k sets" else "matched pairs"
+        out["12d"] = f"{design} analysed with the {used} (patient characteristics)"
     indicators = _first(report, "IndicatorResult")
     if indicators is not None:
         out["7"] = "indicators and their derivation (Indicators per patient, appendix)"
@@ -89,14 +101,25 @@ def _known(report: Report, style: Style) -> dict[str, str]:
     out["12a"] = "Statistical analysis paragraph"
     excluded = sum(len(i.result.excluded) for i in report.items)
     out["12c"] = (
-        f"missing values excluded per analysis, {excluded} exclusions listed with reasons "
+        f"missing values excluded per analysis, {plural(excluded, 'exclusion')} listed with "
+        "reasons "
         "(Excel sheet 'excluded'); no imputation"
     )
+    imputed = _first(report, "Imputed")
+    if imputed is not None:
+        out["12c"] = (
+            f"multiple imputation by chained equations (m = {imputed.m}), estimates pooled by "
+            "Rubin's rules (imputation section, Statistical analysis); complete-case analyses "
+            "as sensitivity analyses"
+        )
     t1 = _first(report, "GroupComparison")
     if t1 is not None:
-        out["14a"] = "Table 1"
-        out["14b"] = "n per group and excluded per variable in Table 1's raw table (Excel)"
-        out["15"] = "means ± SD of each indicator by group (Table 1)"
+        out["14a"] = "patient characteristics table"
+        out["14b"] = (
+            "n per group and excluded per variable in the patient characteristics table "
+            "(n analysed) and its raw table (Excel)"
+        )
+        out["15"] = "means ± SD of each indicator by group (patient characteristics table)"
     if _first(report, "MissingData") is not None:
         out["12c"] += "; the patients each analysis kept (Missing data section)"
         out["14b"] = "missing values per variable by group, and their patterns (Missing data)"
@@ -105,9 +128,9 @@ def _known(report: Report, style: Style) -> dict[str, str]:
         s = logistic.settings
         out["11"] = f"indicators kept continuous; ORs per {format_setting(s.get('per'))}"
         out["16a"] = (
-            "adjusted ORs with CIs (Table 2), adjusted for "
+            "adjusted ORs with CIs (odds ratios section), adjusted for "
             f"{format_setting(tuple(s.get('adjust') or ()), style) or 'nothing'}; unadjusted "
-            "associations as Spearman ρ (Table 2)"
+            "associations as Spearman ρ (Spearman section)"
         )
         model = (
             "conditional logistic regression on the pairs"

@@ -41,6 +41,9 @@ class Report:
     p_style : str
         How p-values print: ``"default"`` (``< 0.001``, 3 decimals), ``"nejm"``, ``"apa"`` or
         ``"exact"``.
+    titles : mapping, optional
+        ``{key: heading}`` renaming sections (by their key) and the report's own parts
+        (``"methods"``, ``"appendix"``, ``"contents"``).
 
     Examples
     --------
@@ -59,6 +62,7 @@ class Report:
     items: list[_Item] = field(default_factory=list)
     variables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     p_style: str = "default"
+    titles: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.style()  # checks p_style and variables now, not when writing
@@ -173,9 +177,12 @@ class Report:
 
     def _draw(self, item: _Item) -> None:
         """Draw and render (PNG) the figure of ``item``, or note why it cannot be drawn."""
+        from ..present._format import drawing_with
+
         item.rendered = {}
         try:
-            item.figure = item.result.plot()
+            with drawing_with(self.variables):  # the study's labels in the figure too
+                item.figure = item.result.plot()
             self._render(item, "png")  # a figure that fails to render fails here, not later
         except (ValueError, ArithmeticError) as err:  # NoFigure, or matplotlib on degenerate data
             item.figure, item.rendered = None, {}

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +28,7 @@ from ._layout import Layout
 from ._ooxml import fixed_zip
 
 PAGE = (8.27, 11.69)  # A4, inches
-MARGIN = 1.0
+MARGIN = 0.8
 FONT = "Arial"  # metric-compatible Liberation Sans where Arial is missing (LibreOffice)
 FONT_PT = 8.0
 #: per-cell left + right padding Word adds (0.08 in each side by default)
@@ -67,6 +68,8 @@ def text_height(portrait: bool) -> float:
 
 #: room kept below a figure for its legend (two lines of the Caption style)
 LEGEND_IN = 0.7
+#: the share of the text height a figure taller than wide may take (the rest: its table)
+FIGURE_SHARE = 0.6
 
 
 def string_width(text: str, font_pt: float = FONT_PT) -> float:
@@ -128,7 +131,7 @@ def needs_landscape(frame: pd.DataFrame) -> bool:
         max(string_width(x) for x in [str(c), *frame[c].astype(str)]) + PADDING_IN
         for c in frame.columns
     )
-    return len(frame.columns) >= 6 and natural > 1.6 * portrait
+    return len(frame.columns) >= 7 and natural > 2.2 * portrait
 
 
 def render(
@@ -151,10 +154,10 @@ def render(
     doc.add_heading(layout.title, level=0)
     if layout.intro:
         doc.add_paragraph(layout.intro)
-    doc.add_heading("Contents", level=1)
+    doc.add_heading(layout.heading("contents"), level=1)
     for _, title in layout.toc():
         doc.add_paragraph(title, style="List Number")
-    doc.add_heading("Statistical analysis", level=1)
+    doc.add_heading(layout.heading("methods"), level=1)
     for paragraph in layout.methods:
         doc.add_paragraph(paragraph)
     if layout.references:
@@ -166,24 +169,22 @@ def render(
         if section.appendix_only:
             continue
         wide = any(needs_landscape(t.frame) for t in section.shown.main if len(t.frame))
-        if wide == portrait:  # orientation changes: a new section
+        # a section of tables only stays on the landscape page it follows (a page of its own
+        # for a short table would be mostly empty)
+        figure = figures.get(section.key)
+        broad = figure is not None and _broad(figure)
+        wide = wide or broad or (not portrait and figure is None)
+        new_page = wide == portrait
+        if new_page:  # orientation changes: a new section
             portrait = not wide
             from docx.enum.section import WD_SECTION
 
             _page(doc.add_section(WD_SECTION.NEW_PAGE), portrait, WD_ORIENT, Inches)
         tables = [t for t in section.shown.main if len(t.frame)]
-        # a paper's table: its caption is the heading; other sections get a heading
-        captioned = section.title.startswith("Table ") and len(tables) == 1
-        if not captioned:
-            doc.add_heading(section.title, level=1)
+        doc.add_heading(section.title, level=1).paragraph_format.keep_with_next = True
         width = text_width(portrait)
         for table in tables:
-            caption = (
-                section.title
-                if captioned
-                else table.caption
-                or (f"{section.title}: {table.name}" if len(tables) > 1 else section.title)
-            )
+            caption = table.caption or section.title
             doc.add_paragraph(caption, style="Caption").paragraph_format.keep_with_next = True
             _table(doc, table.frame, width, Pt, Inches)
         # the notes belong to the tables above them; the figure and its legend follow, scaled
@@ -191,12 +192,17 @@ def render(
         # of pushing the notes onto a page of their own)
         for note in section.shown.notes:
             _small(doc.add_paragraph(note), Pt)
-        if section.settings:
-            _small(doc.add_paragraph(f"Settings: {section.settings}"), Pt)
         if section.key in figures:
             fig = figures[section.key]
             fig_w, fig_h = (float(v) for v in fig.get_size_inches())
-            scale = min(1.0, width / fig_w, (text_height(portrait) - LEGEND_IN) / fig_h)
+            # a figure taller than wide takes at most FIGURE_SHARE of the page: it shares the
+            # page with its table instead of leaving a page with a table alone
+            height = text_height(portrait)
+            room = FIGURE_SHARE * height
+            if new_page:  # what the tables above leave on their page, when it is enough
+                left = height - _height(tables, section.shown.notes)
+                room = left if left >= FIGURE_SHARE * height * 0.75 else room
+            scale = min(1.0, width / fig_w, (room - LEGEND_IN) / fig_h)
             png = io.BytesIO(figure_file(section.key, "png"))
             doc.add_picture(png, width=Inches(fig_w * scale))
             doc.paragraphs[-1].paragraph_format.keep_with_next = True
@@ -206,7 +212,7 @@ def render(
             from docx.enum.section import WD_SECTION
 
             _page(doc.add_section(WD_SECTION.NEW_PAGE), True, WD_ORIENT, Inches)
-        doc.add_heading("Appendix", level=1)
+        doc.add_heading(layout.heading("appendix"), level=1)
         doc.add_paragraph(
             "Not printed here; in the HTML report (Appendix) and, with the raw unrounded "
             f"numbers, in {excel_name} (see its README sheet):"
@@ -216,6 +222,27 @@ def render(
     buffer = io.BytesIO()
     doc.save(buffer)
     Path(path).write_bytes(fixed_zip(buffer.getvalue()))  # the same bytes on every run
+
+
+#: printed height of a table row and of a note line (8 pt with padding), inches
+ROW_IN, NOTE_IN = 0.19, 0.16
+
+
+#: panels side by side this much wider than tall go on a landscape page with their table
+BROAD = 1.8
+
+
+def _broad(figure: Any) -> bool:
+    """Several panels side by side, much wider than tall (a landscape figure)."""
+    width, height = (float(v) for v in figure.get_size_inches())
+    return len(figure.axes) >= 2 and width >= BROAD * height
+
+
+def _height(tables: list[Any], notes: list[str]) -> float:
+    """The estimated height of a section's heading, tables and notes, in inches."""
+    rows = sum(len(t.frame) + 2 for t in tables)  # header and caption
+    lines = sum(1 + len(n) // 150 for n in notes)
+    return 0.5 + ROW_IN * rows + NOTE_IN * lines
 
 
 def _styles(doc: Any, pt: Any) -> None:
@@ -265,8 +292,14 @@ def _table(doc: Any, frame: pd.DataFrame, width: float, pt: Any, inches: Any) ->
     grid.autofit = False  # w:tblLayout fixed: the widths below are kept
     columns = [[str(c), *frame[c].astype(str).tolist()] for c in frame.columns]
     right = [j > 0 and is_numeric_column(col[1:]) for j, col in enumerate(columns)]
-    # a short table stays on one page; a long one keeps its caption, header and first row
-    together = len(frame) if len(frame) <= 15 else 1
+    # a short table stays on one page; a long one (in printed lines: a row of long notes
+    # takes several) keeps its caption, header and first row
+    lines = sum(
+        max(math.ceil(string_width(col[i + 1]) / max(w - PADDING_IN, 0.1)) for col, w in
+            zip(columns, widths, strict=True))
+        for i in range(len(frame))
+    )  # fmt: skip
+    together = len(frame) if len(frame) <= 15 and lines <= 20 else 1
     for j, w in enumerate(widths):
         grid.columns[j].width = inches(w)
     for i, row in enumerate(grid.rows):

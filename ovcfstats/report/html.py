@@ -6,10 +6,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
-import pandas as pd
-
 from ..present._format import is_numeric_cell, is_numeric_column
-from ..present._layouts import LISTING_ROWS
 from ..present._plotting import figure_bytes
 from ..present._table import Table
 from ._layout import Layout
@@ -20,6 +17,12 @@ body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;pad
 color:#222;line-height:1.4}
 h1{font-size:1.7em}h2{font-size:1.3em;margin-top:2em}
 nav ol{font-size:14px}
+@media print{
+@page{margin:14mm 12mm}
+body{max-width:none;margin:0;padding:0;font-size:10pt;line-height:1.3}
+h2{margin-top:1.2em;break-after:avoid}
+nav{break-after:page}
+}
 """
 #: tables, figures and notes (scoped to the report's own classes: safe inside a notebook)
 TABLE_CSS = """
@@ -32,11 +35,21 @@ table.three-line .num{white-space:nowrap}
 table.three-line caption{caption-side:top;text-align:left;font-weight:600;padding-bottom:.3em}
 figure.ovcf{margin:1em 0}figure.ovcf svg{max-width:100%;height:auto}
 figure.ovcf figcaption{font-size:13px;font-style:italic}
-.notes{font-size:12px;color:#444}.settings{font-size:12px;color:#666}
+.notes{font-size:12px;color:#444}
 details.ovcf{margin:.4em 0}details.ovcf summary{cursor:pointer;font-weight:600}
 details.ovcf table.three-line{font-size:12px}
 details.ovcf table.three-line th,details.ovcf table.three-line td{padding:2px 6px}
 .wrap{max-width:100%;overflow-x:auto}
+@media print{
+.wrap{overflow:visible;max-width:none}
+table.three-line{font-size:8pt;margin:.2em 0 .5em}
+table.three-line th,table.three-line td{padding:1px 4px}
+table.three-line .num{white-space:normal}
+table.three-line tr,figure.ovcf{break-inside:avoid}
+table.three-line caption{break-after:avoid}
+figure.ovcf svg{max-height:22cm;width:auto}
+details.ovcf summary{list-style:none}
+}
 """
 
 
@@ -62,20 +75,6 @@ def table_html(table: Table, caption: str = "") -> str:
     )
 
 
-def _excluded(excluded: pd.DataFrame) -> list[str]:
-    """The excluded rows, collapsed; a registry's first :data:`LISTING_ROWS` (all in Excel)."""
-    n = len(excluded)
-    summary = f"Excluded rows ({n})"
-    if n > LISTING_ROWS:
-        summary = (
-            f"Excluded rows ({n:,}; the first {LISTING_ROWS:,} here, every row in tables.xlsx, "
-            "sheet excluded)"
-        )
-        excluded = excluded.head(LISTING_ROWS)
-    table = table_html(Table("excluded", excluded.astype(str)))
-    return [f'<details class="ovcf"><summary>{escape(summary)}</summary>', table, "</details>"]
-
-
 def render(
     layout: Layout,
     figures: dict[str, Any],
@@ -93,8 +92,10 @@ def render(
     if layout.intro:
         parts.append(f"<p>{escape(layout.intro)}</p>")
     toc = "".join(f'<li><a href="#{k}">{escape(t)}</a></li>' for k, t in layout.toc())
-    parts.append(f'<nav id="contents"><h2>Contents</h2><ol>{toc}</ol></nav>')
-    parts.append('<h2 id="methods">Statistical analysis</h2>')
+    parts.append(
+        f'<nav id="contents"><h2>{escape(layout.heading("contents"))}</h2><ol>{toc}</ol></nav>'
+    )
+    parts.append(f'<h2 id="methods">{escape(layout.heading("methods"))}</h2>')
     parts += [f"<p>{escape(p)}</p>" for p in layout.methods]
     if layout.references:
         refs = "".join(f"<li>{escape(r)}</li>" for r in layout.references)
@@ -104,10 +105,7 @@ def render(
             continue
         parts.append(f'<h2 id="{section.key}">{escape(section.title)}</h2>')
         for table in section.shown.main:
-            caption = table.caption or (
-                table.name.capitalize() if len(section.shown.main) > 1 else ""
-            )
-            parts.append(table_html(table, caption) if len(table.frame) else "<p>(none)</p>")
+            parts.append(table_html(table, table.caption) if len(table.frame) else "<p>(none)</p>")
         if section.key in figures:
             svg = figure_file(section.key, "svg").decode()
             svg = svg[svg.index("<svg") :]
@@ -118,13 +116,8 @@ def render(
         notes = "".join(f"<li>{escape(n)}</li>" for n in section.shown.notes)
         if notes:
             parts.append(f'<ul class="notes">{notes}</ul>')
-        if section.settings:
-            parts.append(f'<p class="settings">Settings: {escape(section.settings)}</p>')
-        excluded = section.result.excluded
-        if len(excluded):
-            parts += _excluded(excluded)
     if layout.appendix:
-        parts.append('<h2 id="appendix">Appendix</h2>')
+        parts.append(f'<h2 id="appendix">{escape(layout.heading("appendix"))}</h2>')
         parts.append(
             '<p class="notes">Per-patient listings, all ICC forms, model coefficients and the '
             "full audit; the raw numbers are in tables.xlsx.</p>"
@@ -134,7 +127,7 @@ def render(
                 f'<details class="ovcf" id="{entry.key}"><summary>{escape(entry.title)} '
                 f"({len(entry.table.frame)} rows)</summary>"
             )
-            parts.append(table_html(entry.table))
+            parts.append(table_html(entry.table, entry.table.caption))
             parts.append("</details>")
     body = "\n".join(parts)
     if not standalone:

@@ -17,9 +17,9 @@ def render(layout: Layout, figure_dir: str | None = None) -> str:
     lines = [f"# {md(layout.title)}", ""]
     if layout.intro:
         lines += [md(layout.intro), ""]
-    lines += ["## Contents", ""]
+    lines += [f"## {md(layout.heading('contents'))}", ""]
     lines += [f"- [{md(title, link=True)}](#{key})" for key, title in layout.toc()]
-    lines += ["", '<a id="methods"></a>', "", "## Statistical analysis", ""]
+    lines += ["", '<a id="methods"></a>', "", f"## {md(layout.heading('methods'))}", ""]
     for paragraph in layout.methods:
         lines += [md(paragraph), ""]
     if layout.references:
@@ -31,21 +31,21 @@ def render(layout: Layout, figure_dir: str | None = None) -> str:
             continue
         lines += [f'<a id="{section.key}"></a>', "", f"## {md(section.title)}", ""]
         for table in section.shown.main:
-            if table.caption or len(section.shown.main) > 1:
-                lines += [f"**{md(table.caption or table.name.capitalize())}**", ""]
+            if table.caption:
+                lines += [f"**{md(table.caption)}**", ""]
             lines += [markdown_table(table.frame) if len(table.frame) else "(none)", ""]
         if section.figure_caption and figure_dir is not None:
             caption = section.figure_caption
             lines += [f"![{md(caption, link=True)}]({figure_dir}/{section.key}.png)", ""]
             lines += [f"*{md(caption)}*", ""]
         lines += [f"- {md(note)}" for note in section.shown.notes]
-        if section.settings:
-            lines.append(f"- Settings: {md(section.settings)}")
         lines.append("")
     if layout.appendix:
-        lines += ['<a id="appendix"></a>', "", "## Appendix", ""]
+        lines += ['<a id="appendix"></a>', "", f"## {md(layout.heading('appendix'))}", ""]
         for entry in layout.appendix:
             lines += [f"### {md(entry.title)}", ""]
             frame = entry.table.frame
+            if entry.table.caption:
+                lines += [md(entry.table.caption), ""]
             lines += [markdown_table(frame) if len(frame) else "(none)", ""]
     return "\n".join(lines).rstrip() + "\n"

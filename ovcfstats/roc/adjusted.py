@@ -51,7 +51,7 @@ from .._validate import (
     row_ids,
 )
 from ..data._ranges import check_ranges
-from ..data.schema import label
+from ..present._format import Style
 from ._delong import placements
 from ._indicator import _check_counts, _curve
 from ._placement import adjusted_auc_of, bootstrap_adjusted
@@ -364,7 +364,8 @@ def plot_adjusted_roc(result: AdjustedRocResult, **kwargs: Any) -> Any:
     ):
         for i, name in enumerate(t.index):
             pts = result.curve[(result.curve["indicator"] == name) & (result.curve["kind"] == kind)]
-            text = f"{label(name)}: {'AUC' if kind == 'pooled' else 'aAUC'} {t.loc[name, col]:.3f}"
+            what = "AUC" if kind == "pooled" else "aAUC"
+            text = f"{Style().label(name)}: {what} {t.loc[name, col]:.3f}"
             style = {"drawstyle": "steps-post"} if kind == "adjusted" else {}
             colour = indicator_color(name, i)
             ax.plot(pts["fpr"], pts["tpr"], color=colour, linewidth=1.6, label=text, **style)

@@ -48,7 +48,7 @@ from .._validate import (
     row_ids,
 )
 from ..data._ranges import check_ranges
-from ..data.schema import label
+from ..present._format import Style
 from ..present._plotting import figure_and_axes
 from ._delong import Placements, delong_omnibus, delong_test, placements
 from ._indicator import _check_counts, _one_roc, _oriented
@@ -444,7 +444,8 @@ def plot_roc(
     for i, name in enumerate(names):
         row = result.table.set_index("indicator").loc[name]
         pts = result.curve[result.curve["indicator"] == name]
-        text = f"{label(name)}: AUC {row['auc']:.3f} ({row['ci_low']:.3f}–{row['ci_high']:.3f})"
+        ci = f"{row['ci_low']:.3f}–{row['ci_high']:.3f}"
+        text = f"{Style().label(name)}: AUC {row['auc']:.3f} ({ci})"
         colour = indicator_color(name, i)
         ax.plot(pts["fpr"], pts["tpr"], color=colour, linewidth=1.6, label=text)
         if cutoffs:

@@ -33,7 +33,7 @@ SEED_MAX = 2**63 - 1
 #: settings that list column names
 NAME_LISTS = ("indicators", "exact", "adjust", "combined", "table1", "impute_predictors")
 #: settings that are yes/no
-FLAGS = ("agreement", "sample_size")
+FLAGS = ("agreement", "sample_size", "paper_choices")
 #: settings holding one text (or none)
 TEXTS = ("title", "audit", "matched_by", "contrast_phase")
 #: the tests Table 1 knows
@@ -115,6 +115,11 @@ def check_values(config: Any) -> None:
             raise _fail(name, f"'none' or one of {', '.join(ADJUST_METHODS)}", value)
     _caliper(config.caliper)
     _tests(config.tests)
+    titles = config.titles
+    if not isinstance(titles, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in titles.items()
+    ):
+        raise _fail("titles", 'a table of section = "heading" ([report.titles])', titles)
     _variables(config.variables, config.indicators)
 
 

@@ -1,5 +1,5 @@
 """The pipeline's diagnostic-accuracy sections: the covariate-adjusted AUCs beside the pooled
-ones (Fig. 5, continued) and, when the study states a prevalence, the accuracy at each
+ones (the paper's Fig. 5, continued) and, when the study states a prevalence, the accuracy at each
 indicator's Youden cut-off (PPV, NPV, likelihood ratios).
 """
 
@@ -36,7 +36,7 @@ def diagnostic_sections(
         run.step(
             "adjusted AUC",
             "fig5_adjusted",
-            "Fig. 5 (continued). Covariate-adjusted AUCs beside the pooled AUCs",
+            "Covariate-adjusted AUCs beside the pooled AUCs",
             lambda: adjusted_auc(
                 data,
                 inds,
@@ -48,6 +48,7 @@ def diagnostic_sections(
             ),
             figure_caption="Pooled ROC curves (left) and covariate-adjusted ROC curves (right, "
             "Janes & Pepe) of the indicators.",
+            paper="Fig. 5, continued",
         )
     if cfg.prevalence is not None:
         run.step(

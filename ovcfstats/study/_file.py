@@ -16,7 +16,7 @@ from .._validate import DataError
 if TYPE_CHECKING:
     from .config import StudyConfig
 
-VARIABLE_KEYS = ("column", "label", "unit", "decimals", "direction")
+VARIABLE_KEYS = ("column", "label", "unit", "decimals", "direction", "reference")
 
 
 # -- the file layout ---------------------------------------------------------------------------
@@ -64,6 +64,7 @@ SECTIONS: dict[str, Any] = {
         "prevalence": "prevalence",
     },
     "contrast": {"phase": "contrast_phase", "handling": "contrast_handling"},
+    "report": {"titles": "titles", "paper_choices": "paper_choices"},
 }
 #: fields TOML cannot hold as None: the word that stands for None in the file
 NONE_WORDS = {
@@ -198,7 +199,7 @@ def _render(config: StudyConfig) -> str:
     for name in config.indicators:
         spec = config.variable(name)
         lines += [f"[indicators.{_key(name)}]"]
-        lines += [f"{k} = {_toml(spec[k])}" for k in VARIABLE_KEYS]
+        lines += [f"{k} = {_toml(spec[k])}" for k in VARIABLE_KEYS if k in spec]
         lines += [""]
     extra = {k: s for k, s in config.variables.items() if k not in config.indicators}
     comments = {
@@ -234,6 +235,12 @@ def _render(config: StudyConfig) -> str:
         "# column holding each patient's phase ('none': not used), and how the HU\n"
         "# indicator uses it: 'stratify' (HU rows of Table 1, OR and AUC per phase) or\n"
         "# 'adjust' (the phase as a covariate of the HU model).",
+        "report": "# Report: headings by section key, e.g. titles = { table1 = \"Baseline\" }\n"
+        "# (keys: methods, appendix, contents, matching, table1, table2_rho, table2_or,\n"
+        "# table3, fig5, ...).\n"
+        "# paper_choices: true analyses matched data as the paper did (unconditional ORs for 1:1\n"
+        "# pairs, Pearson chi2 for binary rows, a p for matching variables); false: the matched\n"
+        "# analyses (conditional logit, McNemar / conditional score tests, 'matched').",
     }
     for section, keys in SECTIONS.items():
         if not isinstance(keys, dict):

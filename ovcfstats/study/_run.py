@@ -72,6 +72,8 @@ class _Run:
     report: Report
     progress: Progress = None
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    #: the paper's run (:func:`~ovcfstats.reproduce`): headings name the paper's tables too
+    paper: bool = False
 
     def skip(self, step: str, item: str, reason: str) -> None:
         reason = " ".join(str(reason).split())
@@ -86,8 +88,13 @@ class _Run:
         title: str,
         compute: Callable[[], Result],
         figure_caption: str = "",
+        paper: str = "",
     ) -> Any:
-        """Add ``compute()`` under ``key``, or record ``name`` as skipped with the error."""
+        """Add ``compute()`` under ``key``, or record ``name`` as skipped with the error.
+
+        ``paper`` names the paper's table or figure of this section (e.g. ``"Fig. 5"``); only
+        the paper's own run prints it.
+        """
         try:
             result = compute()
         except (DataError, ValueError, np.linalg.LinAlgError) as err:
@@ -96,6 +103,8 @@ class _Run:
         except Exception as err:  # one failing step must not take the others with it
             self.skip(name, "", f"unexpected error, please report it: {type(err).__name__}: {err}")
             return None
+        if self.paper and paper:
+            title = f"{title} (the paper's {paper})"
         self.report.add(result, title=title, key=key, figure_caption=figure_caption)
         return result
 

@@ -8,6 +8,7 @@ the study's plausible ranges.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -16,6 +17,7 @@ from .._pool import Imputed
 from .._results import Result
 from .._validate import DataError, describe_ids, did_you_mean
 from ..data._readings import Readings
+from ._design_sections import design_sections
 from ._phase import check_phase, phase_sections
 from ._run import _progress, _Run
 from .config import StudyConfig
@@ -190,32 +192,40 @@ def _analyses(
     left_out = {item for step, item, _ in run.skipped if step == "indicator"}
     table1 = [v for v in cfg.table1_variables(data.columns) if v not in left_out]
     run.step(
-        "Table 1",
+        "patient characteristics",
         "table1",
-        "Table 1. Patient demographics and OVCF indicators",
+        "Patient characteristics and indicators",
         lambda: _table1(imputed or data, table1, cfg),
+        paper="Table 1",
     )
     if not inds:
-        run.skip("Tables 2–3 and ROC", "", "no indicator can be analysed (see above)")
+        run.skip(
+            "correlations, odds ratios and ROC", "", "no indicator can be analysed (see above)"
+        )
         return
     _progress(run.progress, "Table 2")
     run.step(
-        "Table 2 (Spearman ρ)",
+        "Spearman ρ with OVCF",
         "table2_rho",
-        "Table 2. Spearman correlation of each indicator with OVCF",
+        "Spearman correlation of each indicator with OVCF",
         lambda: spearman_outcome(imputed or data, inds, alpha=cfg.alpha),
+        paper="Table 2",
     )
     adjust = [a for a in cfg.adjust if a in data.columns and a not in inds]
     for a in cfg.adjust:
         if a not in data.columns:
-            run.skip("Table 2 (ORs)", a, f"no column '{a}': the ORs are not adjusted for it")
+            run.skip("odds ratios", a, f"no column '{a}': the ORs are not adjusted for it")
         elif a in inds:
-            run.skip("Table 2 (ORs)", a, "an indicator itself: the ORs are not adjusted for it")
-    conditional = (not pairs) if cfg.conditional is None else cfg.conditional
+            run.skip("odds ratios", a, "an indicator itself: the ORs are not adjusted for it")
+    matched_default = not (pairs and cfg.paper_choices)  # the matched analysis of the design
+    conditional = matched_default if cfg.conditional is None else cfg.conditional
+    if conditional:  # constant within the matched sets: the conditioning accounts for it
+        adjust = [a for a in adjust if a not in cfg.exact]
     kind = "Conditional logistic regression" if conditional else "Logistic regression"
     names = [cfg.variable(a)["label"] for a in adjust]
     names = [n if n.isupper() else n.lower() for n in names]
     what = f"adjusted for {', '.join(names)}" if adjust else "unadjusted"
+    references = _references(data, adjust, cfg)
     or_options = {
         "adjust": adjust,
         "model": cfg.or_model,
@@ -229,27 +239,35 @@ def _analyses(
 
     def odds_ratios(source: Any) -> Result:
         ci = "wald" if isinstance(source, Imputed) else cfg.or_ci
-        return logistic_or(source, inds, **{**or_options, "ci": ci})
+        return _with_references(
+            logistic_or(source, inds, **{**or_options, "ci": ci}), references
+        )
 
     pooled = " (pooled over the imputations)" if imputed else ""
     run.step(
-        "Table 2 (ORs)",
+        "odds ratios",
         "table2_or",
-        f"Table 2 (continued). {kind} {what}{pooled}",
+        f"{kind} {what}{pooled}",
         lambda: odds_ratios(imputed or data),
+        paper="Table 2, continued",
     )
     _progress(run.progress, "Table 3")
     if len(inds) < 2:  # with one indicator by design, Tables 3 and the comparison do not apply
         if len(cfg.indicators) >= 2:
-            run.skip("Table 3 and AUC comparison", "", "fewer than two indicators left")
+            run.skip(
+                "correlations among the indicators and AUC comparison",
+                "",
+                "fewer than two indicators left",
+            )
     else:
         run.step(
-            "Table 3",
+            "correlations among the indicators",
             "table3",
-            f"Table 3. Spearman correlations among the {count} indicators",
+            f"Spearman correlations among the {count} indicators",
             lambda: spearman_matrix(
                 imputed or data, inds, adjust=cfg.matrix_adjust, alpha=cfg.alpha
             ),
+            paper="Table 3",
         )
     _progress(run.progress, "ROC")
     directions = cfg.directions()
@@ -262,10 +280,11 @@ def _analyses(
     run.step(
         "ROC",
         "fig5",
-        f"Fig. 5. ROC curves of the {count} indicators{pooled}",
+        f"ROC curves of the {count} indicators{pooled}",
         lambda: aucs(imputed or data),
         figure_caption=f"ROC curves of the {count} indicators for OVCF, with the AUC "
         f"({100 * (1 - cfg.alpha):g}% CI) of each and its Youden cut-off (dot).",
+        paper="Fig. 5",
     )
     phase_sections(run, data, cfg, inds, or_options)
     from ._diagnostic import diagnostic_sections
@@ -285,69 +304,74 @@ def _analyses(
                  f"{kind.lower()} {what}", lambda: complete_case(odds_ratios(data)))
         run.step("complete-case AUCs", "sensitivity_auc", "Sensitivity analysis: complete-case "
                  "AUCs", lambda: complete_case(aucs(data)))
-    _design(run, data, cfg, inds, adjust, pairs)
+    design_sections(run, data, cfg, inds, adjust, pairs)
 
 
-def _table1(data: pd.DataFrame, variables: list[str], cfg: StudyConfig) -> Result:
-    """Table 1; a variable matched on exactly has no within-set test by design (no warning)."""
+def _references(data: pd.DataFrame, adjust: list[str], cfg: StudyConfig) -> dict[str, Any]:
+    """The reference level of each non-numeric covariate: the study file's, or the most
+    frequent (ties: the first sorted); ``data``'s column becomes categorical in that order."""
+    out = {}
+    for a in adjust:
+        column = data[a]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        text = column.dropna().astype(str)
+        counts = text.value_counts()
+        chosen = cfg.variable(a).get("reference")
+        if chosen is not None and str(chosen) not in set(counts.index):
+            raise DataError(
+                f"{FUNC}(): the reference level {chosen!r} of '{a}' ([variables.{a}] reference) "
+                f"is not among its values ({', '.join(sorted(counts.index))}); name one of them."
+            )
+        top = sorted(counts.index[counts == counts.max()])[0] if len(counts) else None
+        level = str(chosen) if chosen is not None else top
+        if level is None:
+            continue
+        order = [level, *sorted(set(counts.index) - {level})]
+        data[a] = pd.Categorical(column.where(column.isna(), column.astype(str)), order)
+        out[a] = (level, "chosen" if chosen is not None else "most frequent")
+    return out
+
+
+def _with_references(result: Result, references: dict[str, Any]) -> Result:
+    """``result`` with the covariates' reference levels in its settings (for its footnote)."""
+    return replace(result, settings={**result.settings, "references": references})
+
+
+def _table1(data: pd.DataFrame | Imputed, variables: list[str], cfg: StudyConfig) -> Result:
+    """Table 1; a variable matched on exactly has no within-set test by design (no warning).
+
+    With imputed data the tests are chosen on the first completed table (the same rows and
+    levels in every table) and the Table is pooled over all of them.
+    """
     from .._results import DegenerateDataWarning
     from ..table1.groups import compare_groups
 
+    source, data = data, data.datasets[0] if isinstance(data, Imputed) else data
     with warnings.catch_warnings():
         for v in cfg.exact:
             warnings.filterwarnings(
                 "ignore", f".*'{v}' does not vary within any matched set", DegenerateDataWarning
             )
-        return compare_groups(data, variables, pair="pair_id", tests=cfg.tests, alpha=cfg.alpha)
+        tests = dict(cfg.tests)
+        if not cfg.paper_choices and is_pairs(data):  # McNemar for the binary rows of pairs
+            for v in variables:
+                binary = data[v].dropna().nunique() == 2
+                matched = v in cfg.exact or v in cfg.calipers
+                if binary and v not in tests and not matched and not _continuous(data[v]):
+                    tests[v] = "mcnemar"
+        result = compare_groups(source, variables, pair="pair_id", tests=tests, alpha=cfg.alpha)
+    if cfg.paper_choices:
+        return result
+    on = tuple(v for v in (*cfg.exact, *cfg.calipers) if v in variables)
+    kept = tuple(w for w in result.warnings if not any(f"'{v}'" in w for v in on))
+    return replace(result, warnings=kept, settings={**result.settings, "matched_on": on})
 
 
-def _design(
-    run: _Run,
-    data: pd.DataFrame,
-    cfg: StudyConfig,
-    inds: list[str],
-    adjust: list[str],
-    pairs: bool,
-) -> None:
-    """The optional post-hoc power and combined-model sections (study file [design])."""
-    from ..design.combined import combined_model
-    from ..design.posthoc import sample_size_section
-
-    items = {item.key: item.result for item in run.report.items}
-    if cfg.sample_size and "fig5" in items:
-        n_sets = int(data["pair_id"].nunique()) if "pair_id" in data.columns else None
-        run.step(
-            "sample size",
-            "sample_size",
-            "Post-hoc power and sample size at the observed AUCs and ORs",
-            lambda: sample_size_section(
-                items["fig5"],
-                odds_ratios=items.get("table2_or"),
-                n_sets=n_sets,
-                controls_per_case=cfg.ratio,
-                alpha=cfg.alpha,
-            ),
-        )
-    if cfg.combined:
-        missing = [i for i in cfg.combined if i not in inds]
-        if missing:
-            run.skip("combined model", ", ".join(missing), "not among the analysed indicators")
-            return
-        covariates = [a for a in adjust if not (pairs and a in cfg.exact)]
-        run.step(
-            "combined model",
-            "combined",
-            f"Combined model of {', '.join(cfg.variable(i)['label'] for i in cfg.combined)}",
-            lambda: combined_model(
-                data,
-                list(cfg.combined),
-                covariates=covariates,
-                n_boot=cfg.n_boot,
-                seed=cfg.boot_seed,
-                prevalence=cfg.prevalence,
-                alpha=cfg.alpha,
-            ),
-        )
+def _continuous(column: pd.Series) -> bool:
+    """A numeric column with other values than 0 and 1 (Table 1 gives it a mean)."""
+    values = pd.to_numeric(column, errors="coerce").dropna()
+    return bool(len(values)) and not values.isin([0, 1]).all()
 
 
 def _pipeline(

@@ -37,42 +37,45 @@ from ._file import (
 #: what each choice means, printed beside its value in the report
 CHOICES = {
     "indicators": "the indicators analysed (Tables 1–3, ORs, ROC)",
-    "caliper": "matching caliper: years of age (the paper does not state one), or variable -> "
-    "maximum difference",
+    "caliper": "matching caliper: years of age, or the largest difference per variable",
     "exact": "variables a case and its controls must share",
     "ratio": "controls per case (1:k matching)",
     "method": "matching method: optimal (fewest unmatched, then least total age distance), "
     "nearest (greedy) or random (SPSS-style)",
     "seed": "seed of random matching",
-    "or_per": "OR scale: 'unit', 'sd' (per SD in the analysed sample) or a number",
-    "or_model": "'separate' (one model per indicator) or 'joint' (all indicators in one model)",
-    "conditional": "conditional logistic regression on the matched sets (auto: only for 1:k)",
-    "or_ci": "OR CI: 'wald' or 'profile' likelihood",
-    "or_method": "'ml' (maximum likelihood) or 'firth' (penalised; finite under separation)",
-    "adjust": "covariates of the logistic models (the paper: age, sex and BMI)",
-    "roc_ci": "AUC CI: 'delong' or 'bootstrap'",
+    "or_per": "OR scale: unit, sd (per SD in the analysed sample) or a number",
+    "or_model": "separate (one model per indicator) or joint (all indicators in one model)",
+    "conditional": "conditional logistic regression on the matched sets (auto: yes, unless "
+    "paper_choices for 1:1 pairs)",
+    "or_ci": "OR CI: wald or profile likelihood",
+    "or_method": "ml (maximum likelihood) or firth (penalised; finite under separation)",
+    "adjust": "covariates of the logistic models",
+    "roc_ci": "AUC CI: delong or bootstrap",
     "auc_adjust": "multiple-testing adjustment of the pairwise AUC comparisons",
     "matrix_adjust": "multiple-testing adjustment of the Table 3 p-values",
     "min_vertebrae": "fewest non-fractured vertebrae an average needs",
-    "fi_weighting": "FI average: 'equal' (mean of ROI percentages) or 'area' weighted",
+    "fi_weighting": "FI average: equal (mean of ROI percentages) or area weighted",
     "alpha": "1 − confidence level",
     "agreement": "Bland–Altman limits of agreement and Lin's CCC beside the ICC tables",
     "sample_size": "post-hoc power and sample size at the observed AUCs and ORs",
     "combined": "indicators of a combined logistic model (validated by bootstrap; empty: none)",
     "n_boot": "bootstrap resamples of the combined model's optimism correction",
     "boot_seed": "seed of the combined model's bootstrap and cross-validation",
-    "missing_method": "missing values: 'complete' (complete-case) or 'mice' (multiple "
+    "missing_method": "missing values: complete (complete-case) or mice (multiple "
     "imputation, pooled by Rubin's rules)",
     "impute_m": "number of imputations",
     "impute_seed": "seed of the imputations",
     "impute_predictors": "complete columns added as predictors of the imputation models",
     "prevalence": "prevalence of the outcome in the population the indicators are meant for "
-    "(PPV/NPV and net benefit; 'none': not given)",
-    "ranges": "plausible ranges overridden for this study (name -> [low, high], or 'off')",
+    "(PPV/NPV and net benefit; none: not given)",
+    "ranges": "plausible ranges overridden for this study (per variable: lowest and highest "
+    "value, or off)",
     "contrast_phase": "column holding each patient's contrast phase, for the HU indicator "
-    "('none': not used)",
-    "contrast_handling": "HU by contrast phase: 'stratify' (Table 1 rows, OR and AUC per phase) "
-    "or 'adjust' (the phase as a covariate of the HU model)",
+    "(none: not used)",
+    "contrast_handling": "HU by contrast phase: stratify (Table 1 rows, OR and AUC per phase) "
+    "or adjust (the phase as a covariate of the HU model)",
+    "paper_choices": "analyses of the paper on matched data (unconditional ORs for 1:1 pairs, "
+    "Pearson χ² for binary rows, a p for the matching variables) instead of the matched ones",
     "mapping": "the columns of a wide table mapped to the data contract ([mapping]; "
     "'ovcfstats map' writes it)",
 }
@@ -147,6 +150,8 @@ class StudyConfig:
     mapping: Mapping[str, Any] = field(default_factory=dict, repr=False)
     contrast_phase: str | None = None
     contrast_handling: str = "stratify"
+    titles: Mapping[str, str] = field(default_factory=dict, repr=False)
+    paper_choices: bool = False
 
     def __post_init__(self) -> None:
         check_values(self)
@@ -338,11 +343,21 @@ def template() -> str:
     return StudyConfig().to_toml()
 
 
-def settings_table(config: StudyConfig) -> list[tuple[str, str, str]]:
-    """(setting, value, meaning) rows for the report."""
+#: what the paper says of a choice, in the paper's own report (:func:`~ovcfstats.reproduce`)
+PAPER_NOTES = {
+    "caliper": " (the paper does not state one)",
+    "adjust": " (the paper: age, sex and BMI)",
+}
+
+
+def settings_table(config: StudyConfig, paper: bool = False) -> list[tuple[str, str, str]]:
+    """(setting, value, meaning) rows for the report; ``paper`` adds what the paper says."""
     values = asdict(config)
     shown = {k: NONE_WORDS.get(k, v) if v is None else v for k, v in values.items()}
-    rows = [(k, repr(shown[k]), CHOICES[k]) for k in CHOICES if k != "mapping"]
+    notes = PAPER_NOTES if paper else {}
+    rows = [
+        (k, repr(shown[k]), CHOICES[k] + notes.get(k, "")) for k in CHOICES if k != "mapping"
+    ]
     if config.mapping:
         columns = config.mapping.get("columns", {})
         rows.append(("mapping", f"{len(columns)} columns", CHOICES["mapping"]))

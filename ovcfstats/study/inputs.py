@@ -32,7 +32,7 @@ class MatchedSetsResult(Result):
     def notes(self) -> list[str]:
         s = self.settings
         return [
-            f"{s['n_sets']} matched sets from column '{s['matched_by']}' "
+            f"{s['n_sets']} matched sets from column {s['matched_by']} "
             f"({s['design']}); the analyses use the sets as given.",
             *super().notes(),
         ]

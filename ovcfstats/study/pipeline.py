@@ -51,9 +51,10 @@ class VariablesResult(Result):
     title: ClassVar[str] = "Variables"
 
 
-def choices(config: StudyConfig) -> ChoicesResult:
-    """The config as a report section."""
-    table = pd.DataFrame(settings_table(config), columns=["setting", "value", "meaning"])
+def choices(config: StudyConfig, paper: bool = False) -> ChoicesResult:
+    """The config as a report section (``paper``: with what the paper says of each choice)."""
+    rows = settings_table(config, paper)
+    table = pd.DataFrame(rows, columns=["setting", "value", "meaning"])
     return ChoicesResult(table=table)
 
 
@@ -205,7 +206,9 @@ def analyze(
     published = published_table(audit if audit is not None else cfg.audit)
     progress, own = _bar(progress, readings is not None, published is not None)
     intro = _deidentified_note() if deidentify else ""
-    report = Report(cfg.title or "Matched case–control study", intro, variables=_shown(cfg))
+    report = Report(
+        cfg.title or "Matched case–control study", intro, variables=_shown(cfg), titles=cfg.titles
+    )
     run = _Run(report, progress)
     report.add(choices(cfg), key="choices")
     report.add(variables_result(cfg, table.columns), key="variables")
@@ -249,7 +252,8 @@ def reproduce(
     patients, measurements : pandas.DataFrame, optional
         The two tables of the data contract; both default to the bundled synthetic sample.
     config : StudyConfig, optional
-        The analysis choices (defaults: :class:`StudyConfig`).
+        The analysis choices (defaults: :class:`StudyConfig`); ``paper_choices`` is always on
+        (the paper's analyses of the matched data).
     progress : bool or callable, optional
         As in :func:`analyze`: ``True`` shows a progress bar.
     deidentify : bool
@@ -270,8 +274,9 @@ def reproduce(
     """
     from ..audit import audit_reported
     from ..datasets import load_sample
+    from .config import _replace
 
-    cfg = config or StudyConfig()
+    cfg = _replace(config or StudyConfig(), paper_choices=True)  # the paper's analyses
     sample = patients is None and measurements is None
     if sample:
         patients, measurements = load_sample()
@@ -289,10 +294,10 @@ def reproduce(
 
         patients, measurements, codes = code_inputs(patients, measurements, cfg)
         intro = f"{intro} {_deidentified_note()}".strip()
-    report = Report(title, intro=intro, variables=_shown(cfg))
+    report = Report(title, intro=intro, variables=_shown(cfg), titles=cfg.titles)
     progress, own = _bar(progress, True, sample)
-    run = _Run(report, progress)
-    report.add(choices(cfg), key="choices")
+    run = _Run(report, progress, paper=True)
+    report.add(choices(cfg, paper=True), key="choices")
     try:
         _pipeline(run, patients, measurements, cfg, None)
     except DataError as err:

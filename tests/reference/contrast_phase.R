@@ -1,5 +1,5 @@
 # Reference values for analyze()'s HU indicator by contrast phase (tests/test_contrast_phase.py).
-# Run: Rscript tests/reference/contrast_phase.R  (from the repository root); R 4.2.2, base stats.
+# Run: Rscript tests/reference/contrast_phase.R  (from the repository root); R 4.2.2, base stats and survival.
 # Writes:
 #   contrast_cohort.csv   300 matched pairs (case, control; same sex, ages within ~1 year); each
 #                         patient's phase drawn independently of the pair (cases 80 % contrast,
@@ -7,6 +7,7 @@
 #                         20 HU with contrast (the true within-phase difference: -35 HU)
 #   contrast_glm.csv      glm(case ~ hu + age + sex + phase, binomial): coefficient, SE and Wald
 #                         CI (confint.default) of each term, and the OR per HU with its Wald CI
+#   contrast_clogit.csv   clogit(case ~ hu + age + phase + strata(pair_id)): the same, conditional
 set.seed(30)
 out <- "tests/reference"
 n <- 300
@@ -28,3 +29,12 @@ res <- data.frame(term = rownames(s), coef = s[, 1], se = s[, 2], lower = wald[,
                   upper = wald[, 2], or = exp(s[, 1]), or_lower = exp(wald[, 1]),
                   or_upper = exp(wald[, 2]))
 write.csv(res, file.path(out, "contrast_glm.csv"), row.names = FALSE)
+# the matched analysis (analyze's default on matched pairs): conditional logit within the pairs;
+# sex is constant within a pair and drops out, age (matched within ~1 year) stays
+library(survival)
+cfit <- clogit(case ~ hu + age + phase + strata(pair_id), data = dat, method = "exact")
+cs <- summary(cfit)$coefficients
+cw <- confint.default(cfit)
+cres <- data.frame(term = rownames(cs), coef = cs[, 1], se = cs[, 3], or = exp(cs[, 1]),
+                   or_lower = exp(cw[, 1]), or_upper = exp(cw[, 2]))
+write.csv(cres, file.path(out, "contrast_clogit.csv"), row.names = FALSE)
