@@ -63,8 +63,10 @@ def test_pooled_sections_and_complete_case_sensitivity(once):
     assert "imputed m = 3 times by chained equations" in text
     assert "matched once" in text and "Barnard–Rubin" in text
     assert text.count("gave odds ratios") == 1  # the sensitivity analysis: no sentence of its own
-    captions = [t.caption for t in present(once["fig5"]).main]
-    assert any("pooled over m = 3 imputations" in c for c in captions)
+    shown = present(once["fig5"])
+    assert any("pooled over m = 3 imputations" in t.caption for t in shown.main)
+    assert any("curves drawn are those of the first completed table" in n for n in shown.notes)
+    assert not any("first completed" in n for n in present(once["sensitivity_auc"]).notes)
 
 
 def test_holes_in_a_matching_variable_match_within_each_completed_table():

@@ -75,6 +75,12 @@ def _roc(result: Any, style: Style) -> Presentation:
             )
         )
     notes = ["Cut-off: Youden's optimum (midpoint between adjacent observed values)."]
+    if result.settings.get("pooled_m"):
+        notes.append(
+            "Pooled: the cut-offs, sensitivities and specificities are averages over the "
+            "imputations, without CIs (they have no pooling rule); the curves drawn are those "
+            "of the first completed table."
+        )
     caption = "AUC, Youden cut-off, sensitivity and specificity of each indicator"
     caption += _pooled(result)
     return Presentation(main=[Table("AUC", frame, caption)], appendix=appendix, notes=notes)
