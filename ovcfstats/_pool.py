@@ -180,7 +180,7 @@ class Imputed(Result):
         seed = f"seed {s.get('seed')}" + (" (drawn for this run)" if s.get("seed_drawn") else "")
         lines = [
             f"{self.m} imputations by chained equations ({s.get('iterations')} iterations; "
-            f"{seed}; impute(..., seed={s.get('seed')}) reproduces them). Continuous variables "
+            f"{seed}, which reproduces them). Continuous variables "
             "by predictive mean matching, binary ones by logistic regression; the outcome is "
             "never imputed and is a predictor of every variable."
         ]

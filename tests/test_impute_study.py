@@ -63,6 +63,14 @@ def test_pooled_sections_and_complete_case_sensitivity(once):
     assert "imputed m = 3 times by chained equations" in text
     assert "matched once" in text and "Barnard–Rubin" in text
     assert text.count("gave odds ratios") == 1  # the sensitivity analysis: no sentence of its own
+    analysed = once["missing"].analyses
+    assert set(analysed["analysis"]) == {"OR, complete cases", "ROC, complete cases"}
+    n_or = dict(zip(cc.table["indicator"], cc.table["n"], strict=True))
+    rows = analysed[analysed["analysis"] == "OR, complete cases"]
+    assert dict(zip(rows["item"], rows["n"], strict=True)) == n_or
+    assert "Spearman correlation of each indicator with OVCF (pooled over the imputations)" in [
+        i.title for i in once.items
+    ]
     shown = present(once["fig5"])
     assert any("pooled over m = 3 imputations" in t.caption for t in shown.main)
     assert any("curves drawn are those of the first completed table" in n for n in shown.notes)
@@ -107,3 +115,17 @@ def test_methods_say_which_intervals_the_pooled_sections_use(once):
     text = " ".join(methods_paragraphs(report, Style()))
     assert "so the pooled ORs have Wald CIs; the complete-case analyses keep" in text
     assert "DeLong standard errors" not in text
+
+
+def test_the_imputation_table_is_labelled_as_a_journal_prints_it(once):
+    style = Style(variables={"hu": {"label": "Bone HU", "decimals": 1}})
+    shown = present(once["imputation"], style)
+    frame = shown.main[0].frame
+    assert list(frame.columns) == ["Variable", "Imputation model", "Imputed values, n",
+                                   "Observed, mean ± SD", "Imputed, mean ± SD"]  # fmt: skip
+    assert "Bone HU" in set(frame["Variable"]) and "hu" not in set(frame["Variable"])
+    table = once["imputation"].table.set_index("variable")
+    row = frame[frame["Variable"] == "Bone HU"].iloc[0]
+    assert row["Imputed values, n"] == str(int(table.loc["hu", "n_missing"]))
+    assert row["Observed, mean ± SD"].startswith(f"{table.loc['hu', 'observed_mean']:.1f} ± ")
+    assert not any("impute(" in n for n in shown.notes)

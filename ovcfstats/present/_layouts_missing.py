@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._format import Style, format_count_pct, format_number
+from ._format import Style, format_count_pct, format_mean_sd, format_number
 from ._table import Presentation, Table
 
 #: patterns printed in the body; the others are summed in one row (all are in the appendix)
@@ -143,4 +143,36 @@ def _count(value: Any) -> str:
     return "" if pd.isna(value) else f"{int(value):,}"
 
 
-LAYOUTS = {"MissingData": _missing_data}
+#: the imputation model of each kind of variable, as the Methods name it
+MODELS = {"pmm": "predictive mean matching", "logistic": "logistic regression"}
+
+
+def _imputed(result: Any, style: Style) -> Presentation:
+    """The imputed variables: model, holes, observed against imputed mean ± SD."""
+    t = result.table
+    decimals = [style.decimals(v) for v in t["variable"]]
+    frame = pd.DataFrame(
+        {
+            "Variable": [style.label(v) for v in t["variable"]],
+            "Imputation model": [MODELS.get(k, k) for k in t["kind"]],
+            "Imputed values, n": [_count(v) for v in t["n_missing"]],
+            "Observed, mean ± SD": [
+                format_mean_sd(m, s, d)
+                for m, s, d in zip(t["observed_mean"], t["observed_sd"], decimals, strict=True)
+            ],
+            "Imputed, mean ± SD": [
+                format_mean_sd(m, s, d)
+                for m, s, d in zip(t["imputed_mean"], t["imputed_sd"], decimals, strict=True)
+            ],
+        }
+    )
+    caption = f"Imputed variables (m = {result.m} imputations by chained equations)"
+    notes = [
+        "Imputed values: over all imputations; they should look like plausible observed "
+        "values (the figure), not necessarily like the observed mean when the holes depend on "
+        "what was observed."
+    ]
+    return Presentation(main=[Table("imputed variables", frame, caption)], notes=notes)
+
+
+LAYOUTS = {"MissingData": _missing_data, "Imputed": _imputed}

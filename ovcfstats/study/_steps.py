@@ -188,13 +188,14 @@ def _analyses(
     check_phase(data, cfg)
     inds = _usable_indicators(run, data, cfg.indicators)
     count = NUMBERS.get(len(inds), str(len(inds)))
+    pooled = " (pooled over the imputations)" if imputed else ""
     _progress(run.progress, "Table 1")
     left_out = {item for step, item, _ in run.skipped if step == "indicator"}
     table1 = [v for v in cfg.table1_variables(data.columns) if v not in left_out]
     run.step(
         "patient characteristics",
         "table1",
-        "Patient characteristics and indicators",
+        f"Patient characteristics and indicators{pooled}",
         lambda: _table1(imputed or data, table1, cfg),
         paper="Table 1",
     )
@@ -207,7 +208,7 @@ def _analyses(
     run.step(
         "Spearman ρ with OVCF",
         "table2_rho",
-        "Spearman correlation of each indicator with OVCF",
+        f"Spearman correlation of each indicator with OVCF{pooled}",
         lambda: spearman_outcome(imputed or data, inds, alpha=cfg.alpha),
         paper="Table 2",
     )
@@ -243,7 +244,6 @@ def _analyses(
             logistic_or(source, inds, **{**or_options, "ci": ci}), references
         )
 
-    pooled = " (pooled over the imputations)" if imputed else ""
     run.step(
         "odds ratios",
         "table2_or",
@@ -263,7 +263,7 @@ def _analyses(
         run.step(
             "correlations among the indicators",
             "table3",
-            f"Spearman correlations among the {count} indicators",
+            f"Spearman correlations among the {count} indicators{pooled}",
             lambda: spearman_matrix(
                 imputed or data, inds, adjust=cfg.matrix_adjust, alpha=cfg.alpha
             ),
@@ -442,6 +442,8 @@ def _steps(
 
 #: the analyses whose n the missing-data section lists: report key -> column heading
 ANALYSED = {"table1": "Table 1", "table2_rho": "Spearman ρ", "table2_or": "OR", "fig5": "ROC"}
+#: with multiple imputation: the complete-case sensitivity analyses, whose n the holes limit
+COMPLETE_CASE = {"sensitivity_or": "OR, complete cases", "sensitivity_auc": "ROC, complete cases"}
 
 
 def _missing(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
@@ -451,7 +453,10 @@ def _missing(run: _Run, data: pd.DataFrame, cfg: StudyConfig) -> None:
     wanted = [*cfg.table1_variables(data.columns), *cfg.indicators, *cfg.adjust]
     columns = [c for c in dict.fromkeys(wanted) if c in data.columns and c != "case"]
     done = {item.key: item.result for item in run.report.items}
-    models = {head: done[key] for key, head in ANALYSED.items() if key in done}
+    if "imputation" in done:  # the pooled analyses keep everyone: the complete-case n instead
+        models = {h: done[k] for k, h in COMPLETE_CASE.items() if k in done}
+    else:
+        models = {head: done[key] for key, head in ANALYSED.items() if key in done}
     result = run.step(
         "missing data", "missing", "Missing data",
         lambda: describe_missing(data, columns, models=models),
