@@ -192,6 +192,9 @@ class Imputed(Result):
         """Observed (grey) against imputed (red) values of each imputed variable."""
         from matplotlib.figure import Figure
 
+        from .present._format import Style
+
+        style = Style()  # the study's labels when the report draws it
         names = list(self.table["variable"])
         if not names:
             raise ValueError("No variable was imputed: nothing to draw.")
@@ -209,7 +212,7 @@ class Imputed(Result):
                 vals = _as_numbers(d[name])[mask]
                 a.scatter(i + rng.uniform(-0.2, 0.2, vals.size), vals, s=4, color="tab:red")
             a.set_xticks([0, self.m], ["observed", f"imputation {self.m}"])
-            a.set_title(name)
+            a.set_title(style.heading(name), fontsize=10)
         return fig
 
 

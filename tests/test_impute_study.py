@@ -129,3 +129,12 @@ def test_the_imputation_table_is_labelled_as_a_journal_prints_it(once):
     assert row["Imputed values, n"] == str(int(table.loc["hu", "n_missing"]))
     assert row["Observed, mean ± SD"].startswith(f"{table.loc['hu', 'observed_mean']:.1f} ± ")
     assert not any("impute(" in n for n in shown.notes)
+
+
+def test_the_imputation_figure_has_the_study_labels(once):
+    from ovcfstats.present._format import drawing_with
+
+    with drawing_with({"hu": {"label": "Bone HU", "unit": "HU"}}):
+        fig = once["imputation"].plot()
+    titles = [a.get_title() for a in fig.axes]
+    assert "Bone HU, HU" in titles and "hu" not in titles
