@@ -84,6 +84,7 @@ from ._matched_sets import (
     _score_row,
     _set_codes,
     rows_of,
+    set_difference,
 )
 from ._rows import (
     CATEGORICAL_TESTS,
@@ -395,8 +396,10 @@ def compare_groups(
                 values = values / unit
             x1, x0 = _take(values, pos1, pos0, strides if exc is None else None)
             if test == "clogit":
-                score = _score_row(values[:, None], rows_of(pos1, pos0), design, grp, notes, var)
-                row = {**base, **_describe(x1, x0), **score}
+                used = rows_of(pos1, pos0)
+                score = _score_row(values[:, None], used, design, grp, notes, var)
+                diff = set_difference(values, used, design.codes, grp, alpha)
+                row = {**base, **_describe(x1, x0), **score, **diff}
             else:
                 row = {**base, **_continuous(x1, x0, test, paired, alpha, notes, var, exact)}
             if median:
@@ -417,8 +420,18 @@ def compare_groups(
                 dummies = np.column_stack(
                     [values_c == lv for lv in levels[1:]] or [np.zeros(len(values_c))]
                 ).astype(float)  # one level only: a constant column, the test is undefined
-                score = _score_row(dummies, rows_of(pos1, pos0), design, grp, notes, var)
-                found = [{**_level_row(v1, v0, lv, label), **score} for lv, label in shown]
+                used = rows_of(pos1, pos0)
+                score = _score_row(dummies, used, design, grp, notes, var)
+                found = [
+                    {
+                        **_level_row(v1, v0, lv, label),
+                        **score,
+                        **set_difference(
+                            (values_c == lv).astype(float), used, design.codes, grp, alpha
+                        ),
+                    }
+                    for lv, label in shown
+                ]
             else:
                 found = _categorical(
                     v1, v0, levels, shown, test, paired, alpha, notes, var, correct
