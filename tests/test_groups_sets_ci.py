@@ -119,3 +119,25 @@ def test_report_shows_the_interval_and_names_the_method():
     assert f"({100 * low['ci_low']:.1f}" in table.loc[1, "Difference (95% CI)"]
     assert any("mean over the sets of case − mean of its controls" in n for n in pres.notes)
     assert any("t CI on sets − 1 df" in n for n in res.notes())
+
+
+def test_pooled_over_imputations_keeps_the_interval_by_rubin():
+    """m identical completed tables: B = 0, so the pooled SE is the table's and the df is
+    Barnard–Rubin's with ν = sets − 1 and λ at its floor (as mice)."""
+    from scipy.stats import t as t_dist
+
+    from ovcfstats import Imputed
+    from ovcfstats._pool import MIN_LAMBDA as lam
+
+    d = fixture("1to4")
+    one = compare_groups(d, ["hu", "low_hu"], pair="set_id").table
+    imp = Imputed(table=pd.DataFrame(), datasets=(d, d.copy(), d.copy()))
+    pooled = compare_groups(imp, ["hu", "low_hu"], pair="set_id").table
+    nu = 29.0
+    for i in range(2):
+        se = (one.loc[i, "ci_high"] - one.loc[i, "ci_low"]) / (2 * t_dist.ppf(0.975, nu))
+        old, obs = 2 / lam**2, (nu + 1) / (nu + 3) * nu * (1 - lam)
+        half = se * t_dist.ppf(0.975, old * obs / (old + obs))
+        assert pooled.loc[i, "diff"] == pytest.approx(one.loc[i, "diff"], rel=1e-12)
+        assert pooled.loc[i, "ci_low"] == pytest.approx(one.loc[i, "diff"] - half, rel=1e-9)
+        assert pooled.loc[i, "ci_high"] == pytest.approx(one.loc[i, "diff"] + half, rel=1e-9)

@@ -313,5 +313,5 @@ def set_difference(
     se = float(d.std(ddof=1)) / np.sqrt(d.size)
     if not se > 10 * np.finfo(float).eps * abs(out["diff"]):  # constant d (t.test's rule)
         return out
-    t = float(special.stdtrit(d.size - 1, 1 - alpha / 2))
-    return {**out, "ci_low": out["diff"] - t * se, "ci_high": out["diff"] + t * se}
+    half = float(special.stdtrit(d.size - 1, 1 - alpha / 2) * se)
+    return {**out, "ci_low": out["diff"] - half, "ci_high": out["diff"] + half}
