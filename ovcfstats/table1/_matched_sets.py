@@ -298,6 +298,12 @@ def set_difference(
     >>> [round(r[k], 4) for k in ("diff", "ci_low", "ci_high")]
     [1.125, -3.6398, 5.8898]
     """
+    # Binary rows: the same within-set difference of the 0/1 indicator, not a Mantel–Haenszel
+    # risk difference. MH weights set s by k_s/(k_s + 1), which is equal weights whenever every
+    # set has k controls (the usual 1:k design), and its sparse-strata variance (Sato's) needs
+    # a large number of sets as this t interval does; one definition for every row keeps the
+    # column a single kind of estimate, centred on the number printed. The interval is the
+    # closed form (scipy's ``ttest_1samp`` would recompute a test that is not printed).
     from scipy import special
 
     c, v, is_case = codes[rows], x[rows], grp[rows] == 1

@@ -124,7 +124,8 @@ class GroupComparison(Result):
       ``q3_*`` with ``median=True``); categorical: ``count_*`` and ``pct_*`` (percent of the
       group's analysed patients);
     - ``diff`` (case − control: mean difference, or difference of proportions on the 0–1
-      scale) with ``ci_low``, ``ci_high`` where the test has one;
+      scale) with ``ci_low``, ``ci_high`` where the test has one; under the conditional test
+      (1:k sets) the mean over the sets of case − mean of its controls, with its t CI;
     - ``odds_ratio``, ``or_ci_low``, ``or_ci_high``: Fisher rows only, the odds of the level
       in cases over controls (R's conditional MLE and exact CI);
     - ``test``, ``statistic``, ``df``, ``p`` (one test per variable, repeated on its levels);
