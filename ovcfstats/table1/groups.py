@@ -85,6 +85,7 @@ from ._matched_sets import (
     _set_codes,
     rows_of,
     set_difference,
+    set_layout,
 )
 from ._rows import (
     CATEGORICAL_TESTS,
@@ -399,7 +400,8 @@ def compare_groups(
             if test == "clogit":
                 used = rows_of(pos1, pos0)
                 score = _score_row(values[:, None], used, design, grp, notes, var)
-                diff = set_difference(values, used, design.codes, grp, alpha)
+                layout = set_layout(used, design.codes, grp)
+                diff = set_difference(values[used], layout, alpha)
                 row = {**base, **_describe(x1, x0), **score, **diff}
             else:
                 row = {**base, **_continuous(x1, x0, test, paired, alpha, notes, var, exact)}
@@ -423,13 +425,12 @@ def compare_groups(
                 ).astype(float)  # one level only: a constant column, the test is undefined
                 used = rows_of(pos1, pos0)
                 score = _score_row(dummies, used, design, grp, notes, var)
+                layout, level = set_layout(used, design.codes, grp), values_c[used]
                 found = [
                     {
                         **_level_row(v1, v0, lv, label),
                         **score,
-                        **set_difference(
-                            (values_c == lv).astype(float), used, design.codes, grp, alpha
-                        ),
+                        **set_difference((level == lv).astype(float), layout, alpha),
                     }
                     for lv, label in shown
                 ]
