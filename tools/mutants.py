@@ -109,6 +109,13 @@ MUTANTS: list[Mutant] = [
         "matched-set difference divides by the full set size when controls are missing",
     ),
     Mutant(
+        "ovcfstats/table1/_pooled.py",
+        'df = np.array([r["n_pairs"] - 1 for r in rows], float)',
+        'df = np.array([r["n_pairs"] for r in rows], float)',
+        SC,
+        "pooled matched-set difference CI: SE recovered on n_sets df",
+    ),
+    Mutant(
         "ovcfstats/table1/_tests.py",
         "return n, mean, float(dev.sum() / (n - 1))",
         "return n, mean, float(dev.sum() / n)",
