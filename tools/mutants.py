@@ -52,6 +52,7 @@ A = ("tests/test_audit.py",)
 S = ("tests/test_study.py",)
 MS = ("tests/test_missing.py",)
 MI = ("tests/test_impute.py",)
+SC = ("tests/test_groups_sets_ci.py",)
 
 O = ("tests/test_own_report.py",)
 
@@ -86,6 +87,34 @@ MUTANTS: list[Mutant] = [
         "Bland–Altman labels with too many decimals",
     ),
     # -- Table 1 (table1/) -------------------------------------------------------------------------
+    Mutant(
+        "ovcfstats/table1/_matched_sets.py",
+        "se = float(d.std(ddof=1)) / np.sqrt(d.size)",
+        "se = float(d.std(ddof=0)) / np.sqrt(d.size)",
+        SC,
+        "matched-set difference CI with the n-denominator SD",
+    ),
+    Mutant(
+        "ovcfstats/table1/_matched_sets.py",
+        "special.stdtrit(d.size - 1, 1 - alpha / 2)",
+        "special.stdtrit(d.size, 1 - alpha / 2)",
+        SC,
+        "matched-set difference CI on n_sets df instead of n_sets − 1",
+    ),
+    Mutant(
+        "ovcfstats/table1/_matched_sets.py",
+        "d = cases[used] - controls[used] / k[used]",
+        "d = cases[used] - controls[used] / k[used].max()",
+        SC,
+        "matched-set difference divides by the full set size when controls are missing",
+    ),
+    Mutant(
+        "ovcfstats/table1/_pooled.py",
+        'df = np.array([r["n_pairs"] - 1 for r in rows], float)',
+        'df = np.array([r["n_pairs"] for r in rows], float)',
+        SC,
+        "pooled matched-set difference CI: SE recovered on n_sets df",
+    ),
     Mutant(
         "ovcfstats/table1/_tests.py",
         "return n, mean, float(dev.sum() / (n - 1))",

@@ -271,6 +271,12 @@ def _table1(result: Any, style: Style) -> Presentation:
         f"Continuous variables: {summary}; categorical: n (%). Difference: case − control "
         "(mean difference in the variable's unit; percentage points for categorical rows)."
     ]
+    if (t["test"].astype(str).str.startswith("conditional logistic score")).any():
+        notes.append(
+            "Difference in matched sets: the mean over the sets of case − mean of its "
+            "controls (of the 0/1 indicator for categorical rows), with a t CI on the number "
+            "of sets − 1 df."
+        )
     tested = t.loc[~t["variable"].astype(str).isin(matched), "test"]
     if len(tested):
         notes.append(f"p: {_test_words(tested)}.")

@@ -149,6 +149,22 @@ def _cite(used: list[str], key: str) -> str:
     return f"[{used.index(key) + 1}]"
 
 
+def _difference_words(keys: set[str], used: list[str]) -> str:
+    """How Table 1's differences got their CIs: within matched sets (the conditional test's
+    rows) and/or Newcombe's for the unpaired binary tests."""
+    parts = []
+    if "clogit" in keys:
+        parts.append(
+            "differences are the mean over the matched sets of case − mean of its controls "
+            "(of the 0/1 indicator for categorical rows), with t CIs on the number of sets − 1 df"
+        )
+    if "clogit" not in keys or keys & {"chi2", "chi2_yates", "fisher"}:
+        parts.append(
+            f"differences of proportions have Newcombe's hybrid score CIs {_cite(used, 'newcombe')}"
+        )
+    return "; " + "; ".join(parts) + "."
+
+
 def _level(result: Any) -> str:
     return f"{100 * (1 - float(result.settings.get('alpha', 0.05))):g}%"
 
@@ -240,8 +256,7 @@ def methods_paragraphs(report: Report, style: Style, used: list[str] | None = No
             )
             + "by "
             + _join(tests)
-            + "; differences of proportions have Newcombe's hybrid score CIs "
-            + f"{_cite(used, 'newcombe')}."
+            + _difference_words(set(used_tests.values()), used)
         )
         if on:  # analysed as matched: the matching variables are not tested
             words = _join([style.label(v).lower() if not style.label(v)[1:2].isupper()

@@ -273,3 +273,60 @@ def _score_row(
         )
         return out
     return {**out, "statistic": stat, "df": df, "p": p}
+
+
+def set_layout(
+    rows: np.ndarray, codes: np.ndarray, grp: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The set of each analysed row, its case indicator and the controls per set: computed once
+    per variable for :func:`set_difference` (of the variable or of each of its levels)."""
+    c, w = codes[rows], grp[rows].astype(float)
+    return c, w, np.bincount(c, weights=1.0 - w)
+
+
+def set_difference(
+    v: np.ndarray, layout: tuple[np.ndarray, np.ndarray, np.ndarray], alpha: float
+) -> dict[str, float]:
+    """Mean over the analysed sets of (case − mean of its controls), with its t CI.
+
+    ``v`` holds the values of the analysed rows (sets with their case and ≥ 1 control, as the
+    score test uses; a level's 0/1 indicator for a categorical variable), ``layout`` their
+    :func:`set_layout`. The sets are independent, the patients within a set are not, so the
+    set is the unit: the S within-set differences d_s give the estimate d̄ and the standard t
+    interval d̄ ± t_{S−1} · sd(d) / √S (R's ``t.test`` on the d_s). A set that lost controls to
+    missing values compares its case with the mean of the controls left. With 1:1 pairs this is
+    the paired t; with k controls in every set, d̄ equals the case mean minus the control mean.
+    No CI when fewer than two sets or when every set has the same difference.
+
+    Examples
+    --------
+    >>> codes = np.array([0, 0, 0, 1, 1, 1])
+    >>> case = np.array([1, 0, 0, 1, 0, 0])
+    >>> layout = set_layout(np.arange(6), codes, case)
+    >>> r = set_difference(np.array([3.0, 1.0, 2.0, 5.0, 4.0, 4.5]), layout, 0.05)
+    >>> [round(r[k], 4) for k in ("diff", "ci_low", "ci_high")]  # d = 1.5 and 0.75
+    [1.125, -3.6398, 5.8898]
+    """
+    # Binary rows: the same within-set difference of the 0/1 indicator, not a Mantel–Haenszel
+    # risk difference. MH weights set s by k_s/(k_s + 1), which is equal weights whenever every
+    # set has k controls (the usual 1:k design), and its sparse-strata variance (Sato's) needs
+    # a large number of sets as this t interval does; one definition for every row keeps the
+    # column a single kind of estimate, centred on the number printed. The interval is the
+    # closed form (scipy's ``ttest_1samp`` would recompute a test that is not printed); the
+    # set sums are weighted bincounts (no masks: a tenth of Table 1's time at 10⁵ sets).
+    from scipy import special
+
+    c, w, k = layout
+    vw = v * w
+    cases = np.bincount(c, weights=vw, minlength=k.size)
+    controls = np.bincount(c, weights=v - vw, minlength=k.size)
+    used = k > 0
+    d = cases[used] - controls[used] / k[used]
+    out = {"diff": float(d.mean()) if d.size else np.nan, "ci_low": np.nan, "ci_high": np.nan}
+    if d.size < 2:
+        return out
+    se = float(d.std(ddof=1)) / np.sqrt(d.size)
+    if not se > 10 * np.finfo(float).eps * abs(out["diff"]):  # constant d (t.test's rule)
+        return out
+    half = float(special.stdtrit(d.size - 1, 1 - alpha / 2) * se)
+    return {**out, "ci_low": out["diff"] - half, "ci_high": out["diff"] + half}

@@ -9,6 +9,7 @@
   the D2 rule on its χ² on k df (the statistic of a χ² or score test; for the others the χ²₁
   with the same p). D2 rather than D1: D1 needs each imputation's estimates and their covariance
   matrix, which a table's χ² or a rank test does not have; D2 needs only the m statistics.
+  The within-set difference of matched sets keeps a CI: Rubin's rules on its t CI (sets − 1 df).
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def pooled_groups(imputed: Imputed, compare: Any, kwargs: dict[str, Any]) -> Any
             out.loc[i, ["statistic", "df", "p", "ci_low", "ci_high"]] = [stat, k, pval, np.nan,
                                                                          np.nan]
             out.loc[i, "df2"] = df2
+            if str(test).startswith("conditional logistic"):  # the sets' t CI, by Rubin
+                out.loc[i, ["ci_low", "ci_high"]] = _pooled_set_ci(rows, alpha)
     for col in ("odds_ratio", "or_ci_low", "or_ci_high"):
         if col in out.columns:
             out[col] = np.nan  # Fisher's conditional OR has no pooling rule here
@@ -94,3 +97,16 @@ def _check_aligned(tables: list[pd.DataFrame]) -> None:
             "compare_groups(): the completed tables give different rows (a level present in "
             "some imputations only); the pooled Table 1 needs the same levels in every table."
         )
+
+
+def _pooled_set_ci(rows: list[pd.Series], alpha: float) -> list[float]:
+    """Rubin's CI of the within-set difference: each table's SE from its t CI on sets − 1 df."""
+    from scipy.stats import t as t_dist
+
+    df = np.array([r["n_pairs"] - 1 for r in rows], float)
+    width = np.array([r["ci_high"] - r["ci_low"] for r in rows], float)
+    if not np.isfinite(width).all() or (df < 1).any():
+        return [np.nan, np.nan]
+    se = width / (2 * t_dist.ppf(1 - alpha / 2, df))
+    p = rubin([r["diff"] for r in rows], se**2, dfcom=df.mean(), alpha=alpha).iloc[0]
+    return [p["ci_low"], p["ci_high"]]

@@ -64,9 +64,9 @@ CONVENTIONS = {
     "mcnemar": "McNemar chi2 with continuity correction (R mcnemar.test default) on the "
     "case × control table of the pairs; paired difference of proportions with Wald CI.",
     "clogit": "conditional logistic score test: score chi2 at beta = 0 of case ~ variable + "
-    "strata(set) (survival::clogit's 'Score (logrank) test'; dummies of the levels for a "
-    "categorical variable, df = levels − 1); sets left without their case or without any "
-    "control for a variable are dropped for it; no CI.",
+    "strata(set) (survival::clogit's 'Score (logrank) test'; level dummies, df = levels − 1); "
+    "sets left without their case or any control for a variable are dropped for it. Difference: "
+    "mean over sets of case − mean of its controls (a level's 0/1), t CI on sets − 1 df.",
     "bowker": "Bowker's symmetry test (McNemar for > 2 levels), no continuity correction; "
     "level pairs without discordant pairs are left out of the sum and the df.",
 }

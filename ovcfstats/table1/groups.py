@@ -84,6 +84,8 @@ from ._matched_sets import (
     _score_row,
     _set_codes,
     rows_of,
+    set_difference,
+    set_layout,
 )
 from ._rows import (
     CATEGORICAL_TESTS,
@@ -123,7 +125,8 @@ class GroupComparison(Result):
       ``q3_*`` with ``median=True``); categorical: ``count_*`` and ``pct_*`` (percent of the
       group's analysed patients);
     - ``diff`` (case − control: mean difference, or difference of proportions on the 0–1
-      scale) with ``ci_low``, ``ci_high`` where the test has one;
+      scale) with ``ci_low``, ``ci_high`` where the test has one; under the conditional test
+      (1:k sets) the mean over the sets of case − mean of its controls, with its t CI;
     - ``odds_ratio``, ``or_ci_low``, ``or_ci_high``: Fisher rows only, the odds of the level
       in cases over controls (R's conditional MLE and exact CI);
     - ``test``, ``statistic``, ``df``, ``p`` (one test per variable, repeated on its levels);
@@ -395,8 +398,11 @@ def compare_groups(
                 values = values / unit
             x1, x0 = _take(values, pos1, pos0, strides if exc is None else None)
             if test == "clogit":
-                score = _score_row(values[:, None], rows_of(pos1, pos0), design, grp, notes, var)
-                row = {**base, **_describe(x1, x0), **score}
+                used = rows_of(pos1, pos0)
+                score = _score_row(values[:, None], used, design, grp, notes, var)
+                layout = set_layout(used, design.codes, grp)
+                diff = set_difference(values[used], layout, alpha)
+                row = {**base, **_describe(x1, x0), **score, **diff}
             else:
                 row = {**base, **_continuous(x1, x0, test, paired, alpha, notes, var, exact)}
             if median:
@@ -417,8 +423,17 @@ def compare_groups(
                 dummies = np.column_stack(
                     [values_c == lv for lv in levels[1:]] or [np.zeros(len(values_c))]
                 ).astype(float)  # one level only: a constant column, the test is undefined
-                score = _score_row(dummies, rows_of(pos1, pos0), design, grp, notes, var)
-                found = [{**_level_row(v1, v0, lv, label), **score} for lv, label in shown]
+                used = rows_of(pos1, pos0)
+                score = _score_row(dummies, used, design, grp, notes, var)
+                layout, level = set_layout(used, design.codes, grp), values_c[used]
+                found = [
+                    {
+                        **_level_row(v1, v0, lv, label),
+                        **score,
+                        **set_difference((level == lv).astype(float), layout, alpha),
+                    }
+                    for lv, label in shown
+                ]
             else:
                 found = _categorical(
                     v1, v0, levels, shown, test, paired, alpha, notes, var, correct

@@ -1,7 +1,8 @@
 """Writes tests/reference/matched_1to2.csv and matched_1to4.csv: synthetic matched sets.
 
 Run from the repository root: ``python tests/reference/make_matched_sets.py``; then
-``Rscript tests/reference/clogit_1to_k.R`` writes the reference ORs (survival::clogit).
+``Rscript tests/reference/clogit_1to_k.R`` writes the reference ORs (survival::clogit) and
+``Rscript tests/reference/sets_difference.R`` Table 1's within-set differences and t CIs.
 """
 
 from pathlib import Path
