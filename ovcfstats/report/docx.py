@@ -68,6 +68,9 @@ def text_height(portrait: bool) -> float:
 
 #: room kept below a figure for its legend (two lines of the Caption style)
 LEGEND_IN = 0.7
+#: figures are printed at most this share of their drawn size: their 10-pt labels at 7.5 pt,
+#: the size journals print a figure's labels at
+FIGURE_SCALE = 0.75
 #: the share of the text height a figure taller than wide may take (the rest: its table)
 FIGURE_SHARE = 0.6
 
@@ -202,16 +205,12 @@ def render(
             if new_page:  # what the tables above leave on their page, when it is enough
                 left = height - _height(tables, section.shown.notes)
                 room = left if left >= FIGURE_SHARE * height * 0.75 else room
-            scale = min(1.0, width / fig_w, (room - LEGEND_IN) / fig_h)
+            scale = min(FIGURE_SCALE, width / fig_w, (room - LEGEND_IN) / fig_h)
             png = io.BytesIO(figure_file(section.key, "png"))
             doc.add_picture(png, width=Inches(fig_w * scale))
-            doc.paragraphs[-1].paragraph_format.keep_with_next = True
+            _single(doc.paragraphs[-1]).keep_with_next = True
             doc.add_paragraph(section.figure_caption, style="Caption")
-    if layout.appendix:
-        if not portrait:
-            from docx.enum.section import WD_SECTION
-
-            _page(doc.add_section(WD_SECTION.NEW_PAGE), True, WD_ORIENT, Inches)
+    if layout.appendix:  # a list: on the page of the last section, whatever its orientation
         doc.add_heading(layout.heading("appendix"), level=1)
         doc.add_paragraph(
             "Not printed here; in the HTML report (Appendix) and, with the raw unrounded "
@@ -258,6 +257,8 @@ def _styles(doc: Any, pt: Any) -> None:
                 if "Theme" in attr:
                     del fonts.attrib[attr]
     doc.styles["Normal"].font.size = pt(10)
+    heading = doc.styles["Heading 1"].paragraph_format
+    heading.space_before, heading.space_after = pt(12), pt(4)
     caption = doc.styles["Caption"]
     caption.paragraph_format.space_before = pt(8)
     caption.font.size = pt(10)
@@ -273,6 +274,14 @@ def _page(section: Any, portrait: bool, orient: Any, inches: Any) -> None:
     section.page_width, section.page_height = inches(width), inches(height)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, inches(MARGIN))
+
+
+def _single(paragraph: Any) -> Any:
+    """Single line spacing, no space after (the default 1.15 lines would make a table row,
+    and a picture, 15% taller): the paragraph's format."""
+    paragraph_format = paragraph.paragraph_format
+    paragraph_format.line_spacing, paragraph_format.space_after = 1.0, 0
+    return paragraph_format
 
 
 def _small(paragraph: Any, pt: Any) -> None:
@@ -315,8 +324,7 @@ def _table(doc: Any, frame: pd.DataFrame, width: float, pt: Any, inches: Any) ->
             run.font.size = pt(FONT_PT)
             run.font.name = FONT
             run.bold = i == 0
-            paragraph.paragraph_format.space_after = pt(0)
-            paragraph.paragraph_format.keep_with_next = i < together
+            _single(paragraph).keep_with_next = i < together
             if right[j]:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             if i == 0:
