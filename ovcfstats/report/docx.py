@@ -28,7 +28,7 @@ from ._layout import Layout
 from ._ooxml import fixed_zip
 
 PAGE = (8.27, 11.69)  # A4, inches
-MARGIN = 0.8
+MARGIN = 0.75
 FONT = "Arial"  # metric-compatible Liberation Sans where Arial is missing (LibreOffice)
 FONT_PT = 8.0
 #: per-cell left + right padding Word adds (0.08 in each side by default)
@@ -212,12 +212,11 @@ def render(
             doc.add_paragraph(section.figure_caption, style="Caption")
     if layout.appendix:  # a list: on the page of the last section, whatever its orientation
         doc.add_heading(layout.heading("appendix"), level=1)
+        listed = "; ".join(entry.title for entry in layout.appendix)
         doc.add_paragraph(
             "Not printed here; in the HTML report (Appendix) and, with the raw unrounded "
-            f"numbers, in {excel_name} (see its README sheet):"
+            f"numbers, in {excel_name} (see its README sheet): {listed}."
         )
-        for entry in layout.appendix:
-            doc.add_paragraph(entry.title, style="List Bullet")
     buffer = io.BytesIO()
     doc.save(buffer)
     Path(path).write_bytes(fixed_zip(buffer.getvalue()))  # the same bytes on every run
@@ -257,10 +256,12 @@ def _styles(doc: Any, pt: Any) -> None:
                 if "Theme" in attr:
                     del fonts.attrib[attr]
     doc.styles["Normal"].font.size = pt(10)
-    heading = doc.styles["Heading 1"].paragraph_format
-    heading.space_before, heading.space_after = pt(12), pt(4)
+    heading = doc.styles["Heading 1"]
+    heading.font.size = pt(12)
+    heading.paragraph_format.space_before, heading.paragraph_format.space_after = pt(8), pt(2)
+    heading.paragraph_format.line_spacing = 1.0
     caption = doc.styles["Caption"]
-    caption.paragraph_format.space_before = pt(8)
+    caption.paragraph_format.space_before, caption.paragraph_format.space_after = pt(4), pt(4)
     caption.font.size = pt(10)
     caption.font.bold = True
     caption.font.italic = False
