@@ -1,14 +1,17 @@
 """The report as a Word document that fits the page.
 
-- A4, 2.54 cm margins; a result whose table is wider than the portrait text width goes in a
+- A4, 1.9 cm margins; a result whose table is wider than the portrait text width goes in a
   landscape section;
+- dense, so that the sample report prints on 12 pages: 8-pt single-spaced table rows, 12-pt
+  headings with little space around them, figures at most at 3/4 of their drawn size;
 - column widths from the content: no column narrower than its longest unbreakable token (a
   number cell is one token: its spaces are non-breaking, its hyphens non-breaking hyphens), the
   rest of the text width shared in proportion to what each column would need on one line; the
   widths add up to the text width;
 - three-line tables, Word "Caption" paragraphs above tables and below figures, figures as
   300 dpi PNG;
-- the appendix (listings, all ICC forms, coefficients) is left to the Excel workbook.
+- the appendix (listings, all ICC forms, coefficients) is left to the Excel workbook: one
+  paragraph names its tables, on the last page.
 """
 
 from __future__ import annotations
@@ -210,7 +213,7 @@ def render(
             doc.add_picture(png, width=Inches(fig_w * scale))
             _single(doc.paragraphs[-1]).keep_with_next = True
             doc.add_paragraph(section.figure_caption, style="Caption")
-    if layout.appendix:  # a list: on the page of the last section, whatever its orientation
+    if layout.appendix:  # one paragraph, on the page of the last section (no page of its own)
         doc.add_heading(layout.heading("appendix"), level=1)
         listed = "; ".join(entry.title for entry in layout.appendix)
         doc.add_paragraph(
