@@ -141,6 +141,26 @@ def test_docx_figures_at_300_dpi(saved):
             assert round(image.info["dpi"][0]) == 300
 
 
+def test_docx_dense_rows_and_figures_at_most_three_quarters_drawn(saved):
+    """What keeps the sample report on 12 pages: single-spaced table rows and pictures (the
+    default 1.15 lines make each 15% taller) and figures printed at most at 3/4 of their size
+    (their 10-pt labels at 7.5 pt)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    doc = Document(str(saved["docx"]))
+    cells = [p for t in doc.tables for row in t.rows for c in row.cells for p in c.paragraphs]
+    pictures = [p for p in doc.paragraphs if p._p.find(f".//{W}drawing") is not None]
+    assert len(cells) > 300 and len(pictures) == 7
+    assert all(p.paragraph_format.line_spacing == 1.0 for p in cells + pictures)
+    for shape in doc.inline_shapes:
+        blob = doc.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed]
+        with Image.open(BytesIO(blob.blob)) as image:
+            drawn = image.size[0] / image.info["dpi"][0]
+        assert 0.3 * drawn < shape.width.inches <= 0.75 * drawn + 1e-3, drawn
+
+
 def test_docx_figure_fits_a_page_with_its_legend_after_the_notes(saved):
     from ovcfstats.report.docx import LEGEND_IN, MARGIN
 

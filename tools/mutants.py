@@ -55,6 +55,9 @@ MI = ("tests/test_impute.py",)
 SC = ("tests/test_groups_sets_ci.py",)
 
 O = ("tests/test_own_report.py",)
+DOCX_DENSE = (
+    "tests/test_report_output.py::test_docx_dense_rows_and_figures_at_most_three_quarters_drawn"
+)
 
 MUTANTS: list[Mutant] = [
     # -- the report of one's own study (present/, study/, design/) --------------------------------
@@ -948,6 +951,28 @@ MUTANTS: list[Mutant] = [
         'if chosen.get("LogisticResult") not in (None, "profile"):',
         ("tests/test_impute_study.py",),
         "the Methods keep silent that the pooled ORs have Wald CIs",
+    ),
+    # -- the Word report's density (what keeps the sample on 12 pages) ------------------------
+    Mutant(
+        "ovcfstats/report/docx.py",
+        "FIGURE_SCALE = 0.75",
+        "FIGURE_SCALE = 1.0",
+        (DOCX_DENSE,),
+        "figures printed at their full drawn size (the sample grows past 12 pages)",
+    ),
+    Mutant(
+        "ovcfstats/report/docx.py",
+        "scale = min(FIGURE_SCALE, width / fig_w, (room - LEGEND_IN) / fig_h)",
+        "scale = min(1.0, width / fig_w, (room - LEGEND_IN) / fig_h)",
+        (DOCX_DENSE,),
+        "the figure scale cap not applied",
+    ),
+    Mutant(
+        "ovcfstats/report/docx.py",
+        "paragraph_format.line_spacing, paragraph_format.space_after = 1.0, 0",
+        "paragraph_format.space_after = 0",
+        (DOCX_DENSE,),
+        "table rows and pictures at the default 1.15 line spacing",
     ),
 ]
 

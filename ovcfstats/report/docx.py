@@ -1,14 +1,17 @@
 """The report as a Word document that fits the page.
 
-- A4, 2.54 cm margins; a result whose table is wider than the portrait text width goes in a
+- A4, 1.9 cm margins; a result whose table is wider than the portrait text width goes in a
   landscape section;
+- dense, so that the sample report prints on 12 pages: 8-pt single-spaced table rows, 12-pt
+  headings with little space around them, figures at most at 3/4 of their drawn size;
 - column widths from the content: no column narrower than its longest unbreakable token (a
   number cell is one token: its spaces are non-breaking, its hyphens non-breaking hyphens), the
   rest of the text width shared in proportion to what each column would need on one line; the
   widths add up to the text width;
 - three-line tables, Word "Caption" paragraphs above tables and below figures, figures as
   300 dpi PNG;
-- the appendix (listings, all ICC forms, coefficients) is left to the Excel workbook.
+- the appendix (listings, all ICC forms, coefficients) is left to the Excel workbook: one
+  paragraph names its tables, on the last page.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from ._layout import Layout
 from ._ooxml import fixed_zip
 
 PAGE = (8.27, 11.69)  # A4, inches
-MARGIN = 0.8
+MARGIN = 0.75
 FONT = "Arial"  # metric-compatible Liberation Sans where Arial is missing (LibreOffice)
 FONT_PT = 8.0
 #: per-cell left + right padding Word adds (0.08 in each side by default)
@@ -68,6 +71,9 @@ def text_height(portrait: bool) -> float:
 
 #: room kept below a figure for its legend (two lines of the Caption style)
 LEGEND_IN = 0.7
+#: figures are printed at most this share of their drawn size: their 10-pt labels at 7.5 pt,
+#: the size journals print a figure's labels at
+FIGURE_SCALE = 0.75
 #: the share of the text height a figure taller than wide may take (the rest: its table)
 FIGURE_SHARE = 0.6
 
@@ -202,23 +208,18 @@ def render(
             if new_page:  # what the tables above leave on their page, when it is enough
                 left = height - _height(tables, section.shown.notes)
                 room = left if left >= FIGURE_SHARE * height * 0.75 else room
-            scale = min(1.0, width / fig_w, (room - LEGEND_IN) / fig_h)
+            scale = min(FIGURE_SCALE, width / fig_w, (room - LEGEND_IN) / fig_h)
             png = io.BytesIO(figure_file(section.key, "png"))
             doc.add_picture(png, width=Inches(fig_w * scale))
-            doc.paragraphs[-1].paragraph_format.keep_with_next = True
+            _single(doc.paragraphs[-1]).keep_with_next = True
             doc.add_paragraph(section.figure_caption, style="Caption")
-    if layout.appendix:
-        if not portrait:
-            from docx.enum.section import WD_SECTION
-
-            _page(doc.add_section(WD_SECTION.NEW_PAGE), True, WD_ORIENT, Inches)
+    if layout.appendix:  # one paragraph, on the page of the last section (no page of its own)
         doc.add_heading(layout.heading("appendix"), level=1)
+        listed = "; ".join(entry.title for entry in layout.appendix)
         doc.add_paragraph(
             "Not printed here; in the HTML report (Appendix) and, with the raw unrounded "
-            f"numbers, in {excel_name} (see its README sheet):"
+            f"numbers, in {excel_name} (see its README sheet): {listed}."
         )
-        for entry in layout.appendix:
-            doc.add_paragraph(entry.title, style="List Bullet")
     buffer = io.BytesIO()
     doc.save(buffer)
     Path(path).write_bytes(fixed_zip(buffer.getvalue()))  # the same bytes on every run
@@ -258,8 +259,12 @@ def _styles(doc: Any, pt: Any) -> None:
                 if "Theme" in attr:
                     del fonts.attrib[attr]
     doc.styles["Normal"].font.size = pt(10)
+    heading = doc.styles["Heading 1"]
+    heading.font.size = pt(12)
+    heading.paragraph_format.space_before, heading.paragraph_format.space_after = pt(8), pt(2)
+    heading.paragraph_format.line_spacing = 1.0
     caption = doc.styles["Caption"]
-    caption.paragraph_format.space_before = pt(8)
+    caption.paragraph_format.space_before, caption.paragraph_format.space_after = pt(4), pt(4)
     caption.font.size = pt(10)
     caption.font.bold = True
     caption.font.italic = False
@@ -273,6 +278,14 @@ def _page(section: Any, portrait: bool, orient: Any, inches: Any) -> None:
     section.page_width, section.page_height = inches(width), inches(height)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, inches(MARGIN))
+
+
+def _single(paragraph: Any) -> Any:
+    """Single line spacing, no space after (the default 1.15 lines would make a table row,
+    and a picture, 15% taller): the paragraph's format."""
+    paragraph_format = paragraph.paragraph_format
+    paragraph_format.line_spacing, paragraph_format.space_after = 1.0, 0
+    return paragraph_format
 
 
 def _small(paragraph: Any, pt: Any) -> None:
@@ -315,8 +328,7 @@ def _table(doc: Any, frame: pd.DataFrame, width: float, pt: Any, inches: Any) ->
             run.font.size = pt(FONT_PT)
             run.font.name = FONT
             run.bold = i == 0
-            paragraph.paragraph_format.space_after = pt(0)
-            paragraph.paragraph_format.keep_with_next = i < together
+            _single(paragraph).keep_with_next = i < together
             if right[j]:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             if i == 0:
