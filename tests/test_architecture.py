@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ovcfstats"
 
 #: floor of each top-level module or subpackage: imports go to the same floor or lower
 FLOORS = {
+    "_lazy": 0,  # public names imported on first use (the packages' __getattr__)
     "present": 0,  # the one formatting layer: labels, decimals, journal layouts, figure plumbing
     "_results": 1,  # the result protocol shared by every step
     "_validate": 1,  # shared input checks
